@@ -1,0 +1,108 @@
+"""Batched engine against a one-run-at-a-time loop written like the article's, in one process.
+
+Prints wall-clock time per experiment and the ratio. Run: python benchmarks/engine_speed.py
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from engine.config import ExperimentConfig  # noqa: E402
+from engine.data import article_dataset  # noqa: E402
+from engine.experiment import BatchedExperiment  # noqa: E402
+
+
+def _article_rule(name: str):
+    """The article's optimizer functions (with O(1) state and lr applied to momentum)."""
+
+    def sgd(p, lr, state):
+        p -= lr * p.grad
+
+    def momentum(p, lr, state):
+        state["m"] = 0.9 * state.get("m", 0) + 0.1 * p.grad
+        p -= lr * state["m"]
+
+    def rmsprop(p, lr, state):
+        state["v"] = 0.9 * state.get("v", 0) + 0.1 * p.grad**2
+        p -= lr * p.grad / (torch.sqrt(state["v"]) + 1e-5)
+
+    def adam(p, lr, state):
+        state["m"] = 0.9 * state.get("m", 0) + 0.1 * p.grad
+        state["v"] = 0.9 * state.get("v", 0) + 0.1 * p.grad**2
+        p -= lr * state["m"] / (torch.sqrt(state["v"]) + 1e-5)
+
+    return {"sgd": sgd, "momentum": momentum, "rmsprop": rmsprop, "adam": adam}[name]
+
+
+def one_run_loop(optimizer: str, lr: float, config: ExperimentConfig) -> int:
+    """One run with autograd, one optimizer call per parameter tensor, as the article trains."""
+    data = article_dataset()
+    torch.manual_seed(config.seed)
+    w1 = torch.randn(3, config.hidden).requires_grad_()
+    b1 = torch.randn(1).requires_grad_()
+    w2 = torch.randn(config.hidden, 1).requires_grad_()
+    b2 = torch.randn(1).requires_grad_()
+    params = [w1, b1, w2, b2]
+    states: list[dict] = [{} for _ in params]
+    rule = _article_rule(optimizer)
+    losses: list[float] = []
+    while len(losses) < config.max_steps:
+        loss = ((torch.relu(data.x @ w1 + b1) @ w2 + b2 - data.y) ** 2).mean()
+        value = loss.item()
+        if value != value or abs(value) == float("inf"):
+            break
+        losses.append(value)
+        if value <= config.stop_loss:
+            break
+        loss.backward()
+        with torch.no_grad():
+            for p, state in zip(params, states):
+                rule(p, lr, state)
+                p.grad = None
+    return len(losses)
+
+
+def time_batched(config: ExperimentConfig) -> tuple[float, int]:
+    start = time.perf_counter()
+    experiment = BatchedExperiment(config)
+    experiment.run_to_end()
+    return time.perf_counter() - start, int(experiment.counts.sum())
+
+
+def time_one_at_a_time(config: ExperimentConfig) -> tuple[float, int]:
+    start = time.perf_counter()
+    steps = sum(
+        one_run_loop(spec.name, lr, config)
+        for spec in config.optimizers
+        for lr in config.learning_rates
+    )
+    return time.perf_counter() - start, steps
+
+
+def main() -> None:
+    torch.set_num_threads(1)
+    rows = [
+        ("default experiment (16 runs, ≤1000 steps)", ExperimentConfig()),
+        (
+            "long experiment (16 runs, 5000 steps, stop_loss 0)",
+            ExperimentConfig(max_steps=5000, stop_loss=0.0),
+        ),
+    ]
+    time_batched(ExperimentConfig(max_steps=50))  # warm-up
+    print(f"{'experiment':54s} {'batched':>10s} {'one at a time':>14s} {'ratio':>7s}")
+    for title, config in rows:
+        batched, run_steps = time_batched(config)
+        single, single_steps = time_one_at_a_time(config)
+        assert run_steps == single_steps, (run_steps, single_steps)
+        print(f"{title:54s} {batched:9.3f}s {single:13.3f}s {single / batched:6.1f}×")
+    print(f"(run-steps per experiment: {run_steps}; torch threads: {torch.get_num_threads()})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,251 @@
+"""All runs of an experiment (optimizers × learning rates), stepped together in one batched pass."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from engine.config import ExperimentConfig, OptimizerSpec
+from engine.data import Dataset, article_dataset
+from engine.model import ParameterLayout, initial_parameters, loss_and_gradient
+from engine.optimizers import State
+
+
+class RunStatus(enum.IntEnum):
+    RUNNING = 0
+    CONVERGED = 1
+    DIVERGED = 2
+    MAX_STEPS = 3
+
+
+@dataclass(frozen=True)
+class RunKey:
+    """Which run: optimizer × learning rate, and its row in the batched tensors."""
+
+    index: int
+    optimizer_index: int
+    lr_index: int
+    optimizer: OptimizerSpec
+    lr: float
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """Where a run stands: losses recorded, the last of them, and why it stopped."""
+
+    run: RunKey
+    steps: int
+    final_loss: float | None
+    status: RunStatus
+    status_step: int | None
+
+    def describe(self) -> str:
+        if self.status is RunStatus.CONVERGED:
+            return f"converged at step {self.status_step}"
+        if self.status is RunStatus.DIVERGED:
+            return f"diverged at step {self.status_step}"
+        if self.status is RunStatus.MAX_STEPS:
+            return f"reached max steps ({self.steps})"
+        return "running"
+
+
+@dataclass(frozen=True)
+class RunSnapshot:
+    """One run's numbers at its current step: parameters, gradient and optimizer state."""
+
+    run: RunKey
+    step: int
+    status: RunStatus
+    loss: float
+    params: dict[str, np.ndarray]
+    gradient: dict[str, np.ndarray]
+    state: dict[str, dict[str, np.ndarray] | float]
+
+
+@dataclass
+class _Group:
+    """Runs sharing one optimizer spec: a contiguous block of rows and their optimizer state.
+
+    ``params`` and ``lr`` are views into the experiment's tensors, made once per reset.
+    """
+
+    spec: OptimizerSpec
+    rows: slice
+    params: torch.Tensor
+    lr: torch.Tensor
+    state: State
+
+
+class BatchedExperiment:
+    """Steps every run of a config in one tensor pass per step; finished runs stay frozen."""
+
+    def __init__(self, config: ExperimentConfig | None = None, data: Dataset | None = None):
+        self._base_data = data or article_dataset()
+        self.configure(config or ExperimentConfig())
+
+    def configure(self, config: ExperimentConfig) -> None:
+        """Take new settings and start over at step 0."""
+        self.config = config
+        self._dtype = getattr(torch, config.dtype)
+        self._data = self._base_data.to(self._dtype)
+        self._layout = ParameterLayout(self._data.n_features, config.hidden)
+        n_lrs = len(config.learning_rates)
+        self.runs = [
+            RunKey(i * n_lrs + j, i, j, spec, lr)
+            for i, spec in enumerate(config.optimizers)
+            for j, lr in enumerate(config.learning_rates)
+        ]
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to step 0: every run from the same initial parameters, fresh state, no losses."""
+        n_runs, cfg = len(self.runs), self.config
+        initial = initial_parameters(cfg.seed, self._layout).to(self._dtype)
+        self._params = initial.repeat(n_runs, 1)
+        self._lr = torch.tensor([[r.lr] for r in self.runs], dtype=self._dtype)
+        n_lrs = len(cfg.learning_rates)
+        self._groups = []
+        for i, spec in enumerate(cfg.optimizers):
+            rows = slice(i * n_lrs, (i + 1) * n_lrs)
+            params = self._params[rows]
+            state = spec.optimizer.init_state(params)
+            self._groups.append(_Group(spec, rows, params, self._lr[rows], state))
+        self._group_sizes = [n_lrs] * len(self._groups)
+        np_dtype = np.float32 if cfg.dtype == "float32" else np.float64
+        self._losses = np.full((n_runs, cfg.max_steps), np.nan, dtype=np_dtype)
+        self._counts = np.zeros(n_runs, dtype=np.int64)
+        self._status = np.full(n_runs, RunStatus.RUNNING, dtype=np.int8)
+        self._status_step = np.full(n_runs, -1, dtype=np.int64)
+        self.steps_taken = 0
+
+    # --- reading -------------------------------------------------------------------------
+
+    @property
+    def done(self) -> bool:
+        return not bool((self._status == RunStatus.RUNNING).any())
+
+    @property
+    def loss_buffer(self) -> np.ndarray:
+        """(runs, max_steps) losses, NaN where none was recorded; column k is step k. Read-only."""
+        view = self._losses.view()
+        view.flags.writeable = False
+        return view
+
+    @property
+    def counts(self) -> np.ndarray:
+        """How many losses each run has recorded."""
+        return self._counts.copy()
+
+    def losses(self, run: int) -> np.ndarray:
+        return self._losses[run, : self._counts[run]].copy()
+
+    def summary(self, run: int) -> RunSummary:
+        count = int(self._counts[run])
+        status = RunStatus(int(self._status[run]))
+        return RunSummary(
+            run=self.runs[run],
+            steps=count,
+            final_loss=float(self._losses[run, count - 1]) if count else None,
+            status=status,
+            status_step=None if status is RunStatus.RUNNING else int(self._status_step[run]),
+        )
+
+    def summaries(self) -> list[RunSummary]:
+        return [self.summary(r) for r in range(len(self.runs))]
+
+    def snapshot(self, run: int) -> RunSnapshot:
+        """Copies of one run's parameters, gradient at those parameters, and optimizer state."""
+        row = self._params[run : run + 1]
+        loss, grad = loss_and_gradient(row, self._data, self._layout)
+        group = next(g for g in self._groups if g.rows.start <= run < g.rows.stop)
+        local = run - group.rows.start
+        state: dict[str, dict[str, np.ndarray] | float] = {}
+        for name, tensor in group.state.items():
+            if tensor.shape[1] == 1:
+                state[name] = float(tensor[local, 0])
+            else:
+                state[name] = self._as_arrays(tensor[local : local + 1])
+        return RunSnapshot(
+            run=self.runs[run],
+            step=int(self._counts[run]),
+            status=RunStatus(int(self._status[run])),
+            loss=float(loss[0]),
+            params=self._as_arrays(row),
+            gradient=self._as_arrays(grad),
+            state=state,
+        )
+
+    def _as_arrays(self, flat_row: torch.Tensor) -> dict[str, np.ndarray]:
+        return {k: v[0].numpy().copy() for k, v in self._layout.unflatten(flat_row).items()}
+
+    # --- stepping ------------------------------------------------------------------------
+
+    def step(self, n: int = 1) -> int:
+        """Advance every unfinished run by up to ``n`` steps; return how many steps were taken."""
+        taken = 0
+        while taken < n and self._step_once():
+            taken += 1
+        return taken
+
+    def run_to_end(self) -> None:
+        while self._step_once():
+            pass
+
+    def _step_once(self) -> bool:
+        active = self._status == RunStatus.RUNNING
+        if not active.any():
+            return False
+        loss, grad = loss_and_gradient(self._params, self._data, self._layout)
+        # A sum is finite exactly when every term is (or it overflows, which counts as diverging):
+        # one cheap test covers the loss and every parameter.
+        finite = torch.isfinite(loss + self._params.sum(dim=1)).numpy()
+        loss_np = loss.numpy()
+        self._record(active, loss_np, finite)
+        self._update(grad, self._status == RunStatus.RUNNING)
+        self.steps_taken += 1
+        return True
+
+    def _record(self, active: np.ndarray, loss: np.ndarray, finite: np.ndarray) -> None:
+        """Record finite losses; mark divergence, convergence and the step limit."""
+        recorded = active & finite
+        diverged = active & ~finite
+        if diverged.any():
+            self._status[diverged] = RunStatus.DIVERGED
+            self._status_step[diverged] = self._counts[diverged]
+
+        rows = np.flatnonzero(recorded)
+        counts = self._counts[rows]
+        self._losses[rows, counts] = loss[rows]
+        counts += 1
+        self._counts[rows] = counts
+
+        converged = loss[rows].astype(np.float64) <= self.config.stop_loss
+        finished = converged | (counts >= self.config.max_steps)
+        if finished.any():
+            done = rows[finished]
+            self._status[done] = np.where(
+                converged[finished], RunStatus.CONVERGED, RunStatus.MAX_STEPS
+            )
+            self._status_step[done] = counts[finished] - 1
+
+    def _update(self, grad: torch.Tensor, updating: np.ndarray) -> None:
+        everyone = bool(updating.all())
+        for group, group_grad in zip(self._groups, grad.split(self._group_sizes)):
+            mask = updating[group.rows]
+            if not (everyone or mask.any()):
+                continue
+            new_params, new_state = group.spec.optimizer.update(
+                group.params, group_grad, group.state, group.lr, group.spec.params
+            )
+            if everyone or mask.all():
+                group.params.copy_(new_params)
+                group.state = new_state
+            else:
+                keep = torch.from_numpy(mask)[:, None]
+                group.params.copy_(torch.where(keep, new_params, group.params))
+                group.state = {
+                    k: torch.where(keep, new_state[k], group.state[k]) for k in new_state
+                }

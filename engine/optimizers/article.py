@@ -1,0 +1,94 @@
+"""The article's four optimizers, with its defaults and with lr applied to momentum."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import torch
+
+from engine.optimizers.base import Hyperparameter, HyperValue, Optimizer, State, decay_rate, epsilon
+
+ARTICLE = "Optimizers from Scratch (the article this app reproduces)"
+
+
+class SGD(Optimizer):
+    name = "sgd"
+    display_name = "SGD"
+    rule = "θ ← θ − η·g"
+    reference = "Robbins & Monro (1951), A Stochastic Approximation Method"
+
+    def update(self, params, grads, state, lr, hp):
+        return params - lr * grads, {}
+
+
+class Momentum(Optimizer):
+    name = "momentum"
+    display_name = "Momentum"
+    rule = "m ← β·m + (1−β)·g\nθ ← θ − η·m"
+    reference = f"Polyak (1964); the exponential-average form of {ARTICLE}"
+    hyperparameters = (decay_rate("beta", 0.9, "β (momentum)"),)
+
+    def init_state(self, params):
+        return {"m": torch.zeros_like(params)}
+
+    def update(self, params, grads, state, lr, hp):
+        beta = hp["beta"]
+        m = beta * state["m"] + (1.0 - beta) * grads
+        return params - lr * m, {"m": m}
+
+
+class RMSprop(Optimizer):
+    name = "rmsprop"
+    display_name = "RMSprop"
+    rule = "v ← ρ·v + (1−ρ)·g²\nθ ← θ − η·g / (√v + ε)"
+    reference = "Tieleman & Hinton (2012), Lecture 6.5, Neural Networks for Machine Learning"
+    hyperparameters = (decay_rate("rho", 0.9, "ρ (squared-gradient average)"), epsilon(1e-5))
+
+    def init_state(self, params):
+        return {"v": torch.zeros_like(params)}
+
+    def update(self, params, grads, state, lr, hp):
+        rho = hp["rho"]
+        v = rho * state["v"] + (1.0 - rho) * grads.square()
+        return params - lr * grads / (v.sqrt() + hp["eps"]), {"v": v}
+
+
+class Adam(Optimizer):
+    name = "adam"
+    display_name = "Adam"
+    rule = (
+        "m ← β₁·m + (1−β₁)·g\n"
+        "v ← β₂·v + (1−β₂)·g²\n"
+        "with bias correction: m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ)\n"
+        "θ ← θ − η·m̂ / (√v̂ + ε)"
+    )
+    reference = "Kingma & Ba (2015), Adam: A Method for Stochastic Optimization"
+    hyperparameters = (
+        decay_rate("beta1", 0.9, "β₁ (gradient average)"),
+        decay_rate("beta2", 0.9, "β₂ (squared-gradient average)"),
+        epsilon(1e-5),
+        Hyperparameter("bias_correction", False, "bias correction"),
+    )
+
+    def init_state(self, params):
+        zeros = torch.zeros_like(params)
+        return {"m": zeros, "v": zeros.clone(), "step": torch.zeros_like(params[:, :1])}
+
+    def update(
+        self,
+        params: torch.Tensor,
+        grads: torch.Tensor,
+        state: State,
+        lr: torch.Tensor,
+        hp: Mapping[str, HyperValue],
+    ) -> tuple[torch.Tensor, State]:
+        beta1, beta2 = hp["beta1"], hp["beta2"]
+        step = state["step"] + 1
+        m = beta1 * state["m"] + (1.0 - beta1) * grads
+        v = beta2 * state["v"] + (1.0 - beta2) * grads.square()
+        m_hat, v_hat = m, v
+        if hp["bias_correction"]:
+            m_hat = m / (1.0 - beta1**step)
+            v_hat = v / (1.0 - beta2**step)
+        new = params - lr * m_hat / (v_hat.sqrt() + hp["eps"])
+        return new, {"m": m, "v": v, "step": step}

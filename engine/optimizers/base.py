@@ -1,0 +1,104 @@
+"""What every optimizer is: its metadata for the window and a batched, functional update."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import torch
+
+State = dict[str, torch.Tensor]
+HyperValue = float | bool
+
+
+@dataclass(frozen=True)
+class Hyperparameter:
+    """One setting of an optimizer, with the range the window and the config accept."""
+
+    name: str
+    default: HyperValue
+    label: str
+    minimum: float | None = None
+    maximum: float | None = None
+    maximum_inclusive: bool = True
+
+    @property
+    def is_flag(self) -> bool:
+        return isinstance(self.default, bool)
+
+    def validate(self, value: object) -> HyperValue:
+        """Return ``value`` as this setting's type, or raise ``ValueError`` saying why not."""
+        if self.is_flag:
+            if not isinstance(value, bool):
+                raise ValueError(f"{self.name} must be true or false, not {value!r}")
+            return value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"{self.name} must be a number, not {value!r}")
+        number = float(value)
+        if not math.isfinite(number):
+            raise ValueError(f"{self.name} must be finite, not {value!r}")
+        if self.minimum is not None and number < self.minimum:
+            raise ValueError(f"{self.name} must be at least {self.minimum}, not {value!r}")
+        if self.maximum is not None:
+            too_big = number > self.maximum if self.maximum_inclusive else number >= self.maximum
+            if too_big:
+                bound = "at most" if self.maximum_inclusive else "below"
+                raise ValueError(f"{self.name} must be {bound} {self.maximum}, not {value!r}")
+        return number
+
+
+def decay_rate(name: str, default: float, label: str) -> Hyperparameter:
+    """A running-average coefficient: 0 ≤ value < 1."""
+    return Hyperparameter(name, default, label, minimum=0.0, maximum=1.0, maximum_inclusive=False)
+
+
+def epsilon(default: float) -> Hyperparameter:
+    return Hyperparameter("eps", default, "ε (added to √v)", minimum=0.0)
+
+
+class Optimizer:
+    """A from-scratch optimizer on batched tensors.
+
+    Parameters, gradients and state tensors have shape (runs, P); ``lr`` is (runs, 1) so every
+    run can have its own learning rate. ``update`` is functional: it returns the new parameters
+    and state and leaves its inputs alone, so the engine can keep finished runs unchanged.
+    """
+
+    name: str = ""
+    display_name: str = ""
+    rule: str = ""
+    reference: str = ""
+    hyperparameters: tuple[Hyperparameter, ...] = ()
+
+    @property
+    def defaults(self) -> dict[str, HyperValue]:
+        return {h.name: h.default for h in self.hyperparameters}
+
+    def resolve(self, overrides: Mapping[str, object] | None = None) -> dict[str, HyperValue]:
+        """Defaults with ``overrides`` applied and checked; unknown names are refused."""
+        known = {h.name: h for h in self.hyperparameters}
+        overrides = dict(overrides or {})
+        unknown = sorted(set(overrides) - set(known))
+        if unknown:
+            allowed = ", ".join(known) or "none"
+            raise ValueError(
+                f"{self.name} has no hyperparameter {unknown[0]!r} (it has: {allowed})"
+            )
+        return {
+            name: h.validate(overrides[name]) if name in overrides else h.default
+            for name, h in known.items()
+        }
+
+    def init_state(self, params: torch.Tensor) -> State:
+        return {}
+
+    def update(
+        self,
+        params: torch.Tensor,
+        grads: torch.Tensor,
+        state: State,
+        lr: torch.Tensor,
+        hp: Mapping[str, HyperValue],
+    ) -> tuple[torch.Tensor, State]:
+        raise NotImplementedError

@@ -1,0 +1,24 @@
+"""Optimizers from Scratch: the window by default, a headless run when an output flag is given."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from engine import cli
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = cli.parse_args(argv)
+    except cli.UsageError as err:
+        return cli.fail(str(err))
+    if cli.wants_headless(args):
+        return cli.run_headless(args)
+    from gui.app import run_app
+
+    return run_app(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""Shared test setup: Qt offscreen, and no test may leave a QThread running."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def no_dangling_qthreads(request, monkeypatch):
+    """Fail a test that starts a QThread and leaves it running (as napari's fixture does)."""
+    if "qtbot" not in request.fixturenames and "qapp" not in request.fixturenames:
+        yield
+        return
+    from PySide6.QtCore import QThread
+
+    started: list[QThread] = []
+    original_start = QThread.start
+
+    def recording_start(thread, *args):
+        started.append(thread)
+        return original_start(thread, *args)
+
+    monkeypatch.setattr(QThread, "start", recording_start)
+    yield
+    running = [t for t in started if _still_running(t)]
+    if running:
+        for thread in running:
+            thread.quit()
+            thread.wait(2000)
+        pytest.fail(f"test left {len(running)} QThread(s) running")
+
+
+def _still_running(thread) -> bool:
+    try:
+        return thread.isRunning()
+    except RuntimeError:  # the C++ object is gone, so is the thread
+        return False

@@ -1,0 +1,156 @@
+"""The headless command line: CSV equal to the engine, a summary, and one-line errors."""
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import main
+from engine import cli
+from engine.config import ExperimentConfig, OptimizerSpec
+from engine.experiment import BatchedExperiment
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def read_csv(path):
+    with open(path, newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def test_csv_rows_equal_the_engine_losses(tmp_path, capsys):
+    out = tmp_path / "losses.csv"
+    code = main.main(
+        [
+            "--csv",
+            str(out),
+            "--optimizers",
+            "sgd,adam",
+            "--lrs",
+            "0.01,1",
+            "--seed",
+            "3",
+            "--max-steps",
+            "300",
+            "--stop-loss",
+            "0.05",
+            "--hidden",
+            "4",
+        ]
+    )
+    assert code == 0
+    rows = read_csv(out)
+    assert rows[0] == ["optimizer", "lr", "step", "loss"]
+    config = ExperimentConfig(
+        optimizers=(OptimizerSpec.create("sgd"), OptimizerSpec.create("adam")),
+        learning_rates=(0.01, 1.0),
+        seed=3,
+        max_steps=300,
+        stop_loss=0.05,
+        hidden=4,
+    )
+    experiment = BatchedExperiment(config)
+    experiment.run_to_end()
+    expected = [
+        (r.optimizer.name, r.lr, step, loss)
+        for r in experiment.runs
+        for step, loss in enumerate(experiment.losses(r.index))
+    ]
+    assert len(rows) - 1 == len(expected)
+    for row, (name, lr, step, loss) in zip(rows[1:], expected):
+        assert row[0] == name and float(row[1]) == lr and int(row[2]) == step
+        assert np.float32(row[3]) == loss  # the text reads back to the very same float32
+    printed = capsys.readouterr().out
+    assert "converged at step" in printed or "reached max steps" in printed
+    for s in experiment.summaries():
+        assert s.describe() in printed
+
+
+def test_summary_names_each_runs_outcome(tmp_path, capsys):
+    main.main(["--csv", str(tmp_path / "l.csv"), "--optimizers", "sgd", "--lrs", "0.1,1e6"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["optimizer", "lr", "steps", "final", "loss", "status"]
+    assert "converged at step 11" in lines[2]
+    assert "diverged at step" in lines[3]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--optimizers", "sgd,adamz"], "unknown optimizer 'adamz'"),
+        (["--lrs", "0.1,0"], "learning rate must be positive and finite, not 0.0"),
+        (["--lrs", "0.1,-1"], "learning rate must be positive and finite, not -1.0"),
+        (["--lrs", "fast"], "learning rate must be a number, not 'fast'"),
+        (["--lrs", "inf"], "learning rate must be positive and finite, not inf"),
+        (["--max-steps", "0"], "max steps must be between 1"),
+        (["--max-steps", "ten"], "--max-steps must be a whole number, not 'ten'"),
+        (["--seed", "1.5"], "--seed must be a whole number"),
+        (["--stop-loss", "nan"], "stop loss must be finite"),
+        (["--hidden", "0"], "hidden size must be between 1"),
+        (["--bogus"], "unrecognized arguments: --bogus"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_no_file(tmp_path, capsys, args, message):
+    out = tmp_path / "losses.csv"
+    assert main.main(["--csv", str(out), *args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and err.startswith("optimizers-from-scratch:")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("where", ["missing-folder/losses.csv", "."])
+def test_unwritable_path_is_refused_before_training(tmp_path, capsys, where):
+    target = tmp_path / where
+    assert main.main(["--csv", str(target)]) == 2
+    assert "cannot write" in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == []
+
+
+def test_a_failed_write_leaves_neither_file_nor_temp(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "losses.csv"
+    out.write_text("previous results\n")
+
+    def full_disk(experiment, handle):
+        handle.write("optimizer,lr,step,loss\n")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cli, "write_losses_csv", full_disk)
+    assert main.main(["--csv", str(out), "--max-steps", "3"]) == 2
+    assert "No space left on device" in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["losses.csv"]
+    assert out.read_text() == "previous results\n"  # the old file is untouched
+
+
+def test_the_real_command_exits_0_and_2(tmp_path):
+    out = tmp_path / "l.csv"
+    ok = subprocess.run(
+        [sys.executable, "main.py", "--csv", str(out), "--max-steps", "20"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert len(read_csv(out)) > 1 and ok.stderr == ""
+    bad = subprocess.run(
+        [sys.executable, "main.py", "--csv", str(out), "--lrs", "x"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+def test_engine_core_imports_no_qt():
+    code = (
+        "import sys, engine.cli, engine.experiment, engine.records; "
+        "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph', 'gui'))))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.stdout.strip() == "[]", result.stderr
