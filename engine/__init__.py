@@ -2,3 +2,5 @@
 
 Only :mod:`engine.worker` imports Qt; everything else here runs headless.
 """
+
+__version__ = "0.1.0"

@@ -39,20 +39,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--csv", metavar="FILE", help="train to the end and write the losses here")
     parser.add_argument(
         "--optimizers",
-        default=",".join(ARTICLE_OPTIMIZERS),
-        help="comma-separated optimizer names (default: %(default)s)",
+        help=f"comma-separated optimizer names (default: {','.join(ARTICLE_OPTIMIZERS)})",
     )
     parser.add_argument(
         "--lrs",
-        default=",".join(f"{lr:g}" for lr in ARTICLE_LEARNING_RATES),
-        help="comma-separated learning rates (default: %(default)s)",
+        help="comma-separated learning rates (default: "
+        + ",".join(f"{lr:g}" for lr in ARTICLE_LEARNING_RATES)
+        + ")",
     )
-    parser.add_argument("--seed", default="0", help="seed of the initial parameters (default: 0)")
-    parser.add_argument(
-        "--max-steps", default="1000", help="losses recorded at most (default: 1000)"
-    )
-    parser.add_argument("--stop-loss", default="0.1", help="stop a run at this loss (default: 0.1)")
-    parser.add_argument("--hidden", default="3", help="hidden units (default: 3)")
+    parser.add_argument("--seed", help="seed of the initial parameters (default: 0)")
+    parser.add_argument("--max-steps", help="losses a run records at most (default: 1000)")
+    parser.add_argument("--stop-loss", help="stop a run at this loss (default: 0.1)")
+    parser.add_argument("--hidden", help="hidden units (default: 3)")
     return parser
 
 
@@ -61,19 +59,32 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return build_parser().parse_args(argv)
 
 
-def config_from_args(args: argparse.Namespace) -> ExperimentConfig:
-    """The experiment the flags describe; ``ConfigError`` names the first bad value."""
-    names = [n.strip() for n in args.optimizers.split(",") if n.strip()]
-    if not names:
-        raise ConfigError("--optimizers needs at least one name")
-    return ExperimentConfig(
-        optimizers=tuple(OptimizerSpec.create(n) for n in names),
-        learning_rates=tuple(_learning_rate(text) for text in args.lrs.split(",")),
-        seed=_whole("--seed", args.seed),
-        max_steps=_whole("--max-steps", args.max_steps),
-        stop_loss=_number("--stop-loss", args.stop_loss),
-        hidden=_whole("--hidden", args.hidden),
-    )
+def config_from_args(
+    args: argparse.Namespace, base: ExperimentConfig | None = None
+) -> ExperimentConfig:
+    """``base`` (the article's experiment by default) with the flags that were given applied.
+
+    ``ConfigError`` names the first bad value.
+    """
+    base = base or ExperimentConfig()
+    changes: dict[str, object] = {}
+    if args.optimizers is not None:
+        names = [n.strip() for n in args.optimizers.split(",") if n.strip()]
+        if not names:
+            raise ConfigError("--optimizers needs at least one name")
+        changes["optimizers"] = tuple(OptimizerSpec.create(n) for n in names)
+    if args.lrs is not None:
+        changes["learning_rates"] = tuple(_learning_rate(text) for text in args.lrs.split(","))
+    for flag, key, parse in (
+        ("--seed", "seed", _whole),
+        ("--max-steps", "max_steps", _whole),
+        ("--stop-loss", "stop_loss", _number),
+        ("--hidden", "hidden", _whole),
+    ):
+        text = getattr(args, key)
+        if text is not None:
+            changes[key] = parse(flag, text)
+    return base.with_changes(**changes)
 
 
 def _number(flag: str, text: str) -> float:

@@ -10,6 +10,7 @@ from engine.optimizers import ARTICLE_OPTIMIZERS, HyperValue, Optimizer, get_opt
 
 ARTICLE_LEARNING_RATES = (0.001, 0.01, 0.1, 1.0)
 DTYPES = ("float32", "float64")
+MAX_STEPS_LIMIT = 1_000_000  # 16 runs × 1M float32 losses is 64 MB
 
 
 class ConfigError(ValueError):
@@ -86,7 +87,7 @@ class ExperimentConfig:
         for lr in self.learning_rates:
             check_learning_rate(lr)
         _check_int("seed", self.seed, 0, 2**63 - 1)
-        _check_int("max steps", self.max_steps, 1, 10_000_000)
+        _check_int("max steps", self.max_steps, 1, MAX_STEPS_LIMIT)
         _check_int("hidden size", self.hidden, 1, 4096)
         if isinstance(self.stop_loss, bool) or not isinstance(self.stop_loss, (int, float)):
             raise ConfigError(f"stop loss must be a number, not {self.stop_loss!r}")

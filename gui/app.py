@@ -1,17 +1,54 @@
-"""Start the window (a placeholder until the window issue lands)."""
+"""Start the window: check for a display, set up the application, restore the last settings."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+
+from engine.cli import PROG, config_from_args, fail
+from engine.config import ConfigError
+
+APP_ID = "optimizers-from-scratch"
+
+
+def display_problem() -> str | None:
+    """Why Qt could not open a window here, in one line, or None if it probably can."""
+    if os.environ.get("QT_QPA_PLATFORM") or not sys.platform.startswith("linux"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "no display found (DISPLAY and WAYLAND_DISPLAY are unset); to train and export "
+        f"without a window, give an output flag, e.g. {PROG} --csv losses.csv"
+    )
 
 
 def run_app(args: argparse.Namespace) -> int:
-    from PySide6.QtWidgets import QApplication, QLabel
+    problem = display_problem()
+    if problem:
+        return fail(problem)
+
+    from PySide6.QtCore import QSettings
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication
+
+    from gui.main_window import TITLE, MainWindow, load_config
+    from gui.resources import icon_path
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    label = QLabel("Optimizers from Scratch — the window is coming; run with --csv for now.")
-    label.setWindowTitle("Optimizers from Scratch")
-    label.resize(600, 200)
-    label.show()
-    return app.exec()
+    app.setOrganizationName("OptimizersFromScratch")
+    app.setApplicationName(APP_ID)
+    app.setApplicationDisplayName(TITLE)
+    app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(QIcon(icon_path()))
+    settings = QSettings()
+    try:
+        config = config_from_args(args, base=load_config(settings))
+    except ConfigError as err:
+        return fail(str(err))
+    window = MainWindow(config, settings)
+    window.show()
+    code = app.exec()
+    window.deleteLater()
+    return code

@@ -85,7 +85,7 @@ def test_summary_names_each_runs_outcome(tmp_path, capsys):
         (["--lrs", "0.1,-1"], "learning rate must be positive and finite, not -1.0"),
         (["--lrs", "fast"], "learning rate must be a number, not 'fast'"),
         (["--lrs", "inf"], "learning rate must be positive and finite, not inf"),
-        (["--max-steps", "0"], "max steps must be between 1"),
+        (["--max-steps", "0"], "max steps must be between 1 and 1000000"),
         (["--max-steps", "ten"], "--max-steps must be a whole number, not 'ten'"),
         (["--seed", "1.5"], "--seed must be a whole number"),
         (["--stop-loss", "nan"], "stop loss must be finite"),

@@ -1,0 +1,63 @@
+"""Settings to and from plain dicts (JSON, QSettings), refusing anything unknown or mistyped."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from engine.config import ConfigError, ExperimentConfig, OptimizerSpec
+
+KEYS = ("optimizers", "learning_rates", "seed", "max_steps", "stop_loss", "hidden")
+
+
+def config_to_dict(config: ExperimentConfig) -> dict[str, Any]:
+    return {
+        "optimizers": [{"name": s.name, "params": dict(s.params)} for s in config.optimizers],
+        "learning_rates": list(config.learning_rates),
+        "seed": config.seed,
+        "max_steps": config.max_steps,
+        "stop_loss": config.stop_loss,
+        "hidden": config.hidden,
+    }
+
+
+def config_from_dict(data: object, base: ExperimentConfig | None = None) -> ExperimentConfig:
+    """Settings from ``data``; keys it lacks come from ``base``. ``ConfigError`` names a bad key."""
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"settings must be an object of keys, not {type(data).__name__}")
+    unknown = sorted(set(data) - set(KEYS))
+    if unknown:
+        raise ConfigError(f"unknown setting {unknown[0]!r} (known: {', '.join(KEYS)})")
+    base = base or ExperimentConfig()
+    changes: dict[str, Any] = {}
+    if "optimizers" in data:
+        changes["optimizers"] = tuple(_optimizer(item) for item in _list(data, "optimizers"))
+    if "learning_rates" in data:
+        changes["learning_rates"] = tuple(_list(data, "learning_rates"))
+    for key in ("seed", "max_steps", "stop_loss", "hidden"):
+        if key in data:
+            changes[key] = data[key]
+    return base.with_changes(**changes)
+
+
+def _list(data: Mapping, key: str) -> list:
+    value = data[key]
+    if not isinstance(value, list):
+        raise ConfigError(f"{key} must be a list, not {type(value).__name__}")
+    return value
+
+
+def _optimizer(item: object) -> OptimizerSpec:
+    if isinstance(item, str):
+        return OptimizerSpec.create(item)
+    if not isinstance(item, Mapping) or not isinstance(item.get("name"), str):
+        raise ConfigError(
+            f"each optimizer must be a name or {{'name': ..., 'params': {{...}}}}, not {item!r}"
+        )
+    extra = sorted(set(item) - {"name", "params"})
+    if extra:
+        raise ConfigError(f"unknown key {extra[0]!r} in optimizer {item['name']!r}")
+    params = item.get("params", {})
+    if not isinstance(params, Mapping):
+        raise ConfigError(f"params of optimizer {item['name']!r} must be an object")
+    return OptimizerSpec.create(item["name"], params)

@@ -1,0 +1,194 @@
+"""The settings side panel: optimizers and their hyperparameters, learning rates, experiment.
+
+Built from the optimizer registry's metadata, so a new optimizer needs no change here.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.config import (
+    ARTICLE_LEARNING_RATES,
+    MAX_STEPS_LIMIT,
+    ConfigError,
+    ExperimentConfig,
+    OptimizerSpec,
+)
+from engine.optimizers import REGISTRY, Hyperparameter, Optimizer
+from gui.fields import NumberField, NumberValidator
+from gui.palette import optimizer_colour
+
+
+class OptimizerBox(QGroupBox):
+    """A checkable box per optimizer: ticking it selects it; inside, its rule and settings."""
+
+    changed = Signal()
+
+    def __init__(self, optimizer: Optimizer, parent: QWidget | None = None):
+        super().__init__(optimizer.display_name, parent)
+        self.optimizer = optimizer
+        self.setCheckable(True)
+        self.setChecked(False)
+        colour = optimizer_colour(optimizer.name)
+        self.setStyleSheet(f"QGroupBox::title {{ color: {colour}; font-weight: bold; }}")
+        self.setToolTip(f"{optimizer.rule}\n\n{optimizer.reference}")
+        form = QFormLayout(self)
+        form.setContentsMargins(8, 4, 8, 4)
+        rule = QLabel(optimizer.rule)
+        rule.setStyleSheet("color: #555555; font-family: monospace;")
+        form.addRow(rule)
+        self.editors: dict[str, QCheckBox | NumberField] = {}
+        for hp in optimizer.hyperparameters:
+            editor = self._editor(hp)
+            self.editors[hp.name] = editor
+            form.addRow(hp.label, editor)
+        self.toggled.connect(lambda _: self.changed.emit())
+
+    def _editor(self, hp: Hyperparameter) -> QCheckBox | NumberField:
+        if hp.is_flag:
+            box = QCheckBox()
+            box.setChecked(bool(hp.default))
+            box.toggled.connect(lambda _: self.changed.emit())
+            return box
+        validator = NumberValidator(hp.minimum, hp.maximum, exclusive_max=not hp.maximum_inclusive)
+        field = NumberField(float(hp.default), validator)
+        field.setToolTip(f"{hp.name}, default {hp.default}")
+        field.committed.connect(lambda _: self.changed.emit())
+        return field
+
+    def spec(self) -> OptimizerSpec:
+        params = {
+            name: editor.isChecked() if isinstance(editor, QCheckBox) else editor.value()
+            for name, editor in self.editors.items()
+        }
+        return OptimizerSpec.create(self.optimizer.name, params)
+
+    def show_spec(self, spec: OptimizerSpec | None) -> None:
+        self.setChecked(spec is not None)
+        params = spec.params if spec is not None else self.optimizer.defaults
+        for name, editor in self.editors.items():
+            if isinstance(editor, QCheckBox):
+                editor.setChecked(bool(params[name]))
+            else:
+                editor.set_value(float(params[name]))
+
+
+class ControlPanel(QWidget):
+    """Every setting of the experiment; ``config_changed`` fires when one is committed."""
+
+    config_changed = Signal(object)  # ExperimentConfig
+    refused = Signal(str)  # a one-line reason a change was not applied
+
+    def __init__(self, config: ExperimentConfig, parent: QWidget | None = None):
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+
+        optimizers = QGroupBox("Optimizers")
+        opt_layout = QVBoxLayout(optimizers)
+        self.optimizer_boxes = {name: OptimizerBox(opt) for name, opt in REGISTRY.items()}
+        for box in self.optimizer_boxes.values():
+            opt_layout.addWidget(box)
+            box.changed.connect(self._apply)
+        layout.addWidget(optimizers)
+
+        rates = QGroupBox("Learning rates (one panel each)")
+        grid = QGridLayout(rates)
+        self.lr_fields = []
+        for i, lr in enumerate(ARTICLE_LEARNING_RATES):
+            field = NumberField(lr, NumberValidator(0.0, exclusive_min=True))
+            field.setToolTip("a positive number, e.g. 0.01 or 1e-3")
+            field.committed.connect(lambda _: self._apply())
+            grid.addWidget(field, i // 2, i % 2)
+            self.lr_fields.append(field)
+        article = QPushButton("Article's values")
+        article.setToolTip("0.001, 0.01, 0.1, 1")
+        article.clicked.connect(self._article_rates)
+        grid.addWidget(article, 2, 0, 1, 2)
+        layout.addWidget(rates)
+
+        experiment = QGroupBox("Experiment")
+        form = QFormLayout(experiment)
+        self.seed = self._spin(0, 2**31 - 1, "initial parameters: torch.manual_seed(seed)")
+        self.max_steps = self._spin(1, MAX_STEPS_LIMIT, "losses a run records at most")
+        self.hidden = self._spin(1, 64, "units in the hidden layer")
+        self.stop_loss = NumberField(0.1, NumberValidator(0.0))
+        self.stop_loss.setToolTip("a run stops once its loss is at or below this")
+        self.stop_loss.committed.connect(lambda _: self._apply())
+        form.addRow("Seed", self.seed)
+        form.addRow("Max steps", self.max_steps)
+        form.addRow("Stop loss", self.stop_loss)
+        form.addRow("Hidden units", self.hidden)
+        layout.addWidget(experiment)
+        layout.addStretch(1)
+
+        self._config = config
+        self.show_config(config)
+
+    def _spin(self, low: int, high: int, tip: str) -> QSpinBox:
+        spin = QSpinBox()
+        spin.setRange(low, high)
+        spin.setKeyboardTracking(False)
+        spin.setToolTip(tip)
+        spin.valueChanged.connect(lambda _: self._apply())
+        return spin
+
+    @property
+    def config(self) -> ExperimentConfig:
+        return self._config
+
+    def show_config(self, config: ExperimentConfig) -> None:
+        """Put ``config`` in the widgets without announcing a change."""
+        self._config = config
+        self._loading = True
+        try:
+            specs = {spec.name: spec for spec in config.optimizers}
+            for name, box in self.optimizer_boxes.items():
+                box.show_spec(specs.get(name))
+            for field, lr in zip(self.lr_fields, config.learning_rates):
+                field.set_value(lr)
+            self.seed.setValue(config.seed)
+            self.max_steps.setValue(config.max_steps)
+            self.hidden.setValue(config.hidden)
+            self.stop_loss.set_value(config.stop_loss)
+        finally:
+            self._loading = False
+
+    def _article_rates(self) -> None:
+        self._loading = True
+        for field, lr in zip(self.lr_fields, ARTICLE_LEARNING_RATES):
+            field.set_value(lr)
+        self._loading = False
+        self._apply()
+
+    def _apply(self) -> None:
+        if self._loading:
+            return
+        try:
+            config = ExperimentConfig(
+                optimizers=tuple(
+                    box.spec() for box in self.optimizer_boxes.values() if box.isChecked()
+                ),
+                learning_rates=tuple(field.value() for field in self.lr_fields),
+                seed=self.seed.value(),
+                max_steps=self.max_steps.value(),
+                stop_loss=self.stop_loss.value(),
+                hidden=self.hidden.value(),
+            )
+        except ConfigError as err:
+            self.show_config(self._config)  # nothing half-applied
+            self.refused.emit(str(err))
+            return
+        if config != self._config:
+            self._config = config
+            self.config_changed.emit(config)

@@ -1,0 +1,356 @@
+"""The main window: the panel grid in the centre, settings in a dock, transport in a toolbar."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+
+from PySide6.QtCore import QSettings, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QSlider,
+    QToolBar,
+    QWidget,
+)
+
+import engine
+from engine.config import ConfigError, ExperimentConfig
+from engine.config_io import config_from_dict, config_to_dict
+from engine.experiment import RunStatus
+from engine.progress import ExperimentStarted, LossUpdate
+from gui.controls import ControlPanel
+from gui.engine_client import EngineClient
+from gui.history import LossHistory
+from gui.panels import PanelGrid
+from gui.resources import icon_path
+from gui.run_table import RunTable
+
+TITLE = "Optimizers from Scratch"
+ARTICLE = (
+    "“Optimizers from Scratch”, a DEV Community article (tiny MLP, SGD, Momentum, RMSprop, Adam)"
+)
+SPEED_STEPS = 61  # slider positions 0..60 are 10^(p/20): 1 to 1000 steps/s; 61 is "max"
+DEFAULT_SPEED_POSITION = 40  # 100 steps/s: the article's 1,000 steps in ten seconds
+TEXT_REFRESH_MS = 250  # status line and table: a few times a second, not per frame
+MIN_REDRAW_MS, MAX_REDRAW_MS = 16, 100
+
+
+def speed_for_position(position: int) -> float:
+    return math.inf if position >= SPEED_STEPS else 10 ** (position / 20)
+
+
+def load_config(settings: QSettings) -> ExperimentConfig | None:
+    """The last settings, or None if there are none or they no longer make sense."""
+    text = settings.value("experiment/config")
+    if not text:
+        return None
+    try:
+        return config_from_dict(json.loads(str(text)))
+    except (ValueError, ConfigError):
+        return None
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, config: ExperimentConfig, settings: QSettings):
+        super().__init__()
+        self.settings = settings
+        self.setWindowTitle(TITLE)
+        self.setWindowIcon(QIcon(icon_path()))
+        self.resize(1400, 900)
+
+        self.history = LossHistory()
+        self._generation = 0
+        self._latest: LossUpdate | None = None
+        self._started: ExperimentStarted | None = None
+        self._dirty = False
+        self._playing = False
+
+        self.grid = PanelGrid()
+        self.grid.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setCentralWidget(self.grid)
+        self.controls = ControlPanel(config)
+        self.run_table = RunTable()
+        self._build_docks()
+        self._build_actions()
+        self._build_status_bar()
+
+        self.client = EngineClient(config, self)
+        self.client.started.connect(self._on_started)
+        self.client.progress.connect(self._on_progress)
+        self.client.playing_changed.connect(self._on_playing_changed)
+        self.client.failed.connect(self._on_failed)
+        self.controls.config_changed.connect(self._on_config_changed)
+        self.controls.refused.connect(lambda reason: self.show_message(f"Not applied: {reason}"))
+
+        self.redraw_timer = QTimer(self)
+        self.redraw_timer.timeout.connect(self._redraw)
+        self.redraw_timer.start(MIN_REDRAW_MS)
+        self.text_timer = QTimer(self)
+        self.text_timer.timeout.connect(self._refresh_text)
+        self.text_timer.start(TEXT_REFRESH_MS)
+        self.redraws = 0
+
+        self._restore_view_settings()
+        self.client.set_speed.emit(speed_for_position(self.speed.value()))
+
+    # --- building ----------------------------------------------------------------------------
+
+    def _build_docks(self) -> None:
+        scroll = QScrollArea()
+        scroll.setWidget(self.controls)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(330)
+        settings_dock = QDockWidget("Settings", self)
+        settings_dock.setObjectName("settings")
+        settings_dock.setWidget(scroll)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, settings_dock)
+        runs_dock = QDockWidget("Runs", self)
+        runs_dock.setObjectName("runs")
+        runs_dock.setWidget(self.run_table)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, runs_dock)
+        self._docks = (settings_dock, runs_dock)
+
+    def _action(self, text: str, shortcut: str | None, slot, tip: str) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setToolTip(f"{tip} ({shortcut})" if shortcut else tip)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self.play_action = self._action("Play", "Space", self.toggle_play, "Play or pause")
+        self.step_action = self._action(
+            "Step", "Right", self.client_step, "One step of every unfinished run"
+        )
+        self.reset_action = self._action("Reset", "R", self.reset, "Back to step 0")
+        self.run_to_end_action = self._action(
+            "Run to end", "Ctrl+E", self.run_to_end, "Train every run to the end at full speed"
+        )
+        self.quit_action = self._action("Quit", "Ctrl+Q", self.close, "Quit")
+        self.log_action = self._action(
+            "Log y axis", "L", self._toggle_log, "Loss on a logarithmic axis"
+        )
+        self.log_action.setCheckable(True)
+        self.about_action = self._action("About", None, self.show_about, "About this app")
+
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        file_menu.addAction(self.quit_action)
+        run_menu = menu.addMenu("&Run")
+        for action in (
+            self.play_action,
+            self.step_action,
+            self.reset_action,
+            self.run_to_end_action,
+        ):
+            run_menu.addAction(action)
+        view_menu = menu.addMenu("&View")
+        view_menu.addAction(self.log_action)
+        for dock in self._docks:
+            view_menu.addAction(dock.toggleViewAction())
+        menu.addMenu("&Help").addAction(self.about_action)
+
+        toolbar = QToolBar("Transport", self)
+        toolbar.setObjectName("transport")
+        toolbar.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        for action in (
+            self.play_action,
+            self.step_action,
+            self.reset_action,
+            self.run_to_end_action,
+        ):
+            toolbar.addAction(action)
+        toolbar.addSeparator()
+        toolbar.addWidget(QLabel(" Speed "))
+        self.speed = QSlider(Qt.Orientation.Horizontal)
+        self.speed.setRange(0, SPEED_STEPS)
+        self.speed.setValue(DEFAULT_SPEED_POSITION)
+        self.speed.setFixedWidth(220)
+        self.speed.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # arrow keys belong to Step
+        self.speed.setToolTip("from 1 step a second to as fast as the machine goes")
+        self.speed.valueChanged.connect(self._on_speed)
+        toolbar.addWidget(self.speed)
+        self.speed_label = QLabel()
+        self.speed_label.setMinimumWidth(110)
+        toolbar.addWidget(self.speed_label)
+        toolbar.addSeparator()
+        toolbar.addAction(self.log_action)
+        self.addToolBar(toolbar)
+        for widget in toolbar.findChildren(QWidget):
+            widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self._show_speed(self.speed.value())
+
+    def _build_status_bar(self) -> None:
+        self.progress_label = QLabel("Step 0")
+        self.statusBar().addPermanentWidget(self.progress_label)
+
+    # --- commands ----------------------------------------------------------------------------
+
+    @Slot()
+    def toggle_play(self) -> None:
+        if self._playing:
+            self.client.pause.emit()
+        elif self._latest is not None and self._latest.done:
+            self.show_message("Every run has finished: press R to start again")
+        else:
+            self.client.play.emit()
+
+    @Slot()
+    def client_step(self) -> None:
+        self.client.step.emit()
+
+    @Slot()
+    def reset(self) -> None:
+        self.client.reset.emit()
+        self.show_message("Reset to step 0")
+
+    @Slot()
+    def run_to_end(self) -> None:
+        self.client.run_to_end.emit()
+
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 6000)
+
+    @Slot(object)
+    def _on_config_changed(self, config: ExperimentConfig) -> None:
+        self.client.configure.emit(config)
+        self.show_message("Settings changed: the experiment restarted at step 0")
+
+    @Slot(int)
+    def _on_speed(self, position: int) -> None:
+        self._show_speed(position)
+        self.client.set_speed.emit(speed_for_position(position))
+
+    def _show_speed(self, position: int) -> None:
+        speed = speed_for_position(position)
+        self.speed_label.setText("max" if math.isinf(speed) else f"{speed:.3g} steps/s")
+
+    @Slot()
+    def _toggle_log(self) -> None:
+        self.grid.set_log_y(self.log_action.isChecked())
+        self._dirty = True
+
+    @Slot()
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            f"About {TITLE}",
+            f"<b>{TITLE}</b> {engine.__version__}<br><br>Watch neural-network optimizers "
+            f"train a tiny MLP, written from scratch on torch tensors.<br><br>"
+            f"Reproduces and goes beyond {ARTICLE}.",
+        )
+
+    # --- results from the engine ----------------------------------------------------------
+
+    @Slot(object)
+    def _on_started(self, started: ExperimentStarted) -> None:
+        self._generation = started.generation
+        self._started = started
+        self._latest = None
+        self.history.clear(len(started.runs))
+        self.grid.start(started, self.history)
+        self.grid.set_log_y(self.log_action.isChecked())
+        self.run_table.start(started)
+        self.controls.show_config(started.config)
+        self._dirty = True
+        self._refresh_text()
+
+    @Slot(object)
+    def _on_progress(self, update: LossUpdate) -> None:
+        if update.generation != self._generation:
+            return  # from an experiment that has since been reset or reconfigured
+        self.history.apply(update)
+        self._latest = update
+        self._dirty = True
+
+    @Slot(bool)
+    def _on_playing_changed(self, playing: bool) -> None:
+        self._playing = playing
+        self.play_action.setText("Pause" if playing else "Play")
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        self.show_message(f"The engine stopped: {message}")
+
+    # --- drawing -----------------------------------------------------------------------------
+
+    @Slot()
+    def _redraw(self) -> None:
+        """One coalesced redraw; its interval follows what painting costs (≤ ⅓ of the time)."""
+        if not self._dirty or self._started is None:
+            return
+        self._dirty = False
+        began = time.perf_counter()
+        self.grid.redraw(self._latest)
+        self.grid.viewport().repaint()
+        cost_ms = (time.perf_counter() - began) * 1000
+        self.redraws += 1
+        interval = int(min(max(3 * cost_ms, MIN_REDRAW_MS), MAX_REDRAW_MS))
+        if abs(interval - self.redraw_timer.interval()) > 4:
+            self.redraw_timer.setInterval(interval)
+
+    @Slot()
+    def _refresh_text(self) -> None:
+        update = self._latest
+        if update is None:
+            self.progress_label.setText("Step 0 · ready")
+            return
+        counts: dict[RunStatus, int] = {}
+        for summary in update.summaries:
+            counts[summary.status] = counts.get(summary.status, 0) + 1
+        parts = [f"Step {update.steps_taken}"]
+        names = {
+            RunStatus.RUNNING: "running",
+            RunStatus.CONVERGED: "converged",
+            RunStatus.DIVERGED: "diverged",
+            RunStatus.MAX_STEPS: "stopped at max",
+        }
+        parts += [f"{n} {names[s]}" for s, n in sorted(counts.items())]
+        if update.done:
+            parts.append("done")
+        self.progress_label.setText(" · ".join(parts))
+        self.run_table.show_update(update)
+
+    # --- lifetime ----------------------------------------------------------------------------
+
+    def _restore_view_settings(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = self.settings.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+        position = self.settings.value("view/speed")
+        if position is not None:
+            self.speed.setValue(int(position))
+        self.log_action.setChecked(self.settings.value("view/log_y", "false") == "true")
+        self.grid.set_log_y(self.log_action.isChecked())
+
+    def save_settings(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue(
+            "experiment/config", json.dumps(config_to_dict(self.controls.config))
+        )
+        self.settings.setValue("view/speed", self.speed.value())
+        self.settings.setValue("view/log_y", "true" if self.log_action.isChecked() else "false")
+        self.settings.sync()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.grid.setFocus()
+
+    def closeEvent(self, event) -> None:
+        self.redraw_timer.stop()
+        self.text_timer.stop()
+        self.save_settings()
+        self.client.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,62 @@
+"""A small table of every run's state: optimizers down, learning rates across."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+
+from engine.experiment import RunStatus
+from engine.progress import ExperimentStarted, LossUpdate
+from gui.palette import optimizer_colour
+
+STATUS_COLOURS = {
+    RunStatus.RUNNING: None,
+    RunStatus.CONVERGED: "#009E73",
+    RunStatus.DIVERGED: "#D55E00",
+    RunStatus.MAX_STEPS: "#E69F00",
+}
+
+
+def short_status(status: RunStatus, step: int | None, steps: int) -> str:
+    if status is RunStatus.CONVERGED:
+        return f"converged @ {step}"
+    if status is RunStatus.DIVERGED:
+        return f"diverged @ {step}"
+    if status is RunStatus.MAX_STEPS:
+        return f"max steps ({steps})"
+    return "running" if steps else "ready"
+
+
+class RunTable(QTableWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+
+    def start(self, started: ExperimentStarted) -> None:
+        config = started.config
+        self.setRowCount(len(config.optimizers))
+        self.setColumnCount(len(config.learning_rates))
+        self.setHorizontalHeaderLabels([f"η = {lr:g}" for lr in config.learning_rates])
+        for i, spec in enumerate(config.optimizers):
+            header = QTableWidgetItem(spec.label)
+            header.setForeground(QColor(optimizer_colour(spec.name)))
+            self.setVerticalHeaderItem(i, header)
+        for run in started.runs:
+            self.setItem(run.optimizer_index, run.lr_index, QTableWidgetItem("ready"))
+
+    def show_update(self, update: LossUpdate) -> None:
+        for summary in update.summaries:
+            run = summary.run
+            item = self.item(run.optimizer_index, run.lr_index)
+            if item is None:
+                continue
+            item.setText(short_status(summary.status, summary.status_step, summary.steps))
+            loss = "—" if summary.final_loss is None else f"{summary.final_loss:.6g}"
+            item.setToolTip(
+                f"{run.optimizer.label}, η = {run.lr:g}: {summary.describe()}, loss {loss}"
+            )
+            colour = STATUS_COLOURS[summary.status]
+            item.setForeground(QColor(colour) if colour else self.palette().text().color())
