@@ -14,7 +14,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except cli.UsageError as err:
         return cli.fail(str(err))
     if cli.wants_headless(args):
-        return cli.run_headless(args)
+        figures = None
+        if cli.wants_figures(args):
+            from engine.config import ConfigError
+            from gui.headless import HeadlessFigures
+
+            try:
+                figures = HeadlessFigures(args)
+            except ConfigError as err:
+                return cli.fail(str(err))
+        return cli.run_headless(args, figures)
     from gui.app import run_app
 
     return run_app(args)

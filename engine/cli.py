@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
+from typing import Protocol
 
 from engine.config import (
     ARTICLE_LEARNING_RATES,
@@ -13,9 +15,11 @@ from engine.config import (
     OptimizerSpec,
     check_learning_rate,
 )
+from engine.config_io import read_config_file, write_config_file
 from engine.experiment import BatchedExperiment
 from engine.files import OutputError, atomic_write, check_writable
 from engine.optimizers import ARTICLE_OPTIMIZERS
+from engine.progress import full_update
 from engine.records import summary_table, write_losses_csv
 
 PROG = "optimizers-from-scratch"
@@ -36,7 +40,22 @@ def build_parser() -> argparse.ArgumentParser:
         description="Watch neural-network optimizers train a tiny MLP. With no output flag "
         "the window opens; with --csv the experiment runs headless and writes its losses.",
     )
-    parser.add_argument("--csv", metavar="FILE", help="train to the end and write the losses here")
+    out = parser.add_argument_group("outputs (any of them runs headless, to the end)")
+    out.add_argument("--csv", metavar="FILE", help="the losses: optimizer,lr,step,loss")
+    out.add_argument("--png", metavar="FILE", help="the 2×2 figure as PNG")
+    out.add_argument("--svg", metavar="FILE", help="the 2×2 figure as SVG")
+    out.add_argument("--gif", metavar="FILE", help="the training as an animated GIF")
+    out.add_argument("--save-config", metavar="FILE", help="the effective settings as JSON")
+    look = parser.add_argument_group("figures")
+    look.add_argument("--theme", default="default", help="default or presentation")
+    look.add_argument("--scale", type=int, choices=(1, 2, 3), default=1, help="PNG scale")
+    look.add_argument("--frame-every", type=int, metavar="K", help="GIF: a frame every K steps")
+    look.add_argument("--fps", type=float, default=10.0, help="GIF frames a second (default 10)")
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="settings from an experiment file; the flags below override it",
+    )
     parser.add_argument(
         "--optimizers",
         help=f"comma-separated optimizer names (default: {','.join(ARTICLE_OPTIMIZERS)})",
@@ -109,22 +128,57 @@ def _learning_rate(text: str) -> float:
     return check_learning_rate(value)
 
 
+FIGURE_OUTPUTS = ("png", "svg", "gif")
+OUTPUTS = ("csv", "save_config", *FIGURE_OUTPUTS)
+
+
+class FigureWriter(Protocol):
+    """Writes --png/--svg/--gif; lives in ``gui`` because drawing needs Qt."""
+
+    def write(self, config: ExperimentConfig, experiment: BatchedExperiment) -> list[str]: ...
+
+
 def wants_headless(args: argparse.Namespace) -> bool:
-    return args.csv is not None
+    return any(getattr(args, name) is not None for name in OUTPUTS)
 
 
-def run_headless(args: argparse.Namespace) -> int:
-    """Train to completion, write the requested files, print the summary. Returns the exit code."""
+def wants_figures(args: argparse.Namespace) -> bool:
+    return any(getattr(args, name) is not None for name in FIGURE_OUTPUTS)
+
+
+def run_headless(args: argparse.Namespace, figures: FigureWriter | None = None) -> int:
+    """Check every input and path, train to completion, write the requested files, print the
+    summary. Returns the exit code: 0, or 2 with one line on stderr and no file left behind."""
     try:
-        config = config_from_args(args)
-        check_writable(args.csv)
-        experiment = BatchedExperiment(config)
-        experiment.run_to_end()
-        atomic_write(args.csv, lambda handle: write_losses_csv(experiment, handle))
+        base = read_config_file(args.config) if args.config else None
+        config = config_from_args(args, base)
+        for name in OUTPUTS:
+            if getattr(args, name) is not None:
+                check_writable(getattr(args, name))
+        if args.frame_every is not None and args.frame_every < 1:
+            raise ConfigError(f"--frame-every must be at least 1, not {args.frame_every}")
+        if not (args.fps > 0 and math.isfinite(args.fps)):
+            raise ConfigError(f"--fps must be a positive number, not {args.fps}")
+        written = []
+        if args.save_config:
+            write_config_file(args.save_config, config)
+            written.append(args.save_config)
+        experiment = None
+        if args.csv or figures is not None:
+            experiment = BatchedExperiment(config)
+            experiment.run_to_end()
+        if args.csv:
+            update = full_update(experiment)
+            atomic_write(args.csv, lambda handle: write_losses_csv(update, handle))
+            written.append(args.csv)
+        if figures is not None:
+            written += figures.write(config, experiment)
     except (ConfigError, OutputError) as err:
         return fail(str(err))
-    print(summary_table(experiment.summaries()))
-    print(f"wrote {args.csv}")
+    if experiment is not None:
+        print(summary_table(experiment.summaries()))
+    for path in written:
+        print(f"wrote {path}")
     return 0
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from engine.config import ConfigError, ExperimentConfig, OptimizerSpec
+from engine.files import atomic_write
 
 KEYS = ("optimizers", "learning_rates", "seed", "max_steps", "stop_loss", "hidden")
 
@@ -61,3 +65,29 @@ def _optimizer(item: object) -> OptimizerSpec:
     if not isinstance(params, Mapping):
         raise ConfigError(f"params of optimizer {item['name']!r} must be an object")
     return OptimizerSpec.create(item["name"], params)
+
+
+def read_config_file(path: str | os.PathLike) -> ExperimentConfig:
+    """An experiment file; ``ConfigError`` says in one line what is wrong and where."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigError(f"cannot read {path}: {err.strerror or err}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not a text file") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ConfigError(
+            f"{path} is not valid JSON: {err.msg} (line {err.lineno}, column {err.colno})"
+        ) from None
+    try:
+        return config_from_dict(data)
+    except ConfigError as err:
+        raise ConfigError(f"{path}: {err}") from None
+
+
+def write_config_file(path: str | os.PathLike, config: ExperimentConfig) -> None:
+    """Every setting as indented JSON, written atomically."""
+    text = json.dumps(config_to_dict(config), indent=2) + "\n"
+    atomic_write(path, lambda handle: handle.write(text))

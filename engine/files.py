@@ -10,6 +10,15 @@ from pathlib import Path
 from typing import IO
 
 
+def _current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
 class OutputError(OSError):
     """A file could not be written; the message is one line meant for the user."""
 
@@ -34,6 +43,7 @@ def atomic_write(
     target = check_writable(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes it private; a saved file should not be
         with os.fdopen(fd, "wb" if binary else "w", newline=None if binary else "") as handle:
             write(handle)
             handle.flush()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.config import ExperimentConfig
-from engine.experiment import BatchedExperiment, RunKey, RunSummary
+from engine.experiment import BatchedExperiment, RunKey, RunStatus, RunSummary
 
 
 @dataclass(frozen=True)
@@ -48,4 +48,43 @@ def loss_update(experiment: BatchedExperiment, generation: int, start: int) -> L
         summaries=tuple(experiment.summaries()),
         steps_taken=experiment.steps_taken,
         done=experiment.done,
+    )
+
+
+def full_update(experiment: BatchedExperiment, generation: int = 0) -> LossUpdate:
+    """Everything ``experiment`` recorded so far, as one update."""
+    return loss_update(experiment, generation, 0)
+
+
+def update_at_step(update: LossUpdate, step: int) -> LossUpdate:
+    """What a complete ``update`` (``start == 0``) looked like after ``step`` steps.
+
+    A run that went on past ``step`` was still running then, with ``step`` losses recorded.
+    Used to draw the frames of an animation from one finished experiment.
+    """
+    if update.start != 0:
+        raise ValueError("update_at_step needs an update from column 0")
+    counts = np.minimum(update.counts, step)
+    summaries = []
+    for summary, count in zip(update.summaries, counts):
+        if count < summary.steps:
+            summary = RunSummary(
+                run=summary.run,
+                steps=int(count),
+                final_loss=float(update.losses[summary.run.index, count - 1]) if count else None,
+                status=RunStatus.RUNNING,
+                status_step=None,
+            )
+        summaries.append(summary)
+    losses = update.losses[:, :step].copy()
+    for row, count in enumerate(counts):
+        losses[row, count:] = np.nan
+    return LossUpdate(
+        generation=update.generation,
+        start=0,
+        losses=losses,
+        counts=counts,
+        summaries=tuple(summaries),
+        steps_taken=min(update.steps_taken, step),
+        done=update.done and step >= update.steps_taken,
     )

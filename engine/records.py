@@ -5,20 +5,28 @@ from __future__ import annotations
 import csv
 from typing import IO
 
-from engine.experiment import BatchedExperiment, RunSummary
+import numpy as np
+
+from engine.experiment import RunSummary
+from engine.progress import LossUpdate
 
 CSV_HEADER = ("optimizer", "lr", "step", "loss")
 
 
-def write_losses_csv(experiment: BatchedExperiment, handle: IO[str]) -> None:
+def write_losses_csv(update: LossUpdate, handle: IO[str]) -> None:
     """One row per recorded loss; values in the shortest form that reads back exactly."""
     writer = csv.writer(handle, lineterminator="\n")
     writer.writerow(CSV_HEADER)
-    buffer, counts = experiment.loss_buffer, experiment.counts
-    for run in experiment.runs:
+    for summary in update.summaries:
+        run = summary.run
         name, lr = run.optimizer.key, repr(run.lr)
-        for step in range(int(counts[run.index])):
-            writer.writerow((name, lr, step, str(buffer[run.index, step])))
+        for step in range(int(update.counts[run.index])):
+            writer.writerow((name, lr, step, _shortest(update.losses[run.index, step])))
+
+
+def _shortest(value: np.floating) -> str:
+    """numpy prints a float32 or float64 scalar in the fewest digits that read back to it."""
+    return str(value)
 
 
 def summary_table(summaries: list[RunSummary]) -> str:

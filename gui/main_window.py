@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import math
 import time
+from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
     QDockWidget,
+    QFileDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -21,15 +25,24 @@ from PySide6.QtWidgets import (
 
 import engine
 from engine.config import ConfigError, ExperimentConfig
-from engine.config_io import config_from_dict, config_to_dict
+from engine.config_io import (
+    config_from_dict,
+    config_to_dict,
+    read_config_file,
+    write_config_file,
+)
 from engine.experiment import RunStatus
 from engine.progress import ExperimentStarted, LossUpdate
 from gui.controls import ControlPanel
 from gui.engine_client import EngineClient
+from gui.export_dialogs import AnimationExportDialog, FigureExportDialog
+from gui.exports import default_frame_every, export_csv, export_gif, export_png, export_svg
+from gui.figure import Figure, FigureState
 from gui.history import LossHistory
 from gui.panels import PanelGrid
 from gui.resources import icon_path
 from gui.run_table import RunTable
+from gui.themes import DEFAULT, THEMES, Theme
 
 TITLE = "Optimizers from Scratch"
 ARTICLE = (
@@ -65,6 +78,7 @@ class MainWindow(QMainWindow):
         self.resize(1400, 900)
 
         self.history = LossHistory()
+        self.theme = DEFAULT
         self._generation = 0
         self._latest: LossUpdate | None = None
         self._started: ExperimentStarted | None = None
@@ -140,10 +154,39 @@ class MainWindow(QMainWindow):
         )
         self.log_action.setCheckable(True)
         self.about_action = self._action("About", None, self.show_about, "About this app")
+        self.open_action = self._action(
+            "Open experiment…", "Ctrl+O", self.open_experiment, "Settings from an experiment file"
+        )
+        self.save_action = self._action(
+            "Save experiment…", "Ctrl+Shift+S", self.save_experiment, "Every setting to a JSON file"
+        )
+        self.export_figure_action = self._action(
+            "Export figure…", "Ctrl+S", self.ask_export_figure, "PNG or SVG"
+        )
+        self.export_animation_action = self._action(
+            "Export animation…", None, self.ask_export_animation, "Animated GIF"
+        )
+        self.export_data_action = self._action(
+            "Export data…", None, self.ask_export_data, "CSV: optimizer,lr,step,loss"
+        )
+        self.copy_action = self._action(
+            "Copy figure", "Ctrl+C", self.copy_figure, "The figure to the clipboard, at 2×"
+        )
 
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
-        file_menu.addAction(self.quit_action)
+        for action in (
+            self.open_action,
+            self.save_action,
+            None,
+            self.export_figure_action,
+            self.export_animation_action,
+            self.export_data_action,
+            None,
+            self.quit_action,
+        ):
+            file_menu.addSeparator() if action is None else file_menu.addAction(action)
+        menu.addMenu("&Edit").addAction(self.copy_action)
         run_menu = menu.addMenu("&Run")
         for action in (
             self.play_action,
@@ -154,6 +197,15 @@ class MainWindow(QMainWindow):
             run_menu.addAction(action)
         view_menu = menu.addMenu("&View")
         view_menu.addAction(self.log_action)
+        theme_menu = view_menu.addMenu("Theme")
+        self.theme_actions = QActionGroup(self)
+        for theme in THEMES.values():
+            action = QAction(theme.title, self, checkable=True)
+            action.setData(theme.name)
+            action.setChecked(theme is DEFAULT)
+            action.triggered.connect(lambda _=False, t=theme: self.set_theme(t))
+            self.theme_actions.addAction(action)
+            theme_menu.addAction(action)
         for dock in self._docks:
             view_menu.addAction(dock.toggleViewAction())
         menu.addMenu("&Help").addAction(self.about_action)
@@ -238,6 +290,150 @@ class MainWindow(QMainWindow):
         self.grid.set_log_y(self.log_action.isChecked())
         self._dirty = True
 
+    def set_theme(self, theme: Theme) -> None:
+        """The look of the panels on screen (and the default for exports)."""
+        self.theme = theme
+        for action in self.theme_actions.actions():
+            action.setChecked(action.data() == theme.name)
+        self.grid.apply_theme(theme)
+        self._dirty = True
+
+    # --- files -------------------------------------------------------------------------------
+
+    def report_error(self, title: str, message: str) -> None:
+        QMessageBox.warning(self, title, message)
+
+    def figure_state(self) -> FigureState | None:
+        """What the panels show now, for an export; None (and a message) before any step."""
+        if self._started is None or self._latest is None or self.history.length == 0:
+            self.show_message("Nothing to export yet: press Play or Step first")
+            return None
+        views = tuple(
+            tuple(tuple(r) for r in panel.plot.getViewBox().viewRange())
+            for panel in self.grid.panels
+        )
+        return FigureState(
+            self._started, self.history.as_update(self._latest), self.log_action.isChecked(), views
+        )
+
+    def _export(self, what: str, path: str, write) -> bool:
+        try:
+            write()
+        except (OSError, ValueError) as err:
+            self.report_error(f"Could not export the {what}", str(err))
+            return False
+        self.show_message(f"Exported the {what} to {path}")
+        return True
+
+    def export_figure(self, path: str, scale: int = 2, theme: Theme | None = None) -> bool:
+        """PNG or SVG by the file's extension."""
+        state = self.figure_state()
+        if state is None:
+            return False
+        theme = theme or self.theme
+        if path.lower().endswith(".svg"):
+            return self._export("figure", path, lambda: export_svg(path, state, theme))
+        return self._export("figure", path, lambda: export_png(path, state, theme, scale))
+
+    def export_animation(
+        self, path: str, every: int, fps: float, theme: Theme | None = None
+    ) -> bool:
+        state = self.figure_state()
+        if state is None:
+            return False
+        theme = theme or self.theme
+        return self._export("animation", path, lambda: export_gif(path, state, theme, every, fps))
+
+    def export_data(self, path: str) -> bool:
+        state = self.figure_state()
+        return state is not None and self._export("data", path, lambda: export_csv(path, state))
+
+    def save_experiment_to(self, path: str) -> bool:
+        try:
+            write_config_file(path, self.controls.config)
+        except OSError as err:
+            self.report_error("Could not save the experiment", str(err))
+            return False
+        self.show_message(f"Saved the experiment to {path}")
+        return True
+
+    def open_experiment_from(self, path: str) -> bool:
+        """Apply every setting of the file, or none of them."""
+        try:
+            config = read_config_file(path)
+        except ConfigError as err:
+            self.report_error("Could not open the experiment", str(err))
+            return False
+        self.controls.show_config(config)
+        self.client.configure.emit(config)
+        self.show_message(f"Opened {path}: the experiment restarted at step 0")
+        return True
+
+    def _ask_path(self, title: str, filters: str, suffix: str, save: bool = True) -> str | None:
+        ask = QFileDialog.getSaveFileName if save else QFileDialog.getOpenFileName
+        path, _ = ask(self, title, self.settings.value("files/folder", ""), filters)
+        if not path:
+            return None
+        if save and not path.lower().endswith(suffix):
+            path += suffix
+        self.settings.setValue("files/folder", str(Path(path).parent))
+        return path
+
+    @Slot()
+    def ask_export_figure(self) -> None:
+        if self.figure_state() is None:
+            return
+        dialog = FigureExportDialog(self.theme, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        suffix = "." + dialog.format
+        filters = "PNG image (*.png)" if dialog.format == "png" else "SVG image (*.svg)"
+        path = self._ask_path("Export figure", filters, suffix)
+        if path:
+            self.export_figure(path, dialog.scale, dialog.theme)
+
+    @Slot()
+    def ask_export_animation(self) -> None:
+        state = self.figure_state()
+        if state is None:
+            return
+        steps = state.update.steps_taken
+        dialog = AnimationExportDialog(self.theme, steps, default_frame_every(steps), self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        path = self._ask_path("Export animation", "Animated GIF (*.gif)", ".gif")
+        if path:
+            self.export_animation(path, dialog.every, dialog.fps, dialog.theme)
+
+    @Slot()
+    def ask_export_data(self) -> None:
+        if self.figure_state() is None:
+            return
+        path = self._ask_path("Export data", "CSV (*.csv)", ".csv")
+        if path:
+            self.export_data(path)
+
+    @Slot()
+    def save_experiment(self) -> None:
+        path = self._ask_path("Save experiment", "Experiment (*.json)", ".json")
+        if path:
+            self.save_experiment_to(path)
+
+    @Slot()
+    def open_experiment(self) -> None:
+        path = self._ask_path("Open experiment", "Experiment (*.json)", ".json", save=False)
+        if path:
+            self.open_experiment_from(path)
+
+    @Slot()
+    def copy_figure(self) -> None:
+        state = self.figure_state()
+        if state is None:
+            return
+        with Figure(state, self.theme, scale=2) as figure:
+            QApplication.clipboard().setImage(figure.image())
+        self.show_message("Copied the figure (2×) to the clipboard")
+
     @Slot()
     def show_about(self) -> None:
         QMessageBox.about(
@@ -255,7 +451,7 @@ class MainWindow(QMainWindow):
         self._generation = started.generation
         self._started = started
         self._latest = None
-        self.history.clear(len(started.runs))
+        self.history.clear(len(started.runs), started.config.dtype)
         self.grid.start(started, self.history)
         self.grid.set_log_y(self.log_action.isChecked())
         self.run_table.start(started)
@@ -333,6 +529,7 @@ class MainWindow(QMainWindow):
             self.speed.setValue(int(position))
         self.log_action.setChecked(self.settings.value("view/log_y", "false") == "true")
         self.grid.set_log_y(self.log_action.isChecked())
+        self.set_theme(THEMES.get(str(self.settings.value("view/theme", "")), DEFAULT))
 
     def save_settings(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
@@ -342,6 +539,7 @@ class MainWindow(QMainWindow):
         )
         self.settings.setValue("view/speed", self.speed.value())
         self.settings.setValue("view/log_y", "true" if self.log_action.isChecked() else "false")
+        self.settings.setValue("view/theme", self.theme.name)
         self.settings.sync()
 
     def showEvent(self, event) -> None:

@@ -7,11 +7,13 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QFont, QPen
 
 from engine.experiment import RunKey, RunStatus
 from engine.progress import ExperimentStarted, LossUpdate
 from gui.history import LossHistory
 from gui.palette import optimizer_colour
+from gui.themes import DEFAULT, Theme
 
 Y_RANGE = (0.0, 30.0)  # the article's fixed y range
 LOG_FLOOR = 1e-12  # non-positive losses are drawn here on a log axis, never dropped
@@ -23,14 +25,12 @@ class LossPanel:
 
     def __init__(self, plot: pg.PlotItem):
         self.plot = plot
-        plot.setLabel("bottom", "step")
-        plot.setLabel("left", "loss (MSE)")
-        plot.showGrid(x=True, y=True, alpha=0.15)
         plot.hideButtons()
         plot.setMenuEnabled(False)
         self.curves: dict[int, pg.PlotDataItem] = {}
-        self.heads = pg.ScatterPlotItem(size=9, pen=pg.mkPen("w", width=1), pxMode=True)
-        self.diverged = pg.ScatterPlotItem(size=16, pxMode=True)
+        self._optimizer_of: dict[int, str] = {}  # run index -> optimizer name, for its colour
+        self.heads = pg.ScatterPlotItem(pxMode=True)
+        self.diverged = pg.ScatterPlotItem(pxMode=True)
         for item in (self.heads, self.diverged):
             item.setZValue(10)
             plot.addItem(item)
@@ -43,18 +43,51 @@ class LossPanel:
         self.x_extent = FIRST_X_RANGE
         self.follow = True  # grow the x range with the curves until the user pans or zooms
         self.log_y = False
+        self.lr = 0.0
+        self.theme, self.pen_scale = DEFAULT, 1.0
         plot.getViewBox().sigRangeChangedManually.connect(self._stop_following)
 
+    def apply_theme(self, theme: Theme, pen_scale: float = 1.0) -> None:
+        """Axis, text and line styles; ``pen_scale`` widens every line for a sharper export."""
+        self.theme, self.pen_scale = theme, pen_scale
+        fg = theme.foreground
+        for name in ("bottom", "left"):
+            axis = self.plot.getAxis(name)
+            axis.setPen(pg.mkPen(fg, width=pen_scale))
+            axis.setTextPen(pg.mkPen(fg))
+            axis.setTickFont(_font(theme.tick_pt))
+        label = {"color": fg, "font-size": f"{theme.label_pt}pt"}
+        self.plot.setLabel("bottom", "step", **label)
+        self.plot.setLabel("left", "loss (MSE)", **label)
+        self.plot.showGrid(x=True, y=True, alpha=theme.grid_alpha)
+        self._set_title()
+        for index, curve in self.curves.items():
+            curve.setPen(self._curve_pen(self._optimizer_of[index]))
+        self.heads.setSize(theme.head_size)
+        self.heads.setPen(pg.mkPen(theme.background, width=pen_scale))
+        self.diverged.setSize(theme.head_size * 1.8)
+
+    def _set_title(self) -> None:
+        self.plot.setTitle(
+            f"Learning rate: {self.lr:g}",
+            color=self.theme.foreground,
+            size=f"{self.theme.title_pt}pt",
+        )
+
+    def _curve_pen(self, optimizer_name: str) -> QPen:
+        width = self.theme.line_width * self.pen_scale
+        return pg.mkPen(optimizer_colour(optimizer_name), width=width)
+
     def start(self, lr: float, runs: list[RunKey], max_steps: int) -> None:
-        self.plot.setTitle(f"Learning rate: {lr:g}")
+        self.lr = lr
+        self._set_title()
         for curve in self.curves.values():
             self.plot.removeItem(curve)
         self.curves = {}
+        self._optimizer_of = {run.index: run.optimizer.name for run in runs}
         for run in runs:
-            curve = self.plot.plot(
-                pen=pg.mkPen(optimizer_colour(run.optimizer.name), width=1),
-                name=run.optimizer.label,
-            )
+            pen = self._curve_pen(run.optimizer.name)
+            curve = self.plot.plot(pen=pen, name=run.optimizer.label)
             curve.setDownsampling(auto=True, method="peak")
             curve.setClipToView(True)
             curve.setSkipFiniteCheck(True)
@@ -75,7 +108,7 @@ class LossPanel:
         low, high = Y_RANGE
         if self.log_y:
             low, high = -3.0, math.log10(high)
-        self.plot.setRange(xRange=(0, self.x_extent), yRange=(low, high), padding=0.02)
+        self.plot.setRange(xRange=(0, self.x_extent), yRange=(low, high), padding=0.04)
 
     def redraw(self, history: LossHistory, update: LossUpdate | None, runs: list[RunKey]) -> None:
         """``setData`` on the existing items; nothing is created or removed here."""
@@ -104,12 +137,13 @@ class LossPanel:
                 marks_symbol.append("t1" if off_chart else "x")  # ▲ when it left the view
                 marks_brush.append(pg.mkBrush(colour))
         self.heads.setData(x=heads_x, y=heads_y, brush=heads_brush)
+        width = 2.5 * self.pen_scale
         self.diverged.setData(
             x=marks_x,
             y=marks_y,
             symbol=marks_symbol,
             brush=marks_brush,
-            pen=[pg.mkPen(b.color(), width=3) for b in marks_brush],
+            pen=[pg.mkPen(b.color(), width=width) for b in marks_brush],
         )
         self._grow_x(max(int(history.counts[run.index]) for run in runs))
 
@@ -158,17 +192,41 @@ class LossPanel:
 
 
 class PanelGrid(pg.GraphicsLayoutWidget):
-    """A legend row over a 2×2 grid of :class:`LossPanel` (one per learning rate, row-major)."""
+    """A legend row over a 2×2 grid of :class:`LossPanel` (one per learning rate, row-major),
+    and, for exported figures, a footer naming the settings."""
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None, theme: Theme = DEFAULT, footer: bool = False):
         super().__init__(parent)
-        self.legend = pg.LegendItem(colCount=4, labelTextSize="11pt")
+        self.legend = pg.LegendItem(colCount=4)
         self.addItem(self.legend, row=0, col=0, colspan=2)
         self.panels = [LossPanel(self.addPlot(row=1 + i // 2, col=i % 2)) for i in range(4)]
+        self.footer = pg.LabelItem(justify="right") if footer else None
+        if self.footer is not None:
+            self.addItem(self.footer, row=3, col=0, colspan=2)
         self.runs: list[RunKey] = []
         self._panel_runs: list[list[RunKey]] = [[] for _ in self.panels]
         self.scene().sigMouseMoved.connect(self._hover)
         self._history: LossHistory | None = None
+        self.apply_theme(theme)
+
+    def apply_theme(self, theme: Theme, pen_scale: float = 1.0) -> None:
+        self.theme, self.pen_scale = theme, pen_scale
+        self.setBackground(theme.background)
+        self.legend.setLabelTextColor(theme.foreground)
+        self.legend.setLabelTextSize(f"{theme.legend_pt}pt")
+        for panel in self.panels:
+            panel.apply_theme(theme, pen_scale)
+        self._fill_legend()
+
+    def set_footer(self, text: str) -> None:
+        if self.footer is not None:
+            self.footer.setText(text, color=self.theme.foreground, size=f"{self.theme.tick_pt}pt")
+
+    def _fill_legend(self) -> None:
+        """One legend for all panels: every optimizer once, in its colour."""
+        self.legend.clear()
+        for run in self._panel_runs[0]:
+            self.legend.addItem(self.panels[0].curves[run.index], run.optimizer.label)
 
     def start(self, started: ExperimentStarted, history: LossHistory) -> None:
         """Curves for a new experiment: panel j shows every optimizer at learning rate j."""
@@ -183,8 +241,7 @@ class PanelGrid(pg.GraphicsLayoutWidget):
             self._panel_runs[j] = runs
             if visible:
                 panel.start(lrs[j], runs, started.config.max_steps)
-        for run in self._panel_runs[0]:
-            self.legend.addItem(self.panels[0].curves[run.index], run.optimizer.label)
+        self._fill_legend()
 
     def redraw(self, update: LossUpdate | None) -> None:
         for panel, runs in zip(self.panels, self._panel_runs):
@@ -207,3 +264,9 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         for panel in self.panels:
             panel.hide_readout()
         super().leaveEvent(event)
+
+
+def _font(points: int) -> QFont:
+    font = QFont()
+    font.setPointSize(points)
+    return font

@@ -71,7 +71,7 @@ def test_play_until_done_gives_exactly_the_command_lines_losses(make_window, tmp
         ]
         shown = window.history.losses(run.index)
         assert len(shown) == len(expected) > 0
-        assert np.array_equal(shown.astype(np.float32), np.array(expected)), run
+        assert shown.dtype == np.float32 and np.array_equal(shown, np.array(expected)), run
     assert_curves_show_history(window)
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import torch
 
-from engine.optimizers.base import Hyperparameter, HyperValue, Optimizer, State, decay_rate, epsilon
+from engine.optimizers.base import Hyperparameter, Optimizer, decay_rate, epsilon
 
 ARTICLE = "Optimizers from Scratch (the article this app reproduces)"
 
@@ -74,14 +72,7 @@ class Adam(Optimizer):
         zeros = torch.zeros_like(params)
         return {"m": zeros, "v": zeros.clone(), "step": torch.zeros_like(params[:, :1])}
 
-    def update(
-        self,
-        params: torch.Tensor,
-        grads: torch.Tensor,
-        state: State,
-        lr: torch.Tensor,
-        hp: Mapping[str, HyperValue],
-    ) -> tuple[torch.Tensor, State]:
+    def update(self, params, grads, state, lr, hp):
         beta1, beta2 = hp["beta1"], hp["beta2"]
         step = state["step"] + 1
         m = beta1 * state["m"] + (1.0 - beta1) * grads
