@@ -111,7 +111,7 @@ class BatchedExperiment:
         for i, spec in enumerate(cfg.optimizers):
             rows = slice(i * n_lrs, (i + 1) * n_lrs)
             params = self._params[rows]
-            state = spec.optimizer.init_state(params)
+            state = spec.optimizer.init_state(params, spec.params)
             self._groups.append(_Group(spec, rows, params, self._lr[rows], state))
         self._group_sizes = [n_lrs] * len(self._groups)
         np_dtype = np.float32 if cfg.dtype == "float32" else np.float64

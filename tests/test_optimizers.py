@@ -15,7 +15,8 @@ LR = torch.tensor([[0.1]], dtype=torch.float64)
 
 def first_step(name, **hp):
     opt = get_optimizer(name)
-    new, state = opt.update(P, G, opt.init_state(P), LR, opt.resolve(hp))
+    resolved = opt.resolve(hp)
+    new, state = opt.update(P, G, opt.init_state(P, resolved), LR, resolved)
     return new, state
 
 
@@ -62,7 +63,7 @@ def run_against_torch(name, hp, make_torch_opt, steps=200):
     torch_opt = make_torch_opt(theirs)
     opt = get_optimizer(name)
     resolved = opt.resolve(hp)
-    states = [opt.init_state(p.reshape(1, -1)) for p in ours]
+    states = [opt.init_state(p.reshape(1, -1), resolved) for p in ours]
     lr = torch.tensor([[0.05]], dtype=torch.float64)
     for _ in range(steps):
         leaves = [p.clone().requires_grad_() for p in ours]
@@ -139,7 +140,7 @@ def test_momentum_equals_a_hand_written_loop():
 def test_updates_leave_their_inputs_alone():
     for opt in REGISTRY.values():
         p, g = P.clone(), G.clone()
-        state = opt.init_state(p)
+        state = opt.init_state(p, opt.resolve())
         before = {k: v.clone() for k, v in state.items()}
         opt.update(p, g, state, LR, opt.resolve())
         assert torch.equal(p, P) and torch.equal(g, G)

@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
-from engine.optimizers.article import SGD, Adam, Momentum, RMSprop
-from engine.optimizers.base import Hyperparameter, HyperValue, Optimizer, State
+from engine.optimizers.article import SGD, Adam, AdamTorch, Momentum, RMSprop, RMSpropTorch
+from engine.optimizers.base import Hyperparameter, HyperValue, Optimizer, State, TorchEquivalent
+from engine.optimizers.family import (
+    Adadelta,
+    Adagrad,
+    Adamax,
+    AdamW,
+    AMSGrad,
+    HeavyBall,
+    Lion,
+    NAdam,
+    Nesterov,
+    RAdam,
+)
 
 REGISTRY: dict[str, Optimizer] = {
     opt.name: opt
@@ -12,6 +24,18 @@ REGISTRY: dict[str, Optimizer] = {
         Momentum(),
         RMSprop(),
         Adam(),
+        HeavyBall(),
+        Nesterov(),
+        Adagrad(),
+        Adadelta(),
+        RMSpropTorch(),
+        AdamTorch(),
+        Adamax(),
+        NAdam(),
+        AMSGrad(),
+        AdamW(),
+        RAdam(),
+        Lion(),
     )
 }
 
@@ -34,5 +58,6 @@ __all__ = [
     "Hyperparameter",
     "Optimizer",
     "State",
+    "TorchEquivalent",
     "get_optimizer",
 ]

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import torch
 
-from engine.optimizers.base import Hyperparameter, Optimizer, decay_rate, epsilon
+from engine.optimizers.base import (
+    Hyperparameter,
+    Optimizer,
+    TorchEquivalent,
+    betas,
+    decay_rate,
+    epsilon,
+    next_step,
+)
 
 ARTICLE = "Optimizers from Scratch (the article this app reproduces)"
 
@@ -18,6 +26,9 @@ class SGD(Optimizer):
     def update(self, params, grads, state, lr, hp):
         return params - lr * grads, {}
 
+    def torch_equivalent(self, hp):
+        return TorchEquivalent("SGD", {})
+
 
 class Momentum(Optimizer):
     name = "momentum"
@@ -26,13 +37,19 @@ class Momentum(Optimizer):
     reference = f"Polyak (1964); the exponential-average form of {ARTICLE}"
     hyperparameters = (decay_rate("beta", 0.9, "β (momentum)"),)
 
-    def init_state(self, params):
+    def init_state(self, params, hp):
         return {"m": torch.zeros_like(params)}
 
     def update(self, params, grads, state, lr, hp):
         beta = hp["beta"]
         m = beta * state["m"] + (1.0 - beta) * grads
         return params - lr * m, {"m": m}
+
+    def torch_equivalent(self, hp):
+        return (
+            "the article's momentum has no torch.optim twin: torch's SGD keeps m ← β·m + g "
+            "(its buffer starts at g), not the average β·m + (1−β)·g"
+        )
 
 
 class RMSprop(Optimizer):
@@ -42,13 +59,16 @@ class RMSprop(Optimizer):
     reference = "Tieleman & Hinton (2012), Lecture 6.5, Neural Networks for Machine Learning"
     hyperparameters = (decay_rate("rho", 0.9, "ρ (squared-gradient average)"), epsilon(1e-5))
 
-    def init_state(self, params):
+    def init_state(self, params, hp):
         return {"v": torch.zeros_like(params)}
 
     def update(self, params, grads, state, lr, hp):
         rho = hp["rho"]
         v = rho * state["v"] + (1.0 - rho) * grads.square()
         return params - lr * grads / (v.sqrt() + hp["eps"]), {"v": v}
+
+    def torch_equivalent(self, hp):
+        return TorchEquivalent("RMSprop", {"alpha": hp["rho"], "eps": hp["eps"]})
 
 
 class Adam(Optimizer):
@@ -62,19 +82,18 @@ class Adam(Optimizer):
     )
     reference = "Kingma & Ba (2015), Adam: A Method for Stochastic Optimization"
     hyperparameters = (
-        decay_rate("beta1", 0.9, "β₁ (gradient average)"),
-        decay_rate("beta2", 0.9, "β₂ (squared-gradient average)"),
+        *betas(0.9, 0.9),
         epsilon(1e-5),
         Hyperparameter("bias_correction", False, "bias correction"),
     )
 
-    def init_state(self, params):
+    def init_state(self, params, hp):
         zeros = torch.zeros_like(params)
         return {"m": zeros, "v": zeros.clone(), "step": torch.zeros_like(params[:, :1])}
 
     def update(self, params, grads, state, lr, hp):
         beta1, beta2 = hp["beta1"], hp["beta2"]
-        step = state["step"] + 1
+        step = next_step(state)
         m = beta1 * state["m"] + (1.0 - beta1) * grads
         v = beta2 * state["v"] + (1.0 - beta2) * grads.square()
         m_hat, v_hat = m, v
@@ -83,3 +102,24 @@ class Adam(Optimizer):
             v_hat = v / (1.0 - beta2**step)
         new = params - lr * m_hat / (v_hat.sqrt() + hp["eps"])
         return new, {"m": m, "v": v, "step": step}
+
+    def torch_equivalent(self, hp):
+        if not hp["bias_correction"]:
+            return "torch's Adam always corrects the bias of m and v; tick bias correction"
+        return TorchEquivalent("Adam", {"betas": (hp["beta1"], hp["beta2"]), "eps": hp["eps"]})
+
+
+class RMSpropTorch(RMSprop):
+    name = "rmsprop_torch"
+    display_name = "RMSprop (torch defaults)"
+    hyperparameters = (decay_rate("rho", 0.99, "ρ (squared-gradient average)"), epsilon(1e-8))
+
+
+class AdamTorch(Adam):
+    name = "adam_torch"
+    display_name = "Adam (torch defaults)"
+    hyperparameters = (
+        *betas(0.9, 0.999),
+        epsilon(1e-8),
+        Hyperparameter("bias_correction", True, "bias correction"),
+    )

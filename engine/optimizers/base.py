@@ -53,8 +53,32 @@ def decay_rate(name: str, default: float, label: str) -> Hyperparameter:
     return Hyperparameter(name, default, label, minimum=0.0, maximum=1.0, maximum_inclusive=False)
 
 
-def epsilon(default: float) -> Hyperparameter:
-    return Hyperparameter("eps", default, "ε (added to √v)", minimum=0.0)
+def epsilon(default: float, label: str = "ε (added to √v)") -> Hyperparameter:
+    return Hyperparameter("eps", default, label, minimum=0.0)
+
+
+def betas(beta1: float, beta2: float) -> tuple[Hyperparameter, Hyperparameter]:
+    return (
+        decay_rate("beta1", beta1, "β₁ (gradient average)"),
+        decay_rate("beta2", beta2, "β₂ (squared-gradient average)"),
+    )
+
+
+def weight_decay(default: float) -> Hyperparameter:
+    return Hyperparameter("weight_decay", default, "λ (weight decay)", minimum=0.0)
+
+
+def next_step(state: State) -> torch.Tensor:
+    """The per-run step count t after this update (1 on the first), shape (runs, 1)."""
+    return state["step"] + 1
+
+
+@dataclass(frozen=True)
+class TorchEquivalent:
+    """The ``torch.optim`` class (by name) and arguments that compute exactly this rule."""
+
+    optimizer: str
+    kwargs: dict
 
 
 class Optimizer:
@@ -90,8 +114,13 @@ class Optimizer:
             for name, h in known.items()
         }
 
-    def init_state(self, params: torch.Tensor) -> State:
+    def init_state(self, params: torch.Tensor, hp: Mapping[str, HyperValue]) -> State:
+        """Zeroed state for ``params`` (runs, P); ``hp`` for rules whose state starts elsewhere."""
         return {}
+
+    def torch_equivalent(self, hp: Mapping[str, HyperValue]) -> TorchEquivalent | str:
+        """What computes the same in ``torch.optim``, or a sentence saying why nothing does."""
+        return f"{self.display_name} has no torch.optim equivalent"
 
     def update(
         self,

@@ -1,0 +1,292 @@
+"""Beyond the article: the family in Ruder's overview and after, following ``torch.optim``'s
+documented rules and defaults (Lion follows its paper). All on batched (runs, P) tensors."""
+
+from __future__ import annotations
+
+import torch
+
+from engine.optimizers.base import (
+    Hyperparameter,
+    Optimizer,
+    TorchEquivalent,
+    betas,
+    decay_rate,
+    epsilon,
+    next_step,
+    weight_decay,
+)
+
+
+def _zeros(params: torch.Tensor, *names: str) -> dict[str, torch.Tensor]:
+    return {name: torch.zeros_like(params) for name in names}
+
+
+def _step_count(params: torch.Tensor) -> torch.Tensor:
+    return torch.zeros_like(params[:, :1])
+
+
+class HeavyBall(Optimizer):
+    name = "momentum_torch"
+    display_name = "Momentum (torch SGD)"
+    rule = "b ← μ·b + g\nθ ← θ − η·b"
+    reference = "Polyak (1964); Sutskever et al. (2013), as torch.optim.SGD(momentum=μ)"
+    hyperparameters = (decay_rate("momentum", 0.9, "μ (momentum)"),)
+
+    def init_state(self, params, hp):
+        return _zeros(params, "b")
+
+    def update(self, params, grads, state, lr, hp):
+        b = hp["momentum"] * state["b"] + grads
+        return params - lr * b, {"b": b}
+
+    def torch_equivalent(self, hp):
+        return TorchEquivalent("SGD", {"momentum": hp["momentum"]})
+
+
+class Nesterov(HeavyBall):
+    name = "nesterov"
+    display_name = "Nesterov"
+    rule = "b ← μ·b + g\nθ ← θ − η·(g + μ·b)"
+    reference = "Nesterov (1983); Sutskever et al. (2013), as torch.optim.SGD(nesterov=True)"
+
+    def update(self, params, grads, state, lr, hp):
+        b = hp["momentum"] * state["b"] + grads
+        return params - lr * (grads + hp["momentum"] * b), {"b": b}
+
+    def torch_equivalent(self, hp):
+        return TorchEquivalent("SGD", {"momentum": hp["momentum"], "nesterov": True})
+
+
+class Adagrad(Optimizer):
+    name = "adagrad"
+    display_name = "Adagrad"
+    rule = "s ← s + g²\nθ ← θ − η/(1 + (t−1)·δ) · g / (√s + ε)"
+    reference = "Duchi, Hazan & Singer (2011), Adaptive Subgradient Methods"
+    hyperparameters = (
+        Hyperparameter("lr_decay", 0.0, "δ (learning-rate decay)", minimum=0.0),
+        Hyperparameter("initial_accumulator_value", 0.0, "s₀ (initial sum)", minimum=0.0),
+        epsilon(1e-10, "ε (added to √s)"),
+    )
+
+    def init_state(self, params, hp):
+        total = torch.full_like(params, hp["initial_accumulator_value"])
+        return {"sum": total, "step": _step_count(params)}
+
+    def update(self, params, grads, state, lr, hp):
+        step = next_step(state)
+        total = state["sum"] + grads.square()
+        clr = lr / (1 + (step - 1) * hp["lr_decay"])
+        return params - clr * grads / (total.sqrt() + hp["eps"]), {"sum": total, "step": step}
+
+    def torch_equivalent(self, hp):
+        return TorchEquivalent(
+            "Adagrad",
+            {
+                "lr_decay": hp["lr_decay"],
+                "initial_accumulator_value": hp["initial_accumulator_value"],
+                "eps": hp["eps"],
+            },
+        )
+
+
+class Adadelta(Optimizer):
+    name = "adadelta"
+    display_name = "Adadelta"
+    rule = "v ← ρ·v + (1−ρ)·g²\nΔ ← √(u + ε) / √(v + ε) · g\nu ← ρ·u + (1−ρ)·Δ²\nθ ← θ − η·Δ"
+    reference = "Zeiler (2012), ADADELTA: An Adaptive Learning Rate Method"
+    hyperparameters = (
+        decay_rate("rho", 0.9, "ρ (running averages)"),
+        epsilon(1e-6, "ε (inside both roots)"),
+    )
+
+    def init_state(self, params, hp):
+        return _zeros(params, "v", "u")
+
+    def update(self, params, grads, state, lr, hp):
+        rho, eps = hp["rho"], hp["eps"]
+        v = rho * state["v"] + (1 - rho) * grads.square()
+        delta = (state["u"] + eps).sqrt() / (v + eps).sqrt() * grads
+        u = rho * state["u"] + (1 - rho) * delta.square()
+        return params - lr * delta, {"v": v, "u": u}
+
+    def torch_equivalent(self, hp):
+        return TorchEquivalent("Adadelta", {"rho": hp["rho"], "eps": hp["eps"]})
+
+
+class Adamax(Optimizer):
+    name = "adamax"
+    display_name = "Adamax"
+    rule = "m ← β₁·m + (1−β₁)·g\nu ← max(β₂·u, |g| + ε)\nθ ← θ − η/(1−β₁ᵗ) · m / u"
+    reference = "Kingma & Ba (2015), Adam, section 7.1 (the infinity norm)"
+    hyperparameters = (*betas(0.9, 0.999), epsilon(1e-8, "ε (added to |g|)"))
+
+    def init_state(self, params, hp):
+        return {**_zeros(params, "m", "u"), "step": _step_count(params)}
+
+    def update(self, params, grads, state, lr, hp):
+        beta1, beta2 = hp["beta1"], hp["beta2"]
+        step = next_step(state)
+        m = beta1 * state["m"] + (1 - beta1) * grads
+        u = torch.maximum(beta2 * state["u"], grads.abs() + hp["eps"])
+        new = params - lr / (1 - beta1**step) * m / u
+        return new, {"m": m, "u": u, "step": step}
+
+    def torch_equivalent(self, hp):
+        return TorchEquivalent("Adamax", {"betas": (hp["beta1"], hp["beta2"]), "eps": hp["eps"]})
+
+
+class _AdamFamily(Optimizer):
+    """Adam with bias correction, torch's defaults: the base of AMSGrad and AdamW."""
+
+    hyperparameters = (*betas(0.9, 0.999), epsilon(1e-8))
+
+    def init_state(self, params, hp):
+        return {**_zeros(params, "m", "v"), "step": _step_count(params)}
+
+    def moments(self, grads, state, hp):
+        beta1, beta2 = hp["beta1"], hp["beta2"]
+        step = next_step(state)
+        m = beta1 * state["m"] + (1 - beta1) * grads
+        v = beta2 * state["v"] + (1 - beta2) * grads.square()
+        return step, m, v, 1 - beta1**step, 1 - beta2**step
+
+
+class AMSGrad(_AdamFamily):
+    name = "amsgrad"
+    display_name = "AMSGrad"
+    rule = "m, v as Adam; v̂max ← max(v̂max, v)\nθ ← θ − η/(1−β₁ᵗ) · m / (√v̂max/√(1−β₂ᵗ) + ε)"
+    reference = "Reddi, Kale & Kumar (2018), On the Convergence of Adam and Beyond"
+
+    def init_state(self, params, hp):
+        return {**super().init_state(params, hp), "v_max": torch.zeros_like(params)}
+
+    def update(self, params, grads, state, lr, hp):
+        step, m, v, bc1, bc2 = self.moments(grads, state, hp)
+        v_max = torch.maximum(state["v_max"], v)
+        denom = v_max.sqrt() / bc2.sqrt() + hp["eps"]
+        new = params - lr / bc1 * m / denom
+        return new, {"m": m, "v": v, "v_max": v_max, "step": step}
+
+    def torch_equivalent(self, hp):
+        return TorchEquivalent(
+            "Adam", {"betas": (hp["beta1"], hp["beta2"]), "eps": hp["eps"], "amsgrad": True}
+        )
+
+
+class AdamW(_AdamFamily):
+    name = "adamw"
+    display_name = "AdamW"
+    rule = "θ ← θ·(1 − η·λ)\nthen Adam with bias correction:\nθ ← θ − η·m̂ / (√v̂ + ε)"
+    reference = "Loshchilov & Hutter (2019), Decoupled Weight Decay Regularization"
+    hyperparameters = (*_AdamFamily.hyperparameters, weight_decay(0.01))
+
+    def update(self, params, grads, state, lr, hp):
+        decayed = params * (1 - lr * hp["weight_decay"])
+        step, m, v, bc1, bc2 = self.moments(grads, state, hp)
+        denom = v.sqrt() / bc2.sqrt() + hp["eps"]
+        return decayed - lr / bc1 * m / denom, {"m": m, "v": v, "step": step}
+
+    def torch_equivalent(self, hp):
+        return TorchEquivalent(
+            "AdamW",
+            {
+                "betas": (hp["beta1"], hp["beta2"]),
+                "eps": hp["eps"],
+                "weight_decay": hp["weight_decay"],
+            },
+        )
+
+
+class NAdam(_AdamFamily):
+    name = "nadam"
+    display_name = "NAdam"
+    rule = (
+        "μₜ = β₁·(1 − ½·0.96^(t·ψ)), Πₜ = μ₁⋯μₜ\n"
+        "m, v as Adam; v̂ = v/(1−β₂ᵗ)\n"
+        "θ ← θ − η·(1−μₜ)/(1−Πₜ) · g/(√v̂ + ε)\n"
+        "      − η·μₜ₊₁/(1−Πₜμₜ₊₁) · m/(√v̂ + ε)"
+    )
+    reference = "Dozat (2016), Incorporating Nesterov Momentum into Adam"
+    hyperparameters = (
+        *_AdamFamily.hyperparameters,
+        Hyperparameter("momentum_decay", 4e-3, "ψ (momentum decay)", minimum=0.0),
+    )
+
+    def init_state(self, params, hp):
+        return {**super().init_state(params, hp), "mu_product": torch.ones_like(params[:, :1])}
+
+    def update(self, params, grads, state, lr, hp):
+        step, m, v, _, bc2 = self.moments(grads, state, hp)
+        beta1, psi = hp["beta1"], hp["momentum_decay"]
+        mu = beta1 * (1 - 0.5 * torch.pow(0.96, step * psi))
+        mu_next = beta1 * (1 - 0.5 * torch.pow(0.96, (step + 1) * psi))
+        mu_product = state["mu_product"] * mu
+        denom = (v / bc2).sqrt() + hp["eps"]
+        new = (
+            params
+            - lr * (1 - mu) / (1 - mu_product) * grads / denom
+            - lr * mu_next / (1 - mu_product * mu_next) * m / denom
+        )
+        return new, {"m": m, "v": v, "step": step, "mu_product": mu_product}
+
+    def torch_equivalent(self, hp):
+        return TorchEquivalent(
+            "NAdam",
+            {
+                "betas": (hp["beta1"], hp["beta2"]),
+                "eps": hp["eps"],
+                "momentum_decay": hp["momentum_decay"],
+            },
+        )
+
+
+class RAdam(_AdamFamily):
+    name = "radam"
+    display_name = "RAdam"
+    rule = (
+        "m, v as Adam; ρ∞ = 2/(1−β₂) − 1, ρₜ = ρ∞ − 2tβ₂ᵗ/(1−β₂ᵗ)\n"
+        "if ρₜ > 5: r = √((ρₜ−4)(ρₜ−2)ρ∞ / ((ρ∞−4)(ρ∞−2)ρₜ))\n"
+        "           θ ← θ − η·m̂ · r·√(1−β₂ᵗ)/(√v + ε)\n"
+        "else:      θ ← θ − η·m̂"
+    )
+    reference = "Liu et al. (2020), On the Variance of the Adaptive Learning Rate and Beyond"
+
+    def update(self, params, grads, state, lr, hp):
+        step, m, v, bc1, bc2 = self.moments(grads, state, hp)
+        beta2 = hp["beta2"]
+        m_hat = m / bc1
+        rho_inf = 2 / (1 - beta2) - 1
+        rho_t = rho_inf - 2 * step * beta2**step / bc2
+        rect = (
+            (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+        ).sqrt()
+        adaptive = bc2.sqrt() / (v.sqrt() + hp["eps"])
+        scale = torch.where(rho_t > 5.0, rect * adaptive, torch.ones_like(adaptive))
+        return params - m_hat * lr * scale, {"m": m, "v": v, "step": step}
+
+    def torch_equivalent(self, hp):
+        return TorchEquivalent("RAdam", {"betas": (hp["beta1"], hp["beta2"]), "eps": hp["eps"]})
+
+
+class Lion(Optimizer):
+    name = "lion"
+    display_name = "Lion"
+    rule = "c ← β₁·m + (1−β₁)·g\nθ ← θ − η·(sign(c) + λ·θ)\nm ← β₂·m + (1−β₂)·g"
+    reference = "Chen et al. (2023), Symbolic Discovery of Optimization Algorithms"
+    hyperparameters = (
+        decay_rate("beta1", 0.9, "β₁ (update interpolation)"),
+        decay_rate("beta2", 0.99, "β₂ (momentum)"),
+        weight_decay(0.0),
+    )
+
+    def init_state(self, params, hp):
+        return _zeros(params, "m")
+
+    def update(self, params, grads, state, lr, hp):
+        beta1, beta2 = hp["beta1"], hp["beta2"]
+        c = beta1 * state["m"] + (1 - beta1) * grads
+        new = params - lr * (c.sign() + hp["weight_decay"] * params)
+        return new, {"m": beta2 * state["m"] + (1 - beta2) * grads}
+
+    def torch_equivalent(self, hp):
+        return "Lion is not in torch.optim; the tests hold it to the paper's pseudo-code"
