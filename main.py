@@ -13,6 +13,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = cli.parse_args(argv)
     except cli.UsageError as err:
         return cli.fail(str(err))
+    if args.list_optimizers:
+        print(cli.list_optimizers())
+        return 0
     if cli.wants_headless(args):
         figures = None
         if cli.wants_figures(args):

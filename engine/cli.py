@@ -14,13 +14,15 @@ from engine.config import (
     ExperimentConfig,
     OptimizerSpec,
     check_learning_rate,
+    schedule_spec,
 )
 from engine.config_io import read_config_file, write_config_file
 from engine.experiment import BatchedExperiment
 from engine.files import OutputError, atomic_write, check_writable
-from engine.optimizers import ARTICLE_OPTIMIZERS
+from engine.optimizers import ARTICLE_OPTIMIZERS, REGISTRY, TorchEquivalent
 from engine.progress import full_update
 from engine.records import summary_table, write_losses_csv
+from engine.schedules import SCHEDULES, ScheduleSpec
 
 PROG = "optimizers-from-scratch"
 
@@ -70,6 +72,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-steps", help="losses a run records at most (default: 1000)")
     parser.add_argument("--stop-loss", help="stop a run at this loss (default: 0.1)")
     parser.add_argument("--hidden", help="hidden units (default: 3)")
+    parser.add_argument(
+        "--schedule",
+        metavar="NAME[:key=value,...]",
+        help="learning-rate schedule: constant, step, exponential, cosine, warmup, plateau, "
+        "with torch's parameter names, e.g. step:step_size=30,gamma=0.5",
+    )
+    parser.add_argument(
+        "--list-optimizers",
+        action="store_true",
+        help="print every optimizer and schedule with its settings and defaults, then exit",
+    )
     return parser
 
 
@@ -94,6 +107,8 @@ def config_from_args(
         changes["optimizers"] = tuple(OptimizerSpec.create(n) for n in names)
     if args.lrs is not None:
         changes["learning_rates"] = tuple(_learning_rate(text) for text in args.lrs.split(","))
+    if args.schedule is not None:
+        changes["schedule"] = parse_schedule(args.schedule)
     for flag, key, parse in (
         ("--seed", "seed", _whole),
         ("--max-steps", "max_steps", _whole),
@@ -104,6 +119,38 @@ def config_from_args(
         if text is not None:
             changes[key] = parse(flag, text)
     return base.with_changes(**changes)
+
+
+def parse_schedule(text: str) -> ScheduleSpec:
+    """``step:step_size=30,gamma=0.5`` -> a checked :class:`ScheduleSpec`."""
+    name, _, rest = text.partition(":")
+    params: dict[str, float] = {}
+    for item in filter(None, (part.strip() for part in rest.split(","))):
+        key, equals, value = item.partition("=")
+        if not equals:
+            raise ConfigError(f"--schedule parameters look like key=value, not {item!r}")
+        params[key.strip()] = _number(f"--schedule {key.strip()}", value)
+    return schedule_spec(name.strip(), params)
+
+
+def list_optimizers() -> str:
+    """Every optimizer and schedule, with each setting's default, for --list-optimizers."""
+    lines = ["optimizers (name: setting=default ...; torch.optim twin)"]
+    for name, opt in REGISTRY.items():
+        settings = " ".join(f"{k}={_default(v)}" for k, v in opt.defaults.items()) or "-"
+        twin = opt.torch_equivalent(opt.defaults)
+        twin_text = twin.optimizer if isinstance(twin, TorchEquivalent) else "none"
+        lines.append(f"  {name:15s} {settings}   [{opt.display_name}; torch: {twin_text}]")
+    lines.append("schedules (--schedule name:key=value,...)")
+    for name, schedule in SCHEDULES.items():
+        settings = " ".join(f"{k}={_default(v)}" for k, v in schedule.defaults.items()) or "-"
+        torch_name = schedule.torch_name or "none needed"
+        lines.append(f"  {name:15s} {settings}   [{schedule.display_name}; torch: {torch_name}]")
+    return "\n".join(lines)
+
+
+def _default(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else f"{value:g}"
 
 
 def _number(flag: str, text: str) -> float:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from engine.optimizers import ARTICLE_OPTIMIZERS, HyperValue, Optimizer, get_optimizer
+from engine.schedules import ScheduleSpec
 
 ARTICLE_LEARNING_RATES = (0.001, 0.01, 0.1, 1.0)
 DTYPES = ("float32", "float64")
@@ -73,6 +74,7 @@ class ExperimentConfig:
     max_steps: int = 1000
     stop_loss: float = 0.1
     hidden: int = 3
+    schedule: ScheduleSpec = ScheduleSpec()
     dtype: str = "float32"
 
     def __post_init__(self) -> None:
@@ -98,6 +100,14 @@ class ExperimentConfig:
 
     def with_changes(self, **changes) -> ExperimentConfig:
         return replace(self, **changes)
+
+
+def schedule_spec(name: str, params: Mapping[str, object] | None = None) -> ScheduleSpec:
+    """``ScheduleSpec.create`` with its errors as ``ConfigError``."""
+    try:
+        return ScheduleSpec.create(name, params)
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
 
 
 def check_learning_rate(value: object) -> float:

@@ -8,10 +8,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from engine.config import ConfigError, ExperimentConfig, OptimizerSpec
+from engine.config import ConfigError, ExperimentConfig, OptimizerSpec, schedule_spec
 from engine.files import atomic_write
+from engine.schedules import ScheduleSpec
 
-KEYS = ("optimizers", "learning_rates", "seed", "max_steps", "stop_loss", "hidden")
+KEYS = ("optimizers", "learning_rates", "seed", "max_steps", "stop_loss", "hidden", "schedule")
 
 
 def config_to_dict(config: ExperimentConfig) -> dict[str, Any]:
@@ -22,6 +23,7 @@ def config_to_dict(config: ExperimentConfig) -> dict[str, Any]:
         "max_steps": config.max_steps,
         "stop_loss": config.stop_loss,
         "hidden": config.hidden,
+        "schedule": {"name": config.schedule.name, **config.schedule.params},
     }
 
 
@@ -38,6 +40,8 @@ def config_from_dict(data: object, base: ExperimentConfig | None = None) -> Expe
         changes["optimizers"] = tuple(_optimizer(item) for item in _list(data, "optimizers"))
     if "learning_rates" in data:
         changes["learning_rates"] = tuple(_list(data, "learning_rates"))
+    if "schedule" in data:
+        changes["schedule"] = _schedule(data["schedule"])
     for key in ("seed", "max_steps", "stop_loss", "hidden"):
         if key in data:
             changes[key] = data[key]
@@ -49,6 +53,16 @@ def _list(data: Mapping, key: str) -> list:
     if not isinstance(value, list):
         raise ConfigError(f"{key} must be a list, not {type(value).__name__}")
     return value
+
+
+def _schedule(item: object) -> ScheduleSpec:
+    if isinstance(item, str):
+        return schedule_spec(item)
+    if not isinstance(item, Mapping) or not isinstance(item.get("name"), str):
+        raise ConfigError(
+            f"schedule must be a name or {{'name': ..., parameters...}}, not {item!r}"
+        )
+    return schedule_spec(item["name"], {k: v for k, v in item.items() if k != "name"})
 
 
 def _optimizer(item: object) -> OptimizerSpec:

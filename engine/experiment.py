@@ -12,6 +12,7 @@ from engine.config import ExperimentConfig, OptimizerSpec
 from engine.data import Dataset, article_dataset
 from engine.model import ParameterLayout, initial_parameters, loss_and_gradient
 from engine.optimizers import State
+from engine.schedules import ScheduleRunner
 
 
 class RunStatus(enum.IntEnum):
@@ -105,7 +106,8 @@ class BatchedExperiment:
         n_runs, cfg = len(self.runs), self.config
         initial = initial_parameters(cfg.seed, self._layout).to(self._dtype)
         self._params = initial.repeat(n_runs, 1)
-        self._lr = torch.tensor([[r.lr] for r in self.runs], dtype=self._dtype)
+        self._schedule = ScheduleRunner(cfg.schedule, np.array([r.lr for r in self.runs]))
+        self._lr = torch.tensor(self._schedule.lr[:, None], dtype=self._dtype)
         n_lrs = len(cfg.learning_rates)
         self._groups = []
         for i, spec in enumerate(cfg.optimizers):
@@ -116,6 +118,7 @@ class BatchedExperiment:
         self._group_sizes = [n_lrs] * len(self._groups)
         np_dtype = np.float32 if cfg.dtype == "float32" else np.float64
         self._losses = np.full((n_runs, cfg.max_steps), np.nan, dtype=np_dtype)
+        self._lrs = np.full((n_runs, cfg.max_steps), np.nan)  # the rate each step used
         self._counts = np.zeros(n_runs, dtype=np.int64)
         self._status = np.full(n_runs, RunStatus.RUNNING, dtype=np.int8)
         self._status_step = np.full(n_runs, -1, dtype=np.int64)
@@ -138,6 +141,13 @@ class BatchedExperiment:
     def counts(self) -> np.ndarray:
         """How many losses each run has recorded."""
         return self._counts.copy()
+
+    @property
+    def lr_buffer(self) -> np.ndarray:
+        """(runs, max_steps) learning rate each recorded step trained with. Read-only."""
+        view = self._lrs.view()
+        view.flags.writeable = False
+        return view
 
     def losses(self, run: int) -> np.ndarray:
         return self._losses[run, : self._counts[run]].copy()
@@ -204,7 +214,12 @@ class BatchedExperiment:
         finite = torch.isfinite(loss + self._params.sum(dim=1)).numpy()
         loss_np = loss.numpy()
         self._record(active, loss_np, finite)
-        self._update(grad, self._status == RunStatus.RUNNING)
+        updating = self._status == RunStatus.RUNNING
+        self._update(grad, updating)
+        if not self._schedule.constant:
+            rows = np.flatnonzero(updating)
+            self._schedule.step(rows, loss_np[rows].astype(np.float64))
+            self._lr.copy_(torch.from_numpy(self._schedule.lr[:, None]))
         self.steps_taken += 1
         return True
 
@@ -219,6 +234,7 @@ class BatchedExperiment:
         rows = np.flatnonzero(recorded)
         counts = self._counts[rows]
         self._losses[rows, counts] = loss[rows]
+        self._lrs[rows, counts] = self._schedule.lr[rows]
         counts += 1
         self._counts[rows] = counts
 

@@ -154,3 +154,56 @@ def test_engine_core_imports_no_qt():
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert result.stdout.strip() == "[]", result.stderr
+
+
+def test_schedule_flag_trains_with_it_and_is_saved(tmp_path, capsys):
+    out, saved = tmp_path / "l.csv", tmp_path / "exp.json"
+    args = [
+        "--csv",
+        str(out),
+        "--optimizers",
+        "sgd",
+        "--lrs",
+        "1",
+        "--save-config",
+        str(saved),
+        "--schedule",
+        "step:step_size=30,gamma=0.5",
+    ]
+    assert main.main(args) == 0
+    assert "converged at step 31" in capsys.readouterr().out  # stuck at 16.35 without it
+    from engine.config_io import read_config_file
+
+    schedule = read_config_file(saved).schedule
+    assert (schedule.name, dict(schedule.params)) == ("step", {"step_size": 30, "gamma": 0.5})
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("zigzag", "unknown schedule 'zigzag'"),
+        ("step:size=3", "schedule step has no parameter 'size'"),
+        ("cosine:T_max", "--schedule parameters look like key=value"),
+        ("plateau:patience=x", "--schedule patience must be a number"),
+    ],
+)
+def test_bad_schedule_is_one_line_exit_2(tmp_path, capsys, text, message):
+    assert main.main(["--csv", str(tmp_path / "l.csv"), "--schedule", text]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_list_optimizers_names_every_one_with_its_defaults(capsys):
+    from engine.optimizers import REGISTRY
+    from engine.schedules import SCHEDULES
+
+    assert main.main(["--list-optimizers"]) == 0
+    listing = capsys.readouterr().out
+    for name, opt in REGISTRY.items():
+        line = next(row for row in listing.splitlines() if row.split()[:1] == [name])
+        for key in opt.defaults:
+            assert f"{key}=" in line
+    for name in SCHEDULES:
+        assert any(row.split()[:1] == [name] for row in listing.splitlines())
+    assert "adamw" in listing and "weight_decay=0.01" in listing

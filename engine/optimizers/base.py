@@ -22,6 +22,7 @@ class Hyperparameter:
     minimum: float | None = None
     maximum: float | None = None
     maximum_inclusive: bool = True
+    whole: bool = False  # a count (steps, patience): an int
 
     @property
     def is_flag(self) -> bool:
@@ -35,7 +36,9 @@ class Hyperparameter:
             return value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValueError(f"{self.name} must be a number, not {value!r}")
-        number = float(value)
+        if self.whole and float(value) != int(value):
+            raise ValueError(f"{self.name} must be a whole number, not {value!r}")
+        number = int(value) if self.whole else float(value)
         if not math.isfinite(number):
             raise ValueError(f"{self.name} must be finite, not {value!r}")
         if self.minimum is not None and number < self.minimum:
