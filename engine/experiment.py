@@ -83,8 +83,14 @@ class _Group:
 class BatchedExperiment:
     """Steps every run of a config in one tensor pass per step; finished runs stay frozen."""
 
-    def __init__(self, config: ExperimentConfig | None = None, data: Dataset | None = None):
+    def __init__(
+        self,
+        config: ExperimentConfig | None = None,
+        data: Dataset | None = None,
+        reference: bool = False,
+    ):
         self._base_data = data or article_dataset()
+        self.with_reference = reference
         self.configure(config or ExperimentConfig())
 
     def configure(self, config: ExperimentConfig) -> None:
@@ -123,6 +129,13 @@ class BatchedExperiment:
         self._status = np.full(n_runs, RunStatus.RUNNING, dtype=np.int8)
         self._status_step = np.full(n_runs, -1, dtype=np.int64)
         self.steps_taken = 0
+        self.reference = None
+        if self.with_reference:
+            from engine.reference import ReferenceCheck  # the one place torch.optim is used
+
+            self.reference = ReferenceCheck(
+                self.runs, initial, self._layout, self._data, cfg, self._dtype
+            )
 
     # --- reading -------------------------------------------------------------------------
 
@@ -213,9 +226,13 @@ class BatchedExperiment:
         # one cheap test covers the loss and every parameter.
         finite = torch.isfinite(loss + self._params.sum(dim=1)).numpy()
         loss_np = loss.numpy()
+        columns = self._counts.copy()
         self._record(active, loss_np, finite)
         updating = self._status == RunStatus.RUNNING
         self._update(grad, updating)
+        if self.reference is not None:
+            recorded = np.flatnonzero(active & finite)
+            self.reference.step(recorded, columns[recorded], updating, self._params)
         if not self._schedule.constant:
             rows = np.flatnonzero(updating)
             self._schedule.step(rows, loss_np[rows].astype(np.float64))

@@ -11,6 +11,7 @@ from engine.optimizers.base import (
     betas,
     decay_rate,
     epsilon,
+    in_float64,
     next_step,
 )
 
@@ -98,8 +99,8 @@ class Adam(Optimizer):
         v = beta2 * state["v"] + (1.0 - beta2) * grads.square()
         m_hat, v_hat = m, v
         if hp["bias_correction"]:
-            m_hat = m / (1.0 - beta1**step)
-            v_hat = v / (1.0 - beta2**step)
+            bc1, bc2 = in_float64(step, lambda t: (1 - beta1**t, 1 - beta2**t), grads.dtype)
+            m_hat, v_hat = m / bc1, v / bc2
         new = params - lr * m_hat / (v_hat.sqrt() + hp["eps"])
         return new, {"m": m, "v": v, "step": step}
 

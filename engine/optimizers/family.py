@@ -12,6 +12,7 @@ from engine.optimizers.base import (
     betas,
     decay_rate,
     epsilon,
+    in_float64,
     next_step,
     weight_decay,
 )
@@ -126,9 +127,10 @@ class Adamax(Optimizer):
     def update(self, params, grads, state, lr, hp):
         beta1, beta2 = hp["beta1"], hp["beta2"]
         step = next_step(state)
-        m = beta1 * state["m"] + (1 - beta1) * grads
+        m = torch.lerp(state["m"], grads, 1 - beta1)
         u = torch.maximum(beta2 * state["u"], grads.abs() + hp["eps"])
-        new = params - lr / (1 - beta1**step) * m / u
+        (bc1,) = in_float64(step, lambda t: (1 - beta1**t,), grads.dtype)
+        new = params - lr / bc1 * m / u
         return new, {"m": m, "u": u, "step": step}
 
     def torch_equivalent(self, hp):
@@ -146,9 +148,10 @@ class _AdamFamily(Optimizer):
     def moments(self, grads, state, hp):
         beta1, beta2 = hp["beta1"], hp["beta2"]
         step = next_step(state)
-        m = beta1 * state["m"] + (1 - beta1) * grads
+        m = torch.lerp(state["m"], grads, 1 - beta1)  # = β₁·m + (1−β₁)·g, in torch's order
         v = beta2 * state["v"] + (1 - beta2) * grads.square()
-        return step, m, v, 1 - beta1**step, 1 - beta2**step
+        bc1, bc2 = in_float64(step, lambda t: (1 - beta1**t, 1 - beta2**t), grads.dtype)
+        return step, m, v, bc1, bc2
 
 
 class AMSGrad(_AdamFamily):
@@ -218,8 +221,14 @@ class NAdam(_AdamFamily):
     def update(self, params, grads, state, lr, hp):
         step, m, v, _, bc2 = self.moments(grads, state, hp)
         beta1, psi = hp["beta1"], hp["momentum_decay"]
-        mu = beta1 * (1 - 0.5 * torch.pow(0.96, step * psi))
-        mu_next = beta1 * (1 - 0.5 * torch.pow(0.96, (step + 1) * psi))
+        mu, mu_next = in_float64(
+            step,
+            lambda t: (
+                beta1 * (1 - 0.5 * 0.96 ** (t * psi)),
+                beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * psi)),
+            ),
+            grads.dtype,
+        )
         mu_product = state["mu_product"] * mu
         denom = (v / bc2).sqrt() + hp["eps"]
         new = (
@@ -256,13 +265,17 @@ class RAdam(_AdamFamily):
         beta2 = hp["beta2"]
         m_hat = m / bc1
         rho_inf = 2 / (1 - beta2) - 1
-        rho_t = rho_inf - 2 * step * beta2**step / bc2
-        rect = (
-            (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
-        ).sqrt()
+
+        def rectifier(t):
+            rho_t = rho_inf - 2 * t * beta2**t / (1 - beta2**t)
+            ratio = (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+            return rho_t, ratio.clamp(min=0).sqrt()
+
+        rho_t, rect = in_float64(step, rectifier, grads.dtype)
         adaptive = bc2.sqrt() / (v.sqrt() + hp["eps"])
-        scale = torch.where(rho_t > 5.0, rect * adaptive, torch.ones_like(adaptive))
-        return params - m_hat * lr * scale, {"m": m, "v": v, "step": step}
+        step_size = m_hat * lr
+        update = torch.where(rho_t > 5.0, step_size * adaptive * rect, step_size)
+        return params - update, {"m": m, "v": v, "step": step}
 
     def torch_equivalent(self, hp):
         return TorchEquivalent("RAdam", {"betas": (hp["beta1"], hp["beta2"]), "eps": hp["eps"]})
