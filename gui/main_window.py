@@ -51,7 +51,9 @@ ARTICLE = (
 SPEED_STEPS = 61  # slider positions 0..60 are 10^(p/20): 1 to 1000 steps/s; 61 is "max"
 DEFAULT_SPEED_POSITION = 40  # 100 steps/s: the article's 1,000 steps in ten seconds
 TEXT_REFRESH_MS = 250  # status line and table: a few times a second, not per frame
-MIN_REDRAW_MS, MAX_REDRAW_MS = 16, 100
+# at most 40 redraws a second: smooth, and the engine thread gets the GIL more often
+MIN_REDRAW_MS, MAX_REDRAW_MS = 25, 100
+PAINT_SHARE = 0.33  # the most of the GUI thread's time that redrawing may take
 
 
 def speed_for_position(position: int) -> float:
@@ -85,7 +87,7 @@ class MainWindow(QMainWindow):
         self._dirty = False
         self._playing = False
 
-        self.grid = PanelGrid()
+        self.grid = PanelGrid(live=True)
         self.grid.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setCentralWidget(self.grid)
         self.controls = ControlPanel(config)
@@ -109,6 +111,7 @@ class MainWindow(QMainWindow):
         self.text_timer.timeout.connect(self._refresh_text)
         self.text_timer.start(TEXT_REFRESH_MS)
         self.redraws = 0
+        self._redraw_cost = 10.0  # ms, smoothed: what a redraw (setData and paint) costs
 
         self._restore_view_settings()
         self.client.set_speed.emit(speed_for_position(self.speed.value()))
@@ -480,16 +483,18 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _redraw(self) -> None:
-        """One coalesced redraw; its interval follows what painting costs (≤ ⅓ of the time)."""
+        """One coalesced redraw; its interval follows what redrawing costs, so that it takes
+        at most PAINT_SHARE of the GUI thread's time."""
         if not self._dirty or self._started is None:
             return
         self._dirty = False
         began = time.perf_counter()
         self.grid.redraw(self._latest)
-        self.grid.viewport().repaint()
-        cost_ms = (time.perf_counter() - began) * 1000
+        cost_ms = (time.perf_counter() - began) * 1000 + self.grid.last_paint_ms
         self.redraws += 1
-        interval = int(min(max(3 * cost_ms, MIN_REDRAW_MS), MAX_REDRAW_MS))
+        # a smoothed cost: one frame that waited for the engine's GIL should not halve the rate
+        self._redraw_cost = 0.8 * self._redraw_cost + 0.2 * cost_ms
+        interval = int(min(max(self._redraw_cost / PAINT_SHARE, MIN_REDRAW_MS), MAX_REDRAW_MS))
         if abs(interval - self.redraw_timer.interval()) > 4:
             self.redraw_timer.setInterval(interval)
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
+import time
+from functools import lru_cache
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QFont, QPen
+from PySide6.QtGui import QBrush, QFont, QPen
+from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem
 
 from engine.experiment import RunKey, RunStatus
 from engine.progress import ExperimentStarted, LossUpdate
@@ -18,22 +21,26 @@ from gui.themes import DEFAULT, Theme
 Y_RANGE = (0.0, 30.0)  # the article's fixed y range
 LOG_FLOOR = 1e-12  # non-positive losses are drawn here on a log axis, never dropped
 FIRST_X_RANGE = 50
+MAX_POINTS = 2048  # per curve and frame; longer curves are min/max decimated
 
 
 class LossPanel:
-    """One learning rate: its curves, the heads of running curves, divergence markers, hover."""
+    """One learning rate: its curves, the heads of running curves, divergence markers, hover.
+
+    Curves are plain ``PlotCurveItem``s fed with at most MAX_POINTS points (min/max decimation),
+    and on a log axis with log10 values, so a frame's ``setData`` stays cheap.
+    """
 
     def __init__(self, plot: pg.PlotItem):
         self.plot = plot
         plot.hideButtons()
         plot.setMenuEnabled(False)
-        self.curves: dict[int, pg.PlotDataItem] = {}
+        self.curves: dict[int, pg.PlotCurveItem] = {}
+        self.heads: dict[int, QGraphicsEllipseItem] = {}
         self._optimizer_of: dict[int, str] = {}  # run index -> optimizer name, for its colour
-        self.heads = pg.ScatterPlotItem(pxMode=True)
         self.diverged = pg.ScatterPlotItem(pxMode=True)
-        for item in (self.heads, self.diverged):
-            item.setZValue(10)
-            plot.addItem(item)
+        self.diverged.setZValue(10)
+        plot.addItem(self.diverged)
         self.cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen("#888888", style=Qt.PenStyle.DashLine))
         self.readout = pg.TextItem(color="#eeeeee", fill=pg.mkBrush(20, 20, 20, 210))
         for item in (self.cursor, self.readout):
@@ -41,10 +48,12 @@ class LossPanel:
             item.hide()
             plot.addItem(item, ignoreBounds=True)
         self.x_extent = FIRST_X_RANGE
+        self.max_steps = FIRST_X_RANGE
         self.follow = True  # grow the x range with the curves until the user pans or zooms
         self.log_y = False
         self.lr = 0.0
         self.theme, self.pen_scale = DEFAULT, 1.0
+        self.invalidate()
         plot.getViewBox().sigRangeChangedManually.connect(self._stop_following)
 
     def apply_theme(self, theme: Theme, pen_scale: float = 1.0) -> None:
@@ -63,9 +72,10 @@ class LossPanel:
         self._set_title()
         for index, curve in self.curves.items():
             curve.setPen(self._curve_pen(self._optimizer_of[index]))
-        self.heads.setSize(theme.head_size)
-        self.heads.setPen(pg.mkPen(theme.background, width=pen_scale))
+        for index, head in self.heads.items():
+            self._style_head(head, self._optimizer_of[index])
         self.diverged.setSize(theme.head_size * 1.8)
+        self.invalidate()
 
     def _set_title(self) -> None:
         self.plot.setTitle(
@@ -78,30 +88,41 @@ class LossPanel:
         width = self.theme.line_width * self.pen_scale
         return pg.mkPen(optimizer_colour(optimizer_name), width=width)
 
+    def _style_head(self, head: QGraphicsEllipseItem, optimizer_name: str) -> None:
+        radius = self.theme.head_size / 2
+        head.setRect(-radius, -radius, 2 * radius, 2 * radius)
+        head.setBrush(_brush(optimizer_colour(optimizer_name)))
+        head.setPen(_pen(self.theme.background, 1.0))
+
     def start(self, lr: float, runs: list[RunKey], max_steps: int) -> None:
         self.lr = lr
         self._set_title()
-        for curve in self.curves.values():
-            self.plot.removeItem(curve)
-        self.curves = {}
+        for item in [*self.curves.values(), *self.heads.values()]:
+            self.plot.removeItem(item)
         self._optimizer_of = {run.index: run.optimizer.name for run in runs}
+        self.curves, self.heads = {}, {}
         for run in runs:
-            pen = self._curve_pen(run.optimizer.name)
-            curve = self.plot.plot(pen=pen, name=run.optimizer.label)
-            curve.setDownsampling(auto=True, method="peak")
-            curve.setClipToView(True)
-            curve.setSkipFiniteCheck(True)
+            curve = pg.PlotCurveItem(pen=self._curve_pen(run.optimizer.name), skipFiniteCheck=True)
+            self.plot.addItem(curve)
             self.curves[run.index] = curve
+            head = QGraphicsEllipseItem()  # a dot of fixed size in pixels at the curve's head
+            head.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+            head.setZValue(10)
+            head.hide()
+            self._style_head(head, run.optimizer.name)
+            self.plot.addItem(head, ignoreBounds=True)
+            self.heads[run.index] = head
         self.max_steps = max_steps
-        self.heads.clear()
         self.diverged.clear()
+        self.invalidate()
         self.follow = True
         self.x_extent = min(FIRST_X_RANGE, max_steps)
         self.show_default_view()
 
     def set_log_y(self, log_y: bool) -> None:
         self.log_y = log_y
-        self.plot.setLogMode(y=log_y)
+        self.invalidate()
+        self.plot.getAxis("left").setLogMode(False, log_y)  # tick labels; the data we log10
         self.show_default_view()
 
     def show_default_view(self) -> None:
@@ -111,44 +132,54 @@ class LossPanel:
         self.plot.setRange(xRange=(0, self.x_extent), yRange=(low, high), padding=0.04)
 
     def redraw(self, history: LossHistory, update: LossUpdate | None, runs: list[RunKey]) -> None:
-        """``setData`` on the existing items; nothing is created or removed here."""
-        heads_x, heads_y, heads_brush = [], [], []
-        marks_x, marks_y, marks_symbol, marks_brush = [], [], [], []
+        """``setData`` on the existing items whose data changed; nothing is created here."""
+        counts = {run.index: int(history.counts[run.index]) for run in runs}
+        statuses = None if update is None else [update.summaries[r.index].status for r in runs]
+        if counts == self._drawn and statuses == self._drawn_statuses:
+            return  # nothing new in this panel since the last frame
         top = self._view_top()
-        for run in runs:
-            count = int(history.counts[run.index])
-            y = history.losses(run.index)
-            if self.log_y:
-                y = np.maximum(y, LOG_FLOOR)
-            self.curves[run.index].setData(history.steps[:count], y)
-            if not count or update is None:
-                continue
-            status = update.summaries[run.index].status
-            colour = optimizer_colour(run.optimizer.name)
-            last = float(y[-1])
+        marks = []
+        for i, run in enumerate(runs):
+            count = counts[run.index]
+            if self._drawn.get(run.index) != count:
+                x, y = decimate(history.steps[:count], history.losses(run.index), MAX_POINTS)
+                self.curves[run.index].setData(x, self._to_view(y))
+            head = self.heads[run.index]
+            status = None if statuses is None or not count else statuses[i]
+            last = self._to_view(history.losses(run.index)[count - 1]) if count else 0.0
+            head.setVisible(status is RunStatus.RUNNING)
             if status is RunStatus.RUNNING:
-                heads_x.append(count - 1)
-                heads_y.append(self._to_view(last))
-                heads_brush.append(pg.mkBrush(colour))
+                head.setPos(count - 1, float(last))
             elif status is RunStatus.DIVERGED:
-                off_chart = self._to_view(last) > top
-                marks_x.append(count - 1)
-                marks_y.append(top if off_chart else self._to_view(last))
-                marks_symbol.append("t1" if off_chart else "x")  # ▲ when it left the view
-                marks_brush.append(pg.mkBrush(colour))
-        self.heads.setData(x=heads_x, y=heads_y, brush=heads_brush)
-        width = 2.5 * self.pen_scale
-        self.diverged.setData(
-            x=marks_x,
-            y=marks_y,
-            symbol=marks_symbol,
-            brush=marks_brush,
-            pen=[pg.mkPen(b.color(), width=width) for b in marks_brush],
-        )
-        self._grow_x(max(int(history.counts[run.index]) for run in runs))
+                off_chart = bool(last > top)  # ▲ at the top edge when it left the view
+                marks.append(
+                    (
+                        count - 1,
+                        top if off_chart else float(last),
+                        "t1" if off_chart else "x",
+                        optimizer_colour(run.optimizer.name),
+                    )
+                )
+        if marks != self._drawn_marks:
+            width = 2.5 * self.pen_scale
+            self.diverged.setData(
+                x=[m[0] for m in marks],
+                y=[m[1] for m in marks],
+                symbol=[m[2] for m in marks],
+                brush=[_brush(m[3]) for m in marks],
+                pen=[_pen(m[3], width) for m in marks],
+            )
+            self._drawn_marks = marks
+        self._drawn, self._drawn_statuses = counts, statuses
+        self._grow_x(max(counts.values()))
 
-    def _to_view(self, value: float) -> float:
-        return math.log10(max(value, LOG_FLOOR)) if self.log_y else value
+    def invalidate(self) -> None:
+        """Draw everything again at the next redraw (new axis mode, theme or data)."""
+        self._drawn, self._drawn_statuses, self._drawn_marks = {}, None, None
+
+    def _to_view(self, values):
+        """Data to view coordinates: log10 on a log axis, where a loss ≤ 0 sits at LOG_FLOOR."""
+        return np.log10(np.maximum(values, LOG_FLOOR)) if self.log_y else values
 
     def _view_top(self) -> float:
         return self.plot.getViewBox().viewRange()[1][1]
@@ -195,11 +226,20 @@ class PanelGrid(pg.GraphicsLayoutWidget):
     """A legend row over a 2×2 grid of :class:`LossPanel` (one per learning rate, row-major),
     and, for exported figures, a footer naming the settings."""
 
-    def __init__(self, parent=None, theme: Theme = DEFAULT, footer: bool = False):
+    def __init__(
+        self, parent=None, theme: Theme = DEFAULT, footer: bool = False, live: bool = False
+    ):
         super().__init__(parent)
+        self.last_paint_ms = 0.0
         self.legend = pg.LegendItem(colCount=4)
         self.addItem(self.legend, row=0, col=0, colspan=2)
         self.panels = [LossPanel(self.addPlot(row=1 + i // 2, col=i % 2)) for i in range(4)]
+        if live:  # axes and grid change only when a range does: paint them from a cache
+            for panel in self.panels:
+                for name in ("bottom", "left"):
+                    panel.plot.getAxis(name).setCacheMode(
+                        QGraphicsItem.CacheMode.DeviceCoordinateCache
+                    )
         self.footer = pg.LabelItem(justify="right") if footer else None
         if self.footer is not None:
             self.addItem(self.footer, row=3, col=0, colspan=2)
@@ -260,6 +300,12 @@ class PanelGrid(pg.GraphicsLayoutWidget):
             else:
                 panel.hide_readout()
 
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        """Paint, and remember what it cost: the window paces its redraws by it."""
+        began = time.perf_counter()
+        super().paintEvent(event)
+        self.last_paint_ms = (time.perf_counter() - began) * 1000
+
     def leaveEvent(self, event) -> None:
         for panel in self.panels:
             panel.hide_readout()
@@ -270,3 +316,33 @@ def _font(points: int) -> QFont:
     font = QFont()
     font.setPointSize(points)
     return font
+
+
+@lru_cache(maxsize=64)
+def _brush(colour: str) -> QBrush:
+    return pg.mkBrush(colour)
+
+
+@lru_cache(maxsize=64)
+def _pen(colour: str, width: float) -> QPen:
+    return pg.mkPen(colour, width=width)
+
+
+def decimate(x: np.ndarray, y: np.ndarray, max_points: int) -> tuple[np.ndarray, np.ndarray]:
+    """At most about ``max_points`` points that keep every bin's lowest and highest value
+    (so spikes survive), in step order; shorter curves come back as they are."""
+    n = len(y)
+    if n <= max_points:
+        return x, y
+    bins = max_points // 2
+    size = -(-n // bins)
+    usable = (n // size) * size
+    blocks = y[:usable].reshape(-1, size)
+    rows = np.arange(len(blocks))
+    low, high = blocks.argmin(axis=1), blocks.argmax(axis=1)
+    first, second = np.minimum(low, high), np.maximum(low, high)
+    index = np.empty(2 * len(blocks), dtype=np.int64)
+    index[0::2] = rows * size + first
+    index[1::2] = rows * size + second
+    index = np.concatenate([index, np.arange(usable, n)])
+    return x[index], y[index]

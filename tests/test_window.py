@@ -250,9 +250,12 @@ def test_running_curves_carry_a_head_marker(make_window, qtbot):
             for s in window._latest.summaries
             if s.status is RunStatus.RUNNING and s.run.index in panel.curves
         ]
-        heads = panel.heads.data
-        assert len(heads) == len(running) and set(heads["x"]) <= {2}
-    assert len(window.grid.panels[0].heads.data) == 4  # nothing stops that soon at lr 0.001
+        heads = [h for h in panel.heads.values() if h.isVisible()]
+        assert len(heads) == len(running) and {h.pos().x() for h in heads} <= {2}
+    first = window.grid.panels[0]
+    assert sum(h.isVisible() for h in first.heads.values()) == 4  # none stops so soon at 0.001
+    for index, head in first.heads.items():
+        assert head.pos().y() == pytest.approx(window.history.losses(index)[2])
 
 
 def test_log_axis_never_drops_a_non_positive_loss(make_window, qtbot):
@@ -318,3 +321,15 @@ def test_without_a_display_the_app_says_so_in_one_line():
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "no display" in result.stderr
     assert "--csv" in result.stderr
+
+
+def test_decimation_keeps_every_bins_extremes():
+    from gui.panels import decimate
+
+    x = np.arange(10_000, dtype=float)
+    y = np.sin(x / 50) + (x == 7_777) * 5.0  # one spike must survive
+    dx, dy = decimate(x, y, 2048)
+    assert len(dx) <= 2048 + 10 and np.all(np.diff(dx) > 0)
+    assert dy.max() == y.max() and dy.min() == y.min() and 7_777 in dx
+    short_x, short_y = decimate(x[:100], y[:100], 2048)
+    assert short_x is x[:100].base or len(short_x) == 100
