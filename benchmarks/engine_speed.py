@@ -13,9 +13,10 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.config import ExperimentConfig  # noqa: E402
+from engine.config import ExperimentConfig, OptimizerSpec  # noqa: E402
 from engine.data import article_dataset  # noqa: E402
 from engine.experiment import BatchedExperiment  # noqa: E402
+from engine.optimizers import REGISTRY  # noqa: E402
 
 
 def _article_rule(name: str):
@@ -85,6 +86,19 @@ def time_one_at_a_time(config: ExperimentConfig) -> tuple[float, int]:
     return time.perf_counter() - start, steps
 
 
+def time_unbatched_engine(config: ExperimentConfig) -> tuple[float, int]:
+    """The same engine, one single-run experiment after another: what batching saves."""
+    start, steps = time.perf_counter(), 0
+    for spec in config.optimizers:
+        for lr in config.learning_rates:
+            single = BatchedExperiment(
+                config.with_changes(optimizers=(spec,), learning_rates=(lr,))
+            )
+            single.run_to_end()
+            steps += int(single.counts.sum())
+    return time.perf_counter() - start, steps
+
+
 def main() -> None:
     torch.set_num_threads(1)
     rows = [
@@ -102,6 +116,22 @@ def main() -> None:
         assert run_steps == single_steps, (run_steps, single_steps)
         print(f"{title:54s} {batched:9.3f}s {single:13.3f}s {single / batched:6.1f}×")
     print(f"(run-steps per experiment: {run_steps}; torch threads: {torch.get_num_threads()})")
+
+    every = ExperimentConfig(
+        optimizers=tuple(OptimizerSpec.create(name) for name in REGISTRY),
+        max_steps=1000,
+        stop_loss=0.0,
+    )
+    batched, run_steps = time_batched(every)
+    single, single_steps = time_unbatched_engine(every)
+    assert run_steps == single_steps, (run_steps, single_steps)
+    title = f"all {len(REGISTRY)} optimizers × 4 lrs ({len(REGISTRY) * 4} runs, 1000 steps)"
+    print(f"\n{'experiment':54s} {'batched':>10s} {'run by run':>14s} {'ratio':>7s}")
+    print(f"{title:54s} {batched:9.3f}s {single:13.3f}s {single / batched:6.1f}×")
+    print(
+        f"(batched: {batched / 1000 * 1e6:.0f} µs per step for all {len(REGISTRY) * 4} runs; "
+        "run by run: the same engine, one single-run experiment at a time)"
+    )
 
 
 if __name__ == "__main__":

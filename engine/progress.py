@@ -17,6 +17,8 @@ class ExperimentStarted:
     generation: int
     config: ExperimentConfig
     runs: tuple[RunKey, ...]
+    reference_notes: tuple[str | None, ...] | None = None  # None: the check is off; per run,
+    # None when it has a torch.optim twin, else why it has none
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,9 @@ class LossUpdate:
     summaries: tuple[RunSummary, ...]
     steps_taken: int
     done: bool
+    lrs: np.ndarray | None = None  # (runs, k) the learning rate each of those steps used
+    reference_losses: np.ndarray | None = None  # (runs, k) the torch.optim twins' losses
+    reference_diff: np.ndarray | None = None  # (runs,) largest relative difference so far
 
     @property
     def end(self) -> int:
@@ -40,6 +45,7 @@ def loss_update(experiment: BatchedExperiment, generation: int, start: int) -> L
     """Copy what ``experiment`` recorded from column ``start`` on."""
     counts = experiment.counts
     end = int(counts.max()) if counts.size else 0
+    reference = experiment.reference
     return LossUpdate(
         generation=generation,
         start=start,
@@ -48,6 +54,20 @@ def loss_update(experiment: BatchedExperiment, generation: int, start: int) -> L
         summaries=tuple(experiment.summaries()),
         steps_taken=experiment.steps_taken,
         done=experiment.done,
+        lrs=experiment.lr_buffer[:, start:end].copy(),
+        reference_losses=None if reference is None else reference.losses[:, start:end].copy(),
+        reference_diff=None if reference is None else reference.max_diff.copy(),
+    )
+
+
+def started(experiment: BatchedExperiment, generation: int) -> ExperimentStarted:
+    """The announcement of a fresh experiment (and whether each run has a twin)."""
+    reference = experiment.reference
+    return ExperimentStarted(
+        generation,
+        experiment.config,
+        tuple(experiment.runs),
+        None if reference is None else tuple(reference.notes),
     )
 
 
@@ -79,6 +99,10 @@ def update_at_step(update: LossUpdate, step: int) -> LossUpdate:
     losses = update.losses[:, :step].copy()
     for row, count in enumerate(counts):
         losses[row, count:] = np.nan
+
+    def cut(columns: np.ndarray | None) -> np.ndarray | None:
+        return None if columns is None else columns[:, :step].copy()
+
     return LossUpdate(
         generation=update.generation,
         start=0,
@@ -87,4 +111,7 @@ def update_at_step(update: LossUpdate, step: int) -> LossUpdate:
         summaries=tuple(summaries),
         steps_taken=min(update.steps_taken, step),
         done=update.done and step >= update.steps_taken,
+        lrs=cut(update.lrs),
+        reference_losses=cut(update.reference_losses),
+        reference_diff=update.reference_diff,
     )

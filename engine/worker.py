@@ -13,7 +13,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 
 from engine.config import ExperimentConfig
 from engine.experiment import BatchedExperiment
-from engine.progress import ExperimentStarted, loss_update
+from engine.progress import loss_update, started
 
 CHUNK_SECONDS = 0.008  # longest a chunk of steps holds the worker (and the GIL) at once
 EMIT_INTERVAL = 1 / 60  # at most ~60 loss updates a second, whatever the step rate
@@ -31,6 +31,7 @@ class EngineWorker(QObject):
     def __init__(self, config: ExperimentConfig):
         super().__init__()
         self._config = config
+        self._reference = False
         self._experiment: BatchedExperiment | None = None
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._tick)
@@ -58,6 +59,12 @@ class EngineWorker(QObject):
 
     @Slot()
     def reset(self) -> None:
+        self._restart(self._config)
+
+    @Slot(bool)
+    def set_reference(self, on: bool) -> None:
+        """Train torch.optim twins beside the runs (from step 0, so the experiment restarts)."""
+        self._reference = on
         self._restart(self._config)
 
     @Slot()
@@ -100,15 +107,13 @@ class EngineWorker(QObject):
 
     def _restart(self, config: ExperimentConfig) -> None:
         self._set_playing(False)
-        ok, experiment = self._attempt(lambda: BatchedExperiment(config))
+        ok, experiment = self._attempt(lambda: BatchedExperiment(config, reference=self._reference))
         if not ok:
             return
         self._config, self._experiment = config, experiment
         self._generation += 1
         self._sent = 0
-        self.started.emit(
-            ExperimentStarted(self._generation, self._config, tuple(self._experiment.runs))
-        )
+        self.started.emit(started(self._experiment, self._generation))
 
     def _start_playing(self) -> None:
         if self._experiment is None or self._experiment.done:

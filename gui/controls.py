@@ -8,6 +8,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -24,8 +25,10 @@ from engine.config import (
     ConfigError,
     ExperimentConfig,
     OptimizerSpec,
+    schedule_spec,
 )
 from engine.optimizers import REGISTRY, Hyperparameter, Optimizer
+from engine.schedules import SCHEDULES, ScheduleSpec
 from gui.fields import NumberField, NumberValidator
 from gui.palette import optimizer_colour
 
@@ -117,6 +120,20 @@ class ControlPanel(QWidget):
         grid.addWidget(article, 2, 0, 1, 2)
         layout.addWidget(rates)
 
+        schedule_box = QGroupBox("Learning-rate schedule (multiplies every panel's rate)")
+        self.schedule_form = QFormLayout(schedule_box)
+        self.schedule_name = QComboBox()
+        for schedule in SCHEDULES.values():
+            self.schedule_name.addItem(schedule.display_name, schedule.name)
+        self.schedule_name.currentIndexChanged.connect(self._schedule_chosen)
+        self.schedule_form.addRow(self.schedule_name)
+        self.schedule_rule = QLabel()
+        self.schedule_rule.setStyleSheet("color: #555555; font-family: monospace;")
+        self.schedule_form.addRow(self.schedule_rule)
+        self.schedule_fields: dict[str, NumberField] = {}
+        self._shown_schedule = ""
+        layout.addWidget(schedule_box)
+
         experiment = QGroupBox("Experiment")
         form = QFormLayout(experiment)
         self.seed = self._spin(0, 2**31 - 1, "initial parameters: torch.manual_seed(seed)")
@@ -161,8 +178,43 @@ class ControlPanel(QWidget):
             self.max_steps.setValue(config.max_steps)
             self.hidden.setValue(config.hidden)
             self.stop_loss.set_value(config.stop_loss)
+            self._show_schedule(config.schedule)
         finally:
             self._loading = False
+
+    def _show_schedule(self, spec: ScheduleSpec) -> None:
+        """The schedule's name in the box and a field per parameter, with ``spec``'s values."""
+        self.schedule_name.blockSignals(True)
+        self.schedule_name.setCurrentIndex(list(SCHEDULES).index(spec.name))
+        self.schedule_name.blockSignals(False)
+        if list(self.schedule_fields) == list(spec.params) and self._shown_schedule == spec.name:
+            for key, field in self.schedule_fields.items():  # the field committing may be one
+                field.set_value(float(spec.params[key]))
+            return
+        self._shown_schedule = spec.name
+        while self.schedule_form.rowCount() > 2:
+            self.schedule_form.removeRow(2)
+        schedule = spec.schedule
+        self.schedule_rule.setText(schedule.rule)
+        self.schedule_fields = {}
+        for hp in schedule.hyperparameters:
+            validator = NumberValidator(
+                hp.minimum, hp.maximum, exclusive_max=not hp.maximum_inclusive
+            )
+            field = NumberField(float(spec.params[hp.name]), validator)
+            field.setToolTip(f"{hp.name}, default {hp.default:g}")
+            field.committed.connect(lambda _: self._apply())
+            self.schedule_form.addRow(hp.label, field)
+            self.schedule_fields[hp.name] = field
+
+    def _schedule_chosen(self) -> None:
+        self._show_schedule(ScheduleSpec.create(self.schedule_name.currentData()))
+        self._apply()
+
+    def _schedule_spec(self) -> ScheduleSpec:
+        name = self.schedule_name.currentData()
+        params = {key: field.value() for key, field in self.schedule_fields.items()}
+        return schedule_spec(name, params)
 
     def _article_rates(self) -> None:
         self._loading = True
@@ -184,6 +236,7 @@ class ControlPanel(QWidget):
                 max_steps=self.max_steps.value(),
                 stop_loss=self.stop_loss.value(),
                 hidden=self.hidden.value(),
+                schedule=self._schedule_spec(),
             )
         except ConfigError as err:
             self.show_config(self._config)  # nothing half-applied

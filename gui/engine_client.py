@@ -25,6 +25,7 @@ class EngineClient(QObject):
     reset = Signal()
     run_to_end = Signal()
     set_speed = Signal(float)
+    set_reference = Signal(bool)
 
     def __init__(self, config: ExperimentConfig, parent: QObject | None = None):
         super().__init__(parent)
@@ -41,6 +42,7 @@ class EngineClient(QObject):
             (self.reset, w.reset),
             (self.run_to_end, w.run_to_end),
             (self.set_speed, w.set_speed),
+            (self.set_reference, w.set_reference),
         ):
             command.connect(slot, Qt.ConnectionType.QueuedConnection)
         for result, signal in (

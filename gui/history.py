@@ -16,6 +16,9 @@ class LossHistory:
     def clear(self, n_runs: int, dtype: str = "float32") -> None:
         """Empty buffers in the engine's dtype, so exported numbers are the engine's to the bit."""
         self._losses = np.full((n_runs, 1024), np.nan, dtype=dtype)
+        self._lrs = np.full((n_runs, 1024), np.nan)
+        self._reference = np.full((n_runs, 1024), np.nan, dtype=dtype)
+        self.reference_diff: np.ndarray | None = None
         self.steps = np.arange(1024, dtype=float)
         self.counts = np.zeros(n_runs, dtype=np.int64)
 
@@ -26,7 +29,13 @@ class LossHistory:
 
     def apply(self, update: LossUpdate) -> None:
         self._reserve(update.end)
-        self._losses[:, update.start : update.end] = update.losses
+        columns = slice(update.start, update.end)
+        self._losses[:, columns] = update.losses
+        if update.lrs is not None:
+            self._lrs[:, columns] = update.lrs
+        if update.reference_losses is not None:
+            self._reference[:, columns] = update.reference_losses
+        self.reference_diff = update.reference_diff
         self.counts = update.counts.copy()
 
     def as_update(self, latest: LossUpdate) -> LossUpdate:
@@ -39,11 +48,22 @@ class LossHistory:
             summaries=latest.summaries,
             steps_taken=latest.steps_taken,
             done=latest.done,
+            lrs=self._lrs[:, : self.length].copy(),
+            reference_losses=self._reference[:, : self.length].copy(),
+            reference_diff=self.reference_diff,
         )
 
     def losses(self, run: int) -> np.ndarray:
         """A view of the losses ``run`` recorded so far."""
         return self._losses[run, : self.counts[run]]
+
+    def lrs(self, run: int) -> np.ndarray:
+        """The learning rate each of those steps used."""
+        return self._lrs[run, : self.counts[run]]
+
+    def reference_losses(self, run: int) -> np.ndarray:
+        """The torch.optim twin's losses at the same steps (NaN where it has none)."""
+        return self._reference[run, : self.counts[run]]
 
     def _reserve(self, size: int) -> None:
         capacity = self._losses.shape[1]
@@ -51,7 +71,13 @@ class LossHistory:
             return
         while capacity < size:
             capacity *= 2
-        grown = np.full((self._losses.shape[0], capacity), np.nan, dtype=self._losses.dtype)
-        grown[:, : self._losses.shape[1]] = self._losses
-        self._losses = grown
+        self._losses, self._lrs, self._reference = (
+            _grown(buffer, capacity) for buffer in (self._losses, self._lrs, self._reference)
+        )
         self.steps = np.arange(capacity, dtype=float)
+
+
+def _grown(buffer: np.ndarray, capacity: int) -> np.ndarray:
+    grown = np.full((buffer.shape[0], capacity), np.nan, dtype=buffer.dtype)
+    grown[:, : buffer.shape[1]] = buffer
+    return grown

@@ -156,6 +156,21 @@ class MainWindow(QMainWindow):
             "Log y axis", "L", self._toggle_log, "Loss on a logarithmic axis"
         )
         self.log_action.setCheckable(True)
+        self.lr_action = self._action(
+            "Learning rate",
+            None,
+            self._toggle_quantity,
+            "Show the learning rate each step used, not the loss",
+        )
+        self.lr_action.setCheckable(True)
+        self.reference_action = self._action(
+            "Reference",
+            None,
+            self._toggle_reference,
+            "Train torch.optim twins beside the runs that have one (dotted curves) and show "
+            "the largest parameter difference in the Runs table",
+        )
+        self.reference_action.setCheckable(True)
         self.about_action = self._action("About", None, self.show_about, "About this app")
         self.open_action = self._action(
             "Open experiment…", "Ctrl+O", self.open_experiment, "Settings from an experiment file"
@@ -200,6 +215,8 @@ class MainWindow(QMainWindow):
             run_menu.addAction(action)
         view_menu = menu.addMenu("&View")
         view_menu.addAction(self.log_action)
+        view_menu.addAction(self.lr_action)
+        run_menu.addAction(self.reference_action)
         theme_menu = view_menu.addMenu("Theme")
         self.theme_actions = QActionGroup(self)
         for theme in THEMES.values():
@@ -238,6 +255,8 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(self.speed_label)
         toolbar.addSeparator()
         toolbar.addAction(self.log_action)
+        toolbar.addAction(self.lr_action)
+        toolbar.addAction(self.reference_action)
         self.addToolBar(toolbar)
         for widget in toolbar.findChildren(QWidget):
             widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -287,6 +306,21 @@ class MainWindow(QMainWindow):
     def _show_speed(self, position: int) -> None:
         speed = speed_for_position(position)
         self.speed_label.setText("max" if math.isinf(speed) else f"{speed:.3g} steps/s")
+
+    @Slot()
+    def _toggle_quantity(self) -> None:
+        self.grid.set_quantity(self.lr_action.isChecked())
+        self._dirty = True
+
+    @Slot()
+    def _toggle_reference(self) -> None:
+        on = self.reference_action.isChecked()
+        self.client.set_reference.emit(on)
+        self.show_message(
+            "Reference on: torch.optim twins train beside each run (restarted at step 0)"
+            if on
+            else "Reference off (restarted at step 0)"
+        )
 
     @Slot()
     def _toggle_log(self) -> None:
@@ -457,6 +491,7 @@ class MainWindow(QMainWindow):
         self.history.clear(len(started.runs), started.config.dtype)
         self.grid.start(started, self.history)
         self.grid.set_log_y(self.log_action.isChecked())
+        self.grid.set_quantity(self.lr_action.isChecked())
         self.run_table.start(started)
         self.controls.show_config(started.config)
         self._dirty = True

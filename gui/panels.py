@@ -9,13 +9,13 @@ from functools import lru_cache
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QBrush, QFont, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QPen
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem
 
 from engine.experiment import RunKey, RunStatus
 from engine.progress import ExperimentStarted, LossUpdate
 from gui.history import LossHistory
-from gui.palette import optimizer_colour
+from gui.palette import optimizer_colour, optimizer_line_style
 from gui.themes import DEFAULT, Theme
 
 Y_RANGE = (0.0, 30.0)  # the article's fixed y range
@@ -36,6 +36,7 @@ class LossPanel:
         plot.hideButtons()
         plot.setMenuEnabled(False)
         self.curves: dict[int, pg.PlotCurveItem] = {}
+        self.twins: dict[int, pg.PlotCurveItem] = {}  # torch.optim reference, faint and dashed
         self.heads: dict[int, QGraphicsEllipseItem] = {}
         self._optimizer_of: dict[int, str] = {}  # run index -> optimizer name, for its colour
         self.diverged = pg.ScatterPlotItem(pxMode=True)
@@ -51,6 +52,7 @@ class LossPanel:
         self.max_steps = FIRST_X_RANGE
         self.follow = True  # grow the x range with the curves until the user pans or zooms
         self.log_y = False
+        self.show_lr = False  # the learning rate over steps instead of the loss
         self.lr = 0.0
         self.theme, self.pen_scale = DEFAULT, 1.0
         self.invalidate()
@@ -65,13 +67,13 @@ class LossPanel:
             axis.setPen(pg.mkPen(fg, width=pen_scale))
             axis.setTextPen(pg.mkPen(fg))
             axis.setTickFont(_font(theme.tick_pt))
-        label = {"color": fg, "font-size": f"{theme.label_pt}pt"}
-        self.plot.setLabel("bottom", "step", **label)
-        self.plot.setLabel("left", "loss (MSE)", **label)
+        self._set_labels()
         self.plot.showGrid(x=True, y=True, alpha=theme.grid_alpha)
         self._set_title()
         for index, curve in self.curves.items():
             curve.setPen(self._curve_pen(self._optimizer_of[index]))
+        for index, twin in self.twins.items():
+            twin.setPen(self._twin_pen(self._optimizer_of[index]))
         for index, head in self.heads.items():
             self._style_head(head, self._optimizer_of[index])
         self.diverged.setSize(theme.head_size * 1.8)
@@ -84,9 +86,23 @@ class LossPanel:
             size=f"{self.theme.title_pt}pt",
         )
 
+    def _set_labels(self) -> None:
+        label = {"color": self.theme.foreground, "font-size": f"{self.theme.label_pt}pt"}
+        self.plot.setLabel("bottom", "step", **label)
+        self.plot.setLabel("left", "learning rate" if self.show_lr else "loss (MSE)", **label)
+
     def _curve_pen(self, optimizer_name: str) -> QPen:
         width = self.theme.line_width * self.pen_scale
-        return pg.mkPen(optimizer_colour(optimizer_name), width=width)
+        pen = pg.mkPen(optimizer_colour(optimizer_name), width=width)
+        pen.setStyle(optimizer_line_style(optimizer_name))
+        return pen
+
+    def _twin_pen(self, optimizer_name: str) -> QPen:
+        colour = QColor(optimizer_colour(optimizer_name))
+        colour.setAlpha(120)
+        pen = pg.mkPen(colour, width=(self.theme.line_width + 2) * self.pen_scale)
+        pen.setStyle(Qt.PenStyle.DotLine)
+        return pen
 
     def _style_head(self, head: QGraphicsEllipseItem, optimizer_name: str) -> None:
         radius = self.theme.head_size / 2
@@ -97,14 +113,19 @@ class LossPanel:
     def start(self, lr: float, runs: list[RunKey], max_steps: int) -> None:
         self.lr = lr
         self._set_title()
-        for item in [*self.curves.values(), *self.heads.values()]:
+        for item in [*self.curves.values(), *self.twins.values(), *self.heads.values()]:
             self.plot.removeItem(item)
         self._optimizer_of = {run.index: run.optimizer.name for run in runs}
-        self.curves, self.heads = {}, {}
+        self.curves, self.twins, self.heads = {}, {}, {}
         for run in runs:
             curve = pg.PlotCurveItem(pen=self._curve_pen(run.optimizer.name), skipFiniteCheck=True)
             self.plot.addItem(curve)
             self.curves[run.index] = curve
+            twin = pg.PlotCurveItem(pen=self._twin_pen(run.optimizer.name), skipFiniteCheck=True)
+            twin.setZValue(-1)  # under the from-scratch curve it should hide
+            twin.hide()
+            self.plot.addItem(twin)
+            self.twins[run.index] = twin
             head = QGraphicsEllipseItem()  # a dot of fixed size in pixels at the curve's head
             head.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
             head.setZValue(10)
@@ -125,7 +146,19 @@ class LossPanel:
         self.plot.getAxis("left").setLogMode(False, log_y)  # tick labels; the data we log10
         self.show_default_view()
 
+    def set_quantity(self, show_lr: bool) -> None:
+        """Loss (the default) or the learning rate each step used, on the same x axis."""
+        self.show_lr = show_lr
+        self._set_labels()
+        self.invalidate()
+        self.show_default_view()
+
     def show_default_view(self) -> None:
+        if self.show_lr:
+            self.plot.setXRange(0, self.x_extent, padding=0.02)
+            self.plot.enableAutoRange(axis="y")
+            return
+        self.plot.disableAutoRange()
         low, high = Y_RANGE
         if self.log_y:
             low, high = -3.0, math.log10(high)
@@ -141,12 +174,14 @@ class LossPanel:
         marks = []
         for i, run in enumerate(runs):
             count = counts[run.index]
+            values = history.lrs(run.index) if self.show_lr else history.losses(run.index)
             if self._drawn.get(run.index) != count:
-                x, y = decimate(history.steps[:count], history.losses(run.index), MAX_POINTS)
+                x, y = decimate(history.steps[:count], values, MAX_POINTS)
                 self.curves[run.index].setData(x, self._to_view(y))
+                self._draw_twin(run.index, history, count)
             head = self.heads[run.index]
             status = None if statuses is None or not count else statuses[i]
-            last = self._to_view(history.losses(run.index)[count - 1]) if count else 0.0
+            last = self._to_view(values[count - 1]) if count else 0.0
             head.setVisible(status is RunStatus.RUNNING)
             if status is RunStatus.RUNNING:
                 head.setPos(count - 1, float(last))
@@ -172,6 +207,15 @@ class LossPanel:
             self._drawn_marks = marks
         self._drawn, self._drawn_statuses = counts, statuses
         self._grow_x(max(counts.values()))
+
+    def _draw_twin(self, index: int, history: LossHistory, count: int) -> None:
+        twin = self.twins[index]
+        values = history.reference_losses(index)
+        shown = not self.show_lr and count > 0 and bool(np.isfinite(values).any())
+        twin.setVisible(shown)
+        if shown:
+            x, y = decimate(history.steps[:count], values, MAX_POINTS)
+            twin.setData(x, self._to_view(y))
 
     def invalidate(self) -> None:
         """Draw everything again at the next redraw (new axis mode, theme or data)."""
@@ -292,6 +336,10 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         """Switch every panel's y axis; the next redraw puts the curves on it."""
         for panel in self.panels:
             panel.set_log_y(log_y)
+
+    def set_quantity(self, show_lr: bool) -> None:
+        for panel in self.panels:
+            panel.set_quantity(show_lr)
 
     def _hover(self, scene_pos: QPointF) -> None:
         for panel, runs in zip(self.panels, self._panel_runs):

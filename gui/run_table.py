@@ -34,8 +34,10 @@ class RunTable(QTableWidget):
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.notes: tuple[str | None, ...] | None = None
 
     def start(self, started: ExperimentStarted) -> None:
+        self.notes = started.reference_notes
         config = started.config
         self.setRowCount(len(config.optimizers))
         self.setColumnCount(len(config.learning_rates))
@@ -53,10 +55,22 @@ class RunTable(QTableWidget):
             item = self.item(run.optimizer_index, run.lr_index)
             if item is None:
                 continue
-            item.setText(short_status(summary.status, summary.status_step, summary.steps))
+            text = short_status(summary.status, summary.status_step, summary.steps)
             loss = "—" if summary.final_loss is None else f"{summary.final_loss:.6g}"
-            item.setToolTip(
-                f"{run.optimizer.label}, η = {run.lr:g}: {summary.describe()}, loss {loss}"
-            )
+            tip = f"{run.optimizer.label}, η = {run.lr:g}: {summary.describe()}, loss {loss}"
+            if self.notes is not None:
+                note = self.notes[run.index]
+                if note is None and update.reference_diff is not None:
+                    diff = update.reference_diff[run.index]
+                    text += f"\nΔ torch {diff:.1e}"
+                    tip += (
+                        f"\nlargest parameter difference from its torch.optim twin so far: "
+                        f"{diff:.2e} (relative)"
+                    )
+                else:
+                    text += "\nno torch twin"
+                    tip += f"\n{note}"
+            item.setText(text)
+            item.setToolTip(tip)
             colour = STATUS_COLOURS[summary.status]
             item.setForeground(QColor(colour) if colour else self.palette().text().color())

@@ -1,0 +1,121 @@
+"""Beyond the article, in the window: the reference check, schedules, the learning-rate view."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings, Qt
+
+from engine.config import ExperimentConfig, OptimizerSpec
+from engine.optimizers import REGISTRY
+from gui.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(ExperimentConfig(), settings)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window._started is not None)
+    return window
+
+
+def run_to_end(window, qtbot):
+    window.run_to_end()
+    qtbot.waitUntil(lambda: window._latest is not None and window._latest.done, timeout=90_000)
+    window._redraw()
+    window._refresh_text()
+
+
+def test_reference_draws_torch_twins_and_says_which_runs_have_none(window, qtbot):
+    generation = window._generation
+    window.reference_action.trigger()
+    qtbot.waitUntil(lambda: window._generation == generation + 1)
+    notes = window._started.reference_notes
+    assert notes is not None
+    run_to_end(window, qtbot)
+    for run in window._started.runs:
+        panel = window.grid.panels[run.lr_index]
+        twin = panel.twins[run.index]
+        cell = window.run_table.item(run.optimizer_index, run.lr_index)
+        if run.optimizer.name in ("sgd", "rmsprop"):
+            assert notes[run.index] is None and twin.isVisible()
+            x, y = twin.getData()
+            ours = window.history.losses(run.index)
+            assert len(y) == len(ours)
+            np.testing.assert_allclose(y, ours, rtol=1e-4)  # drawn under ours, nearly equal
+            assert window.history.reference_diff[run.index] < 1e-4
+            assert "Δ torch" in cell.text()
+        else:  # the article's momentum and Adam without bias correction
+            assert "no torch" in notes[run.index] or "torch's" in notes[run.index]
+            assert not twin.isVisible()
+            assert "no torch twin" in cell.text() and notes[run.index] in cell.toolTip()
+
+
+def test_every_optimizer_can_be_ticked_and_trains(window, qtbot):
+    for box in window.controls.optimizer_boxes.values():
+        box.setChecked(True)
+    qtbot.waitUntil(lambda: len(window._started.config.optimizers) == len(REGISTRY))
+    for _ in range(3):
+        window.client_step()
+    qtbot.waitUntil(lambda: window._latest is not None and window._latest.steps_taken == 3)
+    window._redraw()
+    assert window.grid.legend.layout.count() >= len(REGISTRY)
+    styles = {
+        window.grid.panels[0].curves[r.index].opts["pen"].style()
+        for r in window._started.runs
+        if r.lr_index == 0
+    }
+    assert styles == {Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine}  # 16 > 8 colours
+
+
+def test_choosing_a_schedule_restarts_with_it_and_the_lr_view_shows_it(window, qtbot):
+    controls = window.controls
+    controls.schedule_name.setCurrentIndex(controls.schedule_name.findData("step"))
+    qtbot.waitUntil(lambda: window._started.config.schedule.name == "step")
+    controls.schedule_fields["step_size"].setText("4")
+    controls.schedule_fields["step_size"].editingFinished.emit()
+    qtbot.waitUntil(lambda: window._started.config.schedule.params["step_size"] == 4)
+    assert "restarted at step 0" in window.statusBar().currentMessage()
+    for n in range(1, 10):
+        window.client_step()
+        qtbot.waitUntil(lambda n=n: window._latest is not None and window._latest.steps_taken == n)
+    window.lr_action.trigger()
+    window._redraw()
+    run = window._started.runs[0]
+    x, y = window.grid.panels[0].curves[run.index].getData()
+    assert list(y) == [0.001] * 4 + [0.0001] * 4 + [0.001 * 0.1 * 0.1]
+    assert window.grid.panels[0].plot.getAxis("left").labelText == "learning rate"
+
+
+def test_a_bad_schedule_value_is_refused_and_nothing_changes(window, qtbot):
+    controls = window.controls
+    controls.schedule_name.setCurrentIndex(controls.schedule_name.findData("cosine"))
+    qtbot.waitUntil(lambda: window._started.config.schedule.name == "cosine")
+    before = window._started.config
+    with qtbot.waitSignal(controls.refused) as refused:
+        controls.schedule_fields["T_max"].setText("2.5")
+        controls.schedule_fields["T_max"].editingFinished.emit()
+    assert "T_max must be a whole number" in refused.args[0]
+    assert controls.config == before and controls.schedule_fields["T_max"].text() == "100"
+
+
+def test_schedule_survives_save_and_open(window, qtbot, tmp_path):
+    controls = window.controls
+    controls.schedule_name.setCurrentIndex(controls.schedule_name.findData("plateau"))
+    qtbot.waitUntil(lambda: window._started.config.schedule.name == "plateau")
+    path = tmp_path / "exp.json"
+    assert window.save_experiment_to(str(path))
+    window.controls.optimizer_boxes["lion"].setChecked(True)
+    qtbot.waitUntil(lambda: any(s.name == "lion" for s in window._started.config.optimizers))
+    assert window.open_experiment_from(str(path))
+    qtbot.waitUntil(lambda: not any(s.name == "lion" for s in window._started.config.optimizers))
+    assert window._started.config.schedule.name == "plateau"
+    assert controls.schedule_name.currentData() == "plateau"
+    assert window._started.config.optimizers[0] == OptimizerSpec.create("sgd")
+
+
+def test_every_registered_optimizer_looks_different():
+    from gui.palette import optimizer_colour, optimizer_line_style
+
+    looks = {(optimizer_colour(n), optimizer_line_style(n)) for n in REGISTRY}
+    assert len(looks) == len(REGISTRY)
