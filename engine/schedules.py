@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.optimizers.base import Hyperparameter, HyperValue, decay_rate
+from engine.optimizers.base import Configurable, Hyperparameter, HyperValue, decay_rate
 
 Arrays = dict[str, np.ndarray]
 
@@ -27,31 +27,13 @@ def _count(name: str, default: int, label: str, minimum: int = 1) -> Hyperparame
     return Hyperparameter(name, default, label, minimum=minimum, whole=True)
 
 
-class Schedule:
+class Schedule(Configurable):
     """Metadata and math of one schedule; per-run values live in numpy vectors."""
 
-    name = ""
     display_name = ""
     torch_name = ""  # the class in torch.optim.lr_scheduler
     rule = ""
-    hyperparameters: tuple[Hyperparameter, ...] = ()
-
-    @property
-    def defaults(self) -> dict[str, HyperValue]:
-        return {h.name: h.default for h in self.hyperparameters}
-
-    def resolve(self, overrides: Mapping[str, object] | None = None) -> dict[str, HyperValue]:
-        known = {h.name: h for h in self.hyperparameters}
-        overrides = dict(overrides or {})
-        unknown = sorted(set(overrides) - set(known))
-        if unknown:
-            allowed = ", ".join(known) or "none"
-            raise ValueError(
-                f"schedule {self.name} has no parameter {unknown[0]!r} (it has: {allowed})"
-            )
-        return {
-            k: h.validate(overrides[k]) if k in overrides else h.default for k, h in known.items()
-        }
+    unknown_setting = "schedule {name} has no parameter {key!r} (it has: {known})"
 
     def initial(self, base: np.ndarray, hp: Mapping) -> np.ndarray:
         """The learning rates of step 0 (LinearLR already scales them when it is built)."""

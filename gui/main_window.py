@@ -193,17 +193,13 @@ class MainWindow(QMainWindow):
 
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
-        for action in (
-            self.open_action,
-            self.save_action,
-            None,
-            self.export_figure_action,
-            self.export_animation_action,
-            self.export_data_action,
-            None,
-            self.quit_action,
+        for group in (
+            (self.open_action, self.save_action),
+            (self.export_figure_action, self.export_animation_action, self.export_data_action),
+            (self.quit_action,),
         ):
-            file_menu.addSeparator() if action is None else file_menu.addAction(action)
+            file_menu.addActions(list(group))
+            file_menu.addSeparator()
         menu.addMenu("&Edit").addAction(self.copy_action)
         run_menu = menu.addMenu("&Run")
         for action in (

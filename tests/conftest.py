@@ -39,3 +39,22 @@ def _still_running(thread) -> bool:
         return thread.isRunning()
     except RuntimeError:  # the C++ object is gone, so is the thread
         return False
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    """The main window with the article's experiment, its settings in a temporary file, and
+    error dialogs collected in ``window.errors`` instead of shown."""
+    from PySide6.QtCore import QSettings
+
+    from engine.config import ExperimentConfig
+    from gui.main_window import MainWindow
+
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(ExperimentConfig(), settings)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window._started is not None)
+    window.errors = []
+    window.report_error = lambda title, message: window.errors.append(message)
+    return window

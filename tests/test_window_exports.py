@@ -4,7 +4,6 @@ import csv
 import json
 
 import numpy as np
-import pytest
 from PIL import Image
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog
@@ -14,18 +13,6 @@ from engine.config_io import config_from_dict
 from gui.figure import FIGURE_SIZE, SETTINGS_KEY, frame_steps
 from gui.main_window import SPEED_STEPS, MainWindow
 from gui.themes import PRESENTATION
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(ExperimentConfig(), settings)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitUntil(lambda: window._started is not None)
-    window.errors = []
-    window.report_error = lambda title, message: window.errors.append(message)
-    return window
 
 
 def step(window, qtbot, n):

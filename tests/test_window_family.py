@@ -1,22 +1,10 @@
 """Beyond the article, in the window: the reference check, schedules, the learning-rate view."""
 
 import numpy as np
-import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
-from engine.config import ExperimentConfig, OptimizerSpec
+from engine.config import OptimizerSpec
 from engine.optimizers import REGISTRY
-from gui.main_window import MainWindow
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(ExperimentConfig(), settings)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitUntil(lambda: window._started is not None)
-    return window
 
 
 def run_to_end(window, qtbot):

@@ -91,19 +91,12 @@ class TorchEquivalent:
     kwargs: dict
 
 
-class Optimizer:
-    """A from-scratch optimizer on batched tensors.
-
-    Parameters, gradients and state tensors have shape (runs, P); ``lr`` is (runs, 1) so every
-    run can have its own learning rate. ``update`` is functional: it returns the new parameters
-    and state and leaves its inputs alone, so the engine can keep finished runs unchanged.
-    """
+class Configurable:
+    """Something with named, checked settings and defaults: an optimizer or a schedule."""
 
     name: str = ""
-    display_name: str = ""
-    rule: str = ""
-    reference: str = ""
     hyperparameters: tuple[Hyperparameter, ...] = ()
+    unknown_setting = "{name} has no hyperparameter {key!r} (it has: {known})"
 
     @property
     def defaults(self) -> dict[str, HyperValue]:
@@ -117,12 +110,25 @@ class Optimizer:
         if unknown:
             allowed = ", ".join(known) or "none"
             raise ValueError(
-                f"{self.name} has no hyperparameter {unknown[0]!r} (it has: {allowed})"
+                self.unknown_setting.format(name=self.name, key=unknown[0], known=allowed)
             )
         return {
             name: h.validate(overrides[name]) if name in overrides else h.default
             for name, h in known.items()
         }
+
+
+class Optimizer(Configurable):
+    """A from-scratch optimizer on batched tensors.
+
+    Parameters, gradients and state tensors have shape (runs, P); ``lr`` is (runs, 1) so every
+    run can have its own learning rate. ``update`` is functional: it returns the new parameters
+    and state and leaves its inputs alone, so the engine can keep finished runs unchanged.
+    """
+
+    display_name: str = ""
+    rule: str = ""
+    reference: str = ""
 
     def init_state(self, params: torch.Tensor, hp: Mapping[str, HyperValue]) -> State:
         """Zeroed state for ``params`` (runs, P); ``hp`` for rules whose state starts elsewhere."""
