@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Protocol
 
 from engine.config import (
     ARTICLE_LEARNING_RATES,
     ConfigError,
+    DatasetSpec,
     ExperimentConfig,
     OptimizerSpec,
     check_learning_rate,
+    load_dataset,
     schedule_spec,
 )
 from engine.config_io import read_config_file, write_config_file
+from engine.data import DatasetError
 from engine.experiment import BatchedExperiment
 from engine.files import OutputError, atomic_write, check_writable
 from engine.optimizers import ARTICLE_OPTIMIZERS, REGISTRY, TorchEquivalent
@@ -78,6 +83,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="learning-rate schedule: constant, step, exponential, cosine, warmup, plateau, "
         "with torch's parameter names, e.g. step:step_size=30,gamma=0.5",
     )
+    data = parser.add_argument_group("data")
+    data.add_argument(
+        "--dataset",
+        choices=("article", "generated"),
+        help="the article's five samples (default), or a set generated from its label function",
+    )
+    data.add_argument("--samples", metavar="N", help="samples of a generated set (default: 200)")
+    data.add_argument(
+        "--noise", metavar="S", help="std of the Gaussian label noise of a generated set"
+    )
+    data.add_argument(
+        "--data",
+        metavar="FILE.csv",
+        help="train on a CSV file: numeric columns, the last one the label, optional header",
+    )
+    data.add_argument(
+        "--batch-size",
+        metavar="B",
+        help="mini-batches of B samples, shuffled each epoch from the seed (default: full batch)",
+    )
     parser.add_argument(
         "--list-optimizers",
         action="store_true",
@@ -118,7 +143,35 @@ def config_from_args(
         text = getattr(args, key)
         if text is not None:
             changes[key] = parse(flag, text)
+    if args.batch_size is not None:
+        changes["batch_size"] = _whole("--batch-size", args.batch_size)
+    dataset = dataset_from_args(args, base.dataset)
+    if dataset != base.dataset:
+        changes["dataset"] = dataset
     return base.with_changes(**changes)
+
+
+def dataset_from_args(args: argparse.Namespace, base: DatasetSpec) -> DatasetSpec:
+    """``base`` with --dataset, --data, --samples and --noise applied; a --data path is made
+    absolute, so that a saved experiment finds the file from anywhere."""
+    if args.data is not None and args.dataset is not None:
+        raise ConfigError(f"--data reads a CSV file; it cannot go with --dataset {args.dataset}")
+    spec = base
+    if args.data is not None:
+        spec = DatasetSpec(kind="csv", path=os.path.abspath(args.data))
+    elif args.dataset == "article":
+        spec = DatasetSpec()
+    elif args.dataset == "generated":
+        spec = DatasetSpec("generated", base.samples, base.noise, base.seed)
+    changes: dict[str, object] = {}
+    if args.samples is not None:
+        changes["samples"] = _whole("--samples", args.samples)
+    if args.noise is not None:
+        changes["noise"] = _number("--noise", args.noise)
+    if changes and spec.kind != "generated":
+        flag = "--samples" if args.samples is not None else "--noise"
+        raise ConfigError(f"{flag} is for a generated set: add --dataset generated")
+    return replace(spec, **changes) if changes else spec
 
 
 def parse_schedule(text: str) -> ScheduleSpec:
@@ -199,6 +252,7 @@ def run_headless(args: argparse.Namespace, figures: FigureWriter | None = None) 
     try:
         base = read_config_file(args.config) if args.config else None
         config = config_from_args(args, base)
+        data = load_dataset(config.dataset)  # a bad data file is refused before any writing
         for name in OUTPUTS:
             if getattr(args, name) is not None:
                 check_writable(getattr(args, name))
@@ -212,7 +266,7 @@ def run_headless(args: argparse.Namespace, figures: FigureWriter | None = None) 
             written.append(args.save_config)
         experiment = None
         if args.csv or figures is not None:
-            experiment = BatchedExperiment(config)
+            experiment = BatchedExperiment(config, data)
             experiment.run_to_end()
         if args.csv:
             update = full_update(experiment)
@@ -220,7 +274,7 @@ def run_headless(args: argparse.Namespace, figures: FigureWriter | None = None) 
             written.append(args.csv)
         if figures is not None:
             written += figures.write(config, experiment)
-    except (ConfigError, OutputError) as err:
+    except (ConfigError, DatasetError, OutputError) as err:
         return fail(str(err))
     if experiment is not None:
         print(summary_table(experiment.summaries()))

@@ -6,16 +6,26 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from engine.data import Dataset, article_dataset, generated_dataset, read_csv_dataset
 from engine.optimizers import ARTICLE_OPTIMIZERS, HyperValue, Optimizer, get_optimizer
 from engine.schedules import ScheduleSpec
 
 ARTICLE_LEARNING_RATES = (0.001, 0.01, 0.1, 1.0)
 DTYPES = ("float32", "float64")
 MAX_STEPS_LIMIT = 1_000_000  # 16 runs × 1M float32 losses is 64 MB
+DATASET_KINDS = ("article", "generated", "csv")
+MAX_SAMPLES = 100_000  # of a generated set: every step passes all of them through every run
 
 
 class ConfigError(ValueError):
     """A setting a user gave is not acceptable; the message is one line meant for them."""
+
+
+def _check_int(what: str, value: object, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{what} must be a whole number, not {value!r}")
+    if not low <= value <= high:
+        raise ConfigError(f"{what} must be between {low} and {high}, not {value}")
 
 
 @dataclass(frozen=True)
@@ -63,6 +73,45 @@ def _short(value: HyperValue) -> str:
 
 
 @dataclass(frozen=True)
+class DatasetSpec:
+    """Which data to train on: the article's five samples, ``samples`` generated ones (with
+    Gaussian label noise of std ``noise``, drawn from their own ``seed``), or a CSV file.
+
+    Settings the kind does not use are kept but ignored, so switching kinds loses nothing.
+    """
+
+    kind: str = "article"
+    samples: int = 200
+    noise: float = 0.0
+    seed: int = 0
+    path: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in DATASET_KINDS:
+            kinds = ", ".join(DATASET_KINDS)
+            raise ConfigError(f"dataset must be one of {kinds}, not {self.kind!r}")
+        _check_int("samples", self.samples, 1, MAX_SAMPLES)
+        if isinstance(self.noise, bool) or not isinstance(self.noise, (int, float)):
+            raise ConfigError(f"noise must be a number, not {self.noise!r}")
+        if not (math.isfinite(self.noise) and self.noise >= 0):
+            raise ConfigError(f"noise must be zero or more and finite, not {self.noise!r}")
+        _check_int("data seed", self.seed, 0, 2**63 - 1)
+        if self.path is not None and not isinstance(self.path, str):
+            raise ConfigError(f"data file must be a path, not {self.path!r}")
+        if self.kind == "csv" and not self.path:
+            raise ConfigError("a csv dataset needs the path of its file")
+
+
+def load_dataset(spec: DatasetSpec) -> Dataset:
+    """The data ``spec`` names; a CSV file is read now (``DatasetError`` if it is unusable)."""
+    if spec.kind == "generated":
+        return generated_dataset(spec.samples, spec.noise, spec.seed)
+    if spec.kind == "csv":
+        return read_csv_dataset(spec.path)
+    return article_dataset()
+
+
+@dataclass(frozen=True)
 class ExperimentConfig:
     """Everything that determines an experiment's losses, bit for bit."""
 
@@ -76,6 +125,8 @@ class ExperimentConfig:
     hidden: int = 3
     schedule: ScheduleSpec = ScheduleSpec()
     dtype: str = "float32"
+    dataset: DatasetSpec = DatasetSpec()
+    batch_size: int | None = None  # None: full batch; else mini-batches shuffled each epoch
 
     def __post_init__(self) -> None:
         if not self.optimizers:
@@ -97,6 +148,14 @@ class ExperimentConfig:
             raise ConfigError(f"stop loss must be finite, not {self.stop_loss!r}")
         if self.dtype not in DTYPES:
             raise ConfigError(f"dtype must be one of {', '.join(DTYPES)}, not {self.dtype!r}")
+        if not isinstance(self.dataset, DatasetSpec):
+            raise ConfigError(f"dataset must be a DatasetSpec, not {self.dataset!r}")
+        if self.batch_size is not None:
+            b = self.batch_size
+            if isinstance(b, bool) or not isinstance(b, int):
+                raise ConfigError(f"batch size must be a whole number, not {b!r}")
+            if b < 1:
+                raise ConfigError(f"batch size must be at least 1, not {b}")
 
     def with_changes(self, **changes) -> ExperimentConfig:
         return replace(self, **changes)
@@ -117,10 +176,3 @@ def check_learning_rate(value: object) -> float:
     if not (math.isfinite(value) and value > 0):
         raise ConfigError(f"learning rate must be positive and finite, not {value!r}")
     return float(value)
-
-
-def _check_int(what: str, value: object, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(f"{what} must be a whole number, not {value!r}")
-    if not low <= value <= high:
-        raise ConfigError(f"{what} must be between {low} and {high}, not {value}")

@@ -5,14 +5,33 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
-from engine.config import ConfigError, ExperimentConfig, OptimizerSpec, schedule_spec
+from engine.config import (
+    ConfigError,
+    DatasetSpec,
+    ExperimentConfig,
+    OptimizerSpec,
+    schedule_spec,
+)
 from engine.files import atomic_write
 from engine.schedules import ScheduleSpec
 
-KEYS = ("optimizers", "learning_rates", "seed", "max_steps", "stop_loss", "hidden", "schedule")
+KEYS = (
+    "optimizers",
+    "learning_rates",
+    "seed",
+    "max_steps",
+    "stop_loss",
+    "hidden",
+    "schedule",
+    "dataset",
+    "batch_size",
+)
+DATASET_KEYS = tuple(f.name for f in fields(DatasetSpec))
+DATASET_USES = {"article": (), "generated": ("samples", "noise", "seed"), "csv": ("path",)}
 
 
 def config_to_dict(config: ExperimentConfig) -> dict[str, Any]:
@@ -24,6 +43,21 @@ def config_to_dict(config: ExperimentConfig) -> dict[str, Any]:
         "stop_loss": config.stop_loss,
         "hidden": config.hidden,
         "schedule": {"name": config.schedule.name, **config.schedule.params},
+        "dataset": _dataset_to_dict(config.dataset),
+        "batch_size": config.batch_size,
+    }
+
+
+def _dataset_to_dict(spec: DatasetSpec) -> dict[str, Any]:
+    """The kind and what it uses, plus any other setting that is not the default (so that the
+    dict reads back to an equal spec)."""
+    default = DatasetSpec()
+    return {
+        f.name: getattr(spec, f.name)
+        for f in fields(DatasetSpec)
+        if f.name == "kind"
+        or f.name in DATASET_USES[spec.kind]
+        or getattr(spec, f.name) != getattr(default, f.name)
     }
 
 
@@ -42,7 +76,9 @@ def config_from_dict(data: object, base: ExperimentConfig | None = None) -> Expe
         changes["learning_rates"] = tuple(_list(data, "learning_rates"))
     if "schedule" in data:
         changes["schedule"] = _schedule(data["schedule"])
-    for key in ("seed", "max_steps", "stop_loss", "hidden"):
+    if "dataset" in data:
+        changes["dataset"] = _dataset(data["dataset"])
+    for key in ("seed", "max_steps", "stop_loss", "hidden", "batch_size"):
         if key in data:
             changes[key] = data[key]
     return base.with_changes(**changes)
@@ -63,6 +99,18 @@ def _schedule(item: object) -> ScheduleSpec:
             f"schedule must be a name or {{'name': ..., parameters...}}, not {item!r}"
         )
     return schedule_spec(item["name"], {k: v for k, v in item.items() if k != "name"})
+
+
+def _dataset(item: object) -> DatasetSpec:
+    if isinstance(item, str):
+        return DatasetSpec(kind=item)
+    if not isinstance(item, Mapping) or not isinstance(item.get("kind"), str):
+        raise ConfigError(f"dataset must be a kind or {{'kind': ..., settings...}}, not {item!r}")
+    extra = sorted(set(item) - set(DATASET_KEYS))
+    if extra:
+        known = ", ".join(DATASET_KEYS)
+        raise ConfigError(f"unknown key {extra[0]!r} in dataset (known: {known})")
+    return DatasetSpec(**item)
 
 
 def _optimizer(item: object) -> OptimizerSpec:
@@ -96,9 +144,18 @@ def read_config_file(path: str | os.PathLike) -> ExperimentConfig:
             f"{path} is not valid JSON: {err.msg} (line {err.lineno}, column {err.colno})"
         ) from None
     try:
-        return config_from_dict(data)
+        config = config_from_dict(data)
     except ConfigError as err:
         raise ConfigError(f"{path}: {err}") from None
+    return _data_path_from(Path(path).parent, config)
+
+
+def _data_path_from(folder: Path, config: ExperimentConfig) -> ExperimentConfig:
+    """A relative data file in an experiment file is relative to that file's folder."""
+    data = config.dataset
+    if data.path is None or Path(data.path).is_absolute():
+        return config
+    return config.with_changes(dataset=replace(data, path=str(folder / data.path)))
 
 
 def write_config_file(path: str | os.PathLike, config: ExperimentConfig) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from engine.config import ExperimentConfig, OptimizerSpec
-from engine.data import Dataset, article_dataset
+from engine.config import ExperimentConfig, OptimizerSpec, load_dataset
+from engine.data import Dataset
 from engine.model import ParameterLayout, initial_parameters, loss_and_gradient
 from engine.optimizers import State
 from engine.schedules import ScheduleRunner
@@ -80,8 +81,22 @@ class _Group:
     state: State
 
 
+def batch_order(seed: int, epoch: int, samples: int) -> torch.Tensor:
+    """The order mini-batches take the samples in during ``epoch``: a permutation from a
+    generator of its own, seeded from the experiment's seed and the epoch (never the stream the
+    initial parameters come from), so any step's batch follows from the seed alone."""
+    mixed = (seed * 1_000_003 + epoch + 1) * 0x9E3779B97F4A7C15 % 2**64
+    return torch.randperm(samples, generator=torch.Generator().manual_seed(mixed))
+
+
 class BatchedExperiment:
-    """Steps every run of a config in one tensor pass per step; finished runs stay frozen."""
+    """Steps every run of a config in one tensor pass per step; finished runs stay frozen.
+
+    With a batch size below the number of samples, each step trains every run on the same
+    mini-batch: consecutive slices of a permutation drawn per epoch (``batch_order``), the last
+    one of an epoch possibly smaller. A recorded loss is then the loss on that step's batch, the
+    training loss the optimizer sees, and convergence and schedules go by it.
+    """
 
     def __init__(
         self,
@@ -89,7 +104,8 @@ class BatchedExperiment:
         data: Dataset | None = None,
         reference: bool = False,
     ):
-        self._base_data = data or article_dataset()
+        """``data`` replaces the data ``config.dataset`` names, whatever the config says."""
+        self._given_data = data
         self.with_reference = reference
         self.configure(config or ExperimentConfig())
 
@@ -97,8 +113,13 @@ class BatchedExperiment:
         """Take new settings and start over at step 0."""
         self.config = config
         self._dtype = getattr(torch, config.dtype)
-        self._data = self._base_data.to(self._dtype)
+        data = self._given_data if self._given_data is not None else load_dataset(config.dataset)
+        self._data = data.to(self._dtype)
         self._layout = ParameterLayout(self._data.n_features, config.hidden)
+        samples, size = int(self._data.x.shape[0]), config.batch_size
+        # a batch of every sample is the full batch, in the data's own order
+        self._batch_size = size if size is not None and size < samples else None
+        self._batches_per_epoch = math.ceil(samples / size) if self._batch_size else 1
         n_lrs = len(config.learning_rates)
         self.runs = [
             RunKey(i * n_lrs + j, i, j, spec, lr)
@@ -129,13 +150,12 @@ class BatchedExperiment:
         self._status = np.full(n_runs, RunStatus.RUNNING, dtype=np.int8)
         self._status_step = np.full(n_runs, -1, dtype=np.int64)
         self.steps_taken = 0
+        self._order_epoch, self._order = -1, None  # the mini-batch permutation of that epoch
         self.reference = None
         if self.with_reference:
             from engine.reference import ReferenceCheck  # the one place torch.optim is used
 
-            self.reference = ReferenceCheck(
-                self.runs, initial, self._layout, self._data, cfg, self._dtype
-            )
+            self.reference = ReferenceCheck(self.runs, initial, self._layout, cfg, self._dtype)
 
     # --- reading -------------------------------------------------------------------------
 
@@ -179,10 +199,23 @@ class BatchedExperiment:
     def summaries(self) -> list[RunSummary]:
         return [self.summary(r) for r in range(len(self.runs))]
 
+    def current_data(self) -> Dataset:
+        """The data the next step trains on: every sample, or that step's mini-batch. Reading
+        it changes nothing; ``reset`` starts the batches over."""
+        if self._batch_size is None:
+            return self._data
+        epoch, index = divmod(self.steps_taken, self._batches_per_epoch)
+        if epoch != self._order_epoch:
+            self._order = batch_order(self.config.seed, epoch, int(self._data.x.shape[0]))
+            self._order_epoch = epoch
+        rows = self._order[index * self._batch_size : (index + 1) * self._batch_size]
+        return Dataset(self._data.x[rows], self._data.y[rows])
+
     def snapshot(self, run: int) -> RunSnapshot:
-        """Copies of one run's parameters, gradient at those parameters, and optimizer state."""
+        """Copies of one run's parameters, optimizer state, and loss and gradient on the data
+        the next step uses (so the gradient is the one its next update takes)."""
         row = self._params[run : run + 1]
-        loss, grad = loss_and_gradient(row, self._data, self._layout)
+        loss, grad = loss_and_gradient(row, self.current_data(), self._layout)
         group = next(g for g in self._groups if g.rows.start <= run < g.rows.stop)
         local = run - group.rows.start
         state: dict[str, dict[str, np.ndarray] | float] = {}
@@ -200,6 +233,20 @@ class BatchedExperiment:
             gradient=self._as_arrays(grad),
             state=state,
         )
+
+    @property
+    def layout(self) -> ParameterLayout:
+        """Where W1, b1, W2 and b2 sit in a flat parameter row."""
+        return self._layout
+
+    def run_tensors(self, run: int) -> tuple[torch.Tensor, State, torch.Tensor, OptimizerSpec]:
+        """Copies of one run's (1, P) parameters, its (1, ·) optimizer state, its (1, 1)
+        learning rate for the next step, and its optimizer: enough to compute its next update."""
+        group = next(g for g in self._groups if g.rows.start <= run < g.rows.stop)
+        local = run - group.rows.start
+        state = {k: v[local : local + 1].clone() for k, v in group.state.items()}
+        params = self._params[run : run + 1].clone()
+        return params, state, self._lr[run : run + 1].clone(), group.spec
 
     def _as_arrays(self, flat_row: torch.Tensor) -> dict[str, np.ndarray]:
         return {k: v[0].numpy().copy() for k, v in self._layout.unflatten(flat_row).items()}
@@ -221,7 +268,8 @@ class BatchedExperiment:
         active = self._status == RunStatus.RUNNING
         if not active.any():
             return False
-        loss, grad = loss_and_gradient(self._params, self._data, self._layout)
+        data = self.current_data()
+        loss, grad = loss_and_gradient(self._params, data, self._layout)
         # A sum is finite exactly when every term is (or it overflows, which counts as diverging):
         # one cheap test covers the loss and every parameter.
         finite = torch.isfinite(loss + self._params.sum(dim=1)).numpy()
@@ -232,7 +280,7 @@ class BatchedExperiment:
         self._update(grad, updating)
         if self.reference is not None:
             recorded = np.flatnonzero(active & finite)
-            self.reference.step(recorded, columns[recorded], updating, self._params)
+            self.reference.step(recorded, columns[recorded], updating, self._params, data)
         if not self._schedule.constant:
             rows = np.flatnonzero(updating)
             self._schedule.step(rows, loss_np[rows].astype(np.float64))

@@ -33,11 +33,10 @@ class ReferenceCheck:
         runs,
         initial: torch.Tensor,
         layout: ParameterLayout,
-        data: Dataset,
         config,
         dtype: torch.dtype,
     ):
-        self.layout, self.data = layout, data
+        self.layout = layout
         n_runs = len(runs)
         self.losses = np.full(
             (n_runs, config.max_steps),
@@ -65,18 +64,24 @@ class ReferenceCheck:
             self.max_diff[run.index] = 0.0
 
     def step(
-        self, recorded: np.ndarray, columns: np.ndarray, updated: np.ndarray, ours: torch.Tensor
+        self,
+        recorded: np.ndarray,
+        columns: np.ndarray,
+        updated: np.ndarray,
+        ours: torch.Tensor,
+        data: Dataset,
     ) -> None:
-        """Mirror one experiment step: ``recorded`` runs recorded a loss in ``columns``;
-        ``updated`` of them then updated to the parameter rows ``ours``."""
+        """Mirror one experiment step on its ``data`` (the full set or the step's mini-batch):
+        ``recorded`` runs recorded a loss in ``columns``; ``updated`` of them then updated to
+        the parameter rows ``ours``."""
         for row, column in zip(recorded, columns):
             twin = self.twins.get(int(row))
             if twin is None:
                 continue
             twin.optimizer.zero_grad()
             w1, b1, w2, b2 = twin.params
-            out = torch.relu(self.data.x @ w1 + b1) @ w2 + b2
-            loss = (out - self.data.y).square().mean()
+            out = torch.relu(data.x @ w1 + b1) @ w2 + b2
+            loss = (out - data.y).square().mean()
             self.losses[row, column] = loss.item()
             if not updated[row]:
                 continue
