@@ -28,6 +28,7 @@ from engine.optimizers import ARTICLE_OPTIMIZERS, REGISTRY, TorchEquivalent
 from engine.progress import full_update
 from engine.records import summary_table, write_losses_csv
 from engine.schedules import SCHEDULES, ScheduleSpec
+from engine.stability import initial_stability
 
 PROG = "optimizers-from-scratch"
 
@@ -278,6 +279,7 @@ def run_headless(args: argparse.Namespace, figures: FigureWriter | None = None) 
         return fail(str(err))
     if experiment is not None:
         print(summary_table(experiment.summaries()))
+        print(f"initial parameters: {initial_stability(config, experiment.data).describe()}")
     for path in written:
         print(f"wrote {path}")
     return 0

@@ -235,6 +235,11 @@ class BatchedExperiment:
         )
 
     @property
+    def data(self) -> Dataset:
+        """The whole training set (mini-batches are drawn from it), in the experiment's dtype."""
+        return self._data
+
+    @property
     def layout(self) -> ParameterLayout:
         """Where W1, b1, W2 and b2 sit in a flat parameter row."""
         return self._layout

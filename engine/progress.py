@@ -8,6 +8,7 @@ import numpy as np
 
 from engine.config import ExperimentConfig
 from engine.experiment import BatchedExperiment, RunKey, RunStatus, RunSummary
+from engine.stability import Stability, stability_at
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class ExperimentStarted:
     runs: tuple[RunKey, ...]
     reference_notes: tuple[str | None, ...] | None = None  # None: the check is off; per run,
     # None when it has a torch.optim twin, else why it has none
+    stability: Stability | None = None  # at the initial parameters, every run's start
 
 
 @dataclass(frozen=True)
@@ -63,11 +65,13 @@ def loss_update(experiment: BatchedExperiment, generation: int, start: int) -> L
 def started(experiment: BatchedExperiment, generation: int) -> ExperimentStarted:
     """The announcement of a fresh experiment (and whether each run has a twin)."""
     reference = experiment.reference
+    params, _, _, _ = experiment.run_tensors(0)  # at step 0 every run has these
     return ExperimentStarted(
         generation,
         experiment.config,
         tuple(experiment.runs),
         None if reference is None else tuple(reference.notes),
+        stability_at(params[0], experiment.data, experiment.layout),
     )
 
 

@@ -13,10 +13,12 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 
 from engine.config import ExperimentConfig
 from engine.experiment import BatchedExperiment
+from engine.inspection import inspect_run
 from engine.progress import loss_update, started
 
 CHUNK_SECONDS = 0.008  # longest a chunk of steps holds the worker (and the GIL) at once
 EMIT_INTERVAL = 1 / 60  # at most ~60 loss updates a second, whatever the step rate
+INSPECT_INTERVAL = 0.25  # the inspector's numbers: a few times a second, readable
 
 
 class EngineWorker(QObject):
@@ -27,6 +29,7 @@ class EngineWorker(QObject):
     playing_changed = Signal(bool)
     failed = Signal(str)
     stopped = Signal()
+    inspected = Signal(object)  # Inspection of the chosen run, a few times a second
 
     def __init__(self, config: ExperimentConfig):
         super().__init__()
@@ -44,6 +47,8 @@ class EngineWorker(QObject):
         self._play_clock = 0.0
         self._play_steps = 0
         self._step_cost = 1e-4  # running estimate of one step's seconds
+        self._inspect: tuple[int, int] | None = None  # (run, flat weight) the inspector follows
+        self._last_inspection = 0.0
 
     # --- commands (queued from the GUI thread) --------------------------------------------
 
@@ -89,6 +94,12 @@ class EngineWorker(QObject):
             self._attempt(lambda: self._experiment.step(1))
             self._emit()
 
+    @Slot(int, int)
+    def set_inspection(self, run: int, weight: int) -> None:
+        """Follow ``run`` (and its weight ``weight`` for the update breakdown); -1: nobody."""
+        self._inspect = (run, weight) if run >= 0 else None
+        self._emit_inspection(force=True)
+
     @Slot(float)
     def set_speed(self, steps_per_second: float) -> None:
         """Steps a second; ``inf`` (or anything ≤ 0) for as fast as the machine goes."""
@@ -114,6 +125,7 @@ class EngineWorker(QObject):
         self._generation += 1
         self._sent = 0
         self.started.emit(started(self._experiment, self._generation))
+        self._emit_inspection(force=True)
 
     def _start_playing(self) -> None:
         if self._experiment is None or self._experiment.done:
@@ -161,6 +173,22 @@ class EngineWorker(QObject):
         self._sent = update.end
         self._last_emit = time.perf_counter()
         self.progress.emit(update)
+        self._emit_inspection(force=not self._playing)
+
+    def _emit_inspection(self, force: bool = False) -> None:
+        """The inspector's numbers: on every change when paused, at most 4 a second playing."""
+        if self._inspect is None or self._experiment is None:
+            return
+        now = time.perf_counter()
+        if not force and now - self._last_inspection < INSPECT_INTERVAL:
+            return
+        run, weight = self._inspect
+        if run >= len(self._experiment.runs):
+            return
+        self._last_inspection = now
+        ok, inspection = self._attempt(lambda: inspect_run(self._experiment, run, weight))
+        if ok:
+            self.inspected.emit(inspection)
 
     def _attempt(self, action):
         """Run ``action`` -> (True, result); on an exception stop playing, report, (False, None)."""

@@ -16,6 +16,7 @@ class EngineClient(QObject):
     progress = Signal(object)
     playing_changed = Signal(bool)
     failed = Signal(str)
+    inspected = Signal(object)
 
     # commands, delivered (queued) in the worker thread
     configure = Signal(object)
@@ -26,6 +27,7 @@ class EngineClient(QObject):
     run_to_end = Signal()
     set_speed = Signal(float)
     set_reference = Signal(bool)
+    set_inspection = Signal(int, int)
 
     def __init__(self, config: ExperimentConfig, parent: QObject | None = None):
         super().__init__(parent)
@@ -43,6 +45,7 @@ class EngineClient(QObject):
             (self.run_to_end, w.run_to_end),
             (self.set_speed, w.set_speed),
             (self.set_reference, w.set_reference),
+            (self.set_inspection, w.set_inspection),
         ):
             command.connect(slot, Qt.ConnectionType.QueuedConnection)
         for result, signal in (
@@ -50,6 +53,7 @@ class EngineClient(QObject):
             (w.progress, self.progress),
             (w.playing_changed, self.playing_changed),
             (w.failed, self.failed),
+            (w.inspected, self.inspected),
         ):
             result.connect(signal, Qt.ConnectionType.QueuedConnection)
         self._thread.started.connect(w.begin)

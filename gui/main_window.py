@@ -39,6 +39,7 @@ from gui.export_dialogs import AnimationExportDialog, FigureExportDialog
 from gui.exports import default_frame_every, export_csv, export_gif, export_png, export_svg
 from gui.figure import Figure, FigureState
 from gui.history import LossHistory
+from gui.inspector import InspectorPanel
 from gui.panels import PanelGrid
 from gui.resources import icon_path
 from gui.run_table import RunTable
@@ -92,6 +93,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.grid)
         self.controls = ControlPanel(config)
         self.run_table = RunTable()
+        self.inspector = InspectorPanel()
         self._build_docks()
         self._build_actions()
         self._build_status_bar()
@@ -101,6 +103,9 @@ class MainWindow(QMainWindow):
         self.client.progress.connect(self._on_progress)
         self.client.playing_changed.connect(self._on_playing_changed)
         self.client.failed.connect(self._on_failed)
+        self.client.inspected.connect(self.inspector.show_inspection)
+        self.inspector.target_changed.connect(self.client.set_inspection)
+        self.grid.run_clicked.connect(self._inspect_run)
         self.controls.config_changed.connect(self._on_config_changed)
         self.controls.refused.connect(lambda reason: self.show_message(f"Not applied: {reason}"))
 
@@ -131,7 +136,13 @@ class MainWindow(QMainWindow):
         runs_dock.setObjectName("runs")
         runs_dock.setWidget(self.run_table)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, runs_dock)
-        self._docks = (settings_dock, runs_dock)
+        inspector_dock = QDockWidget("Inspector", self)
+        inspector_dock.setObjectName("inspector")
+        inspector_dock.setWidget(self.inspector)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, inspector_dock)
+        self.tabifyDockWidget(runs_dock, inspector_dock)
+        runs_dock.raise_()
+        self._docks = (settings_dock, runs_dock, inspector_dock)
 
     def _action(self, text: str, shortcut: str | None, slot, tip: str) -> QAction:
         action = QAction(text, self)
@@ -302,6 +313,13 @@ class MainWindow(QMainWindow):
     def _show_speed(self, position: int) -> None:
         speed = speed_for_position(position)
         self.speed_label.setText("max" if math.isinf(speed) else f"{speed:.3g} steps/s")
+
+    @Slot(int)
+    def _inspect_run(self, run: int) -> None:
+        """A curve was clicked: follow its run in the inspector."""
+        self._docks[2].show()
+        self._docks[2].raise_()
+        self.inspector.select_run(run)
 
     @Slot()
     def _toggle_quantity(self) -> None:
@@ -489,6 +507,7 @@ class MainWindow(QMainWindow):
         self.grid.set_log_y(self.log_action.isChecked())
         self.grid.set_quantity(self.lr_action.isChecked())
         self.run_table.start(started)
+        self.inspector.start(started)
         self.controls.show_config(started.config)
         self._dirty = True
         self._refresh_text()

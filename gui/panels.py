@@ -8,7 +8,7 @@ from functools import lru_cache
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPen
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem
 
@@ -52,9 +52,11 @@ class LossPanel:
         self.max_steps = FIRST_X_RANGE
         self.follow = True  # grow the x range with the curves until the user pans or zooms
         self.log_y = False
+        self.limit: float | None = None  # 2/λ at the initial parameters, in the title
         self.show_lr = False  # the learning rate over steps instead of the loss
         self.lr = 0.0
         self.theme, self.pen_scale = DEFAULT, 1.0
+        self.on_click = lambda run_index: None  # set by the grid: a curve was clicked
         self.invalidate()
         plot.getViewBox().sigRangeChangedManually.connect(self._stop_following)
 
@@ -80,8 +82,9 @@ class LossPanel:
         self.invalidate()
 
     def _set_title(self) -> None:
+        limit = "" if self.limit is None else f"   ·   2/λ₀ = {self.limit:.3g}"
         self.plot.setTitle(
-            f"Learning rate: {self.lr:g}",
+            f"Learning rate: {self.lr:g}{limit}",
             color=self.theme.foreground,
             size=f"{self.theme.title_pt}pt",
         )
@@ -119,6 +122,8 @@ class LossPanel:
         self.curves, self.twins, self.heads = {}, {}, {}
         for run in runs:
             curve = pg.PlotCurveItem(pen=self._curve_pen(run.optimizer.name), skipFiniteCheck=True)
+            curve.setClickable(True, width=8)
+            curve.sigClicked.connect(lambda _c, _e, index=run.index: self.on_click(index))
             self.plot.addItem(curve)
             self.curves[run.index] = curve
             twin = pg.PlotCurveItem(pen=self._twin_pen(run.optimizer.name), skipFiniteCheck=True)
@@ -270,6 +275,8 @@ class PanelGrid(pg.GraphicsLayoutWidget):
     """A legend row over a 2×2 grid of :class:`LossPanel` (one per learning rate, row-major),
     and, for exported figures, a footer naming the settings."""
 
+    run_clicked = Signal(int)  # a curve was clicked: the run's index
+
     def __init__(
         self, parent=None, theme: Theme = DEFAULT, footer: bool = False, live: bool = False
     ):
@@ -278,6 +285,8 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         self.legend = pg.LegendItem(colCount=4)
         self.addItem(self.legend, row=0, col=0, colspan=2)
         self.panels = [LossPanel(self.addPlot(row=1 + i // 2, col=i % 2)) for i in range(4)]
+        for panel in self.panels:
+            panel.on_click = self.run_clicked.emit
         if live:  # axes and grid change only when a range does: paint them from a cache
             for panel in self.panels:
                 for name in ("bottom", "left"):
@@ -324,6 +333,7 @@ class PanelGrid(pg.GraphicsLayoutWidget):
             runs = [r for r in self.runs if r.lr_index == j] if visible else []
             self._panel_runs[j] = runs
             if visible:
+                panel.limit = None if started.stability is None else started.stability.limit
                 panel.start(lrs[j], runs, started.config.max_steps)
         self._fill_legend()
 

@@ -207,3 +207,17 @@ def test_list_optimizers_names_every_one_with_its_defaults(capsys):
     for name in SCHEDULES:
         assert any(row.split()[:1] == [name] for row in listing.splitlines())
     assert "adamw" in listing and "weight_decay=0.01" in listing
+
+
+def test_summary_names_the_stability_limit_at_the_initial_parameters(tmp_path, capsys):
+    import re
+
+    from engine.stability import initial_stability
+
+    assert main.main(["--csv", str(tmp_path / "l.csv"), "--seed", "2"]) == 0
+    line = capsys.readouterr().out.splitlines()[-2]
+    match = re.fullmatch(r"initial parameters: lambda_max=(\S+) 2/lambda_max=(\S+)", line)
+    assert match, line
+    expected = initial_stability(ExperimentConfig(seed=2))
+    assert float(match[1]) == pytest.approx(expected.lambda_max, rel=1e-5)
+    assert float(match[2]) == pytest.approx(2 / float(match[1]), rel=1e-5)

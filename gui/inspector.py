@@ -1,0 +1,185 @@
+"""The inspector dock: one run's parameters, gradient and optimizer state at the current step,
+and the next update of one chosen weight with the rule filled in with its numbers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QScrollArea,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.inspection import Inspection
+from engine.model import PARAMETER_NAMES
+from engine.progress import ExperimentStarted
+from gui.palette import optimizer_colour
+
+
+class InspectorPanel(QWidget):
+    """Pick a run (or click its curve) and a weight (click its row); numbers follow the run."""
+
+    target_changed = Signal(int, int)  # run index, flat weight index
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        chooser = QFormLayout()
+        self.optimizer_box = QComboBox()
+        self.lr_box = QComboBox()
+        chooser.addRow("Optimizer", self.optimizer_box)
+        chooser.addRow("Learning rate", self.lr_box)
+        layout.addLayout(chooser)
+        self.summary = QLabel("Pick a run, or click a curve.")
+        self.summary.setWordWrap(True)
+        layout.addWidget(self.summary)
+        self.table = QTableWidget()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.rule = QLabel()
+        self.breakdown = QLabel()
+        text = QWidget()
+        text_layout = QVBoxLayout(text)
+        mono = QFont("monospace")
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        for label in (self.rule, self.breakdown):
+            label.setFont(mono)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            text_layout.addWidget(label)
+        text_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(text)
+        scroll.setWidgetResizable(True)
+        splitter = QSplitter(Qt.Orientation.Vertical)  # the table above, the breakdown below
+        splitter.addWidget(self.table)
+        splitter.addWidget(scroll)
+        splitter.setSizes([300, 300])
+        layout.addWidget(splitter, 1)
+        self.runs: list = []
+        self.weight = 0
+        self.optimizer_box.currentIndexChanged.connect(self._chosen)
+        self.lr_box.currentIndexChanged.connect(self._chosen)
+        self.table.currentCellChanged.connect(self._weight_chosen)
+
+    @property
+    def run(self) -> int:
+        """The followed run's index in the experiment, or -1."""
+        i, j = self.optimizer_box.currentIndex(), self.lr_box.currentIndex()
+        match = [r.index for r in self.runs if r.optimizer_index == i and r.lr_index == j]
+        return match[0] if match else -1
+
+    def start(self, started: ExperimentStarted) -> None:
+        """A new experiment: keep following the same optimizer and rate where they still exist."""
+        self.runs = list(started.runs)
+        config = started.config
+        for box, items in (
+            (self.optimizer_box, [s.label for s in config.optimizers]),
+            (self.lr_box, [f"{lr:g}" for lr in config.learning_rates]),
+        ):
+            keep = box.currentIndex()
+            box.blockSignals(True)
+            box.clear()
+            box.addItems(items)
+            box.setCurrentIndex(min(max(keep, 0), len(items) - 1))
+            box.blockSignals(False)
+        self._chosen()
+
+    def select_run(self, run: int) -> None:
+        key = next(r for r in self.runs if r.index == run)
+        self.optimizer_box.blockSignals(True)
+        self.optimizer_box.setCurrentIndex(key.optimizer_index)
+        self.optimizer_box.blockSignals(False)
+        self.lr_box.setCurrentIndex(key.lr_index)
+        self._chosen()
+
+    def _chosen(self) -> None:
+        self.target_changed.emit(self.run, self.weight)
+
+    def _weight_chosen(self, row: int, *_) -> None:
+        if row >= 0 and row != self.weight:
+            self.weight = row
+            self._chosen()
+
+    def show_inspection(self, inspection: Inspection) -> None:
+        snapshot = inspection.snapshot
+        if snapshot.run.index != self.run:
+            return  # for a run no longer chosen
+        run = snapshot.run
+        colour = optimizer_colour(run.optimizer.name)
+        self.summary.setText(
+            f"<b style='color:{colour}'>{run.optimizer.label}</b>, η = {run.lr:g} — "
+            f"step {snapshot.step}, loss {snapshot.loss:.6g}, {snapshot.status.name.lower()}"
+            + "".join(
+                f", {name} = {value:g}"
+                for name, value in snapshot.state.items()
+                if not isinstance(value, dict)
+            )
+            + f"<br>curvature here: λ_max = {inspection.stability.lambda_max:.4g}, "
+            f"2/λ = {inspection.stability.limit:.4g} "
+            + f"(η is {_compared(run.lr, inspection.stability.limit)})"
+        )
+        self.summary.setToolTip(
+            "λ_max is the largest eigenvalue of the loss's Hessian (on all the data) at these "
+            "parameters. Plain gradient descent with η > 2/λ overshoots along that direction; "
+            "the bound is sharp near a minimum, only a guide far from one."
+        )
+        self._fill_table(snapshot)
+        self.rule.setText(run.optimizer.optimizer.rule)
+        breakdown = inspection.breakdown
+        self.breakdown.setText(
+            "The run has stopped." if breakdown is None else "\n".join(breakdown.lines())
+        )
+
+    def _fill_table(self, snapshot) -> None:
+        tensors = {"θ": snapshot.params, "g": snapshot.gradient}
+        tensors.update({k: v for k, v in snapshot.state.items() if isinstance(v, dict)})
+        columns = list(tensors)
+        names = [
+            f"{p}[{','.join(map(str, i))}]" if snapshot.params[p].size > 1 else p
+            for p in PARAMETER_NAMES
+            for i in np.ndindex(*snapshot.params[p].shape)
+        ]
+        flat = {
+            k: np.concatenate([v[p].reshape(-1) for p in PARAMETER_NAMES])
+            for k, v in tensors.items()
+        }
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(names))
+        self.table.setColumnCount(len(columns))
+        self.table.setHorizontalHeaderLabels(columns)
+        self.table.setVerticalHeaderLabels(names)
+        largest = {k: float(np.nanmax(np.abs(v))) or 1.0 for k, v in flat.items()}
+        for row in range(len(names)):
+            for col, key in enumerate(columns):
+                value = float(flat[key][row])
+                item = self.table.item(row, col)
+                if item is None:
+                    item = QTableWidgetItem()
+                    self.table.setItem(row, col, item)
+                item.setText(f"{value:.4g}")
+                shade = int(90 * min(abs(value) / largest[key], 1.0)) if np.isfinite(value) else 0
+                base = QColor(213, 94, 0) if value < 0 else QColor(0, 114, 178)  # a heat map
+                base.setAlpha(shade)
+                item.setBackground(base)
+        self.table.selectRow(self.weight)
+        self.table.blockSignals(False)
+
+
+def _compared(lr: float, limit: float) -> str:
+    if math.isclose(lr, limit, rel_tol=1e-6):
+        return "at it"
+    return "above it" if lr > limit else "below it"
