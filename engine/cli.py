@@ -54,6 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--svg", metavar="FILE", help="the 2×2 figure as SVG")
     out.add_argument("--gif", metavar="FILE", help="the training as an animated GIF")
     out.add_argument("--save-config", metavar="FILE", help="the effective settings as JSON")
+    out.add_argument(
+        "--sweep",
+        metavar="FILE",
+        help="final loss and steps to converge at 64 learning rates from 1e-4 to 10, "
+        "as PNG, SVG or CSV (by the extension)",
+    )
     look = parser.add_argument_group("figures")
     look.add_argument("--theme", default="default", help="default or presentation")
     look.add_argument("--scale", type=int, choices=(1, 2, 3), default=1, help="PNG scale")
@@ -229,7 +235,7 @@ def _learning_rate(text: str) -> float:
     return check_learning_rate(value)
 
 
-FIGURE_OUTPUTS = ("png", "svg", "gif")
+FIGURE_OUTPUTS = ("png", "svg", "gif", "sweep")
 OUTPUTS = ("csv", "save_config", *FIGURE_OUTPUTS)
 
 

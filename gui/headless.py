@@ -8,8 +8,10 @@ import os
 from engine.config import ConfigError, ExperimentConfig
 from engine.experiment import BatchedExperiment
 from engine.progress import ExperimentStarted, full_update
+from engine.sweep import run_sweep
 from gui.exports import default_frame_every, export_gif, export_png, export_svg
 from gui.figure import FigureState
+from gui.sweep_view import export_sweep
 from gui.themes import theme_named
 
 
@@ -21,6 +23,8 @@ class HeadlessFigures:
             self.theme = theme_named(args.theme)
         except KeyError as err:
             raise ConfigError(str(err.args[0])) from None
+        if args.sweep and not args.sweep.lower().endswith((".png", ".svg", ".csv")):
+            raise ConfigError(f"--sweep is saved as .png, .svg or .csv, not {args.sweep!r}")
         self.args = args
 
     def write(self, config: ExperimentConfig, experiment: BatchedExperiment) -> list[str]:
@@ -38,6 +42,10 @@ class HeadlessFigures:
         if args.svg:
             export_svg(args.svg, state, self.theme)
             written.append(args.svg)
+        if args.sweep:
+            result = run_sweep(config)
+            export_sweep(args.sweep, result, config.learning_rates, self.theme, args.scale)
+            written.append(args.sweep)
         if args.gif:
             every = args.frame_every or default_frame_every(state.update.steps_taken)
             export_gif(args.gif, state, self.theme, every, args.fps)

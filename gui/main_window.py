@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QScrollArea,
     QSlider,
+    QTabWidget,
     QToolBar,
     QWidget,
 )
@@ -43,6 +44,7 @@ from gui.inspector import InspectorPanel
 from gui.panels import PanelGrid
 from gui.resources import icon_path
 from gui.run_table import RunTable
+from gui.sweep_view import SweepView, export_sweep
 from gui.themes import DEFAULT, THEMES, Theme
 
 TITLE = "Optimizers from Scratch"
@@ -81,6 +83,7 @@ class MainWindow(QMainWindow):
         self.resize(1400, 900)
 
         self.history = LossHistory()
+        self._swept_config: ExperimentConfig | None = None
         self.theme = DEFAULT
         self._generation = 0
         self._latest: LossUpdate | None = None
@@ -90,7 +93,13 @@ class MainWindow(QMainWindow):
 
         self.grid = PanelGrid(live=True)
         self.grid.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setCentralWidget(self.grid)
+        self.sweep = SweepView()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.grid, "Panels")
+        self.tabs.addTab(self.sweep, "Learning-rate sweep")
+        self.tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.setCentralWidget(self.tabs)
         self.controls = ControlPanel(config)
         self.run_table = RunTable()
         self.inspector = InspectorPanel()
@@ -198,6 +207,9 @@ class MainWindow(QMainWindow):
         self.export_data_action = self._action(
             "Export data…", None, self.ask_export_data, "CSV: optimizer,lr,step,loss"
         )
+        self.export_sweep_action = self._action(
+            "Export sweep…", None, self.ask_export_sweep, "The sweep as PNG, SVG or CSV"
+        )
         self.copy_action = self._action(
             "Copy figure", "Ctrl+C", self.copy_figure, "The figure to the clipboard, at 2×"
         )
@@ -206,7 +218,12 @@ class MainWindow(QMainWindow):
         file_menu = menu.addMenu("&File")
         for group in (
             (self.open_action, self.save_action),
-            (self.export_figure_action, self.export_animation_action, self.export_data_action),
+            (
+                self.export_figure_action,
+                self.export_animation_action,
+                self.export_data_action,
+                self.export_sweep_action,
+            ),
             (self.quit_action,),
         ):
             file_menu.addActions(list(group))
@@ -303,6 +320,8 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_config_changed(self, config: ExperimentConfig) -> None:
         self.client.configure.emit(config)
+        if self.tabs.currentWidget() is self.sweep:
+            self._update_sweep()
         self.show_message("Settings changed: the experiment restarted at step 0")
 
     @Slot(int)
@@ -313,6 +332,38 @@ class MainWindow(QMainWindow):
     def _show_speed(self, position: int) -> None:
         speed = speed_for_position(position)
         self.speed_label.setText("max" if math.isinf(speed) else f"{speed:.3g} steps/s")
+
+    @Slot(int)
+    def _tab_changed(self, index: int) -> None:
+        """The sweep tab computes (in its own thread) for the settings shown, once per change."""
+        if self.tabs.widget(index) is self.sweep:
+            self._update_sweep()
+
+    def _update_sweep(self) -> None:
+        config = self.controls.config
+        if self._swept_config != config:
+            self._swept_config = config
+            self.sweep.compute(config)
+
+    @Slot()
+    def ask_export_sweep(self) -> None:
+        if self.sweep.result is None:
+            self.tabs.setCurrentWidget(self.sweep)
+            self.show_message("The sweep is computing: export it once it is shown")
+            return
+        filters = "PNG image (*.png);;SVG image (*.svg);;CSV (*.csv)"
+        path = self._ask_path("Export sweep", filters, ".png")
+        if path:
+            self.export_sweep(path)
+
+    def export_sweep(self, path: str, scale: int = 2) -> bool:
+        """The sweep as PNG, SVG or CSV, by the file's extension."""
+        result, lrs = self.sweep.result, self.sweep.panel_lrs
+        if result is None:
+            return False
+        return self._export(
+            "sweep", path, lambda: export_sweep(path, result, lrs, self.theme, scale)
+        )
 
     @Slot(int)
     def _inspect_run(self, run: int) -> None:
@@ -347,6 +398,7 @@ class MainWindow(QMainWindow):
         for action in self.theme_actions.actions():
             action.setChecked(action.data() == theme.name)
         self.grid.apply_theme(theme)
+        self.sweep.apply_theme(theme)
         self._dirty = True
 
     # --- files -------------------------------------------------------------------------------
@@ -605,5 +657,6 @@ class MainWindow(QMainWindow):
         self.redraw_timer.stop()
         self.text_timer.stop()
         self.save_settings()
+        self.sweep.shutdown()
         self.client.shutdown()
         super().closeEvent(event)

@@ -201,3 +201,16 @@ def test_same_optimizer_twice_with_other_settings_gets_its_own_rows(tmp_path):
     names = {r["optimizer"] for r in csv.DictReader(out.open())}
     assert names == {"adam", "adam:bias_correction=true"}
     assert ExperimentConfig(optimizers=(OptimizerSpec.create("adam"),)).optimizers[0].key == "adam"
+
+
+def test_sweep_from_the_command_line(tmp_path, capsys):
+    png, table = tmp_path / "sweep.png", tmp_path / "sweep.csv"
+    assert run_cli("--sweep", png, "--optimizers", "sgd,adam", "--max-steps", 100) == 0
+    with Image.open(png) as image:
+        assert image.size == FIGURE_SIZE
+    assert run_cli("--sweep", table, "--optimizers", "sgd,adam", "--max-steps", 100) == 0
+    rows = list(csv.DictReader(table.open()))
+    assert len(rows) == 2 * 64 and {r["optimizer"] for r in rows} == {"sgd", "adam"}
+    assert float(rows[0]["lr"]) == pytest.approx(1e-4) and float(rows[63]["lr"]) == 10
+    assert run_cli("--sweep", tmp_path / "sweep.txt") == 2
+    assert "--sweep is saved as .png, .svg or .csv" in capsys.readouterr().err

@@ -107,3 +107,27 @@ def test_every_registered_optimizer_looks_different():
 
     looks = {(optimizer_colour(n), optimizer_line_style(n)) for n in REGISTRY}
     assert len(looks) == len(REGISTRY)
+
+
+def test_the_sweep_tab_computes_for_the_settings_shown_and_exports(window, qtbot, tmp_path):
+    from PIL import Image
+
+    from engine.config import OptimizerSpec as Spec
+
+    window.controls.optimizer_boxes["momentum"].setChecked(False)
+    window.controls.max_steps.setValue(150)
+    qtbot.waitUntil(lambda: window._started.config.max_steps == 150)
+    window.tabs.setCurrentWidget(window.sweep)
+    qtbot.waitUntil(lambda: window.sweep.result is not None, timeout=60_000)
+    result = window.sweep.result
+    assert result.final_loss.shape == (3, 64)
+    assert [s.name for s in result.config.optimizers] == ["sgd", "rmsprop", "adam"]
+    assert result.config.optimizers[0] == Spec.create("sgd")
+    out = tmp_path / "sweep.png"
+    assert window.export_sweep(str(out), scale=1)
+    with Image.open(out) as image:
+        assert image.size == (1280, 800)
+    csv_out = tmp_path / "sweep.csv"
+    assert window.export_sweep(str(csv_out))
+    assert csv_out.read_text().splitlines()[0] == "optimizer,lr,final_loss,converged_at,status"
+    assert len(csv_out.read_text().splitlines()) == 1 + 3 * 64
