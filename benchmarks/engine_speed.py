@@ -13,10 +13,11 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.config import ExperimentConfig, OptimizerSpec  # noqa: E402
+from engine.config import DatasetSpec, ExperimentConfig, OptimizerSpec  # noqa: E402
 from engine.data import article_dataset  # noqa: E402
 from engine.experiment import BatchedExperiment  # noqa: E402
 from engine.optimizers import REGISTRY  # noqa: E402
+from engine.sweep import run_sweep  # noqa: E402
 
 
 def _article_rule(name: str):
@@ -132,6 +133,37 @@ def main() -> None:
         f"(batched: {batched / 1000 * 1e6:.0f} µs per step for all {len(REGISTRY) * 4} runs; "
         "run by run: the same engine, one single-run experiment at a time)"
     )
+    scale_rows()
+
+
+def scale_rows() -> None:
+    """How one batched step's time grows with the data, the width and the number of runs."""
+    base = ExperimentConfig(max_steps=300, stop_loss=0.0)
+    generated = DatasetSpec("generated", 2000)
+    cases = [
+        ("the article: 16 runs, 5 samples, hidden 3", base),
+        ("2,000 generated samples", base.with_changes(dataset=generated)),
+        ("hidden width 64", base.with_changes(hidden=64)),
+        ("2,000 samples and hidden 64", base.with_changes(dataset=generated, hidden=64)),
+        (
+            "mini-batches of 32 from 2,000 samples",
+            base.with_changes(dataset=generated, batch_size=32),
+        ),
+    ]
+    print(
+        f"\n{'scale (300 steps, every run to the end)':54s} {'per step':>10s} {'vs article':>14s}"
+    )
+    first = None
+    for title, config in cases:
+        seconds, _ = time_batched(config)
+        per_step = seconds / config.max_steps * 1e6
+        first = first or per_step
+        print(f"{title:54s} {per_step:8.0f}µs {per_step / first:13.1f}×")
+    start = time.perf_counter()
+    result = run_sweep(base)
+    per_step = (time.perf_counter() - start) / base.max_steps * 1e6
+    title = f"the sweep: 4 optimizers × 64 rates = {result.final_loss.size} runs"
+    print(f"{title:54s} {per_step:8.0f}µs {per_step / first:13.1f}×")
 
 
 if __name__ == "__main__":

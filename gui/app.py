@@ -7,7 +7,8 @@ import os
 import sys
 
 from engine.cli import PROG, config_from_args, fail
-from engine.config import ConfigError
+from engine.config import ConfigError, DatasetSpec, ExperimentConfig, load_dataset
+from engine.data import DatasetError
 
 APP_ID = "optimizers-from-scratch"
 
@@ -45,10 +46,23 @@ def run_app(args: argparse.Namespace) -> int:
     settings = QSettings()
     try:
         config = config_from_args(args, base=load_config(settings))
-    except ConfigError as err:
+        config = _with_readable_data(config, from_flags=args.data is not None)
+    except (ConfigError, DatasetError) as err:
         return fail(str(err))
     window = MainWindow(config, settings)
     window.show()
     code = app.exec()
     window.deleteLater()
     return code
+
+
+def _with_readable_data(config: ExperimentConfig, from_flags: bool) -> ExperimentConfig:
+    """Read the data file now: a bad --data file stops here in one line; a remembered file
+    that has since gone is replaced by the article's data rather than stopping the app."""
+    try:
+        load_dataset(config.dataset)
+    except DatasetError:
+        if from_flags:
+            raise
+        return config.with_changes(dataset=DatasetSpec())
+    return config

@@ -5,10 +5,13 @@ Built from the optimizer registry's metadata, so a new optimizer needs no change
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QFileDialog,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -21,16 +24,26 @@ from PySide6.QtWidgets import (
 
 from engine.config import (
     ARTICLE_LEARNING_RATES,
+    MAX_SAMPLES,
     MAX_STEPS_LIMIT,
     ConfigError,
+    DatasetSpec,
     ExperimentConfig,
     OptimizerSpec,
+    load_dataset,
     schedule_spec,
 )
+from engine.data import DatasetError
 from engine.optimizers import REGISTRY, Hyperparameter, Optimizer
 from engine.schedules import SCHEDULES, ScheduleSpec
 from gui.fields import NumberField, NumberValidator
 from gui.palette import optimizer_colour
+
+DATA_KINDS = (
+    ("article", "The article's five samples"),
+    ("generated", "Generated samples"),
+    ("csv", "A CSV file"),
+)
 
 
 class OptimizerBox(QGroupBox):
@@ -134,6 +147,39 @@ class ControlPanel(QWidget):
         self._shown_schedule = ""
         layout.addWidget(schedule_box)
 
+        data_box = QGroupBox("Data")
+        data_form = QFormLayout(data_box)
+        self.data_kind = QComboBox()
+        for kind, title in DATA_KINDS:
+            self.data_kind.addItem(title, kind)
+        self.data_kind.currentIndexChanged.connect(self._data_kind_chosen)
+        data_form.addRow(self.data_kind)
+        self.samples = self._spin(1, MAX_SAMPLES, "how many samples to generate")
+        self.noise = NumberField(0.0, NumberValidator(0.0))
+        self.noise.setToolTip("standard deviation of the Gaussian noise added to each label")
+        self.noise.committed.connect(lambda _: self._apply())
+        self.data_seed = self._spin(0, 2**31 - 1, "the generated samples' own seed")
+        self.data_file = QPushButton("Open CSV file…")
+        self.data_file.setToolTip(
+            "numeric columns, the label last, an optional header row; one row per sample"
+        )
+        self.data_file.clicked.connect(self._choose_data_file)
+        self._data_path: str | None = None
+        self.batch_size = self._spin(0, MAX_SAMPLES, "samples per step; full batch: all of them")
+        self.batch_size.setSpecialValueText("full batch")
+        self._data_rows = {}
+        for label, widget in (
+            ("Samples", self.samples),
+            ("Label noise", self.noise),
+            ("Data seed", self.data_seed),
+            ("File", self.data_file),
+            ("Batch size", self.batch_size),
+        ):
+            data_form.addRow(label, widget)
+            self._data_rows[label] = widget
+        self._data_form = data_form
+        layout.addWidget(data_box)
+
         experiment = QGroupBox("Experiment")
         form = QFormLayout(experiment)
         self.seed = self._spin(0, 2**31 - 1, "initial parameters: torch.manual_seed(seed)")
@@ -179,8 +225,64 @@ class ControlPanel(QWidget):
             self.hidden.setValue(config.hidden)
             self.stop_loss.set_value(config.stop_loss)
             self._show_schedule(config.schedule)
+            self._show_data(config.dataset, config.batch_size)
         finally:
             self._loading = False
+
+    def _show_data(self, spec: DatasetSpec, batch_size: int | None) -> None:
+        self._data_path = spec.path
+        self.data_kind.setCurrentIndex(self.data_kind.findData(spec.kind))
+        self.samples.setValue(spec.samples)
+        self.noise.set_value(spec.noise)
+        self.data_seed.setValue(min(spec.seed, 2**31 - 1))
+        self._data_path = spec.path
+        self.data_file.setText(Path(spec.path).name if spec.path else "Open CSV file…")
+        self.batch_size.setValue(batch_size or 0)
+        self._show_data_rows(spec.kind)
+
+    def _show_data_rows(self, kind: str) -> None:
+        """Only the settings the chosen data uses."""
+        for label, widget in self._data_rows.items():
+            visible = {
+                "Samples": kind == "generated",
+                "Label noise": kind == "generated",
+                "Data seed": kind == "generated",
+                "File": kind == "csv",
+            }.get(label, True)
+            self._data_form.setRowVisible(widget, visible)
+
+    def _data_kind_chosen(self) -> None:
+        if self._loading:
+            return
+        self._show_data_rows(self.data_kind.currentData())
+        if self.data_kind.currentData() == "csv" and not self._data_path:
+            self._choose_data_file()
+        else:
+            self._apply()
+
+    def _choose_data_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a data file", "", "CSV (*.csv);;All (*)")
+        if path:
+            self._data_path = path
+            self._apply()
+        elif not self._data_path:  # no file: back to what was shown
+            self.show_config(self._config)
+
+    def _dataset(self) -> DatasetSpec:
+        """The chosen data, read now if it is a file, so a bad one is refused before use."""
+        spec = DatasetSpec(
+            kind=self.data_kind.currentData(),
+            samples=self.samples.value(),
+            noise=self.noise.value(),
+            seed=self.data_seed.value(),
+            path=self._data_path,
+        )
+        if spec.kind == "csv":
+            try:
+                load_dataset(spec)
+            except DatasetError as err:
+                raise ConfigError(str(err)) from None
+        return spec
 
     def _show_schedule(self, spec: ScheduleSpec) -> None:
         """The schedule's name in the box and a field per parameter, with ``spec``'s values."""
@@ -237,6 +339,8 @@ class ControlPanel(QWidget):
                 stop_loss=self.stop_loss.value(),
                 hidden=self.hidden.value(),
                 schedule=self._schedule_spec(),
+                dataset=self._dataset(),
+                batch_size=self.batch_size.value() or None,
             )
         except ConfigError as err:
             self.show_config(self._config)  # nothing half-applied
