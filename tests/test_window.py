@@ -145,7 +145,7 @@ def test_changing_a_learning_rate_restarts_with_it(make_window, qtbot):
     QTest.keyClick(field, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window._started.config.learning_rates[2] == 0.05)
     assert window.history.length == 0 and steps(window) == 0
-    assert window.grid.panels[2].plot.titleLabel.text == "Learning rate: 0.05"
+    assert window.grid.panels[2].plot.titleLabel.text.startswith("Learning rate: 0.05   ·   2/λ₀")
     assert "restarted at step 0" in window.statusBar().currentMessage()
     window.client_step()
     qtbot.waitUntil(lambda: steps(window) == 1)

@@ -27,11 +27,14 @@ def test_generated_samples_and_a_batch_size_restart_the_experiment(window, qtbot
     assert controls.batch_size.text() == "full batch"
 
 
-def test_a_csv_file_trains_and_a_bad_one_is_refused_with_its_line(window, qtbot, tmp_path,
-                                                                   monkeypatch):
+def test_a_csv_file_trains_and_a_bad_one_is_refused_with_its_line(
+    window, qtbot, tmp_path, monkeypatch
+):
     good = tmp_path / "article.csv"
-    good.write_text("a,b,c,label\n" + "".join(
-        f"{x0},{x1},{x2},{article_label(x0, x1, x2)}\n" for x0, x1, x2 in ARTICLE_X))
+    good.write_text(
+        "a,b,c,label\n"
+        + "".join(f"{x0},{x1},{x2},{article_label(x0, x1, x2)}\n" for x0, x1, x2 in ARTICLE_X)
+    )
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(good), ""))
     choose(window, qtbot, "csv")
     qtbot.waitUntil(lambda: window._started.config.dataset.kind == "csv")
