@@ -81,34 +81,40 @@ def test_one_run_equals_torch_optim_every_step(name):
 
 @pytest.mark.parametrize("name", TWINS)
 def test_batched_runs_equal_torch_optim(name):
-    """Three learning rates stepped as one tensor computation, each against its own torch run."""
+    """Three learning rates stepped as one tensor computation, each against its own torch run:
+    parameters and state after every one of 200 steps."""
     lrs = (0.003, 0.03, 0.3)
     config = ExperimentConfig(
         optimizers=(OptimizerSpec.create(name),),
         learning_rates=lrs,
-        max_steps=200,
-        stop_loss=0.0,
+        max_steps=201,
+        stop_loss=-1.0,
         dtype="float64",
     )
     experiment = BatchedExperiment(config)
-    experiment.run_to_end()
     data = reference.article_dataset()
     x, y = data.x.double(), data.y.double()
+    twins = []
     for run in experiment.runs:
         params = [p.detach().clone().requires_grad_() for p in reference.initial_parameters(0, 3)]
-        torch_opt = torch_optimizer(name, run.optimizer.params, params, lr=run.lr)
-        losses = []
-        for _ in range(200):
+        twins.append((params, torch_optimizer(name, run.optimizer.params, params, lr=run.lr)))
+    for _ in range(200):
+        experiment.step(1)
+        for run, (params, torch_opt) in zip(experiment.runs, twins):
             torch_opt.zero_grad()
-            loss = reference.mse(params, x, y)
-            if not torch.isfinite(loss):
-                break
-            losses.append(loss.item())
-            loss.backward()
+            reference.mse(params, x, y).backward()
             torch_opt.step()
-        ours = experiment.losses(run.index)
-        assert len(ours) == len(losses)
-        np.testing.assert_allclose(ours, losses, rtol=1e-7, atol=1e-12)
+            snapshot = experiment.snapshot(run.index)
+            for key, torch_p in zip(("W1", "b1", "W2", "b2"), params):
+                torch.testing.assert_close(torch.from_numpy(snapshot.params[key]), torch_p.detach())
+                torch_state = torch_opt.state[torch_p]
+                for mine, theirs_name in STATE_NAMES[name].items():
+                    expected = torch.as_tensor(torch_state[theirs_name], dtype=torch.float64)
+                    got = snapshot.state[mine]
+                    got = torch.as_tensor(
+                        got[key] if isinstance(got, dict) else got, dtype=torch.float64
+                    )
+                    torch.testing.assert_close(got.reshape(expected.shape), expected)
 
 
 def lion_pseudo_code(params, grads_of, lr, beta1=0.9, beta2=0.99, wd=0.0, steps=200):
