@@ -110,7 +110,7 @@ class Figure:
     def png_bytes(self) -> bytes:
         image = self.image()
         image.setText(SETTINGS_KEY, self.state.settings_text(self.theme))
-        return _encode(image, "PNG")
+        return encode_image(image, "PNG")
 
     def svg_bytes(self) -> bytes:
         exporter = pyqtgraph.exporters.SVGExporter(self.grid.scene())
@@ -134,7 +134,8 @@ class Figure:
         self.close()
 
 
-def _encode(image: QImage, fmt: str) -> bytes:
+def encode_image(image: QImage, fmt: str) -> bytes:
+    """The image as a PNG (or other Qt format) file's bytes, in memory."""
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)

@@ -68,7 +68,7 @@ class LossPanel:
             axis = self.plot.getAxis(name)
             axis.setPen(pg.mkPen(fg, width=pen_scale))
             axis.setTextPen(pg.mkPen(fg))
-            axis.setTickFont(_font(theme.tick_pt))
+            axis.setTickFont(point_font(theme.tick_pt))
         self._set_labels()
         self.plot.showGrid(x=True, y=True, alpha=theme.grid_alpha)
         self._set_title()
@@ -370,7 +370,7 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         super().leaveEvent(event)
 
 
-def _font(points: int) -> QFont:
+def point_font(points: int) -> QFont:
     font = QFont()
     font.setPointSize(points)
     return font

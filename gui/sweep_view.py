@@ -19,11 +19,8 @@ import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.exporters
 from PySide6.QtCore import (
-    QBuffer,
-    QByteArray,
     QCoreApplication,
     QEvent,
-    QIODevice,
     QMetaObject,
     QObject,
     QRectF,
@@ -32,7 +29,7 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPen
 from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
 
 import engine
@@ -40,8 +37,9 @@ from engine.config import ExperimentConfig
 from engine.config_io import config_to_dict
 from engine.files import OutputError, atomic_write, check_writable
 from engine.sweep import SWEEP_LRS, SweepCancelled, SweepResult, run_sweep, write_sweep_csv
+from gui.figure import encode_image
 from gui.palette import optimizer_colour, optimizer_line_style
-from gui.panels import Y_RANGE
+from gui.panels import Y_RANGE, point_font
 from gui.themes import DEFAULT, Theme
 
 FIGURE_SIZE = (1280, 800)  # logical pixels of a 1× export, as the panels' figure
@@ -130,7 +128,7 @@ class SweepPlots(pg.GraphicsLayoutWidget):
                 axis = plot.getAxis(name)
                 axis.setPen(pg.mkPen(fg, width=pen_scale))
                 axis.setTextPen(pg.mkPen(fg))
-                axis.setTickFont(_font(theme.tick_pt))
+                axis.setTickFont(point_font(theme.tick_pt))
             plot.setLabel("bottom", "learning rate", **label)
             plot.setLabel("left", y_label, **label)
             plot.setTitle(title, color=fg, size=f"{theme.title_pt}pt")
@@ -145,8 +143,8 @@ class SweepPlots(pg.GraphicsLayoutWidget):
         """Give both left axes the width the widest tick needs, so the linked x axes (and the
         learning-rate lines) line up."""
         widest = str(self.result.config.max_steps) if self.result is not None else "1000"
-        ticks = QFontMetrics(_font(self.theme.tick_pt)).horizontalAdvance(widest)
-        label = QFontMetrics(_font(self.theme.label_pt)).height()
+        ticks = QFontMetrics(point_font(self.theme.tick_pt)).horizontalAdvance(widest)
+        label = QFontMetrics(point_font(self.theme.label_pt)).height()
         for plot in self.plots:
             plot.getAxis("left").setWidth(ticks + label + 16)
 
@@ -192,7 +190,7 @@ class SweepPlots(pg.GraphicsLayoutWidget):
 
     def _style_label(self, line: pg.InfiniteLine) -> None:
         line.label.setColor(self.theme.foreground)
-        line.label.setFont(_font(self.theme.tick_pt))
+        line.label.setFont(point_font(self.theme.tick_pt))
         line.label.fill = pg.mkBrush(_translucent(self.theme.background, 200))
         line.label.update()
 
@@ -628,7 +626,7 @@ def sweep_png_bytes(
 ) -> bytes:
     image = sweep_image(result, panel_lrs, theme, scale)
     image.setText(SETTINGS_KEY, _settings_text(result, theme))
-    return _encode(image, "PNG")
+    return encode_image(image, "PNG")
 
 
 def sweep_svg_bytes(
@@ -674,22 +672,6 @@ def _settings_text(result: SweepResult, theme: Theme) -> str:
             "app": f"Optimizers from Scratch {engine.__version__}",
         }
     )
-
-
-def _encode(image: QImage, fmt: str) -> bytes:
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    if not image.save(buffer, fmt):
-        raise OSError(f"Qt could not encode the image as {fmt}")
-    buffer.close()
-    return bytes(data.data())
-
-
-def _font(points: int) -> QFont:
-    font = QFont()
-    font.setPointSize(points)
-    return font
 
 
 def _translucent(colour: str, alpha: int) -> QColor:
