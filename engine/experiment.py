@@ -279,11 +279,12 @@ class BatchedExperiment:
         # one cheap test covers the loss and every parameter.
         finite = torch.isfinite(loss + self._params.sum(dim=1)).numpy()
         loss_np = loss.numpy()
-        columns = self._counts.copy()
+        checking = self.reference is not None
+        columns = self._counts.copy() if checking else None  # where this step's losses go
         self._record(active, loss_np, finite)
         updating = self._status == RunStatus.RUNNING
         self._update(grad, updating)
-        if self.reference is not None:
+        if checking:
             recorded = np.flatnonzero(active & finite)
             self.reference.step(recorded, columns[recorded], updating, self._params, data)
         if not self._schedule.constant:
