@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pyqtgraph.exporters
 from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QEvent, QIODevice, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QGraphicsView, QWidget
 
 import engine
 from engine.config_io import config_to_dict
@@ -92,20 +92,7 @@ class Figure:
             panel.follow = False
 
     def image(self) -> QImage:
-        width, height = FIGURE_SIZE
-        image = QImage(width * self.scale, height * self.scale, QImage.Format.Format_RGB32)
-        image.fill(QColor(self.theme.background))
-        image.setDevicePixelRatio(self.scale)
-        painter = QPainter(image)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        self.grid.scene().render(painter, QRectF(0, 0, width, height), self._source())
-        painter.end()
-        image.setDevicePixelRatio(1)
-        dots_per_metre = round(96 * self.scale / 0.0254)  # so a slide places 2× at 1×'s size
-        image.setDotsPerMeterX(dots_per_metre)
-        image.setDotsPerMeterY(dots_per_metre)
-        return image
+        return render_scene(self.grid, self.theme.background, self.scale)
 
     def png_bytes(self) -> bytes:
         image = self.image()
@@ -117,21 +104,42 @@ class Figure:
         data = exporter.export(toBytes=True)
         return bytes(data)
 
-    def _source(self) -> QRectF:
-        return QRectF(0, 0, *FIGURE_SIZE)
-
     def close(self) -> None:
-        """Delete the offscreen widgets now: Qt objects left to interpreter exit can crash it."""
-        self.grid.close()
-        self.grid.deleteLater()
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-        QCoreApplication.processEvents()
+        delete_now(self.grid)
 
     def __enter__(self) -> Figure:
         return self
 
     def __exit__(self, *_) -> None:
         self.close()
+
+
+def render_scene(view: QGraphicsView, background: str, scale: int) -> QImage:
+    """``view``'s scene at FIGURE_SIZE × ``scale`` pixels. The scale is the image's device pixel
+    ratio, so text and legends grow with it (lines must be built ``scale`` times wider)."""
+    width, height = FIGURE_SIZE
+    image = QImage(width * scale, height * scale, QImage.Format.Format_RGB32)
+    image.fill(QColor(background))
+    image.setDevicePixelRatio(scale)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+    view.scene().render(painter, QRectF(0, 0, width, height), QRectF(0, 0, width, height))
+    painter.end()
+    image.setDevicePixelRatio(1)
+    dots_per_metre = round(96 * scale / 0.0254)  # so a slide places 2× at 1×'s size
+    image.setDotsPerMeterX(dots_per_metre)
+    image.setDotsPerMeterY(dots_per_metre)
+    return image
+
+
+def delete_now(widget: QWidget) -> None:
+    """Close and delete an offscreen widget at once: Qt objects left to interpreter exit can
+    crash it (exit code 139)."""
+    widget.close()
+    widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    QCoreApplication.processEvents()
 
 
 def encode_image(image: QImage, fmt: str) -> bytes:

@@ -20,16 +20,14 @@ import pyqtgraph as pg
 import pyqtgraph.exporters
 from PySide6.QtCore import (
     QCoreApplication,
-    QEvent,
     QMetaObject,
     QObject,
-    QRectF,
     Qt,
     QThread,
     Signal,
     Slot,
 )
-from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QFontMetrics, QImage, QPen
 from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
 
 import engine
@@ -37,7 +35,7 @@ from engine.config import ExperimentConfig
 from engine.config_io import config_to_dict
 from engine.files import OutputError, atomic_write, check_writable
 from engine.sweep import SWEEP_LRS, SweepCancelled, SweepResult, run_sweep, write_sweep_csv
-from gui.figure import encode_image
+from gui.figure import delete_now, encode_image, render_scene
 from gui.palette import optimizer_colour, optimizer_line_style
 from gui.panels import Y_RANGE, point_font
 from gui.themes import DEFAULT, Theme
@@ -594,10 +592,7 @@ class _OffscreenPlots:
         return self.plots
 
     def __exit__(self, *_) -> None:
-        self.plots.close()
-        self.plots.deleteLater()
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-        QCoreApplication.processEvents()
+        delete_now(self.plots)
 
 
 def sweep_image(
@@ -605,20 +600,7 @@ def sweep_image(
 ) -> QImage:
     """The sweep at ``FIGURE_SIZE`` × ``scale`` pixels: text and lines grow with the scale."""
     with _OffscreenPlots(result, panel_lrs, theme, scale) as plots:
-        width, height = FIGURE_SIZE
-        image = QImage(width * scale, height * scale, QImage.Format.Format_RGB32)
-        image.fill(QColor(theme.background))
-        image.setDevicePixelRatio(scale)
-        painter = QPainter(image)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        plots.scene().render(painter, QRectF(0, 0, width, height), QRectF(0, 0, width, height))
-        painter.end()
-    image.setDevicePixelRatio(1)
-    dots_per_metre = round(96 * scale / 0.0254)  # so a slide places 2× at 1×'s size
-    image.setDotsPerMeterX(dots_per_metre)
-    image.setDotsPerMeterY(dots_per_metre)
-    return image
+        return render_scene(plots, theme.background, scale)
 
 
 def sweep_png_bytes(
