@@ -8,6 +8,7 @@ import os
 from engine.config import ConfigError, ExperimentConfig
 from engine.experiment import BatchedExperiment
 from engine.progress import ExperimentStarted, full_update
+from engine.stability import initial_stability
 from engine.sweep import run_sweep
 from gui.exports import default_frame_every, export_gif, export_png, export_svg
 from gui.figure import FigureState
@@ -32,9 +33,13 @@ class HeadlessFigures:
         from PySide6.QtWidgets import QApplication
 
         app = QApplication.instance() or QApplication(["optimizers-from-scratch"])
-        state = FigureState(
-            ExperimentStarted(0, config, tuple(experiment.runs)), full_update(experiment)
+        started = ExperimentStarted(
+            0,
+            config,
+            tuple(experiment.runs),
+            stability=initial_stability(config, experiment.data),  # the titles' 2/λ₀, as on screen
         )
+        state = FigureState(started, full_update(experiment))
         args, written = self.args, []
         if args.png:
             export_png(args.png, state, self.theme, args.scale)

@@ -79,6 +79,8 @@ def test_svg_parses_and_names_the_four_learning_rates(tmp_path):
     for lr in ("0.002", "0.02", "0.2", "2"):
         assert f"Learning rate: {lr}" in text
     assert "SGD" in text and "Adam" in text and "seed 0" in text
+    assert "2/λ₀=0.161" in text.replace(" ", "")  # the limit, as the window shows it (λ is
+    # set in its own text run, so spacing varies)
 
 
 def test_gif_has_one_frame_every_k_steps_plus_the_last(tmp_path):
