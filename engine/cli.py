@@ -85,6 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--stop-loss", help="stop a run at this loss (default: 0.1)")
     parser.add_argument("--hidden", help="hidden units (default: 3)")
     parser.add_argument(
+        "--dtype",
+        help="float32 (default, as the article) or float64 for every tensor of the experiment",
+    )
+    parser.add_argument(
         "--schedule",
         metavar="NAME[:key=value,...]",
         help="learning-rate schedule: constant, step, exponential, cosine, warmup, plateau, "
@@ -150,6 +154,8 @@ def config_from_args(
         text = getattr(args, key)
         if text is not None:
             changes[key] = parse(flag, text)
+    if args.dtype is not None:
+        changes["dtype"] = args.dtype.strip()
     if args.batch_size is not None:
         changes["batch_size"] = _whole("--batch-size", args.batch_size)
     dataset = dataset_from_args(args, base.dataset)

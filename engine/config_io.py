@@ -19,33 +19,19 @@ from engine.config import (
 from engine.files import atomic_write
 from engine.schedules import ScheduleSpec
 
-KEYS = (
-    "optimizers",
-    "learning_rates",
-    "seed",
-    "max_steps",
-    "stop_loss",
-    "hidden",
-    "schedule",
-    "dataset",
-    "batch_size",
-)
+KEYS = tuple(f.name for f in fields(ExperimentConfig))  # one list: the config's own fields
 DATASET_KEYS = tuple(f.name for f in fields(DatasetSpec))
 DATASET_USES = {"article": (), "generated": ("samples", "noise", "seed"), "csv": ("path",)}
 
 
 def config_to_dict(config: ExperimentConfig) -> dict[str, Any]:
-    return {
-        "optimizers": [{"name": s.name, "params": dict(s.params)} for s in config.optimizers],
-        "learning_rates": list(config.learning_rates),
-        "seed": config.seed,
-        "max_steps": config.max_steps,
-        "stop_loss": config.stop_loss,
-        "hidden": config.hidden,
-        "schedule": {"name": config.schedule.name, **config.schedule.params},
-        "dataset": _dataset_to_dict(config.dataset),
-        "batch_size": config.batch_size,
-    }
+    """Every field of ``config`` as plain JSON values, in the config's field order."""
+    out: dict[str, Any] = {}
+    for key in KEYS:
+        value = getattr(config, key)
+        writer = _WRITERS.get(key)
+        out[key] = writer(value) if writer else list(value) if isinstance(value, tuple) else value
+    return out
 
 
 def _dataset_to_dict(spec: DatasetSpec) -> dict[str, Any]:
@@ -70,18 +56,31 @@ def config_from_dict(data: object, base: ExperimentConfig | None = None) -> Expe
         raise ConfigError(f"unknown setting {unknown[0]!r} (known: {', '.join(KEYS)})")
     base = base or ExperimentConfig()
     changes: dict[str, Any] = {}
-    if "optimizers" in data:
-        changes["optimizers"] = tuple(_optimizer(item) for item in _list(data, "optimizers"))
-    if "learning_rates" in data:
-        changes["learning_rates"] = tuple(_list(data, "learning_rates"))
-    if "schedule" in data:
-        changes["schedule"] = _schedule(data["schedule"])
-    if "dataset" in data:
-        changes["dataset"] = _dataset(data["dataset"])
-    for key in ("seed", "max_steps", "stop_loss", "hidden", "batch_size"):
+    for key in KEYS:
         if key in data:
-            changes[key] = data[key]
-    return base.with_changes(**changes)
+            reader = _READERS.get(key)
+            value = data[key]
+            changes[key] = reader(data, key) if reader else _plain(value)
+    try:
+        return base.with_changes(**changes)
+    except ConfigError as err:
+        bad = _bad_key(changes, base)
+        raise ConfigError(f"{bad}: {err}" if bad else str(err)) from None
+
+
+def _plain(value: object) -> object:
+    """JSON lists read back as the tuples the config holds; anything else as it is."""
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _bad_key(changes: dict[str, Any], base: ExperimentConfig) -> str | None:
+    """The first key whose value alone makes ``base`` invalid, to name it in the message."""
+    for key, value in changes.items():
+        try:
+            base.with_changes(**{key: value})
+        except ConfigError:
+            return key
+    return None
 
 
 def _list(data: Mapping, key: str) -> list:
@@ -127,6 +126,19 @@ def _optimizer(item: object) -> OptimizerSpec:
     if not isinstance(params, Mapping):
         raise ConfigError(f"params of optimizer {item['name']!r} must be an object")
     return OptimizerSpec.create(item["name"], params)
+
+
+_WRITERS = {
+    "optimizers": lambda specs: [{"name": s.name, "params": dict(s.params)} for s in specs],
+    "schedule": lambda spec: {"name": spec.name, **spec.params},
+    "dataset": _dataset_to_dict,
+}
+_READERS = {
+    "optimizers": lambda data, key: tuple(_optimizer(item) for item in _list(data, key)),
+    "learning_rates": lambda data, key: tuple(_list(data, key)),
+    "schedule": lambda data, key: _schedule(data[key]),
+    "dataset": lambda data, key: _dataset(data[key]),
+}
 
 
 def read_config_file(path: str | os.PathLike) -> ExperimentConfig:

@@ -31,6 +31,7 @@ def test_soak_thousands_of_live_setdata_updates(qtbot):
     x = np.arange(3000, dtype=float)
     y = 30 * np.exp(-x / 500)[None, :] * np.linspace(0.5, 1, len(curves))[:, None]
     updates = {"n": 0}
+    timer = QTimer()
 
     def tick():
         n = updates["n"] = updates["n"] + 1
@@ -39,12 +40,13 @@ def test_soak_thousands_of_live_setdata_updates(qtbot):
         if n % 50 == 0:
             for plot in plots:
                 plot.setXRange(0, n % 500 + 2)
+        if n == 2000:
+            timer.stop()  # here, not after the wait: the 1 ms timer would fire on meanwhile
 
-    timer = QTimer()
     timer.timeout.connect(tick)
     timer.start(1)
-    qtbot.waitUntil(lambda: updates["n"] >= 2000, timeout=120_000)
-    timer.stop()
+    qtbot.waitUntil(lambda: not timer.isActive(), timeout=120_000)
+    assert updates["n"] == 2000
     assert all(len(c.getData()[0]) == 2000 % 500 + 2 for c in curves)
 
 
