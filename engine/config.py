@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import math
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
@@ -11,6 +13,7 @@ from engine.optimizers import ARTICLE_OPTIMIZERS, HyperValue, Optimizer, get_opt
 from engine.schedules import ScheduleSpec
 
 ARTICLE_LEARNING_RATES = (0.001, 0.01, 0.1, 1.0)
+MAX_LEARNING_RATES = 9  # one panel each, in at most a 3×3 grid
 DTYPES = ("float32", "float64")
 MAX_STEPS_LIMIT = 1_000_000  # 16 runs × 1M float32 losses is 64 MB
 DATASET_KINDS = ("article", "generated", "csv")
@@ -103,12 +106,23 @@ class DatasetSpec:
 
 
 def load_dataset(spec: DatasetSpec) -> Dataset:
-    """The data ``spec`` names; a CSV file is read now (``DatasetError`` if it is unusable)."""
+    """The data ``spec`` names (``DatasetError`` if a file is unusable). A CSV file is parsed
+    once per version of it (its size and modification time), however often it is asked for."""
     if spec.kind == "generated":
         return generated_dataset(spec.samples, spec.noise, spec.seed)
     if spec.kind == "csv":
-        return read_csv_dataset(spec.path)
+        try:
+            stat = os.stat(spec.path)
+        except OSError:
+            return read_csv_dataset(spec.path)  # which says what is wrong with the path
+        return _parsed_csv(os.path.abspath(spec.path), stat.st_size, stat.st_mtime_ns)
     return article_dataset()
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed_csv(path: str, size: int, mtime_ns: int) -> Dataset:
+    """Dataset tensors are never written in place, so one parsed copy serves every reader."""
+    return read_csv_dataset(path)
 
 
 @dataclass(frozen=True)
@@ -137,6 +151,11 @@ class ExperimentConfig:
             raise ConfigError(f"optimizer {twice[0]} is listed twice")
         if not self.learning_rates:
             raise ConfigError("give at least one learning rate")
+        if len(self.learning_rates) > MAX_LEARNING_RATES:
+            raise ConfigError(
+                f"at most {MAX_LEARNING_RATES} learning rates (one panel each), "
+                f"not {len(self.learning_rates)}"
+            )
         for lr in self.learning_rates:
             check_learning_rate(lr)
         _check_int("seed", self.seed, 0, 2**63 - 1)
