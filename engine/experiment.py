@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import enum
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from engine.config import ExperimentConfig, OptimizerSpec, load_dataset
+from engine.config import ExperimentConfig, OptimizerSpec, check_learning_rate, load_dataset
 from engine.data import Dataset
 from engine.model import ParameterLayout, initial_parameters, loss_and_gradient
 from engine.optimizers import State
@@ -103,9 +104,14 @@ class BatchedExperiment:
         config: ExperimentConfig | None = None,
         data: Dataset | None = None,
         reference: bool = False,
+        learning_rates: Sequence[float] | None = None,
     ):
-        """``data`` replaces the data ``config.dataset`` names, whatever the config says."""
+        """``data`` replaces the data ``config.dataset`` names, whatever the config says;
+        ``learning_rates`` replace the config's (a sweep trains at 64, not one panel each)."""
         self._given_data = data
+        self._given_lrs = None if learning_rates is None else tuple(map(float, learning_rates))
+        for lr in self._given_lrs or ():
+            check_learning_rate(lr)
         self.with_reference = reference
         self.configure(config or ExperimentConfig())
 
@@ -120,11 +126,12 @@ class BatchedExperiment:
         # a batch of every sample is the full batch, in the data's own order
         self._batch_size = size if size is not None and size < samples else None
         self._batches_per_epoch = math.ceil(samples / size) if self._batch_size else 1
-        n_lrs = len(config.learning_rates)
+        self.learning_rates = self._given_lrs or config.learning_rates
+        n_lrs = len(self.learning_rates)
         self.runs = [
             RunKey(i * n_lrs + j, i, j, spec, lr)
             for i, spec in enumerate(config.optimizers)
-            for j, lr in enumerate(config.learning_rates)
+            for j, lr in enumerate(self.learning_rates)
         ]
         self.reset()
 
@@ -135,7 +142,7 @@ class BatchedExperiment:
         self._params = initial.repeat(n_runs, 1)
         self._schedule = ScheduleRunner(cfg.schedule, np.array([r.lr for r in self.runs]))
         self._lr = torch.tensor(self._schedule.lr[:, None], dtype=self._dtype)
-        n_lrs = len(cfg.learning_rates)
+        n_lrs = len(self.learning_rates)
         self._groups = []
         for i, spec in enumerate(cfg.optimizers):
             rows = slice(i * n_lrs, (i + 1) * n_lrs)

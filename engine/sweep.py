@@ -55,11 +55,6 @@ class SweepResult:
         return self.status == RunStatus.CONVERGED
 
 
-def sweep_config(config: ExperimentConfig, lrs: Sequence[float] = SWEEP_LRS) -> ExperimentConfig:
-    """``config`` with the sweep's learning rates (``ConfigError`` if one is not acceptable)."""
-    return config.with_changes(learning_rates=tuple(float(lr) for lr in lrs))
-
-
 def run_sweep(
     config: ExperimentConfig,
     lrs: Sequence[float] = SWEEP_LRS,
@@ -70,18 +65,18 @@ def run_sweep(
     """Train every optimizer of ``config`` at every rate of ``lrs`` in one batched experiment.
 
     ``should_stop`` is asked after every step (raise :class:`SweepCancelled` when it says yes);
-    ``progress(steps_taken, max_steps)`` is told after every step.
+    ``progress(steps_taken, max_steps)`` is told after every step. ``ConfigError`` if a rate
+    is not a positive number.
     """
-    swept = sweep_config(config, lrs)
-    experiment = BatchedExperiment(swept)
-    max_steps = swept.max_steps
+    experiment = BatchedExperiment(config, learning_rates=lrs)
+    max_steps = config.max_steps
     while experiment.step(1):
         if should_stop is not None and should_stop():
             raise SweepCancelled
         if progress is not None:
             progress(experiment.steps_taken, max_steps)
 
-    shape = (len(swept.optimizers), len(swept.learning_rates))
+    shape = (len(config.optimizers), len(experiment.learning_rates))
     counts = experiment.counts
     losses = experiment.loss_buffer
     final_loss = np.full(len(experiment.runs), np.nan, dtype=losses.dtype)
@@ -95,9 +90,9 @@ def run_sweep(
     )
     return SweepResult(
         config=config,
-        lrs=_frozen(np.array(swept.learning_rates, dtype=np.float64)),
-        labels=tuple(spec.label for spec in swept.optimizers),
-        names=tuple(spec.name for spec in swept.optimizers),
+        lrs=_frozen(np.array(experiment.learning_rates, dtype=np.float64)),
+        labels=tuple(spec.label for spec in config.optimizers),
+        names=tuple(spec.name for spec in config.optimizers),
         final_loss=_frozen(final_loss.reshape(shape)),
         diverged=_frozen((status == RunStatus.DIVERGED).reshape(shape)),
         steps=_frozen(steps.reshape(shape)),
