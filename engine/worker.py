@@ -1,200 +1,250 @@
-"""The engine in its own thread: commands arrive as queued slots, losses leave coalesced.
+"""Work in a thread for the window: one reusable :class:`TaskRunner`, and the live engine on it.
 
-The only module in ``engine`` that imports Qt. The worker steps the experiment in short chunks
-from a timer in its own thread, so a pause or new settings take effect between two chunks.
+The only module in ``engine`` that imports Qt. A runner owns one QThread and runs tasks there one
+after another; the GUI thread starts, interrupts or cancels them, and their reports come back
+queued into the GUI thread (so tests can wait on them: pytest-qt #586). Orange3's
+``ConcurrentMixin`` is the model: a generation per task, cooperative cancel through a
+:class:`~engine.tasks.TaskState`, partial results, and a shutdown that blocks until the thread ends.
 """
 
 from __future__ import annotations
 
+import functools
 import math
-import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QMetaObject, QObject, Qt, QThread, Signal, Slot
 
 from engine.config import ExperimentConfig
-from engine.experiment import BatchedExperiment
-from engine.inspection import inspect_run
-from engine.progress import loss_update, started
+from engine.inspection import Inspection
+from engine.live import LiveSession, PlayingChanged
+from engine.progress import ExperimentStarted, LossUpdate
+from engine.tasks import TaskCancelled, TaskState
 
-CHUNK_SECONDS = 0.008  # longest a chunk of steps holds the worker (and the GIL) at once
-EMIT_INTERVAL = 1 / 60  # at most ~60 loss updates a second, whatever the step rate
-INSPECT_INTERVAL = 0.25  # the inspector's numbers: a few times a second, readable
+
+@dataclass(frozen=True, eq=False)
+class _Job:
+    state: TaskState
+    work: Callable[..., object]
+    args: tuple = field(default=())
+
+
+class _Executor(QObject):
+    """Lives in the runner's thread and runs the jobs it is sent, in order."""
+
+    reported = Signal(int, object)  # generation, payload
+    finished = Signal(int, object)  # generation, the task's return value
+    failed = Signal(int, str)
+
+    @Slot(object)
+    def run(self, job: _Job) -> None:
+        state = job.state
+        if state.cancelled:  # superseded before it began
+            self.finished.emit(state.generation, None)
+            return
+        try:
+            result = job.work(state, *job.args)
+        except TaskCancelled:
+            result = None
+        except Exception as err:  # the thread must outlive any bad setting or step
+            self.failed.emit(state.generation, f"{type(err).__name__}: {err}")
+            return
+        self.finished.emit(state.generation, result)
+
+    @Slot()
+    def shutdown(self) -> None:
+        """Hand the object back to the main thread before its thread ends."""
+        self.moveToThread(QCoreApplication.instance().thread())
+
+
+class TaskRunner(QObject):
+    """Runs ``work(state, *args)`` in its own thread, one task at a time, in order.
+
+    :meth:`start` cancels every unfinished task (their reports are dropped) and runs a new one;
+    :meth:`queue` only interrupts them (what they reported still arrives) and runs after them.
+    Signals arrive in the thread the runner lives in, for tasks that were not cancelled.
+    """
+
+    reported = Signal(object)  # a partial result
+    finished = Signal(object)  # a task's return value
+    failed = Signal(str)
+    _submit = Signal(object)  # to the executor, queued
+
+    def __init__(self, name: str, parent: QObject | None = None):
+        super().__init__(parent)
+        self._thread = QThread()
+        self._thread.setObjectName(name)
+        self._executor = _Executor()
+        self._executor.moveToThread(self._thread)
+        self._submit.connect(self._executor.run, Qt.ConnectionType.QueuedConnection)
+        queued = Qt.ConnectionType.QueuedConnection
+        self._executor.reported.connect(self._on_reported, queued)
+        self._executor.finished.connect(self._on_finished, queued)
+        self._executor.failed.connect(self._on_failed, queued)
+        self._generation = 0
+        self._unfinished: dict[int, TaskState] = {}
+        app = QCoreApplication.instance()  # safety nets for an owner that forgets shutdown()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
+        self.destroyed.connect(functools.partial(_end_thread, self._thread))
+
+    @property
+    def busy(self) -> bool:
+        """A task was submitted and has not finished yet."""
+        return bool(self._unfinished)
+
+    @property
+    def running(self) -> bool:
+        return self._thread.isRunning()
+
+    @property
+    def generation(self) -> int:
+        """The newest task's generation (0 before any)."""
+        return self._generation
+
+    def start(self, work: Callable[..., object], *args: object) -> int:
+        """Cancel every unfinished task and run ``work``; returns its generation."""
+        self.cancel()
+        return self._enqueue(work, args)
+
+    def queue(self, work: Callable[..., object], *args: object, interrupt: bool = True) -> int:
+        """Run ``work`` after the unfinished tasks, interrupting them first unless told not to."""
+        if interrupt:
+            self.interrupt()
+        return self._enqueue(work, args)
+
+    def interrupt(self) -> None:
+        for state in self._unfinished.values():
+            state.interrupt()
+
+    def cancel(self) -> None:
+        for state in self._unfinished.values():
+            state.cancel()
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        """Cancel everything, let the running task notice, end the thread and wait for it."""
+        self.cancel()
+        if not self._thread.isRunning():
+            return True
+        QMetaObject.invokeMethod(
+            self._executor, "shutdown", Qt.ConnectionType.BlockingQueuedConnection
+        )
+        self._thread.quit()
+        return self._thread.wait(timeout_ms)
+
+    def _enqueue(self, work: Callable[..., object], args: tuple) -> int:
+        self._generation += 1
+        generation = self._generation
+        state = TaskState(generation, functools.partial(self._executor.reported.emit, generation))
+        self._unfinished[generation] = state
+        if not self._thread.isRunning():
+            self._thread.start()
+        self._submit.emit(_Job(state, work, args))
+        return generation
+
+    def _live(self, generation: int) -> bool:
+        state = self._unfinished.get(generation)
+        return state is not None and not state.cancelled
+
+    @Slot(int, object)
+    def _on_reported(self, generation: int, payload: object) -> None:
+        if self._live(generation):
+            self.reported.emit(payload)
+
+    @Slot(int, object)
+    def _on_finished(self, generation: int, result: object) -> None:
+        live = self._live(generation)
+        self._unfinished.pop(generation, None)
+        if live:
+            self.finished.emit(result)
+
+    @Slot(int, str)
+    def _on_failed(self, generation: int, message: str) -> None:
+        live = self._live(generation)
+        self._unfinished.pop(generation, None)
+        if live:
+            self.failed.emit(message)
+
+
+def _end_thread(thread: QThread, *_) -> None:
+    """End ``thread`` when its runner is deleted without ``shutdown()``."""
+    try:
+        if thread.isRunning():
+            thread.quit()
+            thread.wait()
+    except RuntimeError:  # already gone
+        pass
 
 
 class EngineWorker(QObject):
-    """Owns a ``BatchedExperiment``; lives in a QThread (``moveToThread``) and has no parent."""
+    """The window's live experiment: commands become tasks on a :class:`TaskRunner`, reports
+    come back as typed signals in the GUI thread."""
 
     started = Signal(object)  # ExperimentStarted
     progress = Signal(object)  # LossUpdate
     playing_changed = Signal(bool)
+    inspected = Signal(object)  # Inspection of the followed run
     failed = Signal(str)
-    stopped = Signal()
-    inspected = Signal(object)  # Inspection of the chosen run, a few times a second
 
-    def __init__(self, config: ExperimentConfig):
-        super().__init__()
-        self._config = config
-        self._reference = False
-        self._experiment: BatchedExperiment | None = None
-        self._timer = QTimer(self)
-        self._timer.timeout.connect(self._tick)
-        self._generation = 0
-        self._playing = False
-        self._sent = 0  # loss columns already sent
-        self._last_emit = 0.0
-        self._speed = math.inf  # steps per second
-        self._fast = False  # "run to end": full speed whatever the speed setting
-        self._play_clock = 0.0
-        self._play_steps = 0
-        self._step_cost = 1e-4  # running estimate of one step's seconds
-        self._inspect: tuple[int, int] | None = None  # (run, flat weight) the inspector follows
-        self._last_inspection = 0.0
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._session = LiveSession()  # touched by tasks only, but for speed and target
+        self._runner = TaskRunner("engine", self)
+        self._runner.reported.connect(self._on_reported)
+        self._runner.failed.connect(self.failed)
 
-    # --- commands (queued from the GUI thread) --------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self._runner.running
 
-    @Slot()
-    def begin(self) -> None:
-        """Build the experiment inside the worker thread and announce it."""
-        self._restart(self._config)
-
-    @Slot(object)
-    def configure(self, config: ExperimentConfig) -> None:
-        """New settings: a new experiment at step 0."""
-        self._restart(config)
-
-    @Slot()
-    def reset(self) -> None:
-        self._restart(self._config)
-
-    @Slot(bool)
-    def set_reference(self, on: bool) -> None:
-        """Train torch.optim twins beside the runs (from step 0, so the experiment restarts)."""
-        self._reference = on
-        self._restart(self._config)
+    @Slot(object, bool)
+    def configure(self, config: ExperimentConfig, reference: bool = False) -> None:
+        """A new experiment at step 0 (with torch.optim twins if ``reference``)."""
+        self._runner.queue(self._session.build, config, reference)
 
     @Slot()
     def play(self) -> None:
-        self._fast = False
-        self._start_playing()
+        self._runner.queue(self._session.play)
 
     @Slot()
     def run_to_end(self) -> None:
-        self._fast = True
-        self._start_playing()
+        self._runner.queue(self._session.play, True)
 
     @Slot()
     def pause(self) -> None:
-        self._set_playing(False)
-        self._emit()
+        self._runner.interrupt()
 
     @Slot()
-    def step_once(self) -> None:
-        self._set_playing(False)
-        if self._experiment is not None:
-            self._attempt(lambda: self._experiment.step(1))
-            self._emit()
+    def step(self) -> None:
+        self._runner.queue(self._session.step)
 
-    @Slot(int, int)
-    def set_inspection(self, run: int, weight: int) -> None:
-        """Follow ``run`` (and its weight ``weight`` for the update breakdown); -1: nobody."""
-        self._inspect = (run, weight) if run >= 0 else None
-        self._emit_inspection(force=True)
+    @Slot()
+    def reset(self) -> None:
+        self._runner.queue(self._session.reset)
 
     @Slot(float)
     def set_speed(self, steps_per_second: float) -> None:
         """Steps a second; ``inf`` (or anything ≤ 0) for as fast as the machine goes."""
-        self._speed = steps_per_second if steps_per_second > 0 else math.inf
-        if self._timer.isActive():
-            self._start_playing()
+        self._session.speed = steps_per_second if steps_per_second > 0 else math.inf
 
-    @Slot()
-    def shutdown(self) -> None:
-        """Stop the timer in this thread and hand the object back to the main thread."""
-        self._timer.stop()
-        self.moveToThread(QCoreApplication.instance().thread())
-        self.stopped.emit()
+    @Slot(int, int)
+    def set_inspection(self, run: int, weight: int) -> None:
+        """Follow ``run`` (and its weight ``weight`` in the update breakdown); -1: nobody."""
+        self._session.target = (run, weight) if run >= 0 else None
+        self._runner.queue(self._session.inspect, interrupt=False)
 
-    # --- stepping --------------------------------------------------------------------------
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        """End the engine's thread and wait for it (the window calls this on close)."""
+        return self._runner.shutdown(timeout_ms)
 
-    def _restart(self, config: ExperimentConfig) -> None:
-        self._set_playing(False)
-        ok, experiment = self._attempt(lambda: BatchedExperiment(config, reference=self._reference))
-        if not ok:
-            return
-        self._config, self._experiment = config, experiment
-        self._generation += 1
-        self._sent = 0
-        self.started.emit(started(self._experiment, self._generation))
-        self._emit_inspection(force=True)
-
-    def _start_playing(self) -> None:
-        if self._experiment is None or self._experiment.done:
-            self._set_playing(False)
-            return
-        slow = not self._fast and math.isfinite(self._speed)
-        # the first step is due at once; after that one every 1/speed seconds
-        self._play_clock = time.perf_counter() - (1 / self._speed if slow else 0)
-        self._play_steps = 0
-        self._timer.start(int(min(max(1000 / self._speed, 10), 500)) if slow else 0)
-        self._set_playing(True)
-
-    def _set_playing(self, playing: bool) -> None:
-        if not playing:
-            self._timer.stop()
-        if playing != self._playing:
-            self._playing = playing
-            self.playing_changed.emit(playing)
-
-    @Slot()
-    def _tick(self) -> None:
-        if self._fast or not math.isfinite(self._speed):
-            wanted = max(1, int(CHUNK_SECONDS / self._step_cost))
-        else:
-            due = int((time.perf_counter() - self._play_clock) * self._speed) - self._play_steps
-            wanted = min(due, max(1, int(CHUNK_SECONDS / self._step_cost)))
-        if wanted > 0:
-            began = time.perf_counter()
-            ok, taken = self._attempt(lambda: self._experiment.step(wanted))
-            if ok and taken:
-                self._step_cost = 0.8 * self._step_cost + 0.2 * (
-                    (time.perf_counter() - began) / taken
-                )
-                self._play_steps += taken
-        if self._experiment.done:
-            self._set_playing(False)
-            self._emit()
-        elif time.perf_counter() - self._last_emit >= EMIT_INTERVAL:
-            self._emit()
-
-    def _emit(self) -> None:
-        if self._experiment is None:
-            return
-        update = loss_update(self._experiment, self._generation, self._sent)
-        self._sent = update.end
-        self._last_emit = time.perf_counter()
-        self.progress.emit(update)
-        self._emit_inspection(force=not self._playing)
-
-    def _emit_inspection(self, force: bool = False) -> None:
-        """The inspector's numbers: on every change when paused, at most 4 a second playing."""
-        if self._inspect is None or self._experiment is None:
-            return
-        now = time.perf_counter()
-        if not force and now - self._last_inspection < INSPECT_INTERVAL:
-            return
-        run, weight = self._inspect
-        if run >= len(self._experiment.runs):
-            return
-        self._last_inspection = now
-        ok, inspection = self._attempt(lambda: inspect_run(self._experiment, run, weight))
-        if ok:
-            self.inspected.emit(inspection)
-
-    def _attempt(self, action):
-        """Run ``action`` -> (True, result); on an exception stop playing, report, (False, None)."""
-        try:
-            return True, action()
-        except Exception as err:  # the worker must outlive any bad step or setting
-            self._set_playing(False)
-            self.failed.emit(f"{type(err).__name__}: {err}")
-            return False, None
+    @Slot(object)
+    def _on_reported(self, payload: object) -> None:
+        if isinstance(payload, LossUpdate):
+            self.progress.emit(payload)
+        elif isinstance(payload, ExperimentStarted):
+            self.started.emit(payload)
+        elif isinstance(payload, PlayingChanged):
+            self.playing_changed.emit(payload.playing)
+        elif isinstance(payload, Inspection):
+            self.inspected.emit(payload)

@@ -1,0 +1,124 @@
+"""The experiment the window watches, as tasks for one worker thread: build, step, play, inspect.
+
+Qt-free: every method that touches the experiment takes a :class:`TaskState` and runs in the
+runner's thread, one task at a time, so the experiment has a single user. What the window sees
+leaves through ``task.report``: an :class:`ExperimentStarted`, then :class:`LossUpdate` columns
+(at most ~60 a second while playing), :class:`Inspection` of the followed run and
+:class:`PlayingChanged`. Two settings the GUI thread may change during a play loop, ``speed`` and
+``target``, are single immutable values read once per chunk.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+from engine.config import ExperimentConfig
+from engine.experiment import BatchedExperiment
+from engine.inspection import inspect_run
+from engine.progress import loss_update, started
+from engine.tasks import TaskState
+
+CHUNK_SECONDS = 0.008  # longest a chunk of steps holds the thread (and the GIL) at once
+EMIT_INTERVAL = 1 / 60  # at most ~60 loss updates a second, whatever the step rate
+INSPECT_INTERVAL = 0.25  # the inspector's numbers while playing: a few times a second
+LONGEST_NAP = 0.05  # a slow play loop sleeps at most this long between looks at its speed
+
+
+@dataclass(frozen=True)
+class PlayingChanged:
+    playing: bool
+
+
+class LiveSession:
+    """One experiment and what the window has been sent of it."""
+
+    def __init__(self) -> None:
+        self.experiment: BatchedExperiment | None = None
+        self.generation = 0  # bumped by every build or reset: older updates are stale
+        self.speed = math.inf  # steps a second; inf: as fast as the machine goes
+        self.target: tuple[int, int] | None = None  # (run, flat weight) the inspector follows
+        self._sent = 0  # loss columns already reported
+        self._step_cost = 1e-4  # running estimate of one step's seconds
+
+    # --- tasks ---------------------------------------------------------------------------
+
+    def build(self, task: TaskState, config: ExperimentConfig, reference: bool) -> None:
+        """A new experiment at step 0 for ``config`` (torch.optim twins beside it if asked)."""
+        self.experiment = BatchedExperiment(config, reference=reference)
+        self._announce(task)
+
+    def reset(self, task: TaskState) -> None:
+        if self.experiment is not None:
+            self.experiment.reset()
+            self._announce(task)
+
+    def step(self, task: TaskState) -> None:
+        if self.experiment is not None:
+            self.experiment.step(1)
+            self._report_losses(task)
+            self.inspect(task)
+
+    def inspect(self, task: TaskState) -> None:
+        """The followed run's numbers now (nothing if the inspector follows nobody)."""
+        target, experiment = self.target, self.experiment
+        if target is None or experiment is None or target[0] >= len(experiment.runs):
+            return
+        task.report(inspect_run(experiment, *target))
+
+    def play(self, task: TaskState, fast: bool = False) -> None:
+        """Step until every run has finished or the task is interrupted; ``fast`` ignores the
+        speed setting ("run to end"). A slow speed spreads its steps out in time."""
+        experiment = self.experiment
+        if experiment is None or experiment.done:
+            return
+        task.report(PlayingChanged(True))
+        try:
+            self._play_loop(task, experiment, fast)
+        finally:
+            self._report_losses(task)
+            self.inspect(task)
+            task.report(PlayingChanged(False))
+
+    # --- inside ----------------------------------------------------------------------------
+
+    def _play_loop(self, task: TaskState, experiment: BatchedExperiment, fast: bool) -> None:
+        speed, clock, played = None, 0.0, 0
+        last_emit = last_inspection = time.perf_counter()
+        while not task.stop_requested and not experiment.done:
+            now = time.perf_counter()
+            if (math.inf if fast else self.speed) != speed:  # new speed: count from now
+                speed = math.inf if fast else self.speed
+                clock, played = now - (1 / speed if math.isfinite(speed) else 0), 0
+            most = max(1, int(CHUNK_SECONDS / self._step_cost))
+            wanted = most
+            if math.isfinite(speed):
+                wanted = min(int((now - clock) * speed) - played, most)
+                if wanted <= 0:
+                    task.wait(min((played + 1) / speed - (now - clock), LONGEST_NAP))
+                    continue
+            taken = experiment.step(wanted)
+            if taken:
+                cost = (time.perf_counter() - now) / taken
+                self._step_cost = 0.8 * self._step_cost + 0.2 * cost
+                played += taken
+            now = time.perf_counter()
+            if now - last_emit >= EMIT_INTERVAL:
+                self._report_losses(task)
+                last_emit = now
+            if now - last_inspection >= INSPECT_INTERVAL:
+                self.inspect(task)
+                last_inspection = now
+            time.sleep(0)  # let the GUI thread have the GIL between two chunks
+
+    def _announce(self, task: TaskState) -> None:
+        self.generation += 1
+        self._sent = 0
+        task.report(started(self.experiment, self.generation))
+        self.inspect(task)
+
+    def _report_losses(self, task: TaskState) -> None:
+        update = loss_update(self.experiment, self.generation, self._sent)
+        self._sent = update.end
+        task.report(update)

@@ -1,0 +1,118 @@
+"""The live experiment's tasks, run directly (no thread): what the window is sent, and when."""
+
+import math
+import threading
+
+import numpy as np
+
+from engine.config import ExperimentConfig, OptimizerSpec
+from engine.experiment import BatchedExperiment
+from engine.inspection import Inspection
+from engine.live import LiveSession, PlayingChanged
+from engine.progress import ExperimentStarted, LossUpdate
+from engine.tasks import TaskState
+
+CONFIG = ExperimentConfig(
+    optimizers=(OptimizerSpec.create("sgd"), OptimizerSpec.create("adam")), max_steps=60
+)
+
+
+def task(reports: list) -> TaskState:
+    return TaskState(report=reports.append)
+
+
+def received_losses(reports: list, runs: int) -> np.ndarray:
+    """The loss columns as the window assembles them from the updates."""
+    updates = [r for r in reports if isinstance(r, LossUpdate)]
+    out = np.full((runs, max(u.end for u in updates)), np.nan, dtype=np.float32)
+    for u in updates:
+        out[:, u.start : u.end] = u.losses
+    return out
+
+
+def test_build_announces_a_new_generation_and_steps_send_only_new_columns():
+    reports: list = []
+    session = LiveSession()
+    session.build(task(reports), CONFIG, reference=False)
+    session.build(task(reports), CONFIG, reference=False)
+    started = [r for r in reports if isinstance(r, ExperimentStarted)]
+    assert [s.generation for s in started] == [1, 2]
+    for _ in range(3):
+        session.step(task(reports))
+    updates = [r for r in reports if isinstance(r, LossUpdate)]
+    assert [(u.start, u.end) for u in updates] == [(0, 1), (1, 2), (2, 3)]
+
+
+def test_playing_to_the_end_sends_every_loss_exactly_once():
+    reports: list = []
+    session = LiveSession()
+    session.build(task(reports), CONFIG, reference=False)
+    session.play(task(reports), fast=True)
+    expected = BatchedExperiment(CONFIG)
+    expected.run_to_end()
+    got = received_losses(reports, len(expected.runs))
+    np.testing.assert_array_equal(got, expected.loss_buffer[:, : got.shape[1]])
+    playing = [r.playing for r in reports if isinstance(r, PlayingChanged)]
+    assert playing == [True, False]
+
+
+def test_an_interrupted_play_loop_stops_and_says_so():
+    reports: list = []
+    session = LiveSession()
+    session.build(task(reports), CONFIG.with_changes(max_steps=100_000, stop_loss=0.0), False)
+    session.speed = 200.0  # steps a second: slow enough to be interrupted on the way
+    state = task(reports)
+    timer = threading.Timer(0.2, state.interrupt)
+    timer.start()
+    session.play(state)
+    timer.join()
+    updates = [r for r in reports if isinstance(r, LossUpdate)]
+    steps = updates[-1].steps_taken
+    assert 1 <= steps < 1000  # paced, and stopped long before the end
+    assert reports[-1] == PlayingChanged(False)
+
+
+def test_a_followed_run_is_inspected_after_every_step():
+    reports: list = []
+    session = LiveSession()
+    session.target = (1, 0)
+    session.build(task(reports), CONFIG, reference=False)
+    session.step(task(reports))
+    inspections = [r for r in reports if isinstance(r, Inspection)]
+    assert [i.snapshot.step for i in inspections] == [0, 1]
+    assert all(i.snapshot.run.index == 1 for i in inspections)
+    assert not math.isnan(inspections[-1].stability.lambda_max)
+
+
+class FakeClock:
+    """``time`` for engine.live: every look at the clock moves it on by a millisecond."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def perf_counter(self) -> float:
+        self.now += 0.001
+        return self.now
+
+    def sleep(self, _seconds: float) -> None:
+        pass
+
+
+def test_while_playing_losses_go_out_at_most_60_and_inspections_4_times_a_second(monkeypatch):
+    import engine.live
+
+    clock = FakeClock()
+    monkeypatch.setattr(engine.live, "time", clock)
+    reports: list = []
+    session = LiveSession()
+    session.target = (0, 0)
+    session.build(task(reports), CONFIG.with_changes(max_steps=3000, stop_loss=0.0), False)
+    began = clock.now
+    session.play(task(reports), fast=True)
+    seconds = clock.now - began
+    updates = [r for r in reports if isinstance(r, LossUpdate)]
+    inspections = [r for r in reports if isinstance(r, Inspection)]
+    assert updates[-1].done
+    # one of each when playing ends, besides the paced ones
+    assert 2 <= len(updates) <= seconds * 60 + 2
+    assert 2 <= len(inspections) <= seconds * 4 + 3
