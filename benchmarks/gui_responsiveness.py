@@ -4,7 +4,7 @@ One run measures, with all 16 runs of a long experiment training at the speed sl
 
 * GUI event-loop latency: a 10 ms precise QTimer in the GUI thread, re-armed at every timeout;
   each timeout's lateness is its actual interval minus 10 ms (p50, p99, max). Target p99 < 50 ms.
-* redraw rate: ``MainWindow.redraws`` (one per coalesced redraw) over the wall time.
+* redraw rate: ``MainWindow.pacer.redraws`` (one per coalesced redraw) over the wall time.
   Target ≥ 30 redraws a second.
 * engine step rate in the app (``LossUpdate.steps_taken`` of the latest update over the wall
   time) against the headless rate of ``BatchedExperiment(config).step(n)`` for the same config,
@@ -115,16 +115,17 @@ class Measurement:
         self.done = False
         self.finished = False
         self._armed = 0.0
-        # connected after the window's own slot, so window._latest is this update already
-        window.client.progress.connect(self._on_progress)
+        # connected after the window's own slot, so the session's latest is this update already
+        window.engine.progress.connect(self._on_progress)
 
     def run(self) -> bool:
         """Play at max speed and wait for the end; False if no update came in time."""
         give_up = time.perf_counter() + START_TIMEOUT_S
-        while self.window._started is None and time.perf_counter() < give_up:
+        while self.window.session.started is None and time.perf_counter() < give_up:
             QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
             time.sleep(0.005)
-        self.window.speed.setValue(self.window.speed.maximum())
+        speed = self.window.commands.speed
+        speed.setValue(speed.maximum())
         self.window.toggle_play()
         QTimer.singleShot(int(START_TIMEOUT_S * 1000), self._give_up)
         self.loop.exec()
@@ -135,13 +136,13 @@ class Measurement:
             self.loop.quit()
 
     def _on_progress(self, update: LossUpdate) -> None:
-        if self.finished or update is not self.window._latest:
+        if self.finished or update is not self.window.session.latest:
             return  # stale, or the measurement is over
         now = time.perf_counter()
         if self.first is None:
             self.first = update
             self.began = now
-            self.redraws_at_start = self.window.redraws
+            self.redraws_at_start = self.window.pacer.redraws
             self.deadline.start(int(self.seconds * 1000))
             self._armed = now
             self.probe.start(PROBE_MS)
@@ -165,9 +166,8 @@ class Measurement:
         self.deadline.stop()
         if not self.done:  # the fixed window ran out first
             self.ended = time.perf_counter()
-            if self.window._latest is not None:
-                self.steps_at_end = self.window._latest.steps_taken
-        self.redraws_at_end = self.window.redraws
+            self.steps_at_end = self.window.session.steps_taken
+        self.redraws_at_end = self.window.pacer.redraws
         self.loop.quit()
 
     @property
@@ -180,13 +180,13 @@ def close(app: QApplication, window: MainWindow) -> bool:
 
     True if the engine thread has stopped.
     """
-    engine_thread = window.client._thread
     window.close()
+    stopped = not window.engine.running
     app.processEvents()
     window.deleteLater()
     app.sendPostedEvents(None, 0)  # 0: QEvent.DeferredDelete
     app.processEvents()
-    return not engine_thread.isRunning()
+    return stopped
 
 
 def report(config: ExperimentConfig, headless: tuple[float, int, float], m: Measurement) -> None:

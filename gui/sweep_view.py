@@ -512,6 +512,7 @@ class SweepView(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.status)
         layout.addWidget(self.plots, 1)
+        self._requested: ExperimentConfig | None = None
         self.runner = SweepRunner(self)
         self.runner.finished.connect(self._on_finished)
         self.runner.failed.connect(self._on_failed)
@@ -539,8 +540,14 @@ class SweepView(QWidget):
 
     def compute(self, config: ExperimentConfig, lrs=SWEEP_LRS) -> None:
         """Sweep ``config``'s optimizers; its learning rates are the panels' (marked)."""
+        self._requested = config
         self.status.setText("Computing the sweep…")
         self.runner.compute(config, lrs)
+
+    def follow(self, config: ExperimentConfig) -> None:
+        """Show the sweep of ``config``: computed once per new setting, not per look."""
+        if config != self._requested:
+            self.compute(config)
 
     def cancel(self) -> None:
         self.runner.cancel()

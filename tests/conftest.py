@@ -54,7 +54,7 @@ def window(qtbot, tmp_path):
     window = MainWindow(ExperimentConfig(), settings)
     qtbot.addWidget(window)
     window.show()
-    qtbot.waitUntil(lambda: window._started is not None)
+    qtbot.waitUntil(lambda: window.session.started is not None)
     window.errors = []
     window.report_error = lambda title, message: window.errors.append(message)
     return window

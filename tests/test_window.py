@@ -16,7 +16,8 @@ import main
 from engine.config import ExperimentConfig, OptimizerSpec
 from engine.experiment import RunStatus
 from gui.fields import NumberValidator
-from gui.main_window import SPEED_STEPS, MainWindow, load_config
+from gui.main_window import MainWindow, load_config
+from gui.pacing import SPEED_STEPS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,22 +33,22 @@ def make_window(qtbot, settings):
         window = MainWindow(config or ExperimentConfig(), settings)
         qtbot.addWidget(window)
         if speed is not None:
-            window.speed.setValue(speed)
+            window.commands.speed.setValue(speed)
         window.show()
         qtbot.waitExposed(window)
-        qtbot.waitUntil(lambda: window._started is not None)
+        qtbot.waitUntil(lambda: window.session.started is not None)
         return window
 
     return make
 
 
 def steps(window):
-    return 0 if window._latest is None else window._latest.steps_taken
+    return 0 if window.session.latest is None else window.session.steps_taken
 
 
 def curve_points(window):
     """How many points each visible curve draws, panel by panel."""
-    window._redraw()
+    window.refresh_now()
     return [
         [len(c.getData()[0]) if c.getData()[0] is not None else 0 for c in p.curves.values()]
         for p in window.grid.panels
@@ -63,13 +64,13 @@ def test_play_until_done_gives_exactly_the_command_lines_losses(make_window, tmp
     assert main.main(["--csv", str(out)]) == 0
     with open(out, newline="") as handle:
         rows = list(csv.DictReader(handle))
-    for run in window._started.runs:
+    for run in window.session.started.runs:
         expected = [
             np.float32(r["loss"])
             for r in rows
             if r["optimizer"] == run.optimizer.key and float(r["lr"]) == run.lr
         ]
-        shown = window.history.losses(run.index)
+        shown = window.session.history.losses(run.index)
         assert len(shown) == len(expected) > 0
         assert shown.dtype == np.float32 and np.array_equal(shown, np.array(expected)), run
     assert_curves_show_history(window)
@@ -77,11 +78,11 @@ def test_play_until_done_gives_exactly_the_command_lines_losses(make_window, tmp
 
 def assert_curves_show_history(window):
     """Every curve draws exactly the losses its run recorded."""
-    window._redraw()
+    window.refresh_now()
     for panel in window.grid.panels:
         for index, curve in panel.curves.items():
             x, y = curve.getData()
-            expected = window.history.losses(index)
+            expected = window.session.history.losses(index)
             assert len(expected) == (0 if x is None else len(x))
             if len(expected):
                 np.testing.assert_array_equal(y, expected)
@@ -90,72 +91,71 @@ def assert_curves_show_history(window):
 def qtbot_wait_done(window, timeout=60_000):
     from pytestqt.qtbot import QtBot
 
-    QtBot(window).waitUntil(
-        lambda: window._latest is not None and window._latest.done, timeout=timeout
-    )
+    QtBot(window).waitUntil(lambda: window.session.done, timeout=timeout)
 
 
 def test_step_advances_exactly_one_step(make_window, qtbot):
     window = make_window()
-    window.client_step()
+    window.step()
     qtbot.waitUntil(lambda: steps(window) == 1)
-    assert list(window.history.counts) == [1] * 16
+    assert list(window.session.history.counts) == [1] * 16
     assert curve_points(window) == [[1] * 4] * 4
-    window.client_step()
+    window.step()
     qtbot.waitUntil(lambda: steps(window) == 2)
-    assert list(window.history.counts) == [2] * 16
-    assert not window._playing
+    assert list(window.session.history.counts) == [2] * 16
+    assert not window.session.playing
 
 
 def test_pause_stops_steps_from_arriving(make_window, qtbot):
     window = make_window(speed=20)  # 10 steps a second
     window.toggle_play()
     qtbot.waitUntil(lambda: steps(window) >= 3)
-    assert window._playing and window.play_action.text() == "Pause"
+    assert window.session.playing and window.commands.play.text() == "Pause"
     window.toggle_play()
-    qtbot.waitUntil(lambda: not window._playing)
+    # the engine sends the steps it took before it says it stopped: once stopped, all are here
+    qtbot.waitUntil(lambda: not window.session.playing)
     paused_at = steps(window)
     qtbot.wait(600)  # six steps' worth of time at this speed
     assert steps(window) == paused_at
-    assert window.play_action.text() == "Play"
+    assert window.commands.play.text() == "Play"
 
 
 def test_reset_clears_the_curves(make_window, qtbot):
     window = make_window()
     for n in range(1, 6):
-        window.client_step()
+        window.step()
         qtbot.waitUntil(lambda n=n: steps(window) == n)
     assert curve_points(window)[0] == [5] * 4  # nothing converges that fast at lr 0.001
     assert_curves_show_history(window)
-    generation = window._generation
+    generation = window.session.generation
     window.reset()
-    qtbot.waitUntil(lambda: window._generation == generation + 1)
-    assert steps(window) == 0 and window.history.length == 0
+    qtbot.waitUntil(lambda: window.session.generation == generation + 1)
+    assert steps(window) == 0 and window.session.history.length == 0
     assert curve_points(window) == [[0] * 4] * 4
 
 
 def test_changing_a_learning_rate_restarts_with_it(make_window, qtbot):
     window = make_window()
-    window.client_step()
+    window.step()
     qtbot.waitUntil(lambda: steps(window) == 1)
-    field = window.controls.lr_fields[2]
+    field = window.controls.rates.fields[2]
     field.setFocus()
     field.selectAll()
     QTest.keyClicks(field, "0.05")
     QTest.keyClick(field, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: window._started.config.learning_rates[2] == 0.05)
-    assert window.history.length == 0 and steps(window) == 0
+    qtbot.waitUntil(lambda: window.session.started.config.learning_rates[2] == 0.05)
+    assert window.session.history.length == 0 and steps(window) == 0
     assert window.grid.panels[2].plot.titleLabel.text.startswith("Learning rate: 0.05   ·   2/λ₀")
     assert "restarted at step 0" in window.statusBar().currentMessage()
-    window.client_step()
+    window.step()
     qtbot.waitUntil(lambda: steps(window) == 1)
-    run = next(r for r in window._started.runs if r.lr == 0.05)
+    run = next(r for r in window.session.started.runs if r.lr == 0.05)
     assert run.lr_index == 2
 
 
 def test_invalid_text_is_refused_at_the_field(make_window, qtbot):
     window = make_window()
-    field = window.controls.lr_fields[0]
+    field = window.controls.rates.fields[0]
     field.setFocus()
     field.selectAll()
     QTest.keyClicks(field, "abc-")
@@ -164,7 +164,7 @@ def test_invalid_text_is_refused_at_the_field(make_window, qtbot):
     assert field.text() == "0"  # could still become 0.05, so it may stand while typing
     window.grid.setFocus()  # leaving the field with unfinished text ("0") puts the value back
     assert field.text() == "0.001"
-    assert window._started.config.learning_rates[0] == 0.001
+    assert window.session.started.config.learning_rates[0] == 0.001
     validator = NumberValidator(0.0, exclusive_min=True)
     assert validator.validate("1e", 2)[0] == QValidator.State.Intermediate
     assert validator.validate("0", 1)[0] == QValidator.State.Intermediate
@@ -177,19 +177,21 @@ def test_the_last_optimizer_cannot_be_unticked(make_window, qtbot):
     config = ExperimentConfig(optimizers=(OptimizerSpec.create("adam"),))
     window = make_window(config)
     box = window.controls.optimizer_boxes["adam"]
-    with qtbot.waitSignal(window.controls.refused) as refused:
+    with qtbot.waitSignal(window.model.refused) as refused:
         box.setChecked(False)
     assert "at least one optimizer" in refused.args[0]
-    assert box.isChecked() and window.controls.config == config
+    assert box.isChecked() and window.model.config == config
 
 
 def test_hyperparameter_change_restarts_with_it(make_window, qtbot):
     window = make_window()
     window.controls.optimizer_boxes["adam"].editors["bias_correction"].setChecked(True)
     qtbot.waitUntil(
-        lambda: any(s.params.get("bias_correction") for s in window._started.config.optimizers)
+        lambda: any(
+            s.params.get("bias_correction") for s in window.session.started.config.optimizers
+        )
     )
-    labels = [run.optimizer.label for run in window._started.runs]
+    labels = [run.optimizer.label for run in window.session.started.runs]
     assert "Adam (bias_correction=true)" in labels
 
 
@@ -201,19 +203,19 @@ def test_keyboard_shortcuts_work_after_launch_but_not_while_typing(make_window, 
     QTest.keyClick(window.grid, Qt.Key.Key_Right)
     qtbot.waitUntil(lambda: steps(window) == 1)
     QTest.keyClick(window.grid, Qt.Key.Key_Space)
-    qtbot.waitUntil(lambda: window._playing)
+    qtbot.waitUntil(lambda: window.session.playing)
     QTest.keyClick(window.grid, Qt.Key.Key_Space)
-    qtbot.waitUntil(lambda: not window._playing)
-    generation = window._generation
+    qtbot.waitUntil(lambda: not window.session.playing)
+    generation = window.session.generation
     QTest.keyClick(window.grid, Qt.Key.Key_R)
-    qtbot.waitUntil(lambda: window._generation == generation + 1)
+    qtbot.waitUntil(lambda: window.session.generation == generation + 1)
 
     field = window.controls.stop_loss
     field.setFocus()
     QTest.keyClick(field, Qt.Key.Key_Space)
     QTest.keyClick(field, Qt.Key.Key_R)
     qtbot.wait(200)
-    assert not window._playing and window._generation == generation + 1
+    assert not window.session.playing and window.session.generation == generation + 1
 
 
 def test_diverged_run_ends_at_its_last_finite_loss_with_a_marker(make_window, qtbot):
@@ -223,17 +225,17 @@ def test_diverged_run_ends_at_its_last_finite_loss_with_a_marker(make_window, qt
     window = make_window(config)
     window.run_to_end()
     qtbot_wait_done(window)
-    window._redraw()
+    window.refresh_now()
     calm, wild = window.grid.panels[:2]
     assert not window.grid.panels[2].plot.isVisible()
-    summary = window._latest.summaries[1]
+    summary = window.session.latest.summaries[1]
     assert summary.status is RunStatus.DIVERGED
     x, y = wild.curves[1].getData()
     assert len(x) == summary.steps and np.isfinite(y).all()
     marks = wild.diverged.data
     assert len(marks) == 1 and marks[0]["x"] == summary.steps - 1
     assert len(calm.diverged.data) == 0
-    window._refresh_text()
+    window.refresh_now()
     assert "1 diverged" in window.progress_label.text()
     assert window.run_table.item(0, 1).text() == f"diverged @ {summary.status_step}"
 
@@ -241,13 +243,13 @@ def test_diverged_run_ends_at_its_last_finite_loss_with_a_marker(make_window, qt
 def test_running_curves_carry_a_head_marker(make_window, qtbot):
     window = make_window()
     for n in (1, 2, 3):
-        window.client_step()
+        window.step()
         qtbot.waitUntil(lambda n=n: steps(window) == n)
-    window._redraw()
+    window.refresh_now()
     for panel in window.grid.panels:
         running = [
             s.run
-            for s in window._latest.summaries
+            for s in window.session.latest.summaries
             if s.status is RunStatus.RUNNING and s.run.index in panel.curves
         ]
         heads = [h for h in panel.heads.values() if h.isVisible()]
@@ -255,17 +257,19 @@ def test_running_curves_carry_a_head_marker(make_window, qtbot):
     first = window.grid.panels[0]
     assert sum(h.isVisible() for h in first.heads.values()) == 4  # none stops so soon at 0.001
     for index, head in first.heads.items():
-        assert head.pos().y() == pytest.approx(window.history.losses(index)[2])
+        assert head.pos().y() == pytest.approx(window.session.history.losses(index)[2])
 
 
 def test_log_axis_never_drops_a_non_positive_loss(make_window, qtbot):
     window = make_window()
     for n in (1, 2, 3):
-        window.client_step()
+        window.step()
         qtbot.waitUntil(lambda n=n: steps(window) == n)
-    window.history._losses[0, 1] = 0.0  # a loss of exactly zero must still be drawn
-    window.log_action.trigger()
-    window._redraw()
+    update = window.session.history.as_update(window.session.latest)
+    update.losses[0, 1] = 0.0  # a loss of exactly zero must still be drawn
+    window.session.history.apply(update)
+    window.commands.log.trigger()
+    window.refresh_now()
     x, y = window.grid.panels[0].curves[0].getData()
     assert len(x) == 3 and np.isfinite(y).all()
 
@@ -273,17 +277,19 @@ def test_log_axis_never_drops_a_non_positive_loss(make_window, qtbot):
 def test_hover_shows_the_step_and_every_curves_loss(make_window, qtbot):
     window = make_window()
     for n in range(1, 6):
-        window.client_step()
+        window.step()
         qtbot.waitUntil(lambda n=n: steps(window) == n)
     panel = window.grid.panels[1]
     scene = panel.plot.getViewBox().mapViewToScene(QPointF(3.2, 5.0))
-    window.grid._hover(scene)
+    window.grid.scene().sigMouseMoved.emit(scene)
     assert panel.readout.isVisible()
     text = panel.readout.textItem.toPlainText()
     assert text.splitlines()[0] == "step 3"
-    for run in window._started.runs:
+    for run in window.session.started.runs:
         if run.lr_index == 1:
-            assert f"{run.optimizer.label}: {window.history.losses(run.index)[3]:.5g}" in text
+            assert (
+                f"{run.optimizer.label}: {window.session.history.losses(run.index)[3]:.5g}" in text
+            )
     assert not window.grid.panels[0].readout.isVisible()
 
 
@@ -292,21 +298,21 @@ def test_closing_while_running_stops_the_engine_thread(make_window, qtbot):
     window.toggle_play()
     qtbot.waitUntil(lambda: steps(window) > 50)
     window.close()
-    assert not window.client.running
+    assert not window.engine.running
 
 
 def test_settings_and_geometry_are_remembered(make_window, qtbot, settings):
     window = make_window()
     window.controls.seed.setValue(7)
-    qtbot.waitUntil(lambda: window._started.config.seed == 7)
+    qtbot.waitUntil(lambda: window.session.started.config.seed == 7)
     window.resize(711, 577)  # within the offscreen screen (800×800), which clamps geometry
-    window.speed.setValue(10)
+    window.commands.speed.setValue(10)
     window.close()
     restored = load_config(settings)
-    assert restored == window.controls.config and restored.seed == 7
+    assert restored == window.model.config and restored.seed == 7
     again = make_window(restored)
     assert again.size().width() == 711 and again.size().height() == 577
-    assert again.speed.value() == 10 and again.controls.seed.value() == 7
+    assert again.commands.speed.value() == 10 and again.controls.seed.value() == 7
 
 
 def test_without_a_display_the_app_says_so_in_one_line():

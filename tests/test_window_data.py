@@ -13,17 +13,17 @@ def choose(window, qtbot, kind):
 def test_generated_samples_and_a_batch_size_restart_the_experiment(window, qtbot):
     controls = window.controls
     choose(window, qtbot, "generated")
-    qtbot.waitUntil(lambda: window._started.config.dataset.kind == "generated")
+    qtbot.waitUntil(lambda: window.session.started.config.dataset.kind == "generated")
     assert controls.samples.isVisible() and not controls.data_file.isVisible()
     controls.samples.setValue(50)
     controls.batch_size.setValue(8)
-    qtbot.waitUntil(lambda: window._started.config.batch_size == 8)
-    config = window._started.config
+    qtbot.waitUntil(lambda: window.session.started.config.batch_size == 8)
+    config = window.session.started.config
     assert config.dataset.samples == 50
-    window.client_step()
-    qtbot.waitUntil(lambda: window._latest is not None and window._latest.steps_taken == 1)
+    window.step()
+    qtbot.waitUntil(lambda: window.session.steps_taken == 1)
     controls.batch_size.setValue(0)
-    qtbot.waitUntil(lambda: window._started.config.batch_size is None)
+    qtbot.waitUntil(lambda: window.session.started.config.batch_size is None)
     assert controls.batch_size.text() == "full batch"
 
 
@@ -37,16 +37,16 @@ def test_a_csv_file_trains_and_a_bad_one_is_refused_with_its_line(
     )
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(good), ""))
     choose(window, qtbot, "csv")
-    qtbot.waitUntil(lambda: window._started.config.dataset.kind == "csv")
+    qtbot.waitUntil(lambda: window.session.started.config.dataset.kind == "csv")
     assert window.controls.data_file.text() == "article.csv"
-    before = window._started.config
+    before = window.session.started.config
 
     bad = tmp_path / "bad.csv"
     bad.write_text("1,2,3,4\n1,2,oops,4\n")
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(bad), ""))
-    with qtbot.waitSignal(window.controls.refused) as refused:
+    with qtbot.waitSignal(window.model.refused) as refused:
         window.controls.data_file.click()
     assert "bad.csv line 2, column 3" in refused.args[0]
     qtbot.wait(100)
-    assert window._started.config == before and window.controls.config == before
+    assert window.session.started.config == before and window.model.config == before
     assert window.controls.data_file.text() == "article.csv"

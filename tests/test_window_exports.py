@@ -11,26 +11,25 @@ from PySide6.QtWidgets import QApplication, QDialog, QFileDialog
 from engine.config import ExperimentConfig
 from engine.config_io import config_from_dict
 from gui.figure import FIGURE_SIZE, SETTINGS_KEY, frame_steps
-from gui.main_window import SPEED_STEPS, MainWindow
+from gui.main_window import MainWindow
+from gui.pacing import SPEED_STEPS
 from gui.themes import PRESENTATION
 
 
 def step(window, qtbot, n):
     for _ in range(n):
-        before = 0 if window._latest is None else window._latest.steps_taken
-        window.client_step()
-        qtbot.waitUntil(
-            lambda b=before: window._latest is not None and window._latest.steps_taken == b + 1
-        )
+        before = 0 if window.session.latest is None else window.session.steps_taken
+        window.step()
+        qtbot.waitUntil(lambda b=before: window.session.steps_taken == b + 1)
 
 
 def run_to_end(window, qtbot):
     window.run_to_end()
-    qtbot.waitUntil(lambda: window._latest is not None and window._latest.done, timeout=60_000)
+    qtbot.waitUntil(lambda: window.session.done, timeout=60_000)
 
 
 def test_nothing_to_export_before_the_first_step(window, tmp_path):
-    assert not window.export_figure(str(tmp_path / "f.png"))
+    assert not window.files.export_figure(str(tmp_path / "f.png"))
     assert "Nothing to export yet" in window.statusBar().currentMessage()
     assert not (tmp_path / "f.png").exists()
 
@@ -38,25 +37,25 @@ def test_nothing_to_export_before_the_first_step(window, tmp_path):
 def test_exported_png_carries_the_settings_and_the_step(window, qtbot, tmp_path):
     step(window, qtbot, 12)
     out = tmp_path / "f.png"
-    assert window.export_figure(str(out), scale=2, theme=PRESENTATION), window.errors
+    assert window.files.export_figure(str(out), scale=2, theme=PRESENTATION), window.errors
     with Image.open(out) as image:
         assert image.size == (FIGURE_SIZE[0] * 2, FIGURE_SIZE[1] * 2)
         settings = json.loads(image.text[SETTINGS_KEY])
-    assert config_from_dict(settings["settings"]) == window.controls.config
+    assert config_from_dict(settings["settings"]) == window.model.config
     assert settings["step"] == 12 and settings["theme"] == "presentation"
 
 
 def test_an_unwritable_path_reports_and_leaves_nothing(window, qtbot, tmp_path):
     step(window, qtbot, 2)
     target = tmp_path / "nowhere" / "f.png"
-    assert not window.export_figure(str(target))
+    assert not window.files.export_figure(str(target))
     assert len(window.errors) == 1 and "does not exist" in window.errors[0]
     assert not target.parent.exists()
 
 
 def test_copy_figure_puts_a_2x_image_on_the_clipboard(window, qtbot):
     step(window, qtbot, 3)
-    window.copy_figure()
+    window.files.copy_figure()
     image = QApplication.clipboard().image()
     assert (image.width(), image.height()) == (FIGURE_SIZE[0] * 2, FIGURE_SIZE[1] * 2)
 
@@ -64,21 +63,21 @@ def test_copy_figure_puts_a_2x_image_on_the_clipboard(window, qtbot):
 def test_exported_data_equals_what_the_panels_show(window, qtbot, tmp_path):
     run_to_end(window, qtbot)
     out = tmp_path / "losses.csv"
-    assert window.export_data(str(out))
+    assert window.files.export_data(str(out))
     rows = list(csv.DictReader(out.open()))
-    for run in window._started.runs:
+    for run in window.session.started.runs:
         mine = [
             np.float32(r["loss"])
             for r in rows
             if r["optimizer"] == run.optimizer.key and float(r["lr"]) == run.lr
         ]
-        np.testing.assert_array_equal(mine, window.history.losses(run.index))
+        np.testing.assert_array_equal(mine, window.session.history.losses(run.index))
 
 
 def test_exported_animation_has_the_expected_frames(window, qtbot, tmp_path):
     step(window, qtbot, 9)
     out = tmp_path / "a.gif"
-    assert window.export_animation(str(out), every=4, fps=8)
+    assert window.files.export_animation(str(out), every=4, fps=8)
     with Image.open(out) as gif:
         assert gif.n_frames == len(frame_steps(9, 4)) == 3  # steps 1, 5 and 9
 
@@ -87,21 +86,21 @@ def test_saved_experiment_reopens_to_identical_settings_and_curves(window, qtbot
     controls = window.controls
     controls.optimizer_boxes["sgd"].setChecked(False)
     controls.seed.setValue(11)
-    qtbot.waitUntil(lambda: window._started.config.seed == 11)
+    qtbot.waitUntil(lambda: window.session.started.config.seed == 11)
     run_to_end(window, qtbot)
     saved = tmp_path / "exp.json"
-    assert window.save_experiment_to(str(saved))
+    assert window.files.save_experiment_to(str(saved))
     settings = QSettings(str(tmp_path / "other.ini"), QSettings.Format.IniFormat)
     other = MainWindow(ExperimentConfig(), settings)
     qtbot.addWidget(other)
-    qtbot.waitUntil(lambda: other._started is not None)
-    assert other.open_experiment_from(str(saved))
-    qtbot.waitUntil(lambda: other._started.config == window._started.config)
-    assert other.controls.config == window.controls.config
+    qtbot.waitUntil(lambda: other.session.started is not None)
+    assert other.files.open_experiment_from(str(saved))
+    qtbot.waitUntil(lambda: other.session.started.config == window.session.started.config)
+    assert other.model.config == window.model.config
     run_to_end(other, qtbot)
-    for run in window._started.runs:
+    for run in window.session.started.runs:
         np.testing.assert_array_equal(
-            other.history.losses(run.index), window.history.losses(run.index)
+            other.session.history.losses(run.index), window.session.history.losses(run.index)
         )
 
 
@@ -109,26 +108,26 @@ def test_a_bad_experiment_file_changes_nothing(window, qtbot, tmp_path):
     step(window, qtbot, 2)
     bad = tmp_path / "bad.json"
     bad.write_text('{"optimizers": ["sgd"], "seed": -3}')
-    before = window.controls.config
-    generation = window._generation
-    assert not window.open_experiment_from(str(bad))
+    before = window.model.config
+    generation = window.session.generation
+    assert not window.files.open_experiment_from(str(bad))
     assert len(window.errors) == 1 and "seed must be between 0" in window.errors[0]
     qtbot.wait(100)
-    assert window.controls.config == before and window._generation == generation
-    assert window._latest.steps_taken == 2
+    assert window.model.config == before and window.session.generation == generation
+    assert window.session.steps_taken == 2
 
 
 def test_export_figure_dialog_flow_adds_the_extension(window, qtbot, tmp_path, monkeypatch):
     step(window, qtbot, 2)
     monkeypatch.setattr(
-        "gui.main_window.FigureExportDialog.exec", lambda self: QDialog.DialogCode.Accepted
+        "gui.file_actions.FigureExportDialog.exec", lambda self: QDialog.DialogCode.Accepted
     )
     monkeypatch.setattr(
         QFileDialog,
         "getSaveFileName",
         lambda *args, **kwargs: (str(tmp_path / "slide"), "PNG image (*.png)"),
     )
-    window.ask_export_figure()
+    window.files.ask_export_figure()
     with Image.open(tmp_path / "slide.png") as image:
         assert image.size == (FIGURE_SIZE[0] * 2, FIGURE_SIZE[1] * 2)  # 2× is the default
 
@@ -141,11 +140,12 @@ def test_presentation_theme_on_screen_is_remembered(window, qtbot, tmp_path):
     again = MainWindow(ExperimentConfig(), settings)
     qtbot.addWidget(again)
     assert again.theme is PRESENTATION
-    assert [a.isChecked() for a in again.theme_actions.actions()] == [False, True]
+    assert [a.isChecked() for a in again.commands.themes.actions()] == [False, True]
 
 
 def test_keyboard_speed_max_plays_to_the_end(window, qtbot):
-    window.speed.setValue(SPEED_STEPS)
+    window.commands.speed.setValue(SPEED_STEPS)
     window.toggle_play()
-    qtbot.waitUntil(lambda: window._latest is not None and window._latest.done, timeout=60_000)
-    assert not window._playing
+    qtbot.waitUntil(lambda: window.session.done, timeout=60_000)
+    qtbot.waitUntil(lambda: not window.session.playing)
+    assert window.commands.play.text() == "Play"

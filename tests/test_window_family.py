@@ -9,29 +9,29 @@ from engine.optimizers import REGISTRY
 
 def run_to_end(window, qtbot):
     window.run_to_end()
-    qtbot.waitUntil(lambda: window._latest is not None and window._latest.done, timeout=90_000)
-    window._redraw()
-    window._refresh_text()
+    qtbot.waitUntil(lambda: window.session.done, timeout=90_000)
+    window.refresh_now()
+    window.refresh_now()
 
 
 def test_reference_draws_torch_twins_and_says_which_runs_have_none(window, qtbot):
-    generation = window._generation
-    window.reference_action.trigger()
-    qtbot.waitUntil(lambda: window._generation == generation + 1)
-    notes = window._started.reference_notes
+    generation = window.session.generation
+    window.commands.reference.trigger()
+    qtbot.waitUntil(lambda: window.session.generation == generation + 1)
+    notes = window.session.started.reference_notes
     assert notes is not None
     run_to_end(window, qtbot)
-    for run in window._started.runs:
+    for run in window.session.started.runs:
         panel = window.grid.panels[run.lr_index]
         twin = panel.twins[run.index]
         cell = window.run_table.item(run.optimizer_index, run.lr_index)
         if run.optimizer.name in ("sgd", "rmsprop"):
             assert notes[run.index] is None and twin.isVisible()
             x, y = twin.getData()
-            ours = window.history.losses(run.index)
+            ours = window.session.history.losses(run.index)
             assert len(y) == len(ours)
             np.testing.assert_allclose(y, ours, rtol=1e-4)  # drawn under ours, nearly equal
-            assert window.history.reference_diff[run.index] < 1e-4
+            assert window.session.history.reference_diff[run.index] < 1e-4
             assert "Δ torch" in cell.text()
         else:  # the article's momentum and Adam without bias correction
             assert "no torch" in notes[run.index] or "torch's" in notes[run.index]
@@ -42,15 +42,15 @@ def test_reference_draws_torch_twins_and_says_which_runs_have_none(window, qtbot
 def test_every_optimizer_can_be_ticked_and_trains(window, qtbot):
     for box in window.controls.optimizer_boxes.values():
         box.setChecked(True)
-    qtbot.waitUntil(lambda: len(window._started.config.optimizers) == len(REGISTRY))
+    qtbot.waitUntil(lambda: len(window.session.started.config.optimizers) == len(REGISTRY))
     for _ in range(3):
-        window.client_step()
-    qtbot.waitUntil(lambda: window._latest is not None and window._latest.steps_taken == 3)
-    window._redraw()
+        window.step()
+    qtbot.waitUntil(lambda: window.session.steps_taken == 3)
+    window.refresh_now()
     assert window.grid.legend.layout.count() >= len(REGISTRY)
     styles = {
         window.grid.panels[0].curves[r.index].opts["pen"].style()
-        for r in window._started.runs
+        for r in window.session.started.runs
         if r.lr_index == 0
     }
     assert styles == {Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine}  # 16 > 8 colours
@@ -59,17 +59,17 @@ def test_every_optimizer_can_be_ticked_and_trains(window, qtbot):
 def test_choosing_a_schedule_restarts_with_it_and_the_lr_view_shows_it(window, qtbot):
     controls = window.controls
     controls.schedule_name.setCurrentIndex(controls.schedule_name.findData("step"))
-    qtbot.waitUntil(lambda: window._started.config.schedule.name == "step")
+    qtbot.waitUntil(lambda: window.session.started.config.schedule.name == "step")
     controls.schedule_fields["step_size"].setText("4")
     controls.schedule_fields["step_size"].editingFinished.emit()
-    qtbot.waitUntil(lambda: window._started.config.schedule.params["step_size"] == 4)
+    qtbot.waitUntil(lambda: window.session.started.config.schedule.params["step_size"] == 4)
     assert "restarted at step 0" in window.statusBar().currentMessage()
     for n in range(1, 10):
-        window.client_step()
-        qtbot.waitUntil(lambda n=n: window._latest is not None and window._latest.steps_taken == n)
-    window.lr_action.trigger()
-    window._redraw()
-    run = window._started.runs[0]
+        window.step()
+        qtbot.waitUntil(lambda n=n: window.session.steps_taken == n)
+    window.commands.lr_view.trigger()
+    window.refresh_now()
+    run = window.session.started.runs[0]
     x, y = window.grid.panels[0].curves[run.index].getData()
     assert list(y) == [0.001] * 4 + [0.0001] * 4 + [0.001 * 0.1 * 0.1]
     assert window.grid.panels[0].plot.getAxis("left").labelText == "learning rate"
@@ -78,28 +78,30 @@ def test_choosing_a_schedule_restarts_with_it_and_the_lr_view_shows_it(window, q
 def test_a_bad_schedule_value_is_refused_and_nothing_changes(window, qtbot):
     controls = window.controls
     controls.schedule_name.setCurrentIndex(controls.schedule_name.findData("cosine"))
-    qtbot.waitUntil(lambda: window._started.config.schedule.name == "cosine")
-    before = window._started.config
-    with qtbot.waitSignal(controls.refused) as refused:
+    qtbot.waitUntil(lambda: window.session.started.config.schedule.name == "cosine")
+    before = window.session.started.config
+    with qtbot.waitSignal(window.model.refused) as refused:
         controls.schedule_fields["T_max"].setText("2.5")
         controls.schedule_fields["T_max"].editingFinished.emit()
     assert "T_max must be a whole number" in refused.args[0]
-    assert controls.config == before and controls.schedule_fields["T_max"].text() == "100"
+    assert window.model.config == before and controls.schedule_fields["T_max"].text() == "100"
 
 
 def test_schedule_survives_save_and_open(window, qtbot, tmp_path):
     controls = window.controls
     controls.schedule_name.setCurrentIndex(controls.schedule_name.findData("plateau"))
-    qtbot.waitUntil(lambda: window._started.config.schedule.name == "plateau")
+    qtbot.waitUntil(lambda: window.session.started.config.schedule.name == "plateau")
     path = tmp_path / "exp.json"
-    assert window.save_experiment_to(str(path))
+    assert window.files.save_experiment_to(str(path))
     window.controls.optimizer_boxes["lion"].setChecked(True)
-    qtbot.waitUntil(lambda: any(s.name == "lion" for s in window._started.config.optimizers))
-    assert window.open_experiment_from(str(path))
-    qtbot.waitUntil(lambda: not any(s.name == "lion" for s in window._started.config.optimizers))
-    assert window._started.config.schedule.name == "plateau"
+    qtbot.waitUntil(lambda: any(s.name == "lion" for s in window.session.started.config.optimizers))
+    assert window.files.open_experiment_from(str(path))
+    qtbot.waitUntil(
+        lambda: not any(s.name == "lion" for s in window.session.started.config.optimizers)
+    )
+    assert window.session.started.config.schedule.name == "plateau"
     assert controls.schedule_name.currentData() == "plateau"
-    assert window._started.config.optimizers[0] == OptimizerSpec.create("sgd")
+    assert window.session.started.config.optimizers[0] == OptimizerSpec.create("sgd")
 
 
 def test_every_registered_optimizer_looks_different():
@@ -116,7 +118,7 @@ def test_the_sweep_tab_computes_for_the_settings_shown_and_exports(window, qtbot
 
     window.controls.optimizer_boxes["momentum"].setChecked(False)
     window.controls.max_steps.setValue(150)
-    qtbot.waitUntil(lambda: window._started.config.max_steps == 150)
+    qtbot.waitUntil(lambda: window.session.started.config.max_steps == 150)
     window.tabs.setCurrentWidget(window.sweep)
     qtbot.waitUntil(lambda: window.sweep.result is not None, timeout=60_000)
     result = window.sweep.result
@@ -124,10 +126,10 @@ def test_the_sweep_tab_computes_for_the_settings_shown_and_exports(window, qtbot
     assert [s.name for s in result.config.optimizers] == ["sgd", "rmsprop", "adam"]
     assert result.config.optimizers[0] == Spec.create("sgd")
     out = tmp_path / "sweep.png"
-    assert window.export_sweep(str(out), scale=1)
+    assert window.files.export_sweep(str(out), scale=1)
     with Image.open(out) as image:
         assert image.size == (1280, 800)
     csv_out = tmp_path / "sweep.csv"
-    assert window.export_sweep(str(csv_out))
+    assert window.files.export_sweep(str(csv_out))
     assert csv_out.read_text().splitlines()[0] == "optimizer,lr,final_loss,converged_at,status"
     assert len(csv_out.read_text().splitlines()) == 1 + 3 * 64

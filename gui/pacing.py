@@ -1,0 +1,102 @@
+"""How often the window redraws and what its status line says.
+
+Curves redraw on one coalescing timer whose interval follows what painting costs, so that
+drawing never takes more than a share of the GUI thread; text (status line, tables) refreshes a
+few times a second, which is as fast as anyone reads.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QTimer, Slot
+
+from engine.experiment import RunStatus
+from engine.progress import LossUpdate
+
+TEXT_REFRESH_MS = 250  # status line and table: a few times a second, not per frame
+# at most 40 redraws a second: smooth, and the engine thread gets the GIL more often
+MIN_REDRAW_MS, MAX_REDRAW_MS = 25, 100
+PAINT_SHARE = 0.33  # the most of the GUI thread's time that redrawing may take
+SPEED_STEPS = 61  # slider positions 0..60 are 10^(p/20): 1 to 1000 steps/s; 61 is "max"
+DEFAULT_SPEED_POSITION = 40  # 100 steps/s: the article's 1,000 steps in ten seconds
+STATUS_NAMES = {
+    RunStatus.RUNNING: "running",
+    RunStatus.CONVERGED: "converged",
+    RunStatus.DIVERGED: "diverged",
+    RunStatus.MAX_STEPS: "stopped at max",
+}
+
+
+def speed_for_position(position: int) -> float:
+    """Steps a second at a speed slider position; ``inf`` at the top ("max")."""
+    return math.inf if position >= SPEED_STEPS else 10 ** (position / 20)
+
+
+def speed_text(position: int) -> str:
+    speed = speed_for_position(position)
+    return "max" if math.isinf(speed) else f"{speed:.3g} steps/s"
+
+
+def status_line(update: LossUpdate | None) -> str:
+    """``Step 12 · 3 running · 1 converged``, and ``done`` once every run has ended."""
+    if update is None:
+        return "Step 0 · ready"
+    counts: dict[RunStatus, int] = {}
+    for summary in update.summaries:
+        counts[summary.status] = counts.get(summary.status, 0) + 1
+    parts = [f"Step {update.steps_taken}"]
+    parts += [f"{n} {STATUS_NAMES[s]}" for s, n in sorted(counts.items())]
+    if update.done:
+        parts.append("done")
+    return " · ".join(parts)
+
+
+class RedrawPacer(QObject):
+    """Calls ``draw`` on a timer when something asked for a redraw since the last one.
+
+    ``draw`` returns what painting took besides its own run time (ms); the interval then
+    keeps redrawing to about PAINT_SHARE of the thread's time.
+    """
+
+    def __init__(self, draw: Callable[[], float], parent: QObject | None = None):
+        super().__init__(parent)
+        self._draw = draw
+        self._dirty = False
+        self._cost_ms = 10.0  # smoothed: one frame that waited for the GIL should not halve it
+        self._redraws = 0
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self._tick)
+        self.timer.start(MIN_REDRAW_MS)
+
+    @property
+    def redraws(self) -> int:
+        """How many redraws have been made (for benchmarks)."""
+        return self._redraws
+
+    def request(self) -> None:
+        """Something changed: draw it at the next tick."""
+        self._dirty = True
+
+    def draw_now(self) -> None:
+        """Draw what was requested at once, without waiting for the timer."""
+        self._tick()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    @Slot()
+    def _tick(self) -> None:
+        if not self._dirty:
+            return
+        self._dirty = False
+        began = time.perf_counter()
+        extra_ms = self._draw()
+        cost_ms = (time.perf_counter() - began) * 1000 + extra_ms
+        self._redraws += 1
+        self._cost_ms = 0.8 * self._cost_ms + 0.2 * cost_ms
+        interval = int(min(max(self._cost_ms / PAINT_SHARE, MIN_REDRAW_MS), MAX_REDRAW_MS))
+        if abs(interval - self.timer.interval()) > 4:
+            self.timer.setInterval(interval)

@@ -1,0 +1,149 @@
+"""The window's commands: actions with their keys, the menus, and the transport toolbar."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, Slot
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QLabel, QSlider, QToolBar, QWidget
+
+from gui.pacing import DEFAULT_SPEED_POSITION, SPEED_STEPS, speed_for_position, speed_text
+from gui.themes import DEFAULT, THEMES, Theme
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
+
+
+class WindowActions(QObject):
+    """Every action of the window (``play``, ``step``, ``log``, …), in menus and a toolbar."""
+
+    def __init__(self, window: MainWindow):
+        super().__init__(window)
+        self.window = window
+        files = window.files
+        self.play = self._action("Play", "Space", window.toggle_play, "Play or pause")
+        self.step = self._action("Step", "Right", window.step, "One step of every unfinished run")
+        self.reset = self._action("Reset", "R", window.reset, "Back to step 0")
+        self.run_to_end = self._action(
+            "Run to end", "Ctrl+E", window.run_to_end, "Train every run to the end at full speed"
+        )
+        self.quit = self._action("Quit", "Ctrl+Q", window.close, "Quit")
+        self.log = self._toggle("Log y axis", "L", window.set_log_y, "Loss on a logarithmic axis")
+        self.lr_view = self._toggle(
+            "Learning rate",
+            None,
+            window.set_quantity,
+            "Show the learning rate each step used, not the loss",
+        )
+        self.reference = self._toggle(
+            "Reference",
+            None,
+            window.model.set_reference,
+            "Train torch.optim twins beside the runs that have one (dotted curves) and show "
+            "the largest parameter difference in the Runs table",
+        )
+        self.about = self._action("About", None, window.show_about, "About this app")
+        self.open = self._action(
+            "Open experiment…", "Ctrl+O", files.open_experiment, "Settings from an experiment file"
+        )
+        self.save = self._action(
+            "Save experiment…", "Ctrl+Shift+S", files.save_experiment, "Every setting to a file"
+        )
+        self.export_figure = self._action(
+            "Export figure…", "Ctrl+S", files.ask_export_figure, "PNG or SVG"
+        )
+        self.export_animation = self._action(
+            "Export animation…", None, files.ask_export_animation, "Animated GIF"
+        )
+        self.export_data = self._action(
+            "Export data…", None, files.ask_export_data, "CSV: optimizer,lr,step,loss"
+        )
+        self.export_sweep = self._action(
+            "Export sweep…", None, files.ask_export_sweep, "The sweep as PNG, SVG or CSV"
+        )
+        self.copy = self._action(
+            "Copy figure", "Ctrl+C", files.copy_figure, "The figure to the clipboard, at 2×"
+        )
+        self.themes = QActionGroup(self)
+        self._build_menus()
+        self.speed = QSlider(Qt.Orientation.Horizontal)
+        self.speed_label = QLabel()
+        self._build_toolbar()
+
+    def _action(self, text: str, shortcut: str | None, slot: Callable | None, tip: str) -> QAction:
+        action = QAction(text, self.window)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setToolTip(f"{tip} ({shortcut})" if shortcut else tip)
+        if slot is not None:
+            action.triggered.connect(slot)
+        self.window.addAction(action)
+        return action
+
+    def _toggle(self, text: str, shortcut: str | None, slot: Callable, tip: str) -> QAction:
+        """A checkable action; ``slot`` gets the new state however it changes."""
+        action = self._action(text, shortcut, None, tip)
+        action.setCheckable(True)
+        action.toggled.connect(slot)
+        return action
+
+    def _build_menus(self) -> None:
+        menu = self.window.menuBar()
+        file_menu = menu.addMenu("&File")
+        for group in (
+            (self.open, self.save),
+            (self.export_figure, self.export_animation, self.export_data, self.export_sweep),
+            (self.quit,),
+        ):
+            file_menu.addActions(list(group))
+            file_menu.addSeparator()
+        menu.addMenu("&Edit").addAction(self.copy)
+        run_menu = menu.addMenu("&Run")
+        run_menu.addActions([self.play, self.step, self.reset, self.run_to_end, self.reference])
+        view_menu = menu.addMenu("&View")
+        view_menu.addActions([self.log, self.lr_view])
+        theme_menu = view_menu.addMenu("Theme")
+        for theme in THEMES.values():
+            action = QAction(theme.title, self.window, checkable=True)
+            action.setData(theme.name)
+            action.setChecked(theme is DEFAULT)
+            action.triggered.connect(lambda _=False, t=theme: self.window.set_theme(t))
+            self.themes.addAction(action)
+            theme_menu.addAction(action)
+        for dock in self.window.docks:
+            view_menu.addAction(dock.toggleViewAction())
+        menu.addMenu("&Help").addAction(self.about)
+
+    def _build_toolbar(self) -> None:
+        toolbar = QToolBar("Transport", self.window)
+        toolbar.setObjectName("transport")
+        toolbar.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        toolbar.addActions([self.play, self.step, self.reset, self.run_to_end])
+        toolbar.addSeparator()
+        toolbar.addWidget(QLabel(" Speed "))
+        self.speed.setRange(0, SPEED_STEPS)
+        self.speed.setValue(DEFAULT_SPEED_POSITION)
+        self.speed.setFixedWidth(220)
+        self.speed.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # arrow keys belong to Step
+        self.speed.setToolTip("from 1 step a second to as fast as the machine goes")
+        self.speed.valueChanged.connect(self._on_speed_change)
+        toolbar.addWidget(self.speed)
+        self.speed_label.setMinimumWidth(110)
+        self.speed_label.setText(speed_text(self.speed.value()))
+        toolbar.addWidget(self.speed_label)
+        toolbar.addSeparator()
+        toolbar.addActions([self.log, self.lr_view, self.reference])
+        self.window.addToolBar(toolbar)
+        for widget in toolbar.findChildren(QWidget):
+            widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+
+    def show_theme(self, theme: Theme) -> None:
+        for action in self.themes.actions():
+            action.setChecked(action.data() == theme.name)
+
+    @Slot(int)
+    def _on_speed_change(self, position: int) -> None:
+        self.speed_label.setText(speed_text(position))
+        self.window.engine.set_speed(speed_for_position(position))
