@@ -11,6 +11,7 @@ from engine.optimizers import ARTICLE_OPTIMIZERS, HyperValue, Optimizer, get_opt
 from engine.schedules import ScheduleSpec
 
 ARTICLE_LEARNING_RATES = (0.001, 0.01, 0.1, 1.0)
+ARTICLE_LOSS_RANGE = (0.0, 30.0)  # the loss axis of the article's plots
 DTYPES = ("float32", "float64")
 MAX_STEPS_LIMIT = 1_000_000  # 16 runs × 1M float32 losses is 64 MB
 DATASET_KINDS = ("article", "generated", "csv")

@@ -34,10 +34,21 @@ import engine
 from engine.config import ExperimentConfig
 from engine.config_io import config_to_dict
 from engine.files import OutputError, atomic_write, check_writable
-from engine.sweep import SWEEP_LRS, SweepCancelled, SweepResult, run_sweep, write_sweep_csv
+from engine.sweep import (
+    SWEEP_LRS,
+    SweepCancelled,
+    SweepResult,
+    describe_sweep,
+    loss_ceiling,
+    loss_curve_data,
+    off_chart_runs,
+    run_sweep,
+    save_sweep_csv,
+    sweep_caption,
+)
 from gui.figure import delete_now, encode_image, render_scene
 from gui.palette import optimizer_colour, optimizer_line_style
-from gui.panels import Y_RANGE, point_font
+from gui.panels import point_font
 from gui.themes import DEFAULT, Theme
 
 FIGURE_SIZE = (1280, 800)  # logical pixels of a 1× export, as the panels' figure
@@ -310,48 +321,6 @@ def _loss_extent(loss: np.ndarray, stop_loss: float) -> tuple[float, float, floa
     return low, top, max(top - low, 1.0) / 12
 
 
-def loss_ceiling(result: SweepResult) -> float:
-    """The highest final loss drawn on the curves: ten times the loss at step 0 (the panels'
-    fixed y range when that is unknown), or ten times the stop loss if higher. A run that ends
-    above it blew up, whatever its status says."""
-    start = result.initial_loss if math.isfinite(result.initial_loss) else Y_RANGE[1] / 10
-    return max(10 * start, 10 * result.config.stop_loss)
-
-
-def off_chart_runs(result: SweepResult) -> np.ndarray:
-    """(optimizers, lrs) bool: runs drawn as a ✕ above the curves instead of on them: those that
-    diverged, and those that ended above :func:`loss_ceiling` (in float64 a run can blow up to
-    1e307 without overflowing)."""
-    with np.errstate(invalid="ignore"):
-        return result.diverged | (result.final_loss.astype(np.float64) > loss_ceiling(result))
-
-
-def loss_curve_data(result: SweepResult) -> np.ndarray:
-    """Final losses as drawn (float64): NaN where a run is off the chart (it gets a ✕ instead)
-    or where a log axis cannot show it (≤ 0)."""
-    loss = result.final_loss.astype(np.float64)
-    with np.errstate(invalid="ignore"):
-        return np.where(off_chart_runs(result) | ~(loss > 0), np.nan, loss)
-
-
-def sweep_footer(result: SweepResult) -> str:
-    config, lrs = result.config, result.lrs
-    return (
-        f"Optimizers from Scratch · learning-rate sweep: {len(lrs)} rates from {lrs.min():g} "
-        f"to {lrs.max():g} · seed {config.seed} · hidden units {config.hidden} · "
-        f"stop loss {config.stop_loss:g} · max steps {config.max_steps}"
-    )
-
-
-def describe_sweep(result: SweepResult, seconds: float) -> str:
-    """'64 learning rates × 4 optimizers in 7.1 s'."""
-    n = len(result.names)
-    return (
-        f"{len(result.lrs)} learning rates × {n} optimizer{'s' if n != 1 else ''} "
-        f"in {seconds:.1f} s"
-    )
-
-
 # --- computing in a thread -------------------------------------------------------------------
 
 
@@ -584,7 +553,11 @@ class _OffscreenPlots:
         self.plots.resize(*FIGURE_SIZE)
         self.plots.apply_theme(theme, pen_scale=scale)
         self.plots.show_result(result, panel_lrs)
-        self.plots.set_footer(sweep_footer(result))
+        self.plots.set_footer(
+            f"Optimizers from Scratch · {sweep_caption(result)} · seed {result.config.seed} · "
+            f"hidden units {result.config.hidden} · stop loss {result.config.stop_loss:g} · "
+            f"max steps {result.config.max_steps}"
+        )
         self.plots.show()
         QCoreApplication.processEvents()
 
@@ -635,7 +608,7 @@ def export_sweep(
         raise OutputError(f"cannot write {path}: the sweep is saved as .png, .svg or .csv")
     check_writable(path)
     if suffix == ".csv":
-        atomic_write(path, lambda handle: write_sweep_csv(result, handle))
+        save_sweep_csv(path, result)
         return
     if suffix == ".png":
         data = sweep_png_bytes(result, panel_lrs, theme, scale)

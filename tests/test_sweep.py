@@ -16,7 +16,16 @@ from PySide6.QtCore import Qt
 from engine.config import ExperimentConfig, OptimizerSpec
 from engine.experiment import BatchedExperiment, RunStatus
 from engine.files import OutputError
-from engine.sweep import CSV_HEADER, SWEEP_LRS, SweepResult, run_sweep, write_sweep_csv
+from engine.sweep import (
+    CSV_HEADER,
+    SWEEP_LRS,
+    SweepResult,
+    loss_ceiling,
+    loss_curve_data,
+    off_chart_runs,
+    run_sweep,
+    write_sweep_csv,
+)
 from gui.palette import optimizer_colour
 from gui.themes import DEFAULT, PRESENTATION
 
@@ -139,7 +148,7 @@ def test_csv_keys_name_changed_hyperparameters():
 
 
 def test_view_draws_one_curve_per_optimizer_and_the_panels_rates(qtbot, result):
-    from gui.sweep_view import SweepView, loss_ceiling, loss_curve_data, off_chart_runs
+    from gui.sweep_view import SweepView
 
     view = SweepView()
     qtbot.addWidget(view)
