@@ -9,7 +9,6 @@ panels), and :func:`export_sweep` writes PNG, SVG or CSV by the file's extension
 from __future__ import annotations
 
 import functools
-import json
 import math
 import os
 import time
@@ -28,11 +27,9 @@ from PySide6.QtCore import (
     Slot,
 )
 from PySide6.QtGui import QColor, QFontMetrics, QImage, QPen
-from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-import engine
 from engine.config import ExperimentConfig
-from engine.config_io import config_to_dict
 from engine.files import OutputError, atomic_write, check_writable
 from engine.sweep import (
     SWEEP_LRS,
@@ -46,14 +43,11 @@ from engine.sweep import (
     save_sweep_csv,
     sweep_caption,
 )
-from gui.figure import delete_now, encode_image, render_scene
+from gui.offscreen import OffscreenFigure, footer_text, png_bytes, settings_json
 from gui.palette import optimizer_colour, optimizer_line_style
 from gui.panels import point_font
 from gui.themes import DEFAULT, Theme
 
-FIGURE_SIZE = (1280, 800)  # logical pixels of a 1× export, as the panels' figure
-SCALES = (1, 2, 3)
-SETTINGS_KEY = "optimizers-from-scratch"  # PNG text chunk carrying the settings
 PROGRESS_INTERVAL = 0.1  # seconds between progress reports from the worker
 SYMBOLS = ("o", "s", "t", "d", "t1", "p", "h", "star")  # by optimizer order: overlaps stay legible
 ITEM_SAMPLE_WIDTH, LEGEND_GAP = 20, 30  # a legend entry's sample, and room between columns
@@ -541,55 +535,43 @@ class SweepView(QWidget):
 # --- exports ---------------------------------------------------------------------------------
 
 
-class _OffscreenPlots:
-    """:class:`SweepPlots` drawn offscreen at a fixed logical size, deleted on exit."""
+def _draw(plots: SweepPlots, result: SweepResult, panel_lrs: tuple[float, ...] | None) -> None:
+    plots.show_result(result, panel_lrs)
+    plots.set_footer(footer_text(sweep_caption(result), result.config))
 
-    def __init__(self, result, panel_lrs, theme: Theme, scale: int):
-        if scale not in SCALES:
-            raise ValueError(f"scale must be one of {', '.join(map(str, SCALES))}, not {scale}")
-        QApplication.instance() or QApplication([])
-        self.plots = SweepPlots(theme=theme, footer=True)
-        self.plots.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
-        self.plots.resize(*FIGURE_SIZE)
-        self.plots.apply_theme(theme, pen_scale=scale)
-        self.plots.show_result(result, panel_lrs)
-        self.plots.set_footer(
-            f"Optimizers from Scratch · {sweep_caption(result)} · seed {result.config.seed} · "
-            f"hidden units {result.config.hidden} · stop loss {result.config.stop_loss:g} · "
-            f"max steps {result.config.max_steps}"
-        )
-        self.plots.show()
-        QCoreApplication.processEvents()
 
-    def __enter__(self) -> SweepPlots:
-        return self.plots
-
-    def __exit__(self, *_) -> None:
-        delete_now(self.plots)
+def _figure(theme: Theme, scale: int) -> OffscreenFigure[SweepPlots]:
+    return OffscreenFigure(lambda: SweepPlots(theme=theme, footer=True), theme, scale)
 
 
 def sweep_image(
     result: SweepResult, panel_lrs: tuple[float, ...] | None, theme: Theme, scale: int = 1
 ) -> QImage:
     """The sweep at ``FIGURE_SIZE`` × ``scale`` pixels: text and lines grow with the scale."""
-    with _OffscreenPlots(result, panel_lrs, theme, scale) as plots:
-        return render_scene(plots, theme.background, scale)
+    with _figure(theme, scale) as figure:
+        _draw(figure.widget, result, panel_lrs)
+        return figure.image()
 
 
 def sweep_png_bytes(
     result: SweepResult, panel_lrs: tuple[float, ...] | None, theme: Theme, scale: int = 1
 ) -> bytes:
-    image = sweep_image(result, panel_lrs, theme, scale)
-    image.setText(SETTINGS_KEY, _settings_text(result, theme))
-    return encode_image(image, "PNG")
+    """A PNG of :func:`sweep_image` carrying the settings and the sweep's rates as JSON."""
+    lrs = result.lrs
+    settings = settings_json(
+        result.config,
+        theme,
+        sweep={"lr_min": float(lrs.min()), "lr_max": float(lrs.max()), "count": len(lrs)},
+    )
+    return png_bytes(sweep_image(result, panel_lrs, theme, scale), settings)
 
 
 def sweep_svg_bytes(
     result: SweepResult, panel_lrs: tuple[float, ...] | None, theme: Theme
 ) -> bytes:
-    with _OffscreenPlots(result, panel_lrs, theme, 1) as plots:
-        exporter = pyqtgraph.exporters.SVGExporter(plots.scene())
-        return bytes(exporter.export(toBytes=True))
+    with _figure(theme, 1) as figure:
+        _draw(figure.widget, result, panel_lrs)
+        return figure.svg_bytes()
 
 
 SWEEP_SUFFIXES = (".png", ".svg", ".csv")
@@ -615,18 +597,6 @@ def export_sweep(
     else:
         data = sweep_svg_bytes(result, panel_lrs, theme)
     atomic_write(path, lambda handle: handle.write(data), binary=True)
-
-
-def _settings_text(result: SweepResult, theme: Theme) -> str:
-    lrs = result.lrs
-    return json.dumps(
-        {
-            "settings": config_to_dict(result.config),
-            "sweep": {"lr_min": float(lrs.min()), "lr_max": float(lrs.max()), "count": len(lrs)},
-            "theme": theme.name,
-            "app": f"Optimizers from Scratch {engine.__version__}",
-        }
-    )
 
 
 def _translucent(colour: str, alpha: int) -> QColor:

@@ -14,7 +14,8 @@ from PIL import Image
 import main
 from engine.config import ExperimentConfig, OptimizerSpec
 from engine.config_io import config_from_dict, read_config_file
-from gui.figure import FIGURE_SIZE, SETTINGS_KEY, frame_steps
+from gui.figure import frame_steps
+from gui.offscreen import FIGURE_SIZE, SETTINGS_KEY
 from gui.palette import OKABE_ITO
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -325,7 +325,8 @@ def colour_pixels(image: Image.Image, colour: str) -> int:
 
 @pytest.mark.parametrize("scale", [1, 2])
 def test_png_export_is_the_figure_size_times_the_scale_with_curves(qapp, tmp_path, result, scale):
-    from gui.sweep_view import FIGURE_SIZE, SETTINGS_KEY, export_sweep
+    from gui.offscreen import FIGURE_SIZE, SETTINGS_KEY
+    from gui.sweep_view import export_sweep
 
     path = tmp_path / "sweep.png"
     export_sweep(path, result, PANEL_LRS, PRESENTATION, scale)
