@@ -12,7 +12,7 @@ from engine.stability import initial_stability
 from engine.sweep import run_sweep
 from gui.exports import default_frame_every, export_gif, export_png, export_svg
 from gui.figure import FigureState
-from gui.sweep_view import export_sweep
+from gui.sweep_export import export_sweep
 from gui.themes import theme_named
 
 

@@ -44,7 +44,8 @@ from gui.inspector import InspectorPanel
 from gui.panels import PanelGrid
 from gui.resources import icon_path
 from gui.run_table import RunTable
-from gui.sweep_view import SweepView, export_sweep
+from gui.sweep_export import export_sweep
+from gui.sweep_view import SweepView
 from gui.themes import DEFAULT, THEMES, Theme
 
 TITLE = "Optimizers from Scratch"
