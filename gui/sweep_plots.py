@@ -22,6 +22,8 @@ from gui.themes import DEFAULT, Theme
 SYMBOLS = ("o", "s", "t", "d", "t1", "p", "h", "star")  # by optimizer order: overlaps stay legible
 ITEM_SAMPLE_WIDTH, LEGEND_GAP = 20, 30  # a legend entry's sample, and room between columns
 LABEL_ROW = 0.93  # the panels' learning rates are labelled this high up the final-loss plot
+RIGHT_OF, LEFT_OF = (-0.1, 0.5), (1.1, 0.5)  # label anchors: a tenth of its width off the line
+LABEL_GAP = 2  # pixels at least between two labels
 
 
 class LearningRateAxis(pg.AxisItem):
@@ -80,11 +82,24 @@ class SweepPlots(pg.GraphicsLayoutWidget):
         )
         self.stop_line.hide()
         self.loss_plot.addItem(self.stop_line, ignoreBounds=True)
+        self._label_rows = 0
+        self._loss_range = (0.0, 1.0)  # the y range show_result chose, before room for labels
+        self._ranged_by_user = False  # panned or zoomed since show_result: keep the user's range
+        view = self.loss_plot.vb
+        view.sigResized.connect(self._place_labels)
+        view.sigXRangeChanged.connect(self._follow_x_range)
+        for plot in self.plots:
+            plot.vb.sigRangeChangedManually.connect(self._note_user_range)
         self.apply_theme(theme)
 
     @property
     def plots(self) -> tuple[pg.PlotItem, pg.PlotItem]:
         return self.loss_plot, self.steps_plot
+
+    @property
+    def label_rows(self) -> int:
+        """Rows the learning-rate labels in view take (see :meth:`_place_labels`)."""
+        return self._label_rows
 
     # --- look ------------------------------------------------------------------------------
 
@@ -111,6 +126,7 @@ class SweepPlots(pg.GraphicsLayoutWidget):
         self._align_axes()
         self._style_items()
         self._fill_legend()
+        self._place_labels()
 
     def _align_axes(self) -> None:
         """Give both left axes the width the widest tick needs, so the linked x axes (and the
@@ -211,7 +227,8 @@ class SweepPlots(pg.GraphicsLayoutWidget):
     # --- data ------------------------------------------------------------------------------
 
     def show_result(self, result: SweepResult, panel_lrs: tuple[float, ...] | None = None) -> None:
-        """Draw ``result``; ``panel_lrs`` (default: the result's config's) get dashed lines."""
+        """Draw ``result``; each distinct rate of ``panel_lrs`` (default: the result's config's)
+        gets a dashed, labelled line, and the x axis reaches every one of them."""
         self.result = result
         self.panel_lrs = tuple(result.config.learning_rates if panel_lrs is None else panel_lrs)
         self._clear()
@@ -231,14 +248,14 @@ class SweepPlots(pg.GraphicsLayoutWidget):
                     lrs[where], np.full(int(where.sum()), 10.0**row), pen=None, symbol="x"
                 )
             )
-        for lr in self.panel_lrs:
+        for lr in dict.fromkeys(self.panel_lrs):
             at = math.log10(lr)  # lines take view coordinates: log10 on a log axis
             loss_line = pg.InfiniteLine(
                 pos=at,
                 angle=90,
                 movable=False,
                 label=f"{lr:g}",
-                labelOpts={"position": LABEL_ROW, "anchors": [(-0.1, 0.5), (-0.1, 0.5)]},
+                labelOpts={"position": LABEL_ROW, "anchors": [RIGHT_OF, RIGHT_OF]},
             )
             steps_line = pg.InfiniteLine(pos=at, angle=90, movable=False)
             self.loss_plot.addItem(loss_line, ignoreBounds=True)
@@ -252,12 +269,64 @@ class SweepPlots(pg.GraphicsLayoutWidget):
             self.stop_line.label.setFormat(f"stop loss {stop_loss:g}")
         # room above the curves for the ✕ rows, then for the learning-rate labels
         high = top + unit * (1.5 + 1.2 * rows + 2.0) if rows else top + unit * 2.5
-        self.loss_plot.setXRange(math.log10(lrs.min()), math.log10(lrs.max()), padding=0.03)
+        shown = [*lrs.tolist(), *self.panel_lrs]
+        self.loss_plot.setXRange(math.log10(min(shown)), math.log10(max(shown)), padding=0.03)
+        self._loss_range, self._ranged_by_user = (low, high), False
         self.loss_plot.setYRange(low, high, padding=0.03)
         self.steps_plot.setYRange(0, result.config.max_steps, padding=0.04)
         self._align_axes()
         self._style_items()
         self._fill_legend()
+        self._place_labels()
+
+    def _note_user_range(self, *_) -> None:
+        self._ranged_by_user = True
+
+    def _follow_x_range(self, *_) -> None:
+        """Panning or zooming moves the lines: lay the labels out again, leaving the y range
+        alone (it may be the user's, who is told only after the range changed)."""
+        self._place_labels(make_room=False)
+
+    def _place_labels(self, *_, make_room: bool = True) -> None:
+        """Lay the learning-rate labels out so that each shows whole: beside its line (right of
+        it, or left of it where the plot's edge is near), in the topmost row where it overlaps
+        no other label. With ``make_room``, and unless the user has panned or zoomed, the loss
+        axis grows to keep the rows clear of the curves."""
+        view = self.loss_plot.vb
+        width, height = view.width(), view.height()
+        if not self.loss_markers or width <= 0 or height <= 0:
+            self._label_rows = 0
+            return
+        (x0, x1), _ = view.viewRange()
+        spans = []  # (left, right, line) in pixels across the plot, for the lines in view
+        for line in self.loss_markers:
+            x = (line.value() - x0) / (x1 - x0) * width
+            text_width = line.label.boundingRect().width()  # in pixels, whatever the zoom
+            right_of = x + 1.1 * text_width <= width
+            line.label.anchors = [RIGHT_OF, RIGHT_OF] if right_of else [LEFT_OF, LEFT_OF]
+            left = x + 0.1 * text_width if right_of else x - 1.1 * text_width
+            if 0 <= x <= width:
+                spans.append((left, left + text_width, line))
+        tallest = max(line.label.boundingRect().height() for line in self.loss_markers)
+        row_step = (tallest + LABEL_GAP) / height
+        row_ends: list[float] = []  # per row, the right edge of its last label
+        for left, right, line in sorted(spans, key=lambda span: span[0]):
+            row = next(
+                (r for r, end in enumerate(row_ends) if end + LABEL_GAP <= left), len(row_ends)
+            )
+            if row == len(row_ends):
+                row_ends.append(right)
+            else:
+                row_ends[row] = right
+            line.label.setPosition(LABEL_ROW - row * row_step)
+        self._label_rows = len(row_ends)
+        if make_room and not self._ranged_by_user:
+            # shrink what lies below the first row of labels to below the last one
+            first_row_bottom = LABEL_ROW - row_step / 2
+            last_row_bottom = first_row_bottom - max(self._label_rows - 1, 0) * row_step
+            shrink = max(last_row_bottom, 0.2) / first_row_bottom
+            low, high = self._loss_range
+            self.loss_plot.setYRange(low, low + (high - low) / shrink, padding=0.03)
 
     def _clear(self) -> None:
         for plot, items in (

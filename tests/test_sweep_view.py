@@ -12,7 +12,7 @@ from engine.config import ExperimentConfig, OptimizerSpec
 from engine.sweep import SweepResult, loss_ceiling, loss_curve_data, off_chart_runs, run_sweep
 from gui.palette import optimizer_colour
 from gui.themes import DEFAULT, PRESENTATION
-from tests.sweep_cases import PANEL_LRS, small_config
+from tests.sweep_cases import MARKER_CASES, PANEL_LRS, small_config
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +90,75 @@ def test_a_long_legend_wraps_instead_of_widening_the_figure(qtbot):
     assert plots.legend.columnCount < 6
     for item in (plots.legend, *plots.plots):
         assert item.sceneBoundingRect().right() <= 1280
+
+
+@pytest.mark.parametrize("count", sorted(MARKER_CASES))
+def test_every_panel_rate_gets_a_marker_and_a_whole_label(qtbot, result, count):
+    from gui.sweep_plots import SweepPlots
+
+    lrs = MARKER_CASES[count]
+    plots = SweepPlots(theme=PRESENTATION)
+    qtbot.addWidget(plots)
+    plots.resize(1280, 800)
+    plots.show()
+    plots.show_result(result, lrs)
+    view = plots.loss_plot.vb
+    qtbot.waitUntil(lambda: view.width() > 1000)  # laid out at its size
+    plots.grab()  # painted: the view box moves its items to the range only before a paint
+    for markers in (plots.loss_markers, plots.steps_markers):
+        assert len(markers) == count
+        assert [10 ** line.value() for line in markers] == pytest.approx(lrs, rel=1e-12)
+        assert all(line.isVisible() for line in markers)
+    assert [line.label.format for line in plots.loss_markers] == [f"{lr:g}" for lr in lrs]
+    inside = view.sceneBoundingRect().adjusted(-0.5, -0.5, 0.5, 0.5)
+    boxes = [line.label.sceneBoundingRect() for line in plots.loss_markers]
+    for i, box in enumerate(boxes):
+        assert plots.loss_markers[i].label.isVisible()
+        assert inside.contains(box), (lrs[i], box, inside)
+        for j in range(i):
+            assert not box.intersects(boxes[j]), (lrs[i], lrs[j])
+    # one label needs one row; these crowded ones more, and the loss axis makes room for them
+    # above the curves and the rows of ✕
+    assert (plots.label_rows == 1) if count == 1 else (plots.label_rows > 1)
+    drawn_top = min(
+        item.sceneBoundingRect().top() for item in plots.loss_curves + plots.diverged_marks
+    )
+    assert max(box.bottom() for box in boxes) <= drawn_top
+
+
+def test_a_zoom_by_the_user_is_kept_when_the_plots_resize(qtbot, result):
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    from gui.sweep_plots import SweepPlots
+
+    plots = SweepPlots()
+    qtbot.addWidget(plots)
+    plots.resize(1280, 800)
+    plots.show()
+    plots.show_result(result, MARKER_CASES[9])
+    view = plots.loss_plot.vb
+    qtbot.waitUntil(lambda: view.width() > 1000)
+    shown = view.viewRange()
+    at = QPointF(plots.mapFromScene(view.sceneBoundingRect().center()))
+    wheel = QWheelEvent(
+        at,
+        QPointF(plots.mapToGlobal(at.toPoint())),
+        QPoint(0, 0),
+        QPoint(0, 120),  # one notch: zoom in
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(plots.viewport(), wheel)
+    zoomed = view.viewRange()
+    assert zoomed[0][1] - zoomed[0][0] < shown[0][1] - shown[0][0]
+    assert zoomed[1][1] - zoomed[1][0] < shown[1][1] - shown[1][0]
+    plots.resize(1000, 700)
+    qtbot.waitUntil(lambda: view.width() < 1000)
+    assert view.viewRange()[1] == pytest.approx(zoomed[1])
 
 
 # --- the worker thread -----------------------------------------------------------------------
