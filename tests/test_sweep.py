@@ -14,10 +14,13 @@ from engine.sweep import (
     CSV_HEADER,
     SWEEP_LRS,
     SweepResult,
+    describe_sweep,
     loss_ceiling,
     loss_curve_data,
     off_chart_runs,
     run_sweep,
+    sweep_caption,
+    sweep_summary,
 )
 from tests.sweep_cases import csv_text, small_config
 
@@ -133,3 +136,28 @@ def test_off_chart_runs_are_the_diverged_and_the_blown_up(result):
     assert (off_chart & ~result.diverged).any()  # in float64, sgd reaches 1e307 unflagged
     np.testing.assert_array_equal(expected_loss[~off_chart], result.final_loss[~off_chart])
     assert np.isnan(expected_loss[off_chart]).all()
+
+
+def test_without_a_first_loss_the_ceiling_is_the_article_plots_top(result):
+    unknown = replace(result, initial_loss=math.nan)
+    assert loss_ceiling(unknown) == 30.0  # ten times a tenth of the article's 0…30 loss axis
+    high_stop = replace(unknown, config=small_config(stop_loss=5.0))
+    assert loss_ceiling(high_stop) == 50.0
+
+
+def test_summary_and_captions_name_the_rates_and_each_optimizers_best(result):
+    assert sweep_caption(result) == "learning-rate sweep: 64 rates from 0.0001 to 10"
+    assert describe_sweep(result, 7.06) == "64 learning rates × 2 optimizers in 7.1 s"
+    one = replace(result, names=("adam",), labels=("Adam",))
+    assert describe_sweep(one, 0.5) == "64 learning rates × 1 optimizer in 0.5 s"
+    lines = sweep_summary(result).splitlines()
+    assert lines[0] == sweep_caption(result) and len(lines) == 3
+    assert lines[1].startswith("  SGD   lowest final loss ")
+    # every run of sgd blown up: no best to name
+    diverged = np.ones_like(result.diverged)
+    gone = sweep_summary(replace(result, diverged=diverged))
+    ceiling = loss_ceiling(result)
+    assert gone.splitlines()[1] == (
+        f"  SGD   no run ended below {ceiling:g}; "
+        f"converged at {int(result.converged[0].sum())} of 64 rates"
+    )
