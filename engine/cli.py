@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Protocol
 
 from engine.config import (
@@ -29,6 +30,7 @@ from engine.progress import full_update
 from engine.records import summary_table, write_losses_csv
 from engine.schedules import SCHEDULES, ScheduleSpec
 from engine.stability import initial_stability
+from engine.sweep import SweepResult, run_sweep, save_sweep_csv, sweep_summary
 
 PROG = "optimizers-from-scratch"
 
@@ -241,31 +243,53 @@ def _learning_rate(text: str) -> float:
     return check_learning_rate(value)
 
 
-FIGURE_OUTPUTS = ("png", "svg", "gif", "sweep")
-OUTPUTS = ("csv", "save_config", *FIGURE_OUTPUTS)
+PANEL_OUTPUTS = ("csv", "png", "svg", "gif")  # what needs the panels' experiment trained
+OUTPUTS = (*PANEL_OUTPUTS, "save_config", "sweep")
+SWEEP_SUFFIXES = (".png", ".svg", ".csv")
 
 
 class FigureWriter(Protocol):
-    """Writes --png/--svg/--gif; lives in ``gui`` because drawing needs Qt."""
+    """Writes --png/--svg/--gif and a drawn --sweep; lives in ``gui`` because drawing needs Qt.
 
-    def write(self, config: ExperimentConfig, experiment: BatchedExperiment) -> list[str]: ...
+    ``experiment`` is None unless --png, --svg, --gif or --csv asked for it; ``sweep`` is None
+    unless --sweep did."""
+
+    def write(
+        self,
+        config: ExperimentConfig,
+        experiment: BatchedExperiment | None,
+        sweep: SweepResult | None,
+    ) -> list[str]: ...
 
 
 def wants_headless(args: argparse.Namespace) -> bool:
     return any(getattr(args, name) is not None for name in OUTPUTS)
 
 
+def draws_sweep(args: argparse.Namespace) -> bool:
+    """--sweep asks for a PNG or SVG (a CSV is written without Qt)."""
+    return args.sweep is not None and Path(args.sweep).suffix.lower() in (".png", ".svg")
+
+
 def wants_figures(args: argparse.Namespace) -> bool:
-    return any(getattr(args, name) is not None for name in FIGURE_OUTPUTS)
+    """Something to draw, so that the caller must pass a :class:`FigureWriter`."""
+    drawn = (args.png, args.svg, args.gif)
+    return any(path is not None for path in drawn) or draws_sweep(args)
 
 
 def run_headless(args: argparse.Namespace, figures: FigureWriter | None = None) -> int:
-    """Check every input and path, train to completion, write the requested files, print the
-    summary. Returns the exit code: 0, or 2 with one line on stderr and no file left behind."""
+    """Check every input and path, train what the outputs need (the panels' experiment for
+    --csv/--png/--svg/--gif, the sweep for --sweep) to completion, write the requested files,
+    print a summary of what was trained. Returns the exit code: 0, or 2 with one line on stderr
+    and no file left behind."""
+    if figures is None and wants_figures(args):
+        raise ValueError("--png, --svg, --gif and a PNG or SVG --sweep need a FigureWriter")
     try:
         base = read_config_file(args.config) if args.config else None
         config = config_from_args(args, base)
         data = load_dataset(config.dataset)  # a bad data file is refused before any writing
+        if args.sweep is not None and Path(args.sweep).suffix.lower() not in SWEEP_SUFFIXES:
+            raise ConfigError(f"--sweep is saved as .png, .svg or .csv, not {args.sweep!r}")
         for name in OUTPUTS:
             if getattr(args, name) is not None:
                 check_writable(getattr(args, name))
@@ -278,20 +302,26 @@ def run_headless(args: argparse.Namespace, figures: FigureWriter | None = None) 
             write_config_file(args.save_config, config)
             written.append(args.save_config)
         experiment = None
-        if args.csv or figures is not None:
+        if any(getattr(args, name) for name in PANEL_OUTPUTS):
             experiment = BatchedExperiment(config, data)
             experiment.run_to_end()
         if args.csv:
             update = full_update(experiment)
             atomic_write(args.csv, lambda handle: write_losses_csv(update, handle))
             written.append(args.csv)
+        sweep = run_sweep(config) if args.sweep else None
+        if sweep is not None and not draws_sweep(args):
+            save_sweep_csv(args.sweep, sweep)
+            written.append(args.sweep)
         if figures is not None:
-            written += figures.write(config, experiment)
+            written += figures.write(config, experiment, sweep)
     except (ConfigError, DatasetError, OutputError) as err:
         return fail(str(err))
     if experiment is not None:
         print(summary_table(experiment.summaries()))
         print(f"initial parameters: {initial_stability(config, experiment.data).describe()}")
+    if sweep is not None:
+        print(sweep_summary(sweep))
     for path in written:
         print(f"wrote {path}")
     return 0

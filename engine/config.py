@@ -14,6 +14,7 @@ from engine.schedules import ScheduleSpec
 
 ARTICLE_LEARNING_RATES = (0.001, 0.01, 0.1, 1.0)
 MAX_LEARNING_RATES = 9  # one panel each, in at most a 3×3 grid
+ARTICLE_LOSS_RANGE = (0.0, 30.0)  # the loss axis of the article's plots
 DTYPES = ("float32", "float64")
 MAX_STEPS_LIMIT = 1_000_000  # 16 runs × 1M float32 losses is 64 MB
 DATASET_KINDS = ("article", "generated", "csv")

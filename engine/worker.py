@@ -48,7 +48,7 @@ class _Executor(QObject):
         except TaskCancelled:
             result = None
         except Exception as err:  # the thread must outlive any bad setting or step
-            self.failed.emit(state.generation, f"{type(err).__name__}: {err}")
+            self.failed.emit(state.generation, str(err) or type(err).__name__)
             return
         self.finished.emit(state.generation, result)
 
@@ -87,7 +87,7 @@ class TaskRunner(QObject):
         app = QCoreApplication.instance()  # safety nets for an owner that forgets shutdown()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
-        self.destroyed.connect(functools.partial(_end_thread, self._thread))
+        self.destroyed.connect(functools.partial(_end_thread, self._thread, self._unfinished))
 
     @property
     def busy(self) -> bool:
@@ -138,7 +138,9 @@ class TaskRunner(QObject):
         generation = self._generation
         state = TaskState(generation, functools.partial(self._executor.reported.emit, generation))
         self._unfinished[generation] = state
-        if not self._thread.isRunning():
+        if not self._thread.isRunning():  # first use, or again after a shutdown
+            if self._executor.thread() is not self._thread:
+                self._executor.moveToThread(self._thread)
             self._thread.start()
         self._submit.emit(_Job(state, work, args))
         return generation
@@ -167,8 +169,11 @@ class TaskRunner(QObject):
             self.failed.emit(message)
 
 
-def _end_thread(thread: QThread, *_) -> None:
-    """End ``thread`` when its runner is deleted without ``shutdown()``."""
+def _end_thread(thread: QThread, unfinished: dict[int, TaskState], *_) -> None:
+    """End ``thread`` when its runner is deleted without ``shutdown()``: the running task is
+    cancelled first, so the wait is for one step, not for the task's end."""
+    for state in unfinished.values():
+        state.cancel()
     try:
         if thread.isRunning():
             thread.quit()

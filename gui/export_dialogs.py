@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.figure import SCALES
+from gui.offscreen import SCALES
 from gui.themes import THEMES, Theme
 
 

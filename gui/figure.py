@@ -1,31 +1,18 @@
-"""Figures for slides and handouts: the panel grid drawn offscreen, to PNG, SVG or GIF frames.
-
-A 2× or 3× PNG is the 1× figure, sharper: the scene is painted into an image whose device pixel
-ratio is the scale (so text and legend grow with it) and every line is built that much wider
-(cosmetic pens would otherwise stay one device pixel thin).
-"""
+"""The panel grid as a figure for slides and handouts: PNG, SVG or GIF frames, drawn offscreen
+(:mod:`gui.offscreen` sizes, scales and tears it down, as it does the sweep's figure)."""
 
 from __future__ import annotations
 
 import io
-import json
 from dataclasses import dataclass
 
-import pyqtgraph.exporters
-from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QEvent, QIODevice, QRectF, Qt
-from PySide6.QtGui import QColor, QImage, QPainter
-from PySide6.QtWidgets import QApplication, QGraphicsView, QWidget
+from PySide6.QtGui import QImage
 
-import engine
-from engine.config_io import config_to_dict
 from engine.progress import ExperimentStarted, LossUpdate
 from gui.history import LossHistory
+from gui.offscreen import OffscreenFigure, footer_text, settings_json
 from gui.panels import PanelGrid
 from gui.themes import Theme
-
-FIGURE_SIZE = (1280, 800)  # logical pixels of a 1× figure (16:10, as most slides)
-SETTINGS_KEY = "optimizers-from-scratch"  # PNG text chunk carrying the settings
-SCALES = (1, 2, 3)
 
 
 @dataclass(frozen=True)
@@ -39,14 +26,8 @@ class FigureState:
 
     def settings_text(self, theme: Theme) -> str:
         """JSON that reproduces the figure: every setting, the step, and the look."""
-        return json.dumps(
-            {
-                "settings": config_to_dict(self.started.config),
-                "step": self.update.steps_taken,
-                "theme": theme.name,
-                "log_y": self.log_y,
-                "app": f"Optimizers from Scratch {engine.__version__}",
-            }
+        return settings_json(
+            self.started.config, theme, step=self.update.steps_taken, log_y=self.log_y
         )
 
 
@@ -54,37 +35,29 @@ class Figure:
     """An offscreen :class:`PanelGrid` with a footer; reused for every frame of an animation."""
 
     def __init__(self, state: FigureState, theme: Theme, scale: int = 1):
-        if scale not in SCALES:
-            raise ValueError(f"scale must be one of {', '.join(map(str, SCALES))}, not {scale}")
-        QApplication.instance() or QApplication([])
         self.state, self.theme, self.scale = state, theme, scale
-        self.grid = PanelGrid(theme=theme, footer=True)
-        self.grid.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
-        self.grid.resize(*FIGURE_SIZE)
-        self.grid.apply_theme(theme, pen_scale=scale)
-        self.history = LossHistory()
-        self.history.clear(len(state.started.runs), state.started.config.dtype)
-        self.grid.start(state.started, self.history)
-        self.grid.set_log_y(state.log_y)
-        self.grid.show()
-        if state.views is not None:
-            for panel, (x_range, y_range) in zip(self.grid.panels, state.views):
-                panel.plot.setRange(xRange=x_range, yRange=y_range, padding=0)
-            self.freeze_axes()
-        self.show(state.update)
+        self.offscreen = OffscreenFigure(lambda: PanelGrid(theme=theme, footer=True), theme, scale)
+        self.grid = self.offscreen.widget
+        try:
+            self.history = LossHistory()
+            self.history.clear(len(state.started.runs), state.started.config.dtype)
+            self.grid.start(state.started, self.history)
+            self.grid.set_log_y(state.log_y)
+            if state.views is not None:
+                for panel, (x_range, y_range) in zip(self.grid.panels, state.views):
+                    panel.plot.setRange(xRange=x_range, yRange=y_range, padding=0)
+                self.freeze_axes()
+            self.show(state.update)
+        except BaseException:
+            self.close()
+            raise
 
     def show(self, update: LossUpdate) -> None:
         """Draw ``update`` (losses from step 0); axes keep growing to fit, as in the window."""
         self.history.clear(len(self.state.started.runs), self.state.started.config.dtype)
         self.history.apply(update)
         self.grid.redraw(update)
-        config = self.state.started.config
-        self.grid.set_footer(
-            f"Optimizers from Scratch · step {update.steps_taken} · seed {config.seed} · "
-            f"hidden units {config.hidden} · stop loss {config.stop_loss:g} · "
-            f"max steps {config.max_steps}"
-        )
-        QCoreApplication.processEvents()
+        self.grid.set_footer(footer_text(f"step {update.steps_taken}", self.state.started.config))
 
     def freeze_axes(self) -> None:
         """Keep the current ranges for what follows (animation frames must not jump)."""
@@ -92,65 +65,22 @@ class Figure:
             panel.follow = False
 
     def image(self) -> QImage:
-        return render_scene(self.grid, self.theme.background, self.scale)
+        return self.offscreen.image()
 
     def png_bytes(self) -> bytes:
-        image = self.image()
-        image.setText(SETTINGS_KEY, self.state.settings_text(self.theme))
-        return encode_image(image, "PNG")
+        return self.offscreen.png_bytes(self.state.settings_text(self.theme))
 
     def svg_bytes(self) -> bytes:
-        exporter = pyqtgraph.exporters.SVGExporter(self.grid.scene())
-        data = exporter.export(toBytes=True)
-        return bytes(data)
+        return self.offscreen.svg_bytes()
 
     def close(self) -> None:
-        delete_now(self.grid)
+        self.offscreen.close()
 
     def __enter__(self) -> Figure:
         return self
 
     def __exit__(self, *_) -> None:
         self.close()
-
-
-def render_scene(view: QGraphicsView, background: str, scale: int) -> QImage:
-    """``view``'s scene at FIGURE_SIZE × ``scale`` pixels. The scale is the image's device pixel
-    ratio, so text and legends grow with it (lines must be built ``scale`` times wider)."""
-    width, height = FIGURE_SIZE
-    image = QImage(width * scale, height * scale, QImage.Format.Format_RGB32)
-    image.fill(QColor(background))
-    image.setDevicePixelRatio(scale)
-    painter = QPainter(image)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-    view.scene().render(painter, QRectF(0, 0, width, height), QRectF(0, 0, width, height))
-    painter.end()
-    image.setDevicePixelRatio(1)
-    dots_per_metre = round(96 * scale / 0.0254)  # so a slide places 2× at 1×'s size
-    image.setDotsPerMeterX(dots_per_metre)
-    image.setDotsPerMeterY(dots_per_metre)
-    return image
-
-
-def delete_now(widget: QWidget) -> None:
-    """Close and delete an offscreen widget at once: Qt objects left to interpreter exit can
-    crash it (exit code 139)."""
-    widget.close()
-    widget.deleteLater()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    QCoreApplication.processEvents()
-
-
-def encode_image(image: QImage, fmt: str) -> bytes:
-    """The image as a PNG (or other Qt format) file's bytes, in memory."""
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    if not image.save(buffer, fmt):
-        raise OSError(f"Qt could not encode the image as {fmt}")
-    buffer.close()
-    return bytes(data.data())
 
 
 def frame_steps(total: int, every: int) -> list[int]:

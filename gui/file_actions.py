@@ -17,7 +17,7 @@ from engine.config_io import read_config_file, write_config_file
 from gui.export_dialogs import AnimationExportDialog, FigureExportDialog
 from gui.exports import default_frame_every, export_csv, export_gif, export_png, export_svg
 from gui.figure import Figure, FigureState
-from gui.sweep_view import export_sweep
+from gui.sweep_export import export_sweep
 from gui.themes import Theme
 
 if TYPE_CHECKING:

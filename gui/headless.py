@@ -1,38 +1,53 @@
-"""The figure outputs of a headless run (--png, --svg, --gif): drawn offscreen, no display."""
+"""The figure outputs of a headless run (--png, --svg, --gif, a PNG or SVG --sweep): drawn
+offscreen, no display. A --sweep CSV needs no drawing: :mod:`engine.cli` writes it."""
 
 from __future__ import annotations
 
 import argparse
 import os
 
+from engine.cli import draws_sweep
 from engine.config import ConfigError, ExperimentConfig
 from engine.experiment import BatchedExperiment
 from engine.progress import ExperimentStarted, full_update
 from engine.stability import initial_stability
-from engine.sweep import run_sweep
+from engine.sweep import SweepResult
 from gui.exports import default_frame_every, export_gif, export_png, export_svg
 from gui.figure import FigureState
-from gui.sweep_view import export_sweep
+from gui.sweep_export import export_sweep
 from gui.themes import theme_named
 
 
 class HeadlessFigures:
-    """Checks the figure flags up front, then writes what they ask for after training."""
+    """Checks the figure flags up front, then draws what they ask for after training."""
 
     def __init__(self, args: argparse.Namespace):
         try:
             self.theme = theme_named(args.theme)
         except KeyError as err:
             raise ConfigError(str(err.args[0])) from None
-        if args.sweep and not args.sweep.lower().endswith((".png", ".svg", ".csv")):
-            raise ConfigError(f"--sweep is saved as .png, .svg or .csv, not {args.sweep!r}")
         self.args = args
 
-    def write(self, config: ExperimentConfig, experiment: BatchedExperiment) -> list[str]:
+    def write(
+        self,
+        config: ExperimentConfig,
+        experiment: BatchedExperiment | None,
+        sweep: SweepResult | None,
+    ) -> list[str]:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before the QApplication exists
         from PySide6.QtWidgets import QApplication
 
         app = QApplication.instance() or QApplication(["optimizers-from-scratch"])
+        args, written = self.args, []
+        if experiment is not None and (args.png or args.svg or args.gif):
+            written += self._write_panels(config, experiment)
+        if sweep is not None and draws_sweep(args):
+            export_sweep(args.sweep, sweep, config.learning_rates, self.theme, args.scale)
+            written.append(args.sweep)
+        app.processEvents()
+        return written
+
+    def _write_panels(self, config: ExperimentConfig, experiment: BatchedExperiment) -> list[str]:
         started = ExperimentStarted(
             0,
             config,
@@ -47,13 +62,8 @@ class HeadlessFigures:
         if args.svg:
             export_svg(args.svg, state, self.theme)
             written.append(args.svg)
-        if args.sweep:
-            result = run_sweep(config)
-            export_sweep(args.sweep, result, config.learning_rates, self.theme, args.scale)
-            written.append(args.sweep)
         if args.gif:
             every = args.frame_every or default_frame_every(state.update.steps_taken)
             export_gif(args.gif, state, self.theme, every, args.fps)
             written.append(args.gif)
-        app.processEvents()
         return written

@@ -12,13 +12,14 @@ from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPen
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem
 
+from engine.config import ARTICLE_LOSS_RANGE
 from engine.experiment import RunKey, RunStatus
 from engine.progress import ExperimentStarted, LossUpdate
 from gui.history import LossHistory
 from gui.palette import optimizer_colour, optimizer_line_style
 from gui.themes import DEFAULT, Theme
 
-Y_RANGE = (0.0, 30.0)  # the article's fixed y range
+Y_RANGE = ARTICLE_LOSS_RANGE  # the article's fixed y range
 LOG_FLOOR = 1e-12  # non-positive losses are drawn here on a log axis, never dropped
 FIRST_X_RANGE = 50
 MAX_POINTS = 2048  # per curve and frame; longer curves are min/max decimated

@@ -14,7 +14,8 @@ from PIL import Image
 import main
 from engine.config import ExperimentConfig, OptimizerSpec
 from engine.config_io import config_from_dict, read_config_file
-from gui.figure import FIGURE_SIZE, SETTINGS_KEY, frame_steps
+from gui.figure import frame_steps
+from gui.offscreen import FIGURE_SIZE, SETTINGS_KEY
 from gui.palette import OKABE_ITO
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -216,3 +217,18 @@ def test_sweep_from_the_command_line(tmp_path, capsys):
     assert float(rows[0]["lr"]) == pytest.approx(1e-4) and float(rows[63]["lr"]) == 10
     assert run_cli("--sweep", tmp_path / "sweep.txt") == 2
     assert "--sweep is saved as .png, .svg or .csv" in capsys.readouterr().err
+
+
+def test_a_drawn_sweep_alone_trains_no_panel_experiment(tmp_path, capsys, monkeypatch):
+    from engine.experiment import BatchedExperiment
+
+    def refuse(experiment):
+        raise AssertionError("the panel experiment was trained")
+
+    monkeypatch.setattr(BatchedExperiment, "run_to_end", refuse)
+    png = tmp_path / "sweep.png"
+    assert run_cli("--sweep", png, "--optimizers", "adam", "--max-steps", 50) == 0
+    with Image.open(png) as image:
+        assert image.size == FIGURE_SIZE
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].startswith("learning-rate sweep:") and printed[-1] == f"wrote {png}"

@@ -94,7 +94,7 @@ def test_a_task_that_raises_reports_one_line_and_the_thread_goes_on(qtbot, runne
     runner.queue(broken)
     runner.queue(count_to, 1, [], interrupt=False)
     qtbot.waitUntil(lambda: got.results == [1])
-    assert got.failures == ["ValueError: bad setting"]
+    assert got.failures == ["bad setting"]
 
 
 def test_check_raises_once_stopped_and_a_cancelled_task_ends_quietly(qtbot, runner):
@@ -124,3 +124,14 @@ def test_shutdown_stops_a_running_task_and_ends_the_thread(qtbot):
     assert runner.shutdown()
     assert not runner.running
     assert runner.shutdown()  # twice is fine
+
+
+def test_after_a_shutdown_the_next_task_runs_in_a_thread_again(qtbot, runner):
+    got = Collector(runner)
+    threads: list = []
+    runner.queue(count_to, 1, threads)
+    qtbot.waitUntil(lambda: got.results == [1])
+    assert runner.shutdown()
+    runner.queue(count_to, 1, threads)
+    qtbot.waitUntil(lambda: got.results == [1, 1])
+    assert threading.main_thread() not in threads

@@ -10,8 +10,9 @@ from PySide6.QtWidgets import QApplication, QDialog, QFileDialog
 
 from engine.config import ExperimentConfig
 from engine.config_io import config_from_dict
-from gui.figure import FIGURE_SIZE, SETTINGS_KEY, frame_steps
+from gui.figure import frame_steps
 from gui.main_window import MainWindow
+from gui.offscreen import FIGURE_SIZE, SETTINGS_KEY
 from gui.pacing import SPEED_STEPS
 from gui.themes import PRESENTATION
 
