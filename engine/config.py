@@ -5,12 +5,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import ClassVar
 
 from engine.data import Dataset, article_dataset, generated_dataset, read_csv_dataset
 from engine.optimizers import ARTICLE_OPTIMIZERS, HyperValue, Optimizer, get_optimizer
 from engine.schedules import ScheduleSpec
 
 ARTICLE_LEARNING_RATES = (0.001, 0.01, 0.1, 1.0)
+MAX_LEARNING_RATES = 9  # one panel each, at most 3×3 of them
 DTYPES = ("float32", "float64")
 MAX_STEPS_LIMIT = 1_000_000  # 16 runs × 1M float32 losses is 64 MB
 DATASET_KINDS = ("article", "generated", "csv")
@@ -127,6 +129,7 @@ class ExperimentConfig:
     dtype: str = "float32"
     dataset: DatasetSpec = DatasetSpec()
     batch_size: int | None = None  # None: full batch; else mini-batches shuffled each epoch
+    max_learning_rates: ClassVar[float] = MAX_LEARNING_RATES  # a sweep's experiment has more
 
     def __post_init__(self) -> None:
         if not self.optimizers:
@@ -137,6 +140,7 @@ class ExperimentConfig:
             raise ConfigError(f"optimizer {twice[0]} is listed twice")
         if not self.learning_rates:
             raise ConfigError("give at least one learning rate")
+        check_learning_rate_count(len(self.learning_rates), self.max_learning_rates)
         for lr in self.learning_rates:
             check_learning_rate(lr)
         _check_int("seed", self.seed, 0, 2**63 - 1)
@@ -167,6 +171,12 @@ def schedule_spec(name: str, params: Mapping[str, object] | None = None) -> Sche
         return ScheduleSpec.create(name, params)
     except ValueError as err:
         raise ConfigError(str(err)) from None
+
+
+def check_learning_rate_count(count: int, limit: float = MAX_LEARNING_RATES) -> None:
+    """``ConfigError`` for more learning rates than the panels (one each) can show."""
+    if count > limit:
+        raise ConfigError(f"at most {limit} learning rates (one panel each), not {count}")
 
 
 def check_learning_rate(value: object) -> float:

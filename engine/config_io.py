@@ -14,6 +14,7 @@ from engine.config import (
     DatasetSpec,
     ExperimentConfig,
     OptimizerSpec,
+    check_learning_rate_count,
     schedule_spec,
 )
 from engine.files import atomic_write
@@ -73,7 +74,12 @@ def config_from_dict(data: object, base: ExperimentConfig | None = None) -> Expe
     if "optimizers" in data:
         changes["optimizers"] = tuple(_optimizer(item) for item in _list(data, "optimizers"))
     if "learning_rates" in data:
-        changes["learning_rates"] = tuple(_list(data, "learning_rates"))
+        rates = tuple(_list(data, "learning_rates"))
+        try:
+            check_learning_rate_count(len(rates))
+        except ConfigError as err:
+            raise ConfigError(f"learning_rates: {err}") from None
+        changes["learning_rates"] = rates
     if "schedule" in data:
         changes["schedule"] = _schedule(data["schedule"])
     if "dataset" in data:

@@ -1,7 +1,7 @@
 """A learning-rate sweep: every selected optimizer at 64 log-spaced learning rates, one pass.
 
 All optimizers × learning rates are the runs of ONE :class:`BatchedExperiment`, trained to the
-end, so a sweep costs about as many tensor steps as the four panels do (each step just has more
+end, so a sweep costs about as many tensor steps as the panels do (each step just has more
 rows). Each run is exactly the run an experiment at that single learning rate would make.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import csv
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import IO
+from dataclasses import dataclass, fields
+from typing import IO, ClassVar
 
 import numpy as np
 
@@ -55,9 +55,18 @@ class SweepResult:
         return self.status == RunStatus.CONVERGED
 
 
-def sweep_config(config: ExperimentConfig, lrs: Sequence[float] = SWEEP_LRS) -> ExperimentConfig:
+@dataclass(frozen=True)
+class SweepConfig(ExperimentConfig):
+    """The experiment a sweep trains: its learning rates are points of a curve, not panels, so
+    there may be more of them than an experiment has panels."""
+
+    max_learning_rates: ClassVar[float] = math.inf
+
+
+def sweep_config(config: ExperimentConfig, lrs: Sequence[float] = SWEEP_LRS) -> SweepConfig:
     """``config`` with the sweep's learning rates (``ConfigError`` if one is not acceptable)."""
-    return config.with_changes(learning_rates=tuple(float(lr) for lr in lrs))
+    settings = {f.name: getattr(config, f.name) for f in fields(ExperimentConfig)}
+    return SweepConfig(**{**settings, "learning_rates": tuple(float(lr) for lr in lrs)})
 
 
 def run_sweep(
