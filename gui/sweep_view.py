@@ -1,7 +1,7 @@
 """The learning-rate sweep tab: final loss and steps to converge against the learning rate.
 
 One curve per optimizer over 64 log-spaced learning rates (:mod:`engine.sweep`), computed in a
-worker thread by :class:`SweepRunner`; the four panels' learning rates are dashed vertical lines.
+worker thread by :class:`SweepRunner`; the panels' learning rates are dashed vertical lines.
 The same plots, drawn offscreen, give the PNG and SVG exports (as :mod:`gui.figure` does for the
 panels), and :func:`export_sweep` writes PNG, SVG or CSV by the file's extension.
 """
