@@ -13,6 +13,7 @@ from typing import Protocol
 
 from engine.config import (
     ARTICLE_LEARNING_RATES,
+    MAX_LEARNING_RATES,
     ConfigError,
     DatasetSpec,
     ExperimentConfig,
@@ -52,8 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     out = parser.add_argument_group("outputs (any of them runs headless, to the end)")
     out.add_argument("--csv", metavar="FILE", help="the losses: optimizer,lr,step,loss")
-    out.add_argument("--png", metavar="FILE", help="the 2×2 figure as PNG")
-    out.add_argument("--svg", metavar="FILE", help="the 2×2 figure as SVG")
+    out.add_argument("--png", metavar="FILE", help="the figure as PNG")
+    out.add_argument("--svg", metavar="FILE", help="the figure as SVG")
     out.add_argument("--gif", metavar="FILE", help="the training as an animated GIF")
     out.add_argument("--save-config", metavar="FILE", help="the effective settings as JSON")
     out.add_argument(
@@ -78,9 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--lrs",
-        help="comma-separated learning rates (default: "
-        + ",".join(f"{lr:g}" for lr in ARTICLE_LEARNING_RATES)
-        + ")",
+        help=f"comma-separated learning rates, one panel each, at most {MAX_LEARNING_RATES} "
+        "(default: " + ",".join(f"{lr:g}" for lr in ARTICLE_LEARNING_RATES) + ")",
     )
     parser.add_argument("--seed", help="seed of the initial parameters (default: 0)")
     parser.add_argument("--max-steps", help="losses a run records at most (default: 1000)")

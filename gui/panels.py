@@ -1,4 +1,4 @@
-"""The 2×2 grid of loss panels: one per learning rate, one curve per optimizer, one legend."""
+"""The grid of loss panels: one per learning rate, one curve per optimizer, one legend."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPen
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem
 
-from engine.config import ARTICLE_LOSS_RANGE
+from engine.config import ARTICLE_LOSS_RANGE, MAX_LEARNING_RATES
 from engine.experiment import RunKey, RunStatus
 from engine.progress import ExperimentStarted, LossUpdate
 from gui.history import LossHistory
@@ -54,6 +54,7 @@ class LossPanel:
         self.follow = True  # grow the x range with the curves until the user pans or zooms
         self.log_y = False
         self.limit: float | None = None  # 2/λ at the initial parameters, in the title
+        self.wrap_title = False  # the limit on a second line, so that three panels fit abreast
         self.show_lr = False  # the learning rate over steps instead of the loss
         self.lr = 0.0
         self.theme, self.pen_scale = DEFAULT, 1.0
@@ -83,12 +84,18 @@ class LossPanel:
         self.invalidate()
 
     def _set_title(self) -> None:
-        limit = "" if self.limit is None else f"   ·   2/λ₀ = {self.limit:.3g}"
-        self.plot.setTitle(
-            f"Learning rate: {self.lr:g}{limit}",
-            color=self.theme.foreground,
-            size=f"{self.theme.title_pt}pt",
-        )
+        separator = "<br>" if self.wrap_title else "   ·   "
+        limit = "" if self.limit is None else f"{separator}2/λ₀ = {self.limit:.3g}"
+        text = f"Learning rate: {self.lr:g}{limit}"
+        label = self.plot.titleLabel
+        if self.wrap_title:
+            text = f"<div align='center'>{text}</div>"
+            label.item.setTextWidth(-1)  # as wide as the new text, to measure it
+        self.plot.setTitle(text, color=self.theme.foreground, size=f"{self.theme.title_pt}pt")
+        if self.wrap_title:  # a text width makes Qt centre the lines; pyqtgraph fixes one line
+            label.item.setTextWidth(label.item.document().idealWidth())
+            label.setMaximumHeight(label.itemRect().height())
+            self.plot.layout.setRowFixedHeight(0, label.itemRect().height())
 
     def _set_labels(self) -> None:
         label = {"color": self.theme.foreground, "font-size": f"{self.theme.label_pt}pt"}
@@ -273,8 +280,8 @@ class LossPanel:
 
 
 class PanelGrid(pg.GraphicsLayoutWidget):
-    """A legend row over a 2×2 grid of :class:`LossPanel` (one per learning rate, row-major),
-    and, for exported figures, a footer naming the settings."""
+    """A legend row over a grid of :class:`LossPanel`, one per learning rate in reading order
+    (see :func:`grid_shape`), and, for exported figures, a footer naming the settings."""
 
     run_clicked = Signal(int)  # a curve was clicked: the run's index
 
@@ -283,22 +290,18 @@ class PanelGrid(pg.GraphicsLayoutWidget):
     ):
         super().__init__(parent)
         self.last_paint_ms = 0.0
+        self.live = live
+        self.log_y, self.show_lr = False, False  # for every panel, also those built later
         self.legend = pg.LegendItem(colCount=4)
-        self.addItem(self.legend, row=0, col=0, colspan=2)
-        self.panels = [LossPanel(self.addPlot(row=1 + i // 2, col=i % 2)) for i in range(4)]
-        for panel in self.panels:
-            panel.on_click = self.run_clicked.emit
-        if live:  # axes and grid change only when a range does: paint them from a cache
-            for panel in self.panels:
-                for name in ("bottom", "left"):
-                    panel.plot.getAxis(name).setCacheMode(
-                        QGraphicsItem.CacheMode.DeviceCoordinateCache
-                    )
+        self.addItem(self.legend, row=0, col=0)
+        self.cells = self.addLayout(row=1, col=0)  # the panels; rebuilt when their count changes
+        self.cells.setContentsMargins(0, 0, 0, 0)
+        self.panels: list[LossPanel] = []
         self.footer = pg.LabelItem(justify="right") if footer else None
         if self.footer is not None:
-            self.addItem(self.footer, row=3, col=0, colspan=2)
+            self.addItem(self.footer, row=2, col=0)
         self.runs: list[RunKey] = []
-        self._panel_runs: list[list[RunKey]] = [[] for _ in self.panels]
+        self._panel_runs: list[list[RunKey]] = []
         self.scene().sigMouseMoved.connect(self._hover)
         self._history: LossHistory | None = None
         self.apply_theme(theme)
@@ -319,7 +322,7 @@ class PanelGrid(pg.GraphicsLayoutWidget):
     def _fill_legend(self) -> None:
         """One legend for all panels: every optimizer once, in its colour."""
         self.legend.clear()
-        for run in self._panel_runs[0]:
+        for run in self._panel_runs[0] if self._panel_runs else []:
             self.legend.addItem(self.panels[0].curves[run.index], run.optimizer.label)
 
     def start(self, started: ExperimentStarted, history: LossHistory) -> None:
@@ -328,33 +331,54 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         self.runs = list(started.runs)
         self.legend.clear()
         lrs = started.config.learning_rates
-        for j, panel in enumerate(self.panels):
-            visible = j < len(lrs)
-            panel.plot.setVisible(visible)
-            runs = [r for r in self.runs if r.lr_index == j] if visible else []
-            self._panel_runs[j] = runs
-            if visible:
-                panel.limit = None if started.stability is None else started.stability.limit
-                panel.start(lrs[j], runs, started.config.max_steps)
+        if len(self.panels) != len(lrs):
+            self._build_panels(len(lrs))
+        self._panel_runs = [[r for r in self.runs if r.lr_index == j] for j in range(len(lrs))]
+        limit = None if started.stability is None else started.stability.limit
+        for panel, lr, runs in zip(self.panels, lrs, self._panel_runs):
+            panel.limit = limit
+            panel.start(lr, runs, started.config.max_steps)
         self._fill_legend()
+
+    def _build_panels(self, count: int) -> None:
+        """``count`` new panels laid out as :func:`grid_shape` says; the old ones are deleted."""
+        for panel in self.panels:
+            self.cells.removeItem(panel.plot)  # out of the layout and the scene
+            panel.plot.deleteLater()
+        self.panels = []
+        columns = grid_shape(count)[1]
+        for j in range(count):
+            panel = LossPanel(self.cells.addPlot(row=j // columns, col=j % columns))
+            panel.on_click = self.run_clicked.emit
+            panel.wrap_title = columns > 2
+            if self.live:  # axes and grid change only when a range does: paint them from a cache
+                for name in ("bottom", "left"):
+                    panel.plot.getAxis(name).setCacheMode(
+                        QGraphicsItem.CacheMode.DeviceCoordinateCache
+                    )
+            panel.apply_theme(self.theme, self.pen_scale)
+            panel.set_log_y(self.log_y)
+            panel.set_quantity(self.show_lr)
+            self.panels.append(panel)
 
     def redraw(self, update: LossUpdate | None) -> None:
         for panel, runs in zip(self.panels, self._panel_runs):
-            if runs:
-                panel.redraw(self._history, update, runs)
+            panel.redraw(self._history, update, runs)
 
     def set_log_y(self, log_y: bool) -> None:
         """Switch every panel's y axis; the next redraw puts the curves on it."""
+        self.log_y = log_y
         for panel in self.panels:
             panel.set_log_y(log_y)
 
     def set_quantity(self, show_lr: bool) -> None:
+        self.show_lr = show_lr
         for panel in self.panels:
             panel.set_quantity(show_lr)
 
     def _hover(self, scene_pos: QPointF) -> None:
         for panel, runs in zip(self.panels, self._panel_runs):
-            if runs and self._history is not None and panel.contains(scene_pos):
+            if self._history is not None and panel.contains(scene_pos):
                 panel.show_readout(scene_pos, self._history, runs)
             else:
                 panel.hide_readout()
@@ -369,6 +393,14 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         for panel in self.panels:
             panel.hide_readout()
         super().leaveEvent(event)
+
+
+def grid_shape(count: int) -> tuple[int, int]:
+    """Rows and columns for ``count`` panels: 1×1, 1×2, 2×2 for 3–4, 2×3 for 5–6, 3×3 for 7–9."""
+    if not 1 <= count <= MAX_LEARNING_RATES:
+        raise ValueError(f"between 1 and {MAX_LEARNING_RATES} panels, not {count}")
+    columns = math.ceil(math.sqrt(count))
+    return math.ceil(count / columns), columns
 
 
 def point_font(points: int) -> QFont:
