@@ -15,8 +15,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPen
 
 from engine.sweep import SweepResult, loss_ceiling, loss_curve_data, off_chart_runs
+from gui.loss_panel import point_font
 from gui.palette import optimizer_colour, optimizer_line_style
-from gui.panels import point_font
 from gui.themes import DEFAULT, Theme
 
 SYMBOLS = ("o", "s", "t", "d", "t1", "p", "h", "star")  # by optimizer order: overlaps stay legible

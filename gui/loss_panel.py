@@ -1,0 +1,314 @@
+"""One loss panel: a learning rate's curves, heads, divergence marks and hover readout."""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QPen
+from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem
+
+from engine.config import ARTICLE_LOSS_RANGE
+from engine.experiment import RunKey, RunStatus
+from engine.progress import LossUpdate
+from gui.history import LossHistory
+from gui.palette import optimizer_colour, optimizer_line_style
+from gui.themes import DEFAULT, Theme
+
+Y_RANGE = ARTICLE_LOSS_RANGE  # the article's fixed y range
+LOG_FLOOR = 1e-12  # non-positive losses are drawn here on a log axis, never dropped
+FIRST_X_RANGE = 50
+MAX_POINTS = 2048  # per curve and frame; longer curves are min/max decimated
+
+
+class LossPanel:
+    """One learning rate: its curves, the heads of running curves, divergence markers, hover.
+
+    Curves are plain ``PlotCurveItem``s fed with at most MAX_POINTS points (min/max decimation),
+    and on a log axis with log10 values, so a frame's ``setData`` stays cheap.
+    """
+
+    def __init__(self, plot: pg.PlotItem):
+        self.plot = plot
+        plot.hideButtons()
+        plot.setMenuEnabled(False)
+        self.curves: dict[int, pg.PlotCurveItem] = {}
+        self.twins: dict[int, pg.PlotCurveItem] = {}  # torch.optim reference, faint and dashed
+        self.heads: dict[int, QGraphicsEllipseItem] = {}
+        self._optimizer_of: dict[int, str] = {}  # run index -> optimizer name, for its colour
+        self.diverged = pg.ScatterPlotItem(pxMode=True)
+        self.diverged.setZValue(10)
+        plot.addItem(self.diverged)
+        self.cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen("#888888", style=Qt.PenStyle.DashLine))
+        self.readout = pg.TextItem(color="#eeeeee", fill=pg.mkBrush(20, 20, 20, 210))
+        for item in (self.cursor, self.readout):
+            item.setZValue(20)
+            item.hide()
+            plot.addItem(item, ignoreBounds=True)
+        self.x_extent = FIRST_X_RANGE
+        self.max_steps = FIRST_X_RANGE
+        self.follow = True  # grow the x range with the curves until the user pans or zooms
+        self.log_y = False
+        self.limit: float | None = None  # 2/λ at the initial parameters, in the title
+        self.wrap_title = False  # the limit on a second line, so that three panels fit abreast
+        self.show_lr = False  # the learning rate over steps instead of the loss
+        self.lr = 0.0
+        self.theme, self.pen_scale = DEFAULT, 1.0
+        self.on_click = lambda run_index: None  # set by the grid: a curve was clicked
+        self.invalidate()
+        plot.getViewBox().sigRangeChangedManually.connect(self._stop_following)
+
+    def apply_theme(self, theme: Theme, pen_scale: float = 1.0) -> None:
+        """Axis, text and line styles; ``pen_scale`` widens every line for a sharper export."""
+        self.theme, self.pen_scale = theme, pen_scale
+        fg = theme.foreground
+        for name in ("bottom", "left"):
+            axis = self.plot.getAxis(name)
+            axis.setPen(pg.mkPen(fg, width=pen_scale))
+            axis.setTextPen(pg.mkPen(fg))
+            axis.setTickFont(point_font(theme.tick_pt))
+        self._set_labels()
+        self.plot.showGrid(x=True, y=True, alpha=theme.grid_alpha)
+        self._set_title()
+        for index, curve in self.curves.items():
+            curve.setPen(self._curve_pen(self._optimizer_of[index]))
+        for index, twin in self.twins.items():
+            twin.setPen(self._twin_pen(self._optimizer_of[index]))
+        for index, head in self.heads.items():
+            self._style_head(head, self._optimizer_of[index])
+        self.diverged.setSize(theme.head_size * 1.8)
+        self.invalidate()
+
+    def _set_title(self) -> None:
+        separator = "<br>" if self.wrap_title else "   ·   "
+        limit = "" if self.limit is None else f"{separator}2/λ₀ = {self.limit:.3g}"
+        text = f"Learning rate: {self.lr:g}{limit}"
+        label = self.plot.titleLabel
+        if self.wrap_title:
+            text = f"<div align='center'>{text}</div>"
+            label.item.setTextWidth(-1)  # as wide as the new text, to measure it
+        self.plot.setTitle(text, color=self.theme.foreground, size=f"{self.theme.title_pt}pt")
+        if self.wrap_title:  # a text width makes Qt centre the lines; pyqtgraph fixes one line
+            label.item.setTextWidth(label.item.document().idealWidth())
+            label.setMaximumHeight(label.itemRect().height())
+            self.plot.layout.setRowFixedHeight(0, label.itemRect().height())
+
+    def _set_labels(self) -> None:
+        label = {"color": self.theme.foreground, "font-size": f"{self.theme.label_pt}pt"}
+        self.plot.setLabel("bottom", "step", **label)
+        self.plot.setLabel("left", "learning rate" if self.show_lr else "loss (MSE)", **label)
+
+    def _curve_pen(self, optimizer_name: str) -> QPen:
+        width = self.theme.line_width * self.pen_scale
+        pen = pg.mkPen(optimizer_colour(optimizer_name), width=width)
+        pen.setStyle(optimizer_line_style(optimizer_name))
+        return pen
+
+    def _twin_pen(self, optimizer_name: str) -> QPen:
+        colour = QColor(optimizer_colour(optimizer_name))
+        colour.setAlpha(120)
+        pen = pg.mkPen(colour, width=(self.theme.line_width + 2) * self.pen_scale)
+        pen.setStyle(Qt.PenStyle.DotLine)
+        return pen
+
+    def _style_head(self, head: QGraphicsEllipseItem, optimizer_name: str) -> None:
+        radius = self.theme.head_size / 2
+        head.setRect(-radius, -radius, 2 * radius, 2 * radius)
+        head.setBrush(_brush(optimizer_colour(optimizer_name)))
+        head.setPen(_pen(self.theme.background, 1.0))
+
+    def start(self, lr: float, runs: list[RunKey], max_steps: int) -> None:
+        self.lr = lr
+        self._set_title()
+        for item in [*self.curves.values(), *self.twins.values(), *self.heads.values()]:
+            self.plot.removeItem(item)
+        self._optimizer_of = {run.index: run.optimizer.name for run in runs}
+        self.curves, self.twins, self.heads = {}, {}, {}
+        for run in runs:
+            curve = pg.PlotCurveItem(pen=self._curve_pen(run.optimizer.name), skipFiniteCheck=True)
+            curve.setClickable(True, width=8)
+            curve.sigClicked.connect(lambda _c, _e, index=run.index: self.on_click(index))
+            self.plot.addItem(curve)
+            self.curves[run.index] = curve
+            twin = pg.PlotCurveItem(pen=self._twin_pen(run.optimizer.name), skipFiniteCheck=True)
+            twin.setZValue(-1)  # under the from-scratch curve it should hide
+            twin.hide()
+            self.plot.addItem(twin)
+            self.twins[run.index] = twin
+            head = QGraphicsEllipseItem()  # a dot of fixed size in pixels at the curve's head
+            head.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+            head.setZValue(10)
+            head.hide()
+            self._style_head(head, run.optimizer.name)
+            self.plot.addItem(head, ignoreBounds=True)
+            self.heads[run.index] = head
+        self.max_steps = max_steps
+        self.diverged.clear()
+        self.invalidate()
+        self.follow = True
+        self.x_extent = min(FIRST_X_RANGE, max_steps)
+        self.show_default_view()
+
+    def set_log_y(self, log_y: bool) -> None:
+        self.log_y = log_y
+        self.invalidate()
+        self.plot.getAxis("left").setLogMode(False, log_y)  # tick labels; the data we log10
+        self.show_default_view()
+
+    def set_quantity(self, show_lr: bool) -> None:
+        """Loss (the default) or the learning rate each step used, on the same x axis."""
+        self.show_lr = show_lr
+        self._set_labels()
+        self.invalidate()
+        self.show_default_view()
+
+    def show_default_view(self) -> None:
+        if self.show_lr:
+            self.plot.setXRange(0, self.x_extent, padding=0.02)
+            self.plot.enableAutoRange(axis="y")
+            return
+        self.plot.disableAutoRange()
+        low, high = Y_RANGE
+        if self.log_y:
+            low, high = -3.0, math.log10(high)
+        self.plot.setRange(xRange=(0, self.x_extent), yRange=(low, high), padding=0.04)
+
+    def redraw(self, history: LossHistory, update: LossUpdate | None, runs: list[RunKey]) -> None:
+        """``setData`` on the existing items whose data changed; nothing is created here."""
+        counts = {run.index: int(history.counts[run.index]) for run in runs}
+        statuses = None if update is None else [update.summaries[r.index].status for r in runs]
+        if counts == self._drawn and statuses == self._drawn_statuses:
+            return  # nothing new in this panel since the last frame
+        top = self._view_top()
+        marks = []
+        for i, run in enumerate(runs):
+            count = counts[run.index]
+            values = history.lrs(run.index) if self.show_lr else history.losses(run.index)
+            if self._drawn.get(run.index) != count:
+                x, y = decimate(history.steps[:count], values, MAX_POINTS)
+                self.curves[run.index].setData(x, self._to_view(y))
+                self._draw_twin(run.index, history, count)
+            head = self.heads[run.index]
+            status = None if statuses is None or not count else statuses[i]
+            last = self._to_view(values[count - 1]) if count else 0.0
+            head.setVisible(status is RunStatus.RUNNING)
+            if status is RunStatus.RUNNING:
+                head.setPos(count - 1, float(last))
+            elif status is RunStatus.DIVERGED:
+                off_chart = bool(last > top)  # ▲ at the top edge when it left the view
+                marks.append(
+                    (
+                        count - 1,
+                        top if off_chart else float(last),
+                        "t1" if off_chart else "x",
+                        optimizer_colour(run.optimizer.name),
+                    )
+                )
+        if marks != self._drawn_marks:
+            width = 2.5 * self.pen_scale
+            self.diverged.setData(
+                x=[m[0] for m in marks],
+                y=[m[1] for m in marks],
+                symbol=[m[2] for m in marks],
+                brush=[_brush(m[3]) for m in marks],
+                pen=[_pen(m[3], width) for m in marks],
+            )
+            self._drawn_marks = marks
+        self._drawn, self._drawn_statuses = counts, statuses
+        self._grow_x(max(counts.values()))
+
+    def _draw_twin(self, index: int, history: LossHistory, count: int) -> None:
+        twin = self.twins[index]
+        values = history.reference_losses(index)
+        shown = not self.show_lr and count > 0 and bool(np.isfinite(values).any())
+        twin.setVisible(shown)
+        if shown:
+            x, y = decimate(history.steps[:count], values, MAX_POINTS)
+            twin.setData(x, self._to_view(y))
+
+    def invalidate(self) -> None:
+        """Draw everything again at the next redraw (new axis mode, theme or data)."""
+        self._drawn, self._drawn_statuses, self._drawn_marks = {}, None, None
+
+    def _to_view(self, values):
+        """Data to view coordinates: log10 on a log axis, where a loss ≤ 0 sits at LOG_FLOOR."""
+        return np.log10(np.maximum(values, LOG_FLOOR)) if self.log_y else values
+
+    def _view_top(self) -> float:
+        return self.plot.getViewBox().viewRange()[1][1]
+
+    def _grow_x(self, length: int) -> None:
+        """Double the x range when curves reach its end: re-laying ticks every frame is costly."""
+        if not self.follow or length < 0.95 * self.x_extent or self.x_extent >= self.max_steps:
+            return
+        while length >= 0.95 * self.x_extent and self.x_extent < self.max_steps:
+            self.x_extent = min(self.x_extent * 2, self.max_steps)
+        self.plot.setXRange(0, self.x_extent, padding=0.02)
+
+    def _stop_following(self, *_) -> None:
+        self.follow = False
+
+    # --- hover -----------------------------------------------------------------------------
+
+    def contains(self, scene_pos: QPointF) -> bool:
+        return self.plot.getViewBox().sceneBoundingRect().contains(scene_pos)
+
+    def show_readout(self, scene_pos: QPointF, history: LossHistory, runs: list[RunKey]) -> None:
+        point = self.plot.getViewBox().mapSceneToView(scene_pos)
+        step = int(round(point.x()))
+        lines = [f"step {step}"]
+        for run in runs:
+            count = int(history.counts[run.index])
+            value = history.losses(run.index)[step] if 0 <= step < count else None
+            lines.append(f"{run.optimizer.label}: " + ("—" if value is None else f"{value:.5g}"))
+        self.cursor.setPos(step)
+        self.readout.setText("\n".join(lines))
+        x_range = self.plot.getViewBox().viewRange()[0]
+        right_half = point.x() > (x_range[0] + x_range[1]) / 2
+        self.readout.setAnchor((1, 0) if right_half else (0, 0))
+        self.readout.setPos(point.x(), point.y())
+        self.cursor.show()
+        self.readout.show()
+
+    def hide_readout(self) -> None:
+        self.cursor.hide()
+        self.readout.hide()
+
+
+def point_font(points: int) -> QFont:
+    font = QFont()
+    font.setPointSize(points)
+    return font
+
+
+@lru_cache(maxsize=64)
+def _brush(colour: str) -> QBrush:
+    return pg.mkBrush(colour)
+
+
+@lru_cache(maxsize=64)
+def _pen(colour: str, width: float) -> QPen:
+    return pg.mkPen(colour, width=width)
+
+
+def decimate(x: np.ndarray, y: np.ndarray, max_points: int) -> tuple[np.ndarray, np.ndarray]:
+    """At most about ``max_points`` points that keep every bin's lowest and highest value
+    (so spikes survive), in step order; shorter curves come back as they are."""
+    n = len(y)
+    if n <= max_points:
+        return x, y
+    bins = max_points // 2
+    size = -(-n // bins)
+    usable = (n // size) * size
+    blocks = y[:usable].reshape(-1, size)
+    rows = np.arange(len(blocks))
+    low, high = blocks.argmin(axis=1), blocks.argmax(axis=1)
+    first, second = np.minimum(low, high), np.maximum(low, high)
+    index = np.empty(2 * len(blocks), dtype=np.int64)
+    index[0::2] = rows * size + first
+    index[1::2] = rows * size + second
+    index = np.concatenate([index, np.arange(usable, n)])
+    return x[index], y[index]
