@@ -13,21 +13,8 @@ from engine.model import ParameterLayout, initial_parameters, loss_and_gradient
 from engine.problems import PROBLEMS, MLPProblem, get_problem
 from engine.problems.settings import config_for_problem
 from engine.stability import loss_hessian
+from tests.surfaces import FORMULAS
 
-TAU = 2 * math.pi
-# Each surface again, expanded differently from the engine's, for autograd to differentiate.
-FORMULAS = {
-    "rosenbrock": lambda x, y: 1 - 2 * x + x * x + 100 * (y * y - 2 * y * x * x + x**4),
-    "beale": lambda x, y: sum(
-        (c - x * (1 - y**k)) ** 2 for c, k in ((1.5, 1), (2.25, 2), (2.625, 3))
-    ),
-    "himmelblau": lambda x, y: (x * x + y - 11) ** 2 + (x + y * y - 7) ** 2,
-    "saddle": lambda x, y: x * x + 0.25 * (y**4 - 2 * y * y + 1),
-    "bowl": lambda x, y: 0.5 * x * x + 25 * y * y,
-    "rastrigin": lambda x, y: (
-        x * x - 10 * torch.cos(TAU * x) + 10 + y * y - 10 * torch.cos(TAU * y) + 10
-    ),
-}
 SURFACES = sorted(FORMULAS)
 
 
