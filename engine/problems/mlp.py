@@ -23,8 +23,8 @@ class MLPProblem(Problem):
     formula = "mean((relu(x·W1 + b1)·W2 + b2 − y)²)"
     # The view window is in plane coordinates (units of parameter distance) around θ₀.
     defaults = DisplayDefaults(
-        x_range=(-3.0, 3.0),
-        y_range=(-3.0, 3.0),
+        x_range=(-4.0, 4.0),
+        y_range=(-4.0, 4.0),
         learning_rates=(0.001, 0.01, 0.1, 1.0),
         stop_loss=0.1,
         max_steps=1000,

@@ -74,9 +74,9 @@ class Rosenbrock(Surface):
     display_name = "Rosenbrock"
     formula = "(1 − x)² + 100 (y − x²)²"
     defaults = DisplayDefaults(
-        x_range=(-2.5, 2.0),
-        y_range=(-1.0, 4.0),
-        learning_rates=(0.0001, 0.0003, 0.001, 0.003),
+        x_range=(-2.5, 2.5),
+        y_range=(-1.0, 3.5),
+        learning_rates=(0.0003, 0.001, 0.003, 0.01),
         stop_loss=1e-4,
         max_steps=2000,
         minima=((1.0, 1.0),),
@@ -101,10 +101,10 @@ class Beale(Surface):
     formula = "(1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)²"
     defaults = DisplayDefaults(
         x_range=(-1.0, 4.5),
-        y_range=(-1.5, 2.5),
-        learning_rates=(0.001, 0.003, 0.01, 0.03),
+        y_range=(-2.0, 2.5),
+        learning_rates=(0.001, 0.01, 0.03, 0.1),
         stop_loss=1e-4,
-        max_steps=2000,
+        max_steps=1000,
         minima=((3.0, 0.5),),
         start=(1.0, 1.5),
     )
@@ -130,7 +130,7 @@ class Himmelblau(Surface):
     defaults = DisplayDefaults(
         x_range=(-5.0, 5.0),
         y_range=(-5.0, 5.0),
-        learning_rates=(0.001, 0.003, 0.01, 0.03),
+        learning_rates=(0.003, 0.01, 0.03, 0.1),
         stop_loss=1e-4,
         max_steps=1000,
         minima=(
@@ -160,8 +160,8 @@ class Saddle(Surface):
     formula = "x² + (y² − 1)² / 4"
     defaults = DisplayDefaults(
         x_range=(-2.0, 2.0),
-        y_range=(-1.6, 1.6),
-        learning_rates=(0.01, 0.03, 0.1, 0.3),
+        y_range=(-1.5, 3.5),
+        learning_rates=(0.01, 0.1, 0.3, 1.0),
         stop_loss=1e-4,
         max_steps=1000,
         minima=((0.0, 1.0), (0.0, -1.0)),
@@ -187,7 +187,7 @@ class Bowl(Surface):
     defaults = DisplayDefaults(
         x_range=(-5.0, 5.0),
         y_range=(-1.5, 1.5),
-        learning_rates=(0.01, 0.03, 0.039, 0.041),
+        learning_rates=(0.01, 0.03, 0.038, 0.042),
         stop_loss=1e-4,
         max_steps=1000,
         minima=((0.0, 0.0),),
@@ -210,9 +210,9 @@ class Rastrigin(Surface):
     display_name = "Rastrigin"
     formula = "20 + x² + y² − 10 cos 2πx − 10 cos 2πy"
     defaults = DisplayDefaults(
-        x_range=(-4.0, 4.0),
-        y_range=(-4.0, 4.0),
-        learning_rates=(0.001, 0.003, 0.01, 0.03),
+        x_range=(-5.12, 5.12),
+        y_range=(-5.12, 5.12),
+        learning_rates=(0.002, 0.01, 0.05, 0.3),
         stop_loss=1e-4,
         max_steps=1000,
         minima=((0.0, 0.0),),
