@@ -135,14 +135,15 @@ def random_plane(problem: Problem, origin: np.ndarray, seed: int) -> Plane:
 
 def make_plane(
     problem: Problem,
-    origin: np.ndarray,
+    origin: np.ndarray | None,
     basis: str = "hessian",
     *,
     seed: int = 0,
     paths: np.ndarray | None = None,
 ) -> Plane:
-    """The plane the view draws: a 2-D problem's own, whatever ``basis`` says; for the MLP the
-    plane through ``origin`` with ``basis`` from ``BASES`` (``pca`` needs ``paths``)."""
+    """The plane the view draws: a 2-D problem's own, whatever ``basis`` and ``origin`` say;
+    for the MLP the plane through ``origin`` (θ₀) with ``basis`` from ``BASES`` (``pca`` needs
+    ``paths``, ``random`` uses ``seed``)."""
     if problem.is_surface:
         return parameter_plane(problem)
     if basis == "hessian":
@@ -154,6 +155,15 @@ def make_plane(
     if basis == "random":
         return random_plane(problem, origin, seed)
     raise ValueError(f"basis must be one of {', '.join(BASES)}, not {basis!r}")
+
+
+def default_window(problem: Problem, plane: Plane) -> tuple[tuple[float, float], ...]:
+    """The (x, y) ranges a view of ``plane`` starts with: the problem's display defaults, except
+    on a random plane, whose units are whole filter-normalised directions (each about as long
+    as θ₀'s weights): there (−1, 1) in both, as Li et al. draw."""
+    if plane.kind == "random":
+        return (-1.0, 1.0), (-1.0, 1.0)
+    return problem.defaults.x_range, problem.defaults.y_range
 
 
 def _signed(basis: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ from engine.experiment import BatchedExperiment
 from engine.landscape import (
     BASES,
     Plane,
+    default_window,
     hessian_plane,
     log_levels,
     loss_grid,
@@ -214,3 +215,11 @@ def test_make_plane_refuses_what_it_cannot_draw(trained):
         make_plane(trained.problem, trained.initial_parameters, "svd")
     with pytest.raises(ValueError, match="needs the runs' paths"):
         make_plane(trained.problem, trained.initial_parameters, "pca")
+
+
+def test_the_default_window_is_the_problems_except_on_a_random_plane(trained):
+    by_basis = planes(trained)
+    assert default_window(trained.problem, by_basis["hessian"]) == ((-4.0, 4.0), (-4.0, 4.0))
+    assert default_window(trained.problem, by_basis["random"]) == ((-1.0, 1.0), (-1.0, 1.0))
+    bowl = get_problem("bowl")()
+    assert default_window(bowl, make_plane(bowl, None)) == ((-5.0, 5.0), (-1.5, 1.5))
