@@ -2,6 +2,7 @@
 issue's target is under 100 ms) and on each 2-D surface, plus the planes themselves.
 
 Prints the best and the median of several repeats. Run: python benchmarks/landscape_speed.py
+[THREADS] (torch's intra-op threads; on a busy machine 1 thread varies far less than 2).
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ def row(what: str, best: float, median: float) -> None:
 
 
 def main() -> None:
+    if len(sys.argv) > 1:
+        torch.set_num_threads(int(sys.argv[1]))
     n = GRID_RESOLUTION
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {REPEATS} repeats")
     print(f"{'':<58} {'best':>11}  {'median':>11}")
