@@ -6,10 +6,11 @@ import functools
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 from engine.data import Dataset, article_dataset, generated_dataset, read_csv_dataset
 from engine.optimizers import ARTICLE_OPTIMIZERS, HyperValue, Optimizer, get_optimizer
+from engine.problems import DEFAULT_PROBLEM, PROBLEMS
 from engine.schedules import ScheduleSpec
 
 ARTICLE_LEARNING_RATES = (0.001, 0.01, 0.1, 1.0)
@@ -142,6 +143,8 @@ class ExperimentConfig:
     dtype: str = "float32"
     dataset: DatasetSpec = DatasetSpec()
     batch_size: int | None = None  # None: full batch; else mini-batches shuffled each epoch
+    problem: str = DEFAULT_PROBLEM  # a name in engine.problems.PROBLEMS
+    start: tuple[float, float] | None = None  # a 2-D problem's start; None: the problem's own
 
     def __post_init__(self) -> None:
         if not self.optimizers:
@@ -176,9 +179,50 @@ class ExperimentConfig:
                 raise ConfigError(f"batch size must be a whole number, not {b!r}")
             if b < 1:
                 raise ConfigError(f"batch size must be at least 1, not {b}")
+        _check_problem(self)
 
     def with_changes(self, **changes) -> ExperimentConfig:
         return replace(self, **changes)
+
+
+# Settings only the MLP uses, as a refusal names them: a 2-D problem takes them at their defaults.
+MLP_ONLY_SETTINGS = {
+    "hidden": "hidden units do",
+    "dataset": "a dataset does",
+    "batch_size": "a batch size does",
+}
+
+
+def _check_problem(config: ExperimentConfig) -> None:
+    """A known problem; for a 2-D one, no MLP-only setting and a start of two finite numbers
+    (stored as a tuple of floats)."""
+    name = config.problem
+    if not isinstance(name, str) or name not in PROBLEMS:
+        raise ConfigError(f"unknown problem {name!r} (known: {', '.join(PROBLEMS)})")
+    if not PROBLEMS[name].is_surface:
+        if config.start is not None:
+            raise ConfigError(
+                f"a start point applies to the 2-D problems, not to the {name} problem"
+            )
+        return
+    defaults = {f.name: f.default for f in fields(config)}
+    for setting, what in MLP_ONLY_SETTINGS.items():
+        if getattr(config, setting) != defaults[setting]:
+            raise ConfigError(f"{what} not apply to the {name} problem")
+    if config.start is not None:
+        object.__setattr__(config, "start", check_start(config.start))
+
+
+def check_start(value: object) -> tuple[float, float]:
+    """A start point as (x, y) floats, or ``ConfigError``: two finite numbers."""
+    numbers = value if isinstance(value, (tuple, list)) else ()
+    if len(numbers) != 2 or any(
+        isinstance(v, bool) or not isinstance(v, (int, float)) for v in numbers
+    ):
+        raise ConfigError(f"start must be two numbers x, y, not {value!r}")
+    if not all(math.isfinite(v) for v in numbers):
+        raise ConfigError(f"start must be finite, not {value!r}")
+    return float(numbers[0]), float(numbers[1])
 
 
 def schedule_spec(name: str, params: Mapping[str, object] | None = None) -> ScheduleSpec:

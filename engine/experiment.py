@@ -12,8 +12,10 @@ import torch
 
 from engine.config import ExperimentConfig, OptimizerSpec, check_learning_rate, load_dataset
 from engine.data import Dataset
-from engine.model import ParameterLayout, initial_parameters, loss_and_gradient
+from engine.history import ParameterHistory
+from engine.model import ParameterLayout
 from engine.optimizers import State
+from engine.problems import MLPProblem, Problem, build_problem
 from engine.schedules import ScheduleRunner
 
 
@@ -97,6 +99,9 @@ class BatchedExperiment:
     mini-batch: consecutive slices of a permutation drawn per epoch (``batch_order``), the last
     one of an epoch possibly smaller. A recorded loss is then the loss on that step's batch, the
     training loss the optimizer sees, and convergence and schedules go by it.
+
+    It trains ``config.problem``: the article's MLP, or a 2-D surface whose parameters are (x, y).
+    With ``record_parameters``, it keeps every run's parameters at each recorded step (its path).
     """
 
     def __init__(
@@ -105,14 +110,17 @@ class BatchedExperiment:
         data: Dataset | None = None,
         reference: bool = False,
         learning_rates: Sequence[float] | None = None,
+        record_parameters: bool = False,
     ):
         """``data`` replaces the data ``config.dataset`` names, whatever the config says;
-        ``learning_rates`` replace the config's (a sweep trains at 64, not one panel each)."""
+        ``learning_rates`` replace the config's (a sweep trains at 64, not one panel each);
+        ``record_parameters`` keeps every run's path (see :attr:`parameter_buffer`)."""
         self._given_data = data
         self._given_lrs = None if learning_rates is None else tuple(map(float, learning_rates))
         for lr in self._given_lrs or ():
             check_learning_rate(lr)
         self.with_reference = reference
+        self.record_parameters = record_parameters
         self.configure(config or ExperimentConfig())
 
     def configure(self, config: ExperimentConfig) -> None:
@@ -121,7 +129,7 @@ class BatchedExperiment:
         self._dtype = getattr(torch, config.dtype)
         data = self._given_data if self._given_data is not None else load_dataset(config.dataset)
         self._data = data.to(self._dtype)
-        self._layout = ParameterLayout(self._data.n_features, config.hidden)
+        self._problem = build_problem(config, self._data)
         samples, size = int(self._data.x.shape[0]), config.batch_size
         # a batch of every sample is the full batch, in the data's own order
         self._batch_size = size if size is not None and size < samples else None
@@ -138,7 +146,7 @@ class BatchedExperiment:
     def reset(self) -> None:
         """Back to step 0: every run from the same initial parameters, fresh state, no losses."""
         n_runs, cfg = len(self.runs), self.config
-        initial = initial_parameters(cfg.seed, self._layout).to(self._dtype)
+        initial = self._problem.initial_parameters(cfg.seed, cfg.start).to(self._dtype)
         self._params = initial.repeat(n_runs, 1)
         self._schedule = ScheduleRunner(cfg.schedule, np.array([r.lr for r in self.runs]))
         self._lr = torch.tensor(self._schedule.lr[:, None], dtype=self._dtype)
@@ -156,13 +164,17 @@ class BatchedExperiment:
         self._counts = np.zeros(n_runs, dtype=np.int64)
         self._status = np.full(n_runs, RunStatus.RUNNING, dtype=np.int8)
         self._status_step = np.full(n_runs, -1, dtype=np.int64)
+        self._initial = initial.numpy().copy()
+        self._history = None
+        if self.record_parameters:
+            self._history = ParameterHistory(n_runs, self._problem.size, cfg.max_steps, np_dtype)
         self.steps_taken = 0
         self._order_epoch, self._order = -1, None  # the mini-batch permutation of that epoch
         self.reference = None
         if self.with_reference:
             from engine.reference import ReferenceCheck  # the one place torch.optim is used
 
-            self.reference = ReferenceCheck(self.runs, initial, self._layout, cfg, self._dtype)
+            self.reference = ReferenceCheck(self.runs, initial, self._problem, cfg, self._dtype)
 
     # --- reading -------------------------------------------------------------------------
 
@@ -222,7 +234,7 @@ class BatchedExperiment:
         """Copies of one run's parameters, optimizer state, and loss and gradient on the data
         the next step uses (so the gradient is the one its next update takes)."""
         row = self._params[run : run + 1]
-        loss, grad = loss_and_gradient(row, self.current_data(), self._layout)
+        loss, grad = self._problem.loss_and_gradient(row, self.current_data())
         group = next(g for g in self._groups if g.rows.start <= run < g.rows.stop)
         local = run - group.rows.start
         state: dict[str, dict[str, np.ndarray] | float] = {}
@@ -247,9 +259,34 @@ class BatchedExperiment:
         return self._data
 
     @property
-    def layout(self) -> ParameterLayout:
-        """Where W1, b1, W2 and b2 sit in a flat parameter row."""
-        return self._layout
+    def layout(self) -> ParameterLayout | None:
+        """Where W1, b1, W2 and b2 sit in a flat parameter row; None for a 2-D problem."""
+        return self._problem.layout if isinstance(self._problem, MLPProblem) else None
+
+    @property
+    def problem(self) -> Problem:
+        """What the runs train: its loss, gradient, Hessian and parameter names."""
+        return self._problem
+
+    @property
+    def initial_parameters(self) -> np.ndarray:
+        """The (P,) parameters every run started from, in the experiment's dtype (a copy)."""
+        return self._initial.copy()
+
+    @property
+    def parameter_buffer(self) -> np.ndarray:
+        """(runs, steps, P) parameters at each recorded step, ``steps`` the most any run has
+        recorded: column k is where loss k was computed, NaN past a run's count. Read-only;
+        ``ValueError`` unless the experiment was made with ``record_parameters=True``."""
+        if self._history is None:
+            raise ValueError(
+                "parameters are not recorded: make the experiment with record_parameters=True"
+            )
+        return self._history.view(int(self._counts.max()) if self._counts.size else 0)
+
+    def parameters(self, run: int) -> np.ndarray:
+        """(count, P): one run's path so far, a copy (see ``parameter_buffer``)."""
+        return self.parameter_buffer[run, : self._counts[run]].copy()
 
     def run_tensors(self, run: int) -> tuple[torch.Tensor, State, torch.Tensor, OptimizerSpec]:
         """Copies of one run's (1, P) parameters, its (1, ·) optimizer state, its (1, 1)
@@ -261,7 +298,7 @@ class BatchedExperiment:
         return params, state, self._lr[run : run + 1].clone(), group.spec
 
     def _as_arrays(self, flat_row: torch.Tensor) -> dict[str, np.ndarray]:
-        return {k: v[0].numpy().copy() for k, v in self._layout.unflatten(flat_row).items()}
+        return {k: v[0].numpy().copy() for k, v in self._problem.unflatten(flat_row).items()}
 
     # --- stepping ------------------------------------------------------------------------
 
@@ -281,7 +318,7 @@ class BatchedExperiment:
         if not active.any():
             return False
         data = self.current_data()
-        loss, grad = loss_and_gradient(self._params, data, self._layout)
+        loss, grad = self._problem.loss_and_gradient(self._params, data)
         # A sum is finite exactly when every term is (or it overflows, which counts as diverging):
         # one cheap test covers the loss and every parameter.
         finite = torch.isfinite(loss + self._params.sum(dim=1)).numpy()
@@ -313,6 +350,8 @@ class BatchedExperiment:
         counts = self._counts[rows]
         self._losses[rows, counts] = loss[rows]
         self._lrs[rows, counts] = self._schedule.lr[rows]
+        if self._history is not None:
+            self._history.record(rows, counts, self._params.numpy())
         counts += 1
         self._counts[rows] = counts
 

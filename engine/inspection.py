@@ -6,12 +6,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 
 from engine.experiment import BatchedExperiment, RunSnapshot
-from engine.model import loss_and_gradient
-from engine.stability import Stability, stability_at
+from engine.stability import Stability, problem_stability
 
 
 @dataclass(frozen=True)
@@ -56,22 +54,18 @@ class Inspection:
 
 
 def weight_names(experiment: BatchedExperiment) -> list[str]:
-    """Names of the flat parameters in order: W1[i,j], b1, W2[i,0], b2."""
-    names = []
-    for name, shape in experiment.layout.shapes.items():
-        for index in np.ndindex(*shape):
-            names.append(name if shape == (1,) else f"{name}[{','.join(map(str, index))}]")
-    return names
+    """Names of the flat parameters in order: W1[i,j], b1, W2[i,0], b2 (x, y on a surface)."""
+    return list(experiment.problem.parameter_names)
 
 
 def inspect_run(experiment: BatchedExperiment, run: int, weight: int) -> Inspection:
     """The run's numbers now, and (while it runs) its next update of flat weight ``weight``."""
     snapshot = experiment.snapshot(run)
     params, state, lr, spec = experiment.run_tensors(run)
-    stability = stability_at(params[0], experiment.data, experiment.layout)
+    stability = problem_stability(experiment.problem, params[0])
     if snapshot.status.name != "RUNNING":
         return Inspection(snapshot, None, stability)
-    _, grad = loss_and_gradient(params, experiment.current_data(), experiment.layout)
+    _, grad = experiment.problem.loss_and_gradient(params, experiment.current_data())
     new_params, new_state = spec.optimizer.update(params, grad, state, lr, spec.params)
     hp = spec.params
 

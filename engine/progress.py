@@ -8,7 +8,7 @@ import numpy as np
 
 from engine.config import ExperimentConfig
 from engine.experiment import BatchedExperiment, RunKey, RunStatus, RunSummary
-from engine.stability import Stability, stability_at
+from engine.stability import Stability, problem_stability
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def started(experiment: BatchedExperiment, generation: int) -> ExperimentStarted
         experiment.config,
         tuple(experiment.runs),
         None if reference is None else tuple(reference.notes),
-        stability_at(params[0], experiment.data, experiment.layout),
+        problem_stability(experiment.problem, params[0]),
     )
 
 

@@ -1,5 +1,5 @@
 """The live check against torch.optim: beside each from-scratch run that has an exact
-``torch.optim`` twin, the same model trained by ``torch.optim`` (and ``lr_scheduler``).
+``torch.optim`` twin, the same problem trained by ``torch.optim`` (and ``lr_scheduler``).
 
 The only module in ``engine`` that uses ``torch.optim``. It follows the experiment step by
 step and keeps, per run, the twin's losses and the largest parameter difference so far,
@@ -14,8 +14,8 @@ import numpy as np
 import torch
 
 from engine.data import Dataset
-from engine.model import PARAMETER_NAMES, ParameterLayout
 from engine.optimizers import TorchEquivalent
+from engine.problems import Problem
 
 
 @dataclass
@@ -32,11 +32,11 @@ class ReferenceCheck:
         self,
         runs,
         initial: torch.Tensor,
-        layout: ParameterLayout,
+        problem: Problem,
         config,
         dtype: torch.dtype,
     ):
-        self.layout = layout
+        self.problem = problem
         n_runs = len(runs)
         self.losses = np.full(
             (n_runs, config.max_steps),
@@ -53,8 +53,7 @@ class ReferenceCheck:
                 self.notes.append(twin)
                 continue
             self.notes.append(None)
-            views = layout.unflatten(initial[None].to(dtype))
-            params = [views[k][0].clone().requires_grad_() for k in PARAMETER_NAMES]
+            params = [p.requires_grad_() for p in problem.split(initial.to(dtype))]
             optimizer = getattr(torch.optim, twin.optimizer)(params, lr=run.lr, **twin.kwargs)
             scheduler = None
             if schedule.name != "constant":
@@ -79,9 +78,7 @@ class ReferenceCheck:
             if twin is None:
                 continue
             twin.optimizer.zero_grad()
-            w1, b1, w2, b2 = twin.params
-            out = torch.relu(data.x @ w1 + b1) @ w2 + b2
-            loss = (out - data.y).square().mean()
+            loss = self.problem.autograd_loss(twin.params, data)
             self.losses[row, column] = loss.item()
             if not updated[row]:
                 continue

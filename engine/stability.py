@@ -15,7 +15,8 @@ import torch
 
 from engine.config import ExperimentConfig
 from engine.data import Dataset, article_dataset
-from engine.model import ParameterLayout, initial_parameters, loss_and_gradient
+from engine.model import ParameterLayout, loss_and_gradient
+from engine.problems import Problem, build_problem
 
 
 def loss_hessian(flat: torch.Tensor, data: Dataset, layout: ParameterLayout) -> torch.Tensor:
@@ -71,11 +72,16 @@ def stability_at(flat: torch.Tensor, data: Dataset, layout: ParameterLayout) -> 
     return Stability(lambda_max, stability_limit(lambda_max))
 
 
+def problem_stability(problem: Problem, row: torch.Tensor) -> Stability:
+    """λ_max of ``problem``'s Hessian at one parameter row (P,), and 2/λ_max."""
+    lambda_max = largest_eigenvalue(problem.hessian(row))
+    return Stability(lambda_max, stability_limit(lambda_max))
+
+
 def initial_stability(config: ExperimentConfig, data: Dataset | None = None) -> Stability:
     """The stability at the parameters every run of ``config`` starts from."""
-    data = data if data is not None else article_dataset()
-    layout = ParameterLayout(data.n_features, config.hidden)
-    return stability_at(initial_parameters(config.seed, layout), data, layout)
+    problem = build_problem(config, data if data is not None else article_dataset())
+    return problem_stability(problem, problem.initial_parameters(config.seed, config.start))
 
 
 def stability_per_run(

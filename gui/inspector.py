@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
 )
 
 from engine.inspection import Inspection
-from engine.model import PARAMETER_NAMES
 from engine.progress import ExperimentStarted
 from gui.palette import optimizer_colour
 
@@ -150,11 +149,11 @@ class InspectorPanel(QWidget):
         columns = list(tensors)
         names = [
             f"{p}[{','.join(map(str, i))}]" if snapshot.params[p].size > 1 else p
-            for p in PARAMETER_NAMES
+            for p in snapshot.params
             for i in np.ndindex(*snapshot.params[p].shape)
         ]
         flat = {
-            k: np.concatenate([v[p].reshape(-1) for p in PARAMETER_NAMES])
+            k: np.concatenate([v[p].reshape(-1) for p in snapshot.params])
             for k, v in tensors.items()
         }
         self.table.blockSignals(True)

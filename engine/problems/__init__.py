@@ -1,0 +1,45 @@
+"""The problem registry: adding a problem is one class and one line here."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from engine.data import Dataset
+from engine.problems.base import DisplayDefaults, Point, Problem
+from engine.problems.mlp import MLPProblem
+from engine.problems.surfaces import Beale, Bowl, Himmelblau, Rastrigin, Rosenbrock, Saddle, Surface
+
+if TYPE_CHECKING:
+    from engine.config import ExperimentConfig
+
+PROBLEMS: dict[str, type[Problem]] = {
+    problem.name: problem
+    for problem in (MLPProblem, Rosenbrock, Beale, Himmelblau, Saddle, Bowl, Rastrigin)
+}
+DEFAULT_PROBLEM = "mlp"
+
+
+def get_problem(name: str) -> type[Problem]:
+    """The registered problem class called ``name``, or ``KeyError`` naming the known ones."""
+    try:
+        return PROBLEMS[name]
+    except KeyError:
+        raise KeyError(f"unknown problem {name!r} (known: {', '.join(PROBLEMS)})") from None
+
+
+def build_problem(config: ExperimentConfig, data: Dataset) -> Problem:
+    """The problem ``config`` trains, on ``data`` (used by the MLP only)."""
+    return get_problem(config.problem).from_config(config, data)
+
+
+__all__ = [
+    "DEFAULT_PROBLEM",
+    "PROBLEMS",
+    "DisplayDefaults",
+    "MLPProblem",
+    "Point",
+    "Problem",
+    "Surface",
+    "build_problem",
+    "get_problem",
+]
