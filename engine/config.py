@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from engine.data import Dataset, article_dataset, generated_dataset, read_csv_dataset
+from engine.model import ACTIVATIONS
 from engine.optimizers import ARTICLE_OPTIMIZERS, HyperValue, Optimizer, get_optimizer
 from engine.schedules import ScheduleSpec
 
@@ -123,6 +124,7 @@ class ExperimentConfig:
     max_steps: int = 1000
     stop_loss: float = 0.1
     hidden: int = 3
+    activation: str = "relu"  # the hidden layer's: one of engine.model.ACTIVATIONS
     schedule: ScheduleSpec = ScheduleSpec()
     dtype: str = "float32"
     dataset: DatasetSpec = DatasetSpec()
@@ -142,6 +144,9 @@ class ExperimentConfig:
         _check_int("seed", self.seed, 0, 2**63 - 1)
         _check_int("max steps", self.max_steps, 1, MAX_STEPS_LIMIT)
         _check_int("hidden size", self.hidden, 1, 4096)
+        if self.activation not in ACTIVATIONS:
+            known = ", ".join(ACTIVATIONS)
+            raise ConfigError(f"activation must be one of {known}, not {self.activation!r}")
         if isinstance(self.stop_loss, bool) or not isinstance(self.stop_loss, (int, float)):
             raise ConfigError(f"stop loss must be a number, not {self.stop_loss!r}")
         if not math.isfinite(self.stop_loss):

@@ -115,7 +115,7 @@ class BatchedExperiment:
         self._dtype = getattr(torch, config.dtype)
         data = self._given_data if self._given_data is not None else load_dataset(config.dataset)
         self._data = data.to(self._dtype)
-        self._layout = ParameterLayout(self._data.n_features, config.hidden)
+        self._layout = ParameterLayout(self._data.n_features, config.hidden, config.activation)
         samples, size = int(self._data.x.shape[0]), config.batch_size
         # a batch of every sample is the full batch, in the data's own order
         self._batch_size = size if size is not None and size < samples else None

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from engine.data import Dataset
-from engine.model import PARAMETER_NAMES, ParameterLayout
+from engine.model import PARAMETER_NAMES, ParameterLayout, activate
 from engine.optimizers import TorchEquivalent
 
 
@@ -80,7 +80,7 @@ class ReferenceCheck:
                 continue
             twin.optimizer.zero_grad()
             w1, b1, w2, b2 = twin.params
-            out = torch.relu(data.x @ w1 + b1) @ w2 + b2
+            out = activate(data.x @ w1 + b1, self.layout.activation) @ w2 + b2
             loss = (out - data.y).square().mean()
             self.losses[row, column] = loss.item()
             if not updated[row]:

@@ -15,21 +15,22 @@ import torch
 
 from engine.config import ExperimentConfig
 from engine.data import Dataset, article_dataset
-from engine.model import ParameterLayout, initial_parameters, loss_and_gradient
+from engine.model import ParameterLayout, batched_loss, initial_parameters
 
 
 def loss_hessian(flat: torch.Tensor, data: Dataset, layout: ParameterLayout) -> torch.Tensor:
     """The exact (P, P) Hessian of the mean squared error at one parameter row ``flat`` (P,).
 
     Autograd differentiates the model's own forward pass twice, in float64; ReLU contributes
-    its almost-everywhere second derivative (zero), as gradient descent sees it.
+    its almost-everywhere second derivative (zero), as gradient descent sees it, tanh and
+    softplus their true one.
     """
     if flat.shape != (layout.size,):
         raise ValueError(f"expected one parameter row of shape ({layout.size},), not {flat.shape}")
     data64 = data.to(torch.float64)
 
     def loss(row: torch.Tensor) -> torch.Tensor:
-        return loss_and_gradient(row[None], data64, layout)[0][0]
+        return batched_loss(row[None], data64, layout)[0]
 
     point = flat.detach().to(torch.float64)
     return torch.autograd.functional.hessian(loss, point)
@@ -74,7 +75,7 @@ def stability_at(flat: torch.Tensor, data: Dataset, layout: ParameterLayout) -> 
 def initial_stability(config: ExperimentConfig, data: Dataset | None = None) -> Stability:
     """The stability at the parameters every run of ``config`` starts from."""
     data = data if data is not None else article_dataset()
-    layout = ParameterLayout(data.n_features, config.hidden)
+    layout = ParameterLayout(data.n_features, config.hidden, config.activation)
     return stability_at(initial_parameters(config.seed, layout), data, layout)
 
 
