@@ -190,6 +190,23 @@ def test_preconditioned_sharpness_uses_torch_adams_own_denominator(steps):
     assert tracker.sharpness[0, steps] == pytest.approx(largest_eigenvalue(torch.tensor(hessian)))
 
 
+def test_the_inspector_shows_the_trackers_sharpness():
+    """The inspector's λ (autograd, one run) and the tracker's (hand-written, batched) at the
+    same step of a tanh run: the activation reaches both."""
+    from engine.inspection import inspect_run
+
+    experiment = BatchedExperiment(smooth_config(learning_rates=(0.1,)))
+    tracker = SharpnessTracker(experiment)
+    tracker.step(40)
+    for run in experiment.runs:
+        inspected = inspect_run(experiment, run.index, 0).stability.lambda_max
+        assert inspected == pytest.approx(tracker.sharpness[run.index, 40], rel=1e-12)
+    relu = BatchedExperiment(smooth_config(learning_rates=(0.1,), activation="relu"))
+    assert inspect_run(relu, 0, 0).stability.lambda_max != pytest.approx(
+        tracker.sharpness[0, 0], rel=1e-3
+    )
+
+
 def test_only_adaptive_runs_have_a_preconditioned_sharpness():
     config = smooth_config(optimizers=specs("sgd", "momentum", "rmsprop", "nadam"), max_steps=5)
     tracker = SharpnessTracker(BatchedExperiment(config))
