@@ -106,6 +106,13 @@ def top_eigenvalues(matrices: torch.Tensor) -> np.ndarray:
     return out
 
 
+def _orthogonalize(w: torch.Tensor, basis: torch.Tensor) -> torch.Tensor:
+    """(k, P) vectors minus their projections on (k, j, P) orthonormal rows; twice is enough."""
+    for _ in range(2):
+        w = w - torch.bmm(torch.bmm(w[:, None, :], basis.transpose(1, 2)), basis)[:, 0]
+    return w
+
+
 class WarmLanczos:
     """The top eigenvalue of each run's matrix by Lanczos iteration, started from the top
     eigenvector it found for that run last time: when the matrix has moved little since (one
@@ -172,15 +179,20 @@ class WarmLanczos:
                 self.products += 1
                 tri[:, j, j] = (w * basis[:, j]).sum(dim=1)
                 done = basis[:, : j + 1]
-                for _ in range(2):  # full reorthogonalisation: twice is enough
-                    w = w - torch.bmm(torch.bmm(w[:, None, :], done.transpose(1, 2)), done)[:, 0]
+                w = _orthogonalize(w, done)
                 beta = w.norm(dim=1)
                 theta, s = torch.linalg.eigh(tri[:, : j + 1, : j + 1])
                 converged = beta * s[:, -1, -1].abs() <= self.tol * theta[:, -1].abs()
                 if j + 1 == m or bool(converged.all()):
                     break
+                # an invariant subspace (β ≈ 0): go on from a new direction orthogonal to it
+                stuck = beta <= 1e-12 * theta.abs().amax(dim=1)
+                if bool(stuck.any()):
+                    fresh = _orthogonalize(self._random(k, a.shape[1]), done)
+                    w = torch.where(stuck[:, None], fresh, w)
+                    beta = torch.where(stuck, torch.zeros_like(beta), beta)
                 tri[:, j, j + 1] = tri[:, j + 1, j] = beta
-                basis[:, j + 1] = w / torch.where(beta > 0, beta, torch.ones_like(beta))[:, None]
+                basis[:, j + 1] = w / w.norm(dim=1, keepdim=True)
             vector = torch.bmm(s[:, None, :, -1], basis[:, : j + 1])[:, 0]
             vector = vector / vector.norm(dim=1, keepdim=True)
             if m == a.shape[1]:  # the whole space: the Ritz value is exact

@@ -110,6 +110,19 @@ def test_warm_lanczos_finds_the_top_eigenvalue_to_its_tolerance():
     assert np.isnan(values[1]) and values[2] == pytest.approx(1e-3, rel=1e-4)
 
 
+def test_warm_lanczos_past_an_invariant_subspace():
+    """A matrix with two distinct eigenvalues spans its Krylov space in two steps; while
+    another run keeps iterating it must go on from a new direction, not from zero (which
+    would report 0 as the top of a negative-definite matrix)."""
+    generator = torch.Generator().manual_seed(5)
+    q, _ = torch.linalg.qr(torch.randn(14, 14, dtype=torch.float64, generator=generator))
+    spectrum = torch.tensor([-5.0] + [-1.0] * 13, dtype=torch.float64)
+    negative = q @ torch.diag(spectrum) @ q.T
+    matrices = torch.stack([negative, _with_spectrum(1.0, generator)])
+    values = WarmLanczos(2, 14)(matrices, np.array([0, 1]))
+    np.testing.assert_allclose(values, [-1.0, 1.0], rtol=1e-4)
+
+
 def test_warm_lanczos_out_of_products_falls_back_to_eigvalsh():
     generator = torch.Generator().manual_seed(4)
     matrices = torch.stack([_with_spectrum(top, generator, size=30) for top in (1.0, 2.0)])
