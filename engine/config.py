@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 
 from engine.data import Dataset, article_dataset, generated_dataset, read_csv_dataset
+from engine.model import ACTIVATIONS
 from engine.optimizers import ARTICLE_OPTIMIZERS, HyperValue, Optimizer, get_optimizer
 from engine.problems import DEFAULT_PROBLEM, PROBLEMS
 from engine.schedules import ScheduleSpec
@@ -139,6 +140,7 @@ class ExperimentConfig:
     max_steps: int = 1000
     stop_loss: float = 0.1
     hidden: int = 3
+    activation: str = "relu"  # the hidden layer's: one of engine.model.ACTIVATIONS
     schedule: ScheduleSpec = ScheduleSpec()
     dtype: str = "float32"
     dataset: DatasetSpec = DatasetSpec()
@@ -165,6 +167,9 @@ class ExperimentConfig:
         _check_int("seed", self.seed, 0, 2**63 - 1)
         _check_int("max steps", self.max_steps, 1, MAX_STEPS_LIMIT)
         _check_int("hidden size", self.hidden, 1, 4096)
+        if self.activation not in ACTIVATIONS:
+            known = ", ".join(ACTIVATIONS)
+            raise ConfigError(f"activation must be one of {known}, not {self.activation!r}")
         if isinstance(self.stop_loss, bool) or not isinstance(self.stop_loss, (int, float)):
             raise ConfigError(f"stop loss must be a number, not {self.stop_loss!r}")
         if not math.isfinite(self.stop_loss):
@@ -190,6 +195,7 @@ MLP_ONLY_SETTINGS = {
     "hidden": "hidden units do",
     "dataset": "a dataset does",
     "batch_size": "a batch size does",
+    "activation": "an activation does",
 }
 
 

@@ -297,6 +297,28 @@ class BatchedExperiment:
         params = self._params[run : run + 1].clone()
         return params, state, self._lr[run : run + 1].clone(), group.spec
 
+    @property
+    def running(self) -> np.ndarray:
+        """(runs,) True for each run still training: its current parameters give its next loss."""
+        return self._status == RunStatus.RUNNING
+
+    def current_parameters(self) -> torch.Tensor:
+        """A copy of every run's current (runs, P) parameters."""
+        return self._params.clone()
+
+    def preconditioners(self) -> torch.Tensor:
+        """(runs, P): the denominator each run's next update divides by
+        (``Optimizer.preconditioner`` at its gradient on the next step's data); NaN rows for
+        runs whose optimizer has none."""
+        out = torch.full_like(self._params, math.nan)
+        groups = [g for g in self._groups if g.spec.optimizer.preconditioned]
+        if groups:
+            _, grad = self._problem.loss_and_gradient(self._params, self.current_data())
+            for g in groups:
+                p = g.spec.optimizer.preconditioner(grad[g.rows], g.state, g.spec.params)
+                out[g.rows] = p
+        return out
+
     def _as_arrays(self, flat_row: torch.Tensor) -> dict[str, np.ndarray]:
         return {k: v[0].numpy().copy() for k, v in self._problem.unflatten(flat_row).items()}
 

@@ -1,4 +1,5 @@
-"""Tidy loss tables (``optimizer,lr,step,loss``) and the run summary, from an experiment."""
+"""Tidy loss tables (``optimizer,lr,step,loss``), sharpness tables
+(``optimizer,lr,step,sharpness,preconditioned``) and the run summary, from an experiment."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import numpy as np
 
 from engine.experiment import RunSummary
 from engine.progress import LossUpdate
+from engine.sharpness import SharpnessTracker
 
 CSV_HEADER = ("optimizer", "lr", "step", "loss")
+SHARPNESS_HEADER = ("optimizer", "lr", "step", "sharpness", "preconditioned")
 
 
 def write_losses_csv(update: LossUpdate, handle: IO[str]) -> None:
@@ -22,6 +25,21 @@ def write_losses_csv(update: LossUpdate, handle: IO[str]) -> None:
         name, lr = run.optimizer.key, repr(run.lr)
         for step in range(int(update.counts[run.index])):
             writer.writerow((name, lr, step, _shortest(update.losses[run.index, step])))
+
+
+def write_sharpness_csv(tracker: SharpnessTracker, handle: IO[str]) -> None:
+    """One row per step with a recorded loss and a computed sharpness; ``preconditioned`` is
+    empty for runs whose optimizer divides by no denominator. Shortest exact numbers."""
+    writer = csv.writer(handle, lineterminator="\n")
+    writer.writerow(SHARPNESS_HEADER)
+    counts = tracker.experiment.counts
+    sharpness, preconditioned = tracker.sharpness, tracker.preconditioned
+    computed, adaptive = tracker.computed, tracker.adaptive
+    for run in tracker.experiment.runs:
+        r, name, lr = run.index, run.optimizer.key, repr(run.lr)
+        for step in np.flatnonzero(computed[r, : counts[r]]):
+            pre = _shortest(preconditioned[r, step]) if adaptive[r] else ""
+            writer.writerow((name, lr, int(step), _shortest(sharpness[r, step]), pre))
 
 
 def _shortest(value: np.floating) -> str:

@@ -15,7 +15,7 @@ import torch
 
 from engine.config import ExperimentConfig
 from engine.data import Dataset, article_dataset
-from engine.model import ParameterLayout, loss_and_gradient
+from engine.model import ParameterLayout, batched_loss
 from engine.problems import Problem, build_problem
 
 
@@ -23,14 +23,15 @@ def loss_hessian(flat: torch.Tensor, data: Dataset, layout: ParameterLayout) -> 
     """The exact (P, P) Hessian of the mean squared error at one parameter row ``flat`` (P,).
 
     Autograd differentiates the model's own forward pass twice, in float64; ReLU contributes
-    its almost-everywhere second derivative (zero), as gradient descent sees it.
+    its almost-everywhere second derivative (zero), as gradient descent sees it, tanh and
+    softplus their true one.
     """
     if flat.shape != (layout.size,):
         raise ValueError(f"expected one parameter row of shape ({layout.size},), not {flat.shape}")
     data64 = data.to(torch.float64)
 
     def loss(row: torch.Tensor) -> torch.Tensor:
-        return loss_and_gradient(row[None], data64, layout)[0][0]
+        return batched_loss(row[None], data64, layout)[0]
 
     point = flat.detach().to(torch.float64)
     return torch.autograd.functional.hessian(loss, point)

@@ -19,9 +19,18 @@ def initial_parameters(seed: int, hidden: int, dtype=torch.float64) -> list[torc
     return [torch.randn(s).to(dtype).requires_grad_() for s in shapes]
 
 
-def mse(params: list[torch.Tensor], x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+ACTIVATIONS = {
+    "relu": torch.relu,
+    "tanh": torch.tanh,
+    "softplus": lambda z: torch.log1p(torch.exp(z)),  # by its definition, not torch's softplus
+}
+
+
+def mse(
+    params: list[torch.Tensor], x: torch.Tensor, y: torch.Tensor, activation: str = "relu"
+) -> torch.Tensor:
     w1, b1, w2, b2 = params
-    return ((torch.relu(x @ w1 + b1) @ w2 + b2 - y) ** 2).mean()
+    return ((ACTIVATIONS[activation](x @ w1 + b1) @ w2 + b2 - y) ** 2).mean()
 
 
 def article_rule(name: str, hp: dict):
@@ -51,7 +60,17 @@ def article_rule(name: str, hp: dict):
     return {"sgd": sgd, "momentum": momentum, "rmsprop": rmsprop, "adam": adam}[name]
 
 
-def one_run(name, hp, lr, seed=0, hidden=3, max_steps=1000, stop_loss=0.1, dtype=torch.float64):
+def one_run(
+    name,
+    hp,
+    lr,
+    seed=0,
+    hidden=3,
+    max_steps=1000,
+    stop_loss=0.1,
+    dtype=torch.float64,
+    activation="relu",
+):
     """Losses and final status of one run: ("converged"|"diverged"|"max", step)."""
     data = article_dataset()
     x, y = data.x.to(dtype), data.y.to(dtype)
@@ -60,7 +79,7 @@ def one_run(name, hp, lr, seed=0, hidden=3, max_steps=1000, stop_loss=0.1, dtype
     rule = article_rule(name, hp)
     losses: list[float] = []
     while True:
-        loss = mse(params, x, y)
+        loss = mse(params, x, y, activation)
         value = loss.item()
         if not math.isfinite(value) or not all(torch.isfinite(p).all() for p in params):
             return losses, ("diverged", len(losses)), params

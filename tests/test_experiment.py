@@ -186,3 +186,41 @@ def test_every_run_starts_from_the_same_parameters():
             np.testing.assert_array_equal(v, first[k])
     initial = {s.run.index: s for s in experiment.summaries()}
     assert all(s.steps == 0 and s.final_loss is None for s in initial.values())
+
+
+@pytest.mark.parametrize("activation", ["tanh", "softplus"])
+@pytest.mark.parametrize("name", ["sgd", "adam"])
+def test_a_smooth_activation_run_equals_its_one_run_loop(activation, name):
+    specs = (OptimizerSpec.create(name),)
+    config = article_config(optimizers=specs, max_steps=300, activation=activation)
+    experiment = BatchedExperiment(config)
+    experiment.run_to_end()
+    for run in experiment.runs:
+        losses, (status, step), _ = reference.one_run(
+            name, dict(run.optimizer.params), run.lr, max_steps=300, activation=activation
+        )
+        np.testing.assert_allclose(experiment.losses(run.index), losses, rtol=1e-10, atol=1e-12)
+        summary = experiment.summary(run.index)
+        assert (summary.status, summary.status_step) == (STATUS[status], step)
+
+
+def test_the_torch_optim_twin_uses_the_activation():
+    config = ExperimentConfig(
+        optimizers=(OptimizerSpec.create("adam_torch"), OptimizerSpec.create("sgd")),
+        activation="tanh",
+        max_steps=200,
+    )
+    experiment = BatchedExperiment(config, reference=True)
+    experiment.run_to_end()
+    assert (experiment.reference.max_diff < 1e-4).all(), experiment.reference.max_diff
+    ours = experiment.loss_buffer
+    np.testing.assert_allclose(experiment.reference.losses, ours, rtol=1e-4)
+
+
+def test_an_unknown_activation_is_one_clear_config_error():
+    from engine.config import ConfigError
+
+    message = "activation must be one of relu, tanh, softplus, not 'x'"
+    with pytest.raises(ConfigError, match=f"^{message}$"):
+        ExperimentConfig(activation="x")
+    assert ExperimentConfig().activation == "relu"

@@ -72,6 +72,30 @@ def test_hessian_matches_finite_differences_at_random_points(hidden, seed, scale
     assert_matches_finite_differences(flat, layout)
 
 
+@settings(max_examples=20, deadline=None)
+@given(
+    activation=st.sampled_from(["tanh", "softplus"]),
+    hidden=st.sampled_from([1, 3, 5]),
+    seed=st.integers(0, 10_000),
+    scale=st.floats(0.1, 3.0),
+)
+def test_a_smooth_activations_hessian_matches_finite_differences(activation, hidden, seed, scale):
+    """No kink to stay away from: tanh and softplus have a Hessian everywhere."""
+    layout = ParameterLayout(3, hidden, activation)
+    generator = torch.Generator().manual_seed(seed)
+    flat = torch.randn(layout.size, dtype=torch.float64, generator=generator) * scale
+    assert_matches_finite_differences(flat, layout)
+
+
+def test_initial_stability_follows_the_activation():
+    for activation in ("tanh", "softplus"):
+        config = ExperimentConfig(activation=activation)
+        layout = ParameterLayout(3, 3, activation)
+        expected = stability_at(initial_parameters(0, layout), DATA64, layout)
+        assert initial_stability(config) == expected
+        assert expected != initial_stability(ExperimentConfig())
+
+
 @pytest.mark.parametrize("hidden", [1, 3, 5])
 def test_hessian_is_symmetric_float64_and_p_by_p(hidden):
     layout = ParameterLayout(3, hidden)

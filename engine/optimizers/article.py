@@ -5,12 +5,16 @@ from __future__ import annotations
 import torch
 
 from engine.optimizers.base import (
+    EMA_MOMENTUM_RULE,
+    GD_RULE,
     Hyperparameter,
     Optimizer,
     TorchEquivalent,
     betas,
     decay_rate,
+    ema_momentum_threshold,
     epsilon,
+    gd_threshold,
     in_float64,
     next_step,
 )
@@ -23,9 +27,13 @@ class SGD(Optimizer):
     display_name = "SGD"
     rule = "θ ← θ − η·g"
     reference = "Robbins & Monro (1951), A Stochastic Approximation Method"
+    threshold_rule = GD_RULE
 
     def update(self, params, grads, state, lr, hp):
         return params - lr * grads, {}
+
+    def stability_threshold(self, lr, hp):
+        return gd_threshold(lr)
 
     def torch_equivalent(self, hp):
         return TorchEquivalent("SGD", {})
@@ -37,9 +45,13 @@ class Momentum(Optimizer):
     rule = "m ← β·m + (1−β)·g\nθ ← θ − η·m"
     reference = f"Polyak (1964); the exponential-average form of {ARTICLE}"
     hyperparameters = (decay_rate("beta", 0.9, "β (momentum)"),)
+    threshold_rule = "(2+2β)/((1−β)η)"
 
     def init_state(self, params, hp):
         return {"m": torch.zeros_like(params)}
+
+    def stability_threshold(self, lr, hp):
+        return ema_momentum_threshold(lr, hp["beta"])
 
     def update(self, params, grads, state, lr, hp):
         beta = hp["beta"]
@@ -59,9 +71,18 @@ class RMSprop(Optimizer):
     rule = "v ← ρ·v + (1−ρ)·g²\nθ ← θ − η·g / (√v + ε)"
     reference = "Tieleman & Hinton (2012), Lecture 6.5, Neural Networks for Machine Learning"
     hyperparameters = (decay_rate("rho", 0.9, "ρ (squared-gradient average)"), epsilon(1e-5))
+    preconditioned = True
+    threshold_rule = GD_RULE
 
     def init_state(self, params, hp):
         return {"v": torch.zeros_like(params)}
+
+    def preconditioner(self, grads, state, hp):
+        rho = hp["rho"]
+        return (rho * state["v"] + (1.0 - rho) * grads.square()).sqrt() + hp["eps"]
+
+    def stability_threshold(self, lr, hp):
+        return gd_threshold(lr)
 
     def update(self, params, grads, state, lr, hp):
         rho = hp["rho"]
@@ -87,10 +108,25 @@ class Adam(Optimizer):
         epsilon(1e-5),
         Hyperparameter("bias_correction", False, "bias correction"),
     )
+    preconditioned = True
+    threshold_rule = EMA_MOMENTUM_RULE
 
     def init_state(self, params, hp):
         zeros = torch.zeros_like(params)
         return {"m": zeros, "v": zeros.clone(), "step": torch.zeros_like(params[:, :1])}
+
+    def preconditioner(self, grads, state, hp):
+        """√v + ε, or with bias correction (1−β₁ᵗ)·(√v̂ + ε): the step is η·m/P."""
+        beta1, beta2 = hp["beta1"], hp["beta2"]
+        v = beta2 * state["v"] + (1.0 - beta2) * grads.square()
+        if not hp["bias_correction"]:
+            return v.sqrt() + hp["eps"]
+        t = next_step(state)
+        bc1, bc2 = in_float64(t, lambda t: (1 - beta1**t, 1 - beta2**t), grads.dtype)
+        return bc1 * ((v / bc2).sqrt() + hp["eps"])
+
+    def stability_threshold(self, lr, hp):
+        return ema_momentum_threshold(lr, hp["beta1"])
 
     def update(self, params, grads, state, lr, hp):
         beta1, beta2 = hp["beta1"], hp["beta2"]

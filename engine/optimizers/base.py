@@ -118,17 +118,42 @@ class Configurable:
         }
 
 
+NO_THRESHOLD = "no known threshold"
+GD_RULE = "2/η"
+EMA_MOMENTUM_RULE = "(2+2β₁)/((1−β₁)η)"
+
+
+def gd_threshold(lr: float) -> float:
+    """θ ← θ − η·λθ multiplies θ by 1 − ηλ: bounded while λ < 2/η."""
+    return 2.0 / lr
+
+
+def ema_momentum_threshold(lr: float, beta: float) -> float:
+    """m ← βm + (1−β)λθ, θ ← θ − ηm: its companion matrix has characteristic polynomial
+    z² − (1 + β − η(1−β)λ)z + β, whose roots leave the unit circle (at z = −1) once
+    λ > (2+2β)/((1−β)η); at β = 0.9 that is 38/η."""
+    return (2.0 + 2.0 * beta) / ((1.0 - beta) * lr)
+
+
 class Optimizer(Configurable):
     """A from-scratch optimizer on batched tensors.
 
     Parameters, gradients and state tensors have shape (runs, P); ``lr`` is (runs, 1) so every
     run can have its own learning rate. ``update`` is functional: it returns the new parameters
     and state and leaves its inputs alone, so the engine can keep finished runs unchanged.
+
+    Stability metadata: on a quadratic of curvature λ, the rule stays bounded while λ is below
+    ``stability_threshold(lr, hp)`` (None where none is known; ``threshold_rule`` says it in
+    a line). For a ``preconditioned`` rule, one that divides each coordinate by a denominator
+    of its own, λ is the *preconditioned* sharpness, the largest eigenvalue of P^{-1/2}·H·P^{-1/2}
+    with P = ``preconditioner(...)``, and the threshold holds while P stays put.
     """
 
     display_name: str = ""
     rule: str = ""
     reference: str = ""
+    preconditioned: bool = False
+    threshold_rule: str = NO_THRESHOLD
 
     def init_state(self, params: torch.Tensor, hp: Mapping[str, HyperValue]) -> State:
         """Zeroed state for ``params`` (runs, P); ``hp`` for rules whose state starts elsewhere."""
@@ -147,3 +172,17 @@ class Optimizer(Configurable):
         hp: Mapping[str, HyperValue],
     ) -> tuple[torch.Tensor, State]:
         raise NotImplementedError
+
+    def preconditioner(
+        self, grads: torch.Tensor, state: State, hp: Mapping[str, HyperValue]
+    ) -> torch.Tensor | None:
+        """The (runs, P) diagonal P that the next ``update`` (taking ``grads``, at ``state``)
+        divides by, written so that the step is θ ← θ − η·P⁻¹·u with u the plain gradient or
+        its moving average: bias corrections and learning-rate decay are folded into P.
+        None for a rule that divides by nothing."""
+        return None
+
+    def stability_threshold(self, lr: float, hp: Mapping[str, HyperValue]) -> float | None:
+        """The largest (preconditioned, if ``preconditioned``) sharpness the rule stays bounded
+        under at learning rate ``lr``, or None where no threshold is known."""
+        return None

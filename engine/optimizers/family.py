@@ -6,12 +6,16 @@ from __future__ import annotations
 import torch
 
 from engine.optimizers.base import (
+    EMA_MOMENTUM_RULE,
+    GD_RULE,
     Hyperparameter,
     Optimizer,
     TorchEquivalent,
     betas,
     decay_rate,
+    ema_momentum_threshold,
     epsilon,
+    gd_threshold,
     in_float64,
     next_step,
     weight_decay,
@@ -32,9 +36,14 @@ class HeavyBall(Optimizer):
     rule = "b ← μ·b + g\nθ ← θ − η·b"
     reference = "Polyak (1964); Sutskever et al. (2013), as torch.optim.SGD(momentum=μ)"
     hyperparameters = (decay_rate("momentum", 0.9, "μ (momentum)"),)
+    threshold_rule = "(2+2μ)/η"
 
     def init_state(self, params, hp):
         return _zeros(params, "b")
+
+    def stability_threshold(self, lr, hp):
+        """b ← μb + λθ, θ ← θ − ηb: z² − (1 + μ − ηλ)z + μ has a root at −1 at ηλ = 2 + 2μ."""
+        return (2.0 + 2.0 * hp["momentum"]) / lr
 
     def update(self, params, grads, state, lr, hp):
         b = hp["momentum"] * state["b"] + grads
@@ -49,6 +58,13 @@ class Nesterov(HeavyBall):
     display_name = "Nesterov"
     rule = "b ← μ·b + g\nθ ← θ − η·(g + μ·b)"
     reference = "Nesterov (1983); Sutskever et al. (2013), as torch.optim.SGD(nesterov=True)"
+    threshold_rule = "(2+2μ)/((1+2μ)η)"
+
+    def stability_threshold(self, lr, hp):
+        """b ← μb + λθ, θ ← θ − η(λθ + μb): characteristic z² − (1+μ)(1−ηλ)z + μ(1−ηλ), a root
+        at −1 when ηλ = (2+2μ)/(1+2μ) (1.357/η at μ = 0.9)."""
+        mu = hp["momentum"]
+        return (2.0 + 2.0 * mu) / ((1.0 + 2.0 * mu) * lr)
 
     def update(self, params, grads, state, lr, hp):
         b = hp["momentum"] * state["b"] + grads
@@ -68,10 +84,20 @@ class Adagrad(Optimizer):
         Hyperparameter("initial_accumulator_value", 0.0, "s₀ (initial sum)", minimum=0.0),
         epsilon(1e-10, "ε (added to √s)"),
     )
+    preconditioned = True
+    threshold_rule = GD_RULE
 
     def init_state(self, params, hp):
         total = torch.full_like(params, hp["initial_accumulator_value"])
         return {"sum": total, "step": _step_count(params)}
+
+    def preconditioner(self, grads, state, hp):
+        """(1 + (t−1)·δ)·(√s + ε): the learning-rate decay folded in."""
+        decay = 1 + (next_step(state) - 1) * hp["lr_decay"]
+        return decay * ((state["sum"] + grads.square()).sqrt() + hp["eps"])
+
+    def stability_threshold(self, lr, hp):
+        return gd_threshold(lr)
 
     def update(self, params, grads, state, lr, hp):
         step = next_step(state)
@@ -99,9 +125,20 @@ class Adadelta(Optimizer):
         decay_rate("rho", 0.9, "ρ (running averages)"),
         epsilon(1e-6, "ε (inside both roots)"),
     )
+    preconditioned = True
+    threshold_rule = GD_RULE
 
     def init_state(self, params, hp):
         return _zeros(params, "v", "u")
+
+    def preconditioner(self, grads, state, hp):
+        """√(v + ε) / √(u + ε): the step is η·g/P."""
+        rho, eps = hp["rho"], hp["eps"]
+        v = rho * state["v"] + (1 - rho) * grads.square()
+        return (v + eps).sqrt() / (state["u"] + eps).sqrt()
+
+    def stability_threshold(self, lr, hp):
+        return gd_threshold(lr)
 
     def update(self, params, grads, state, lr, hp):
         rho, eps = hp["rho"], hp["eps"]
@@ -120,9 +157,21 @@ class Adamax(Optimizer):
     rule = "m ← β₁·m + (1−β₁)·g\nu ← max(β₂·u, |g| + ε)\nθ ← θ − η/(1−β₁ᵗ) · m / u"
     reference = "Kingma & Ba (2015), Adam, section 7.1 (the infinity norm)"
     hyperparameters = (*betas(0.9, 0.999), epsilon(1e-8, "ε (added to |g|)"))
+    preconditioned = True
+    threshold_rule = EMA_MOMENTUM_RULE
 
     def init_state(self, params, hp):
         return {**_zeros(params, "m", "u"), "step": _step_count(params)}
+
+    def preconditioner(self, grads, state, hp):
+        """(1−β₁ᵗ)·u: the step is η·m/P."""
+        beta1 = hp["beta1"]
+        u = torch.maximum(hp["beta2"] * state["u"], grads.abs() + hp["eps"])
+        (bc1,) = in_float64(next_step(state), lambda t: (1 - beta1**t,), grads.dtype)
+        return bc1 * u
+
+    def stability_threshold(self, lr, hp):
+        return ema_momentum_threshold(lr, hp["beta1"])
 
     def update(self, params, grads, state, lr, hp):
         beta1, beta2 = hp["beta1"], hp["beta2"]
@@ -141,9 +190,19 @@ class _AdamFamily(Optimizer):
     """Adam with bias correction, torch's defaults: the base of AMSGrad and AdamW."""
 
     hyperparameters = (*betas(0.9, 0.999), epsilon(1e-8))
+    preconditioned = True
+    threshold_rule = EMA_MOMENTUM_RULE
 
     def init_state(self, params, hp):
         return {**_zeros(params, "m", "v"), "step": _step_count(params)}
+
+    def preconditioner(self, grads, state, hp):
+        """(1−β₁ᵗ)·(√v̂ + ε): the step is η·m/P."""
+        _, _, v, bc1, bc2 = self.moments(grads, state, hp)
+        return bc1 * ((v / bc2).sqrt() + hp["eps"])
+
+    def stability_threshold(self, lr, hp):
+        return ema_momentum_threshold(lr, hp["beta1"])
 
     def moments(self, grads, state, hp):
         beta1, beta2 = hp["beta1"], hp["beta2"]
@@ -162,6 +221,11 @@ class AMSGrad(_AdamFamily):
 
     def init_state(self, params, hp):
         return {**super().init_state(params, hp), "v_max": torch.zeros_like(params)}
+
+    def preconditioner(self, grads, state, hp):
+        """(1−β₁ᵗ)·(√v̂max/√(1−β₂ᵗ) + ε): the step is η·m/P."""
+        _, _, v, bc1, bc2 = self.moments(grads, state, hp)
+        return bc1 * (torch.maximum(state["v_max"], v).sqrt() / bc2.sqrt() + hp["eps"])
 
     def update(self, params, grads, state, lr, hp):
         step, m, v, bc1, bc2 = self.moments(grads, state, hp)
@@ -182,6 +246,13 @@ class AdamW(_AdamFamily):
     rule = "θ ← θ·(1 − η·λ)\nthen Adam with bias correction:\nθ ← θ − η·m̂ / (√v̂ + ε)"
     reference = "Loshchilov & Hutter (2019), Decoupled Weight Decay Regularization"
     hyperparameters = (*_AdamFamily.hyperparameters, weight_decay(0.01))
+    threshold_rule = "(1+β₁)(2−ηλ)/((1−β₁)η)"
+
+    def stability_threshold(self, lr, hp):
+        """Where P is the identity: φ ← (1−ηλ)φ − ηm, m ← β₁m + (1−β₁)aφ has a root at −1
+        once a = (1+β₁)(2−ηλ)/((1−β₁)η), λ the weight decay (see the tests)."""
+        beta1, decay = hp["beta1"], hp["weight_decay"]
+        return (1.0 + beta1) * (2.0 - lr * decay) / ((1.0 - beta1) * lr)
 
     def update(self, params, grads, state, lr, hp):
         decayed = params * (1 - lr * hp["weight_decay"])
@@ -215,8 +286,18 @@ class NAdam(_AdamFamily):
         Hyperparameter("momentum_decay", 4e-3, "ψ (momentum decay)", minimum=0.0),
     )
 
+    threshold_rule = "no known threshold: its momentum weights change with t"
+
     def init_state(self, params, hp):
         return {**super().init_state(params, hp), "mu_product": torch.ones_like(params[:, :1])}
+
+    def preconditioner(self, grads, state, hp):
+        """√v̂ + ε, what both of its terms divide by."""
+        _, _, v, _, bc2 = self.moments(grads, state, hp)
+        return (v / bc2).sqrt() + hp["eps"]
+
+    def stability_threshold(self, lr, hp):
+        return None
 
     def update(self, params, grads, state, lr, hp):
         step, m, v, _, bc2 = self.moments(grads, state, hp)
@@ -260,22 +341,33 @@ class RAdam(_AdamFamily):
     )
     reference = "Liu et al. (2020), On the Variance of the Adaptive Learning Rate and Beyond"
 
-    def update(self, params, grads, state, lr, hp):
-        step, m, v, bc1, bc2 = self.moments(grads, state, hp)
-        beta2 = hp["beta2"]
-        m_hat = m / bc1
+    @staticmethod
+    def rectifier(step: torch.Tensor, beta2: float, dtype: torch.dtype):
+        """ρₜ and the variance rectification r, per run, in float64 rounded once."""
         rho_inf = 2 / (1 - beta2) - 1
 
-        def rectifier(t):
+        def rectify(t):
             rho_t = rho_inf - 2 * t * beta2**t / (1 - beta2**t)
             ratio = (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
             return rho_t, ratio.clamp(min=0).sqrt()
 
-        rho_t, rect = in_float64(step, rectifier, grads.dtype)
+        return in_float64(step, rectify, dtype)
+
+    def update(self, params, grads, state, lr, hp):
+        step, m, v, bc1, bc2 = self.moments(grads, state, hp)
+        m_hat = m / bc1
+        rho_t, rect = self.rectifier(step, hp["beta2"], grads.dtype)
         adaptive = bc2.sqrt() / (v.sqrt() + hp["eps"])
         step_size = m_hat * lr
         update = torch.where(rho_t > 5.0, step_size * adaptive * rect, step_size)
         return params - update, {"m": m, "v": v, "step": step}
+
+    def preconditioner(self, grads, state, hp):
+        """(1−β₁ᵗ)·(√v + ε)/(r·√(1−β₂ᵗ)) once rectified, (1−β₁ᵗ) before: the step is η·m/P."""
+        step, _, v, bc1, bc2 = self.moments(grads, state, hp)
+        rho_t, rect = self.rectifier(step, hp["beta2"], grads.dtype)
+        adaptive = bc1 * (v.sqrt() + hp["eps"]) / (rect * bc2.sqrt())
+        return torch.where(rho_t > 5.0, adaptive, bc1.expand_as(v))
 
     def torch_equivalent(self, hp):
         return TorchEquivalent("RAdam", {"betas": (hp["beta1"], hp["beta2"]), "eps": hp["eps"]})
@@ -286,6 +378,7 @@ class Lion(Optimizer):
     display_name = "Lion"
     rule = "c ← β₁·m + (1−β₁)·g\nθ ← θ − η·(sign(c) + λ·θ)\nm ← β₂·m + (1−β₂)·g"
     reference = "Chen et al. (2023), Symbolic Discovery of Optimization Algorithms"
+    threshold_rule = "no known threshold: its step is a sign, the same size at any curvature"
     hyperparameters = (
         decay_rate("beta1", 0.9, "β₁ (update interpolation)"),
         decay_rate("beta2", 0.99, "β₂ (momentum)"),

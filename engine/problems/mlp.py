@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from engine.data import Dataset
-from engine.model import ParameterLayout, initial_parameters, loss_and_gradient
+from engine.model import ParameterLayout, activate, initial_parameters, loss_and_gradient
 from engine.problems.base import DisplayDefaults, Point, Problem
 
 if TYPE_CHECKING:
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 class MLPProblem(Problem):
-    """``relu(x @ W1 + b1) @ W2 + b2`` fitted by mean squared error to ``data``."""
+    """``act(x @ W1 + b1) @ W2 + b2`` (act relu, tanh or softplus) fitted by mean squared error."""
 
     name = "mlp"
     display_name = "The article's MLP"
@@ -30,13 +30,13 @@ class MLPProblem(Problem):
         max_steps=1000,
     )
 
-    def __init__(self, data: Dataset, hidden: int = 3):
+    def __init__(self, data: Dataset, hidden: int = 3, activation: str = "relu"):
         self.data = data
-        self.layout = ParameterLayout(data.n_features, hidden)
+        self.layout = ParameterLayout(data.n_features, hidden, activation)
 
     @classmethod
     def from_config(cls, config: ExperimentConfig, data: Dataset) -> MLPProblem:
-        return cls(data, config.hidden)
+        return cls(data, config.hidden, config.activation)
 
     @property
     def shapes(self) -> dict[str, tuple[int, ...]]:
@@ -75,5 +75,5 @@ class MLPProblem(Problem):
     def autograd_loss(self, tensors: list[torch.Tensor], data: Dataset | None = None):
         data = self._data(data, tensors[0].dtype)
         w1, b1, w2, b2 = tensors
-        out = torch.relu(data.x @ w1 + b1) @ w2 + b2
+        out = activate(data.x @ w1 + b1, self.layout.activation) @ w2 + b2
         return (out - data.y).square().mean()
