@@ -66,7 +66,6 @@ def test_a_csv_file_is_parsed_once_however_many_settings_change(qtbot, tmp_path,
     calls = []
     real = engine.config.read_csv_dataset
     monkeypatch.setattr(engine.config, "read_csv_dataset", lambda p: calls.append(p) or real(p))
-    engine.config._parsed_csv.cache_clear()
     model = ExperimentModel()
     assert model.update(dataset=engine.config.DatasetSpec(kind="csv", path=str(path)))
     for seed in range(1, 6):
