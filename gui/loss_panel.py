@@ -218,7 +218,7 @@ class LossPanel:
             )
             self._drawn_marks = marks
         self._drawn, self._drawn_statuses = counts, statuses
-        self._grow_x(max(counts.values()))
+        self.grow_x(max(counts.values()))
 
     def _draw_twin(self, index: int, history: LossHistory, count: int) -> None:
         twin = self.twins[index]
@@ -240,7 +240,7 @@ class LossPanel:
     def _view_top(self) -> float:
         return self.plot.getViewBox().viewRange()[1][1]
 
-    def _grow_x(self, length: int) -> None:
+    def grow_x(self, length: int) -> None:
         """Double the x range when curves reach its end: re-laying ticks every frame is costly."""
         if not self.follow or length < 0.95 * self.x_extent or self.x_extent >= self.max_steps:
             return
@@ -257,14 +257,22 @@ class LossPanel:
         return self.plot.getViewBox().sceneBoundingRect().contains(scene_pos)
 
     def show_readout(self, scene_pos: QPointF, history: LossHistory, runs: list[RunKey]) -> None:
-        point = self.plot.getViewBox().mapSceneToView(scene_pos)
-        step = int(round(point.x()))
+        step = self.step_at(scene_pos)
         lines = [f"step {step}"]
         for run in runs:
             count = int(history.counts[run.index])
             value = history.losses(run.index)[step] if 0 <= step < count else None
             lines.append(f"{run.optimizer.label}: " + ("—" if value is None else f"{value:.5g}"))
-        self.cursor.setPos(step)
+        self.place_readout(scene_pos, lines)
+
+    def step_at(self, scene_pos: QPointF) -> int:
+        """The step under a point of the scene."""
+        return int(round(self.plot.getViewBox().mapSceneToView(scene_pos).x()))
+
+    def place_readout(self, scene_pos: QPointF, lines: list[str]) -> None:
+        """The cursor at the step under ``scene_pos`` and ``lines`` beside it."""
+        point = self.plot.getViewBox().mapSceneToView(scene_pos)
+        self.cursor.setPos(int(round(point.x())))
         self.readout.setText("\n".join(lines))
         x_range = self.plot.getViewBox().viewRange()[0]
         right_half = point.x() > (x_range[0] + x_range[1]) / 2
