@@ -10,10 +10,19 @@ One run measures, with all 16 runs of a long experiment training at the speed sl
   time) against the headless rate of ``BatchedExperiment(config).step(n)`` for the same config,
   timed in this process beforehand. Target ratio ≥ 0.5.
 
+It measures twice: with the loss panels, then with View → Sharpness on (the engine computes
+every run's sharpness every k steps, k from its cost). For the second it also prints k and the
+step rate against the first. Target: at least 0.5 of the rate with the view off.
+
 The wall time runs from the first loss update to the last (the experiment's end), or a fixed
 window (``--seconds``, 8 by default), whichever comes first.
 
-Run: python benchmarks/gui_responsiveness.py [--seconds S] [--max-steps N]
+Run: python benchmarks/gui_responsiveness.py [--seconds S] [--max-steps N] [--preset NAME]
+       [--hidden H]
+
+``--preset edge-of-stability`` measures the preset (12 runs of a tanh net on 20 samples)
+instead of the article's experiment; ``--hidden`` sets the hidden width (64 at most in the
+window: 258 parameters, where sharpness costs the most).
 
 Qt's offscreen platform is used unless QT_QPA_PLATFORM is set. Offscreen, widgets paint into
 memory buffers with no display server. For real painting through an X server (--xcb), run it
@@ -52,6 +61,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from engine.config import ExperimentConfig  # noqa: E402
 from engine.experiment import BatchedExperiment  # noqa: E402
+from engine.presets import PRESETS  # noqa: E402
 from engine.progress import LossUpdate  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
 
@@ -96,7 +106,7 @@ def headless_rate(config: ExperimentConfig) -> tuple[float, int, float]:
 class Measurement:
     """Watches the window's updates and a latency probe from the first update to the end."""
 
-    def __init__(self, window: MainWindow, seconds: float):
+    def __init__(self, window: MainWindow, seconds: float, sharpness: bool = False):
         self.window = window
         self.seconds = seconds
         self.loop = QEventLoop()
@@ -107,6 +117,8 @@ class Measurement:
         self.deadline = QTimer()
         self.deadline.setSingleShot(True)
         self.deadline.timeout.connect(self._finish)
+        self.sharpness = sharpness
+        self.every: int | None = None  # k of the last update, with the Sharpness view on
         self.lateness_ms: list[float] = []
         self.first: LossUpdate | None = None
         self.began = self.ended = 0.0
@@ -124,6 +136,7 @@ class Measurement:
         while self.window.session.started is None and time.perf_counter() < give_up:
             QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
             time.sleep(0.005)
+        self.window.commands.sharpness_view.setChecked(self.sharpness)
         speed = self.window.commands.speed
         speed.setValue(speed.maximum())
         self.window.toggle_play()
@@ -147,6 +160,7 @@ class Measurement:
             self._armed = now
             self.probe.start(PROBE_MS)
         self.steps_at_end = update.steps_taken
+        self.every = update.sharpness_every
         self.ended = now
         if update.done:
             self.done = True
@@ -189,7 +203,13 @@ def close(app: QApplication, window: MainWindow) -> bool:
     return stopped
 
 
-def report(config: ExperimentConfig, headless: tuple[float, int, float], m: Measurement) -> None:
+def report(
+    config: ExperimentConfig,
+    headless: tuple[float, int, float],
+    m: Measurement,
+    view_off_rate: float | None = None,
+) -> float:
+    """Print the figures of one measurement; returns its in-app step rate."""
     rate, steps, seconds = headless
     lateness = np.array(m.lateness_ms) if m.lateness_ms else np.zeros(1)
     p50, p99 = np.percentile(lateness, [50, 99])
@@ -210,8 +230,9 @@ def report(config: ExperimentConfig, headless: tuple[float, int, float], m: Meas
     )
     print(
         f"experiment: {len(config.optimizers) * len(config.learning_rates)} runs, "
-        f"max_steps {config.max_steps}, stop_loss {config.stop_loss:g}; window "
-        f"{WINDOW_SIZE[0]}×{WINDOW_SIZE[1]}, speed max"
+        f"{config.activation}, hidden {config.hidden}, max_steps {config.max_steps}, "
+        f"stop_loss {config.stop_loss:g}; window {WINDOW_SIZE[0]}×{WINDOW_SIZE[1]}, speed max; "
+        + ("Sharpness view ON" if m.sharpness else "loss panels (Sharpness view off)")
     )
     print(f"headless: {steps} steps in {seconds:.3f} s")
     end = "experiment done" if m.done else f"fixed {m.seconds:g} s window"
@@ -244,9 +265,43 @@ def report(config: ExperimentConfig, headless: tuple[float, int, float], m: Meas
             met(ratio >= TARGET_STEP_RATIO),
         ),
     ]
+    if m.sharpness:
+        rows.append(("sharpness every k steps, k =", str(m.every), "", ""))
+    if view_off_rate is not None:
+        share = app_rate / view_off_rate
+        rows.append(
+            (
+                "step rate, view on / off",
+                f"{share:.2f}",
+                f"≥ {TARGET_STEP_RATIO:g}",
+                met(share >= TARGET_STEP_RATIO),
+            )
+        )
     print(f"{'figure':30s} {'measured':>12s} {'target':>10s} {'met':>4s}")
     for name, value, target, ok in rows:
         print(f"{name:30s} {value:>12s} {target:>10s} {ok:>4s}")
+    return app_rate
+
+
+def measure(
+    app: QApplication, config: ExperimentConfig, seconds: float, sharpness: bool
+) -> Measurement | None:
+    """One window, played at max to the end or for ``seconds``; None if it never started."""
+    with tempfile.TemporaryDirectory(prefix="gui-responsiveness-") as folder:
+        settings = QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(config, settings)
+        window.resize(*WINDOW_SIZE)
+        window.show()
+        measurement = Measurement(window, seconds, sharpness)
+        ok = measurement.run()
+        stopped = close(app, window)
+        del settings
+    if not stopped:
+        print("the engine thread still runs after window.close()", file=sys.stderr)
+    if not ok:
+        print(f"no loss update within {START_TIMEOUT_S:g} s of Play", file=sys.stderr)
+        return None
+    return measurement
 
 
 def main() -> int:
@@ -257,31 +312,27 @@ def main() -> int:
     parser.add_argument(
         "--max-steps", type=int, default=5000, help="steps of every run (default 5000)"
     )
+    parser.add_argument("--preset", choices=sorted(PRESETS), help="a preset's experiment")
+    parser.add_argument("--hidden", type=int, help="hidden units (default: the experiment's)")
     args = parser.parse_args()
-    config = ExperimentConfig(max_steps=args.max_steps, stop_loss=0.0)
+    config = PRESETS[args.preset].apply() if args.preset else ExperimentConfig()
+    config = config.with_changes(max_steps=args.max_steps, stop_loss=0.0)
+    if args.hidden:
+        config = config.with_changes(hidden=args.hidden)
 
     messages = QtMessages()
     qInstallMessageHandler(messages)
     headless = headless_rate(config)
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    with tempfile.TemporaryDirectory(prefix="gui-responsiveness-") as folder:
-        settings = QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(config, settings)
-        window.resize(*WINDOW_SIZE)
-        window.show()
-        measurement = Measurement(window, args.seconds)
-        ok = measurement.run()
-        stopped = close(app, window)
-        del settings
+    off = measure(app, config, args.seconds, sharpness=False)
+    on = measure(app, config, args.seconds, sharpness=True)
     qInstallMessageHandler(None)
-
-    if not stopped:
-        print("the engine thread still runs after window.close()", file=sys.stderr)
-    if not ok:
-        print(f"no loss update within {START_TIMEOUT_S:g} s of Play", file=sys.stderr)
+    if off is None or on is None:
         return 1
-    report(config, headless, measurement)
+    view_off_rate = report(config, headless, off)
+    print()
+    report(config, headless, on, view_off_rate)
     if messages.ignored:
         print(f"({messages.ignored} offscreen-platform notice(s) ignored: {IGNORED_QT_MESSAGES})")
     if messages.warnings:
