@@ -12,9 +12,6 @@ step's eigenvector (``WarmLanczos``), which needs a few matrix products.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
 import numpy as np
 import torch
 
@@ -38,23 +35,6 @@ def _slopes(pre: torch.Tensor, activation: str) -> tuple[torch.Tensor, torch.Ten
         s = torch.sigmoid(pre)
         return s, s * (1.0 - s)
     return (pre > 0).to(pre.dtype), torch.zeros_like(pre)  # ReLU: 0 almost everywhere
-
-
-@contextlib.contextmanager
-def one_thread() -> Iterator[None]:
-    """torch on the calling thread alone while inside (under OpenMP the setting is the
-    thread's own). These matrices are small, and threading them costs far more than it saves:
-    on a busy two-core machine a batch of twelve (14×20)·(20×14) products took 8-12 ms with
-    two threads, 0.03 ms with one (each parallel region waits for a descheduled thread)."""
-    before = torch.get_num_threads()
-    if before == 1:
-        yield
-        return
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def loss_hessians(rows: torch.Tensor, data: Dataset, layout: ParameterLayout) -> torch.Tensor:
@@ -352,16 +332,15 @@ class SharpnessTracker:
         if not rows.size:
             return 0
         at = steps[rows]
-        with one_thread():
-            hessians = problem_hessians(experiment.problem, experiment.current_parameters()[rows])
-            self._sharpness[rows, at] = self._top(0, hessians, rows)
-            adaptive = self._adaptive[rows]
-            if adaptive.any():
-                denominators = experiment.preconditioners()[rows[adaptive]]
-                matrices = precondition(hessians[torch.from_numpy(adaptive)], denominators)
-                self._preconditioned[rows[adaptive], at[adaptive]] = self._top(
-                    1, matrices, rows[adaptive]
-                )
+        hessians = problem_hessians(experiment.problem, experiment.current_parameters()[rows])
+        self._sharpness[rows, at] = self._top(0, hessians, rows)
+        adaptive = self._adaptive[rows]
+        if adaptive.any():
+            denominators = experiment.preconditioners()[rows[adaptive]]
+            matrices = precondition(hessians[torch.from_numpy(adaptive)], denominators)
+            self._preconditioned[rows[adaptive], at[adaptive]] = self._top(
+                1, matrices, rows[adaptive]
+            )
         self._computed[rows, at] = True
         return int(rows.size)
 
