@@ -10,7 +10,7 @@ import torch
 
 from engine.experiment import BatchedExperiment, RunSnapshot
 from engine.sharpness import precondition, threshold_at, threshold_position, top_eigenvalues
-from engine.stability import Stability, problem_stability
+from engine.stability import Stability, largest_eigenvalue, stability_limit
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,9 @@ def inspect_run(experiment: BatchedExperiment, run: int, weight: int) -> Inspect
     """The run's numbers now, and (while it runs) its next update of flat weight ``weight``."""
     snapshot = experiment.snapshot(run)
     params, state, lr, spec = experiment.run_tensors(run)
-    stability = problem_stability(experiment.problem, params[0])
+    hessian = experiment.problem.hessian(params[0])  # once: for λ and the preconditioned λ
+    lambda_max = largest_eigenvalue(hessian)
+    stability = Stability(lambda_max, stability_limit(lambda_max))
     optimizer, hp = spec.optimizer, spec.params
     threshold = float(threshold_at(spec, float(lr[0, 0])))
     reading = SharpnessReading(
@@ -100,8 +102,7 @@ def inspect_run(experiment: BatchedExperiment, run: int, weight: int) -> Inspect
     new_params, new_state = optimizer.update(params, grad, state, lr, hp)
     denominator = optimizer.preconditioner(grad, state, hp)
     if denominator is not None:
-        hessian = experiment.problem.hessian(params[0])[None]
-        top = float(top_eigenvalues(precondition(hessian, denominator))[0])
+        top = float(top_eigenvalues(precondition(hessian[None], denominator))[0])
         reading = replace(reading, preconditioned=top)
 
     def at(tensor: torch.Tensor) -> float:
