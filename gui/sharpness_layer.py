@@ -17,6 +17,8 @@ from gui.palette import optimizer_colour, optimizer_line_style
 from gui.themes import Theme
 
 THRESHOLD_DASHES = [3.0, 3.0]  # in pen widths: shorter than a dashed optimizer's curve
+FIRST_Y_RANGE = (0.0, 2.0)  # log10: λ from 1 to 100 until the curves say otherwise
+Y_STEP = 0.5  # the y range grows in half decades: re-laying the axis every frame is costly
 THRESHOLD_NOTE = "dashed: each run's stability threshold"
 
 
@@ -71,6 +73,8 @@ class SharpnessLayer:
         self.theme, self.pen_scale = panel.theme, panel.pen_scale
         self._drawn: dict[int, int] = {}
         self._every: int | None = None
+        self._thresholds_drawn: dict[int, object] = {}
+        self.y_range = FIRST_Y_RANGE  # log10 bounds shown while the panel follows its curves
 
     def start(self, runs: list[RunKey], max_steps: int) -> None:
         """Items for a new experiment's runs (the old ones go)."""
@@ -89,7 +93,8 @@ class SharpnessLayer:
                 item.setVisible(self.shown)
                 plot.addItem(item)
             self.curves[run.index], self.thresholds[run.index] = curve, line
-        self._drawn, self._every = {}, None
+        self._drawn, self._every, self._thresholds_drawn = {}, None, {}
+        self.y_range = FIRST_Y_RANGE
         self.apply_theme(self.theme, self.pen_scale)
 
     def apply_theme(self, theme: Theme, pen_scale: float = 1.0) -> None:
@@ -115,11 +120,11 @@ class SharpnessLayer:
         panel.diverged.setVisible(not on)
         for item in self.curves.values():
             item.setVisible(on)
-        self._drawn = {}
+        self._drawn, self._thresholds_drawn = {}, {}
         if on:
             self._set_axes()
-            panel.plot.setXRange(0, panel.x_extent, padding=0.02)
-            panel.plot.enableAutoRange(axis="y")
+            panel.plot.disableAutoRange()
+            panel.plot.setRange(xRange=(0, panel.x_extent), yRange=self.y_range, padding=0.02)
             self._show_thresholds()
         else:
             for item in self.thresholds.values():
@@ -154,6 +159,21 @@ class SharpnessLayer:
             self._draw_threshold(run, history.lrs(run.index))
         self._drawn = counts
         self.panel.grow_x(max(counts.values(), default=0))
+        self._grow_y()
+
+    def _grow_y(self) -> None:
+        """Widen the y range, in half decades, to what the curves and lines now span."""
+        if not self.panel.follow:
+            return
+        low, high = self.y_range
+        for item in [*self.curves.values(), *self.thresholds.values()]:
+            y = item.getData()[1]
+            if item.isVisible() and y is not None and len(y):
+                low, high = min(low, float(np.min(y))), max(high, float(np.max(y)))
+        grown = (np.floor(low / Y_STEP) * Y_STEP, np.ceil(high / Y_STEP) * Y_STEP)
+        if grown != self.y_range:
+            self.y_range = grown
+            self.panel.plot.setYRange(*grown, padding=0.02)
 
     def _draw_threshold(self, run: RunKey, lrs: np.ndarray) -> None:
         """The threshold at the rate each step used (it moves with a schedule), drawn on to
@@ -162,9 +182,12 @@ class SharpnessLayer:
         values = threshold_at(run.optimizer, lrs if len(lrs) else np.array([run.lr]))
         known = bool(np.isfinite(values).all()) and bool((values > 0).all())
         line.setVisible(self.shown and known)
-        if not known:
+        constant = known and bool(np.all(values == values[0]))
+        drawn = float(values[0]) if constant else len(values)
+        if not known or self._thresholds_drawn.get(run.index) == drawn:
             return
-        if np.all(values == values[0]):
+        self._thresholds_drawn[run.index] = drawn
+        if constant:
             x, y = np.array([0.0, self.max_steps]), values[[0, 0]]
         else:
             x = np.append(np.arange(len(values), dtype=float), self.max_steps)
