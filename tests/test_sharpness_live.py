@@ -46,12 +46,13 @@ def test_k_is_odd_and_keeps_sharpness_below_the_training_time():
 
 
 def test_k_is_one_at_a_slow_speed_and_stays_put_for_small_changes():
+    assert MARGIN == 2  # sharpness takes at most half the time of the k steps
     assert cadence(1e-3, 4e-3, speed=100.0) == 1  # 0.5 s of every second
-    assert cadence(1e-3, 4e-3, speed=101.0) == 5
-    assert cadence(1e-3, 4.1e-3, math.inf, current=7) == 7  # noise: no new sampling
-    assert cadence(1e-3, 6e-3, math.inf, current=7) == 9  # 7 steps no longer pay for it
-    assert cadence(1e-3, 1e-3, math.inf, current=7) == 3  # 7 is more than twice what's needed
-    assert cadence(1e-3, 4e-3, math.inf, current=6) == 5  # an even k is never kept
+    assert cadence(1e-3, 4e-3, speed=101.0) == 9
+    assert cadence(1e-3, 4.1e-3, math.inf, current=9) == 9  # noise: no new sampling
+    assert cadence(1e-3, 6e-3, math.inf, current=9) == 13  # 9 steps no longer pay for it
+    assert cadence(1e-3, 1e-3, math.inf, current=9) == 3  # 9 is over three times what's needed
+    assert cadence(1e-3, 4e-3, math.inf, current=8) == 9  # an even k is never kept
 
 
 # --- the live session ----------------------------------------------------------------------
