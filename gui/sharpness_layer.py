@@ -140,12 +140,17 @@ class SharpnessLayer:
         plot.setLabel("left", "sharpness (log scale)", **label)
         plot.setLabel("bottom", every_text(self._every), **label)
 
+    def _set_step_label(self) -> None:
+        """The x axis says k; a new label re-lays the axis, so only when the text changes."""
+        if self.panel.plot.getAxis("bottom").labelText != every_text(self._every):
+            self._set_axes()
+
     def redraw(self, history: LossHistory) -> None:
         """``setData`` on the items whose runs have new steps."""
         counts = {run.index: int(history.counts[run.index]) for run in self.runs}
         if history.sharpness_every != self._every:
             self._every = history.sharpness_every
-            self._set_axes()
+            self._set_step_label()
         if counts == self._drawn:
             return
         for run in self.runs:
