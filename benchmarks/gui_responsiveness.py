@@ -18,11 +18,13 @@ The wall time runs from the first loss update to the last (the experiment's end)
 window (``--seconds``, 8 by default), whichever comes first.
 
 Run: python benchmarks/gui_responsiveness.py [--seconds S] [--max-steps N] [--preset NAME]
-       [--hidden H]
+       [--hidden H] [--repeats R]
 
 ``--preset edge-of-stability`` measures the preset (12 runs of a tanh net on 20 samples)
 instead of the article's experiment; ``--hidden`` sets the hidden width (64 at most in the
-window: 258 parameters, where sharpness costs the most).
+window: 258 parameters, where sharpness costs the most). ``--repeats`` measures R pairs (off,
+then on) and ends with each figure per pair: on a machine shared with other work the rates swing
+from one minute to the next, so only a pair measured back to back compares.
 
 Qt's offscreen platform is used unless QT_QPA_PLATFORM is set. Offscreen, widgets paint into
 memory buffers with no display server. For real painting through an X server (--xcb), run it
@@ -208,8 +210,8 @@ def report(
     headless: tuple[float, int, float],
     m: Measurement,
     view_off_rate: float | None = None,
-) -> float:
-    """Print the figures of one measurement; returns its in-app step rate."""
+) -> dict[str, float]:
+    """Print the figures of one measurement; returns the main ones."""
     rate, steps, seconds = headless
     lateness = np.array(m.lateness_ms) if m.lateness_ms else np.zeros(1)
     p50, p99 = np.percentile(lateness, [50, 99])
@@ -280,7 +282,30 @@ def report(
     print(f"{'figure':30s} {'measured':>12s} {'target':>10s} {'met':>4s}")
     for name, value, target, ok in rows:
         print(f"{name:30s} {value:>12s} {target:>10s} {ok:>4s}")
-    return app_rate
+    figures = {"p99": p99, "redraws": redraw_rate, "steps": app_rate, "k": m.every or 0}
+    if view_off_rate is not None:
+        figures["on/off"] = app_rate / view_off_rate
+    return figures
+
+
+def summary(pairs: list[tuple[dict, dict]]) -> None:
+    """Each figure per pair, view off and on, and the median of the on/off step-rate ratio."""
+    print(f"\n{len(pairs)} pairs, each view off then on:")
+
+    def row(name: str, values, form: str) -> None:
+        print(f"  {name:28s} " + "  ".join(format(v, form) for v in values))
+
+    for key, name, form in (
+        ("p99", "p99 lateness (ms)", "6.1f"),
+        ("redraws", "redraws/s", "6.1f"),
+        ("steps", "steps/s in the app", "6.0f"),
+    ):
+        row(f"{name}, off", [off[key] for off, _ in pairs], form)
+        row(f"{name}, on", [on[key] for _, on in pairs], form)
+    row("k, on", [on["k"] for _, on in pairs], "6.0f")
+    ratios = [on["on/off"] for _, on in pairs]
+    row("step rate on / off", ratios, "6.2f")
+    print(f"  median on / off: {np.median(ratios):.2f} (target ≥ {TARGET_STEP_RATIO:g})")
 
 
 def measure(
@@ -314,6 +339,7 @@ def main() -> int:
     )
     parser.add_argument("--preset", choices=sorted(PRESETS), help="a preset's experiment")
     parser.add_argument("--hidden", type=int, help="hidden units (default: the experiment's)")
+    parser.add_argument("--repeats", type=int, default=1, help="pairs to measure (default 1)")
     args = parser.parse_args()
     config = PRESETS[args.preset].apply() if args.preset else ExperimentConfig()
     config = config.with_changes(max_steps=args.max_steps, stop_loss=0.0)
@@ -325,14 +351,20 @@ def main() -> int:
     headless = headless_rate(config)
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    off = measure(app, config, args.seconds, sharpness=False)
-    on = measure(app, config, args.seconds, sharpness=True)
+    pairs = []
+    for _ in range(max(1, args.repeats)):
+        off = measure(app, config, args.seconds, sharpness=False)
+        on = measure(app, config, args.seconds, sharpness=True)
+        if off is None or on is None:
+            qInstallMessageHandler(None)
+            return 1
+        off_figures = report(config, headless, off)
+        print()
+        pairs.append((off_figures, report(config, headless, on, off_figures["steps"])))
+        print()
     qInstallMessageHandler(None)
-    if off is None or on is None:
-        return 1
-    view_off_rate = report(config, headless, off)
-    print()
-    report(config, headless, on, view_off_rate)
+    if len(pairs) > 1:
+        summary(pairs)
     if messages.ignored:
         print(f"({messages.ignored} offscreen-platform notice(s) ignored: {IGNORED_QT_MESSAGES})")
     if messages.warnings:
