@@ -53,6 +53,7 @@ class LossPanel:
         self.follow = True  # grow the x range with the curves until the user pans or zooms
         self.log_y = False
         self.limit: float | None = None  # 2/λ at the initial parameters, in the title
+        self.title_note: str | None = None  # said in the title instead of that limit
         self.wrap_title = False  # the limit on a second line, so that three panels fit abreast
         self.show_lr = False  # the learning rate over steps instead of the loss
         self.lr = 0.0
@@ -85,6 +86,8 @@ class LossPanel:
     def _set_title(self) -> None:
         separator = "<br>" if self.wrap_title else "   ·   "
         limit = "" if self.limit is None else f"{separator}2/λ₀ = {self.limit:.3g}"
+        if self.title_note is not None:
+            limit = f"{separator}{self.title_note}"
         text = f"Learning rate: {self.lr:g}{limit}"
         label = self.plot.titleLabel
         if self.wrap_title:
@@ -95,6 +98,11 @@ class LossPanel:
             label.item.setTextWidth(label.item.document().idealWidth())
             label.setMaximumHeight(label.itemRect().height())
             self.plot.layout.setRowFixedHeight(0, label.itemRect().height())
+
+    def set_title_note(self, note: str | None) -> None:
+        """What the title says after the learning rate (None: 2/λ₀, the initial limit)."""
+        self.title_note = note
+        self._set_title()
 
     def _set_labels(self) -> None:
         label = {"color": self.theme.foreground, "font-size": f"{self.theme.label_pt}pt"}

@@ -17,7 +17,7 @@ from gui.palette import optimizer_colour, optimizer_line_style
 from gui.themes import Theme
 
 THRESHOLD_DASHES = [3.0, 3.0]  # in pen widths: shorter than a dashed optimizer's curve
-FIRST_Y_RANGE = (0.0, 2.0)  # log10: λ from 1 to 100 until the curves say otherwise
+FIRST_Y_RANGE = (0.0, 2.0)  # log10: λ from 1 to 100 until there is something to fit
 Y_STEP = 0.5  # the y range grows in half decades: re-laying the axis every frame is costly
 THRESHOLD_NOTE = "dashed: each run's stability threshold"
 
@@ -75,6 +75,7 @@ class SharpnessLayer:
         self._every: int | None = None
         self._thresholds_drawn: dict[int, object] = {}
         self.y_range = FIRST_Y_RANGE  # log10 bounds shown while the panel follows its curves
+        self._fitted = False  # the y range has been fitted to data once
 
     def start(self, runs: list[RunKey], max_steps: int) -> None:
         """Items for a new experiment's runs (the old ones go)."""
@@ -94,7 +95,7 @@ class SharpnessLayer:
                 plot.addItem(item)
             self.curves[run.index], self.thresholds[run.index] = curve, line
         self._drawn, self._every, self._thresholds_drawn = {}, None, {}
-        self.y_range = FIRST_Y_RANGE
+        self.y_range, self._fitted = FIRST_Y_RANGE, False
         self.apply_theme(self.theme, self.pen_scale)
 
     def apply_theme(self, theme: Theme, pen_scale: float = 1.0) -> None:
@@ -121,6 +122,7 @@ class SharpnessLayer:
         for item in self.curves.values():
             item.setVisible(on)
         self._drawn, self._thresholds_drawn = {}, {}
+        panel.set_title_note(self._title_note() if on else None)
         if on:
             self._set_axes()
             panel.plot.disableAutoRange()
@@ -132,6 +134,10 @@ class SharpnessLayer:
             panel.set_log_y(panel.log_y)  # the panel's axis, labels and view, as they were
             panel.set_quantity(panel.show_lr)
         panel.invalidate()
+
+    def _title_note(self) -> str | None:
+        """Gradient descent's threshold at the panel's rate, the line the class watches."""
+        return f"2/η = {2 / self.panel.lr:.3g}" if self.panel.lr > 0 else None
 
     def _set_axes(self) -> None:
         label = {"color": self.theme.foreground, "font-size": f"{self.theme.label_pt}pt"}
@@ -170,11 +176,14 @@ class SharpnessLayer:
         """Widen the y range, in half decades, to what the curves and lines now span."""
         if not self.panel.follow:
             return
-        low, high = self.y_range
+        low, high = (np.inf, -np.inf) if not self._fitted else self.y_range
         for item in [*self.curves.values(), *self.thresholds.values()]:
             y = item.getData()[1]
             if item.isVisible() and y is not None and len(y):
                 low, high = min(low, float(np.min(y))), max(high, float(np.max(y)))
+        if not np.isfinite(low):
+            return
+        self._fitted = True
         grown = (np.floor(low / Y_STEP) * Y_STEP, np.ceil(high / Y_STEP) * Y_STEP)
         if grown != self.y_range:
             self.y_range = grown
