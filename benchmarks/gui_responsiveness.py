@@ -33,6 +33,12 @@ under Xvfb:
     QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1600x1000x24" \\
         .venv/bin/python benchmarks/gui_responsiveness.py
 
+Measured with the Sharpness view (six pairs per setting, a machine with two cores running other
+jobs on both): with OMP_NUM_THREADS=1, k = 11-25 and the step rate with the view on 0.56-1.03 of
+the rate with it off; with torch's default two threads every small batched product waited for
+the second thread, k = 537-1,715 and 0.54-1.10. Lateness and redraws missed their targets with
+the view off (p99 38-143 ms, 10-20 redraws/s) and on (p99 75-211 ms, 10-15 redraws/s).
+
 The developer's settings are untouched (the window gets a QSettings in a temporary INI file).
 """
 
