@@ -7,7 +7,9 @@ loss over steps 2,500-3,499 and 4,000-4,999, and how the run ended. Adaptive run
 measured on their preconditioned sharpness, with P = (1−β₁ᵗ)(√v̂ + ε). Torch-style Adam also
 runs at η = 0.03 and 0.02, below the preset's rates. Every step's sharpness is exact.
 
-Run: python benchmarks/edge_of_stability.py   (under a minute per dtype, one thread)
+Run: python benchmarks/edge_of_stability.py [--figure PATH]   (under a minute per dtype, one
+thread). ``--figure`` also draws the float32 preset's Sharpness view (λ at every step) with the
+window's figure export, Presentation theme at 2×: the README's figure.
 
 Measured (torch 2.13 CPU, one thread):
 
@@ -64,6 +66,8 @@ What it shows, per the table:
 
 from __future__ import annotations
 
+import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -89,7 +93,7 @@ def _end(summary) -> str:
     return "ran all" if status == "MAX_STEPS" else f"{status.lower()} at {summary.status_step}"
 
 
-def measure(config) -> list[str]:
+def measure(config) -> tuple[list[str], SharpnessTracker]:
     experiment = BatchedExperiment(config)
     tracker = SharpnessTracker(experiment)
     tracker.run_to_end()
@@ -110,10 +114,32 @@ def measure(config) -> list[str]:
             f"{losses[half : half + 1000].mean():>9.4g} {losses[-1000:].mean():>9.4g} "
             f"{_end(summary)}"
         )
-    return lines
+    return lines, tracker
+
+
+def save_figure(path: str, tracker: SharpnessTracker) -> None:
+    """The run's Sharpness view as the window exports it (Presentation theme, 2×)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from engine.progress import ExperimentStarted, full_update
+    from engine.stability import initial_stability
+    from gui.exports import export_png
+    from gui.figure import FigureState
+    from gui.themes import PRESENTATION
+
+    experiment = tracker.experiment
+    config = experiment.config
+    started = ExperimentStarted(
+        0, config, tuple(experiment.runs), stability=initial_stability(config, experiment.data)
+    )
+    state = FigureState(started, full_update(experiment, tracker=tracker), sharpness=True)
+    export_png(path, state, PRESENTATION, 2)
+    print(f"wrote {path}")
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--figure", metavar="PATH", help="also save the float32 preset's figure")
+    args = parser.parse_args()
     torch.set_num_threads(1)
     preset = PRESETS["edge-of-stability"].apply()
     slower_adam = preset.with_changes(
@@ -124,9 +150,13 @@ def main() -> None:
         print(HEADER)
         start = time.perf_counter()
         for config in (preset, slower_adam):
-            for line in measure(config.with_changes(dtype=dtype)):
-                print(line)
+            lines, tracker = measure(config.with_changes(dtype=dtype))
+            print("\n".join(lines))
+            if config is preset and dtype == "float32":
+                drawn = tracker
         print(f"({time.perf_counter() - start:.0f} s, torch threads {torch.get_num_threads()})\n")
+    if args.figure:
+        save_figure(args.figure, drawn)
 
 
 if __name__ == "__main__":

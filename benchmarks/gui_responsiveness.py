@@ -10,10 +10,21 @@ One run measures, with all 16 runs of a long experiment training at the speed sl
   time) against the headless rate of ``BatchedExperiment(config).step(n)`` for the same config,
   timed in this process beforehand. Target ratio ≥ 0.5.
 
+It measures twice: with the loss panels, then with View → Sharpness on (the engine computes
+every run's sharpness every k steps, k from its cost). For the second it also prints k and the
+step rate against the first. Target: at least 0.5 of the rate with the view off.
+
 The wall time runs from the first loss update to the last (the experiment's end), or a fixed
 window (``--seconds``, 8 by default), whichever comes first.
 
-Run: python benchmarks/gui_responsiveness.py [--seconds S] [--max-steps N]
+Run: python benchmarks/gui_responsiveness.py [--seconds S] [--max-steps N] [--preset NAME]
+       [--hidden H] [--repeats R]
+
+``--preset edge-of-stability`` measures the preset (12 runs of a tanh net on 20 samples)
+instead of the article's experiment; ``--hidden`` sets the hidden width (64 at most in the
+window: 258 parameters, where sharpness costs the most). ``--repeats`` measures R pairs (off,
+then on) and ends with each figure per pair: on a machine shared with other work the rates swing
+from one minute to the next, so only a pair measured back to back compares.
 
 Qt's offscreen platform is used unless QT_QPA_PLATFORM is set. Offscreen, widgets paint into
 memory buffers with no display server. For real painting through an X server (--xcb), run it
@@ -21,6 +32,12 @@ under Xvfb:
 
     QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1600x1000x24" \\
         .venv/bin/python benchmarks/gui_responsiveness.py
+
+Measured with the Sharpness view (six pairs per setting, a machine with two cores running other
+jobs on both): with OMP_NUM_THREADS=1, k = 11-25 and the step rate with the view on 0.56-1.03 of
+the rate with it off; with torch's default two threads every small batched product waited for
+the second thread, k = 537-1,715 and 0.54-1.10. Lateness and redraws missed their targets with
+the view off (p99 38-143 ms, 10-20 redraws/s) and on (p99 75-211 ms, 10-15 redraws/s).
 
 The developer's settings are untouched (the window gets a QSettings in a temporary INI file).
 """
@@ -52,6 +69,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from engine.config import ExperimentConfig  # noqa: E402
 from engine.experiment import BatchedExperiment  # noqa: E402
+from engine.presets import PRESETS  # noqa: E402
 from engine.progress import LossUpdate  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
 
@@ -96,7 +114,7 @@ def headless_rate(config: ExperimentConfig) -> tuple[float, int, float]:
 class Measurement:
     """Watches the window's updates and a latency probe from the first update to the end."""
 
-    def __init__(self, window: MainWindow, seconds: float):
+    def __init__(self, window: MainWindow, seconds: float, sharpness: bool = False):
         self.window = window
         self.seconds = seconds
         self.loop = QEventLoop()
@@ -107,6 +125,8 @@ class Measurement:
         self.deadline = QTimer()
         self.deadline.setSingleShot(True)
         self.deadline.timeout.connect(self._finish)
+        self.sharpness = sharpness
+        self.every: int | None = None  # k of the last update, with the Sharpness view on
         self.lateness_ms: list[float] = []
         self.first: LossUpdate | None = None
         self.began = self.ended = 0.0
@@ -124,6 +144,7 @@ class Measurement:
         while self.window.session.started is None and time.perf_counter() < give_up:
             QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
             time.sleep(0.005)
+        self.window.commands.sharpness_view.setChecked(self.sharpness)
         speed = self.window.commands.speed
         speed.setValue(speed.maximum())
         self.window.toggle_play()
@@ -147,6 +168,7 @@ class Measurement:
             self._armed = now
             self.probe.start(PROBE_MS)
         self.steps_at_end = update.steps_taken
+        self.every = update.sharpness_every
         self.ended = now
         if update.done:
             self.done = True
@@ -189,7 +211,13 @@ def close(app: QApplication, window: MainWindow) -> bool:
     return stopped
 
 
-def report(config: ExperimentConfig, headless: tuple[float, int, float], m: Measurement) -> None:
+def report(
+    config: ExperimentConfig,
+    headless: tuple[float, int, float],
+    m: Measurement,
+    view_off_rate: float | None = None,
+) -> dict[str, float]:
+    """Print the figures of one measurement; returns the main ones."""
     rate, steps, seconds = headless
     lateness = np.array(m.lateness_ms) if m.lateness_ms else np.zeros(1)
     p50, p99 = np.percentile(lateness, [50, 99])
@@ -210,8 +238,9 @@ def report(config: ExperimentConfig, headless: tuple[float, int, float], m: Meas
     )
     print(
         f"experiment: {len(config.optimizers) * len(config.learning_rates)} runs, "
-        f"max_steps {config.max_steps}, stop_loss {config.stop_loss:g}; window "
-        f"{WINDOW_SIZE[0]}×{WINDOW_SIZE[1]}, speed max"
+        f"{config.activation}, hidden {config.hidden}, max_steps {config.max_steps}, "
+        f"stop_loss {config.stop_loss:g}; window {WINDOW_SIZE[0]}×{WINDOW_SIZE[1]}, speed max; "
+        + ("Sharpness view ON" if m.sharpness else "loss panels (Sharpness view off)")
     )
     print(f"headless: {steps} steps in {seconds:.3f} s")
     end = "experiment done" if m.done else f"fixed {m.seconds:g} s window"
@@ -244,9 +273,66 @@ def report(config: ExperimentConfig, headless: tuple[float, int, float], m: Meas
             met(ratio >= TARGET_STEP_RATIO),
         ),
     ]
+    if m.sharpness:
+        rows.append(("sharpness every k steps, k =", str(m.every), "", ""))
+    if view_off_rate is not None:
+        share = app_rate / view_off_rate
+        rows.append(
+            (
+                "step rate, view on / off",
+                f"{share:.2f}",
+                f"≥ {TARGET_STEP_RATIO:g}",
+                met(share >= TARGET_STEP_RATIO),
+            )
+        )
     print(f"{'figure':30s} {'measured':>12s} {'target':>10s} {'met':>4s}")
     for name, value, target, ok in rows:
         print(f"{name:30s} {value:>12s} {target:>10s} {ok:>4s}")
+    figures = {"p99": p99, "redraws": redraw_rate, "steps": app_rate, "k": m.every or 0}
+    if view_off_rate is not None:
+        figures["on/off"] = app_rate / view_off_rate
+    return figures
+
+
+def summary(pairs: list[tuple[dict, dict]]) -> None:
+    """Each figure per pair, view off and on, and the median of the on/off step-rate ratio."""
+    print(f"\n{len(pairs)} pairs, each view off then on:")
+
+    def row(name: str, values, form: str) -> None:
+        print(f"  {name:28s} " + "  ".join(format(v, form) for v in values))
+
+    for key, name, form in (
+        ("p99", "p99 lateness (ms)", "6.1f"),
+        ("redraws", "redraws/s", "6.1f"),
+        ("steps", "steps/s in the app", "6.0f"),
+    ):
+        row(f"{name}, off", [off[key] for off, _ in pairs], form)
+        row(f"{name}, on", [on[key] for _, on in pairs], form)
+    row("k, on", [on["k"] for _, on in pairs], "6.0f")
+    ratios = [on["on/off"] for _, on in pairs]
+    row("step rate on / off", ratios, "6.2f")
+    print(f"  median on / off: {np.median(ratios):.2f} (target ≥ {TARGET_STEP_RATIO:g})")
+
+
+def measure(
+    app: QApplication, config: ExperimentConfig, seconds: float, sharpness: bool
+) -> Measurement | None:
+    """One window, played at max to the end or for ``seconds``; None if it never started."""
+    with tempfile.TemporaryDirectory(prefix="gui-responsiveness-") as folder:
+        settings = QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(config, settings)
+        window.resize(*WINDOW_SIZE)
+        window.show()
+        measurement = Measurement(window, seconds, sharpness)
+        ok = measurement.run()
+        stopped = close(app, window)
+        del settings
+    if not stopped:
+        print("the engine thread still runs after window.close()", file=sys.stderr)
+    if not ok:
+        print(f"no loss update within {START_TIMEOUT_S:g} s of Play", file=sys.stderr)
+        return None
+    return measurement
 
 
 def main() -> int:
@@ -257,31 +343,34 @@ def main() -> int:
     parser.add_argument(
         "--max-steps", type=int, default=5000, help="steps of every run (default 5000)"
     )
+    parser.add_argument("--preset", choices=sorted(PRESETS), help="a preset's experiment")
+    parser.add_argument("--hidden", type=int, help="hidden units (default: the experiment's)")
+    parser.add_argument("--repeats", type=int, default=1, help="pairs to measure (default 1)")
     args = parser.parse_args()
-    config = ExperimentConfig(max_steps=args.max_steps, stop_loss=0.0)
+    config = PRESETS[args.preset].apply() if args.preset else ExperimentConfig()
+    config = config.with_changes(max_steps=args.max_steps, stop_loss=0.0)
+    if args.hidden:
+        config = config.with_changes(hidden=args.hidden)
 
     messages = QtMessages()
     qInstallMessageHandler(messages)
     headless = headless_rate(config)
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    with tempfile.TemporaryDirectory(prefix="gui-responsiveness-") as folder:
-        settings = QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(config, settings)
-        window.resize(*WINDOW_SIZE)
-        window.show()
-        measurement = Measurement(window, args.seconds)
-        ok = measurement.run()
-        stopped = close(app, window)
-        del settings
+    pairs = []
+    for _ in range(max(1, args.repeats)):
+        off = measure(app, config, args.seconds, sharpness=False)
+        on = measure(app, config, args.seconds, sharpness=True)
+        if off is None or on is None:
+            qInstallMessageHandler(None)
+            return 1
+        off_figures = report(config, headless, off)
+        print()
+        pairs.append((off_figures, report(config, headless, on, off_figures["steps"])))
+        print()
     qInstallMessageHandler(None)
-
-    if not stopped:
-        print("the engine thread still runs after window.close()", file=sys.stderr)
-    if not ok:
-        print(f"no loss update within {START_TIMEOUT_S:g} s of Play", file=sys.stderr)
-        return 1
-    report(config, headless, measurement)
+    if len(pairs) > 1:
+        summary(pairs)
     if messages.ignored:
         print(f"({messages.ignored} offscreen-platform notice(s) ignored: {IGNORED_QT_MESSAGES})")
     if messages.warnings:

@@ -26,10 +26,13 @@ from engine.config_io import read_config_file, write_config_file
 from engine.data import DatasetError
 from engine.experiment import BatchedExperiment
 from engine.files import OutputError, atomic_write, check_writable
+from engine.model import ACTIVATIONS
 from engine.optimizers import ARTICLE_OPTIMIZERS, REGISTRY, TorchEquivalent
+from engine.presets import PRESETS, get_preset
 from engine.progress import full_update
-from engine.records import summary_table, write_losses_csv
+from engine.records import summary_table, write_losses_csv, write_sharpness_csv
 from engine.schedules import SCHEDULES, ScheduleSpec
+from engine.sharpness import SharpnessTracker
 from engine.stability import initial_stability
 from engine.sweep import SweepResult, run_sweep, save_sweep_csv, sweep_summary
 
@@ -58,6 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--gif", metavar="FILE", help="the training as an animated GIF")
     out.add_argument("--save-config", metavar="FILE", help="the effective settings as JSON")
     out.add_argument(
+        "--sharpness",
+        metavar="FILE",
+        help="every run's sharpness at every step, exact: optimizer,lr,step,sharpness,"
+        "preconditioned (the last empty for rules that divide by no denominator)",
+    )
+    out.add_argument(
         "--sweep",
         metavar="FILE",
         help="final loss and steps to converge at 64 learning rates from 1e-4 to 10, "
@@ -74,6 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="settings from an experiment file; the flags below override it",
     )
     parser.add_argument(
+        "--preset",
+        metavar="NAME",
+        help=f"named settings ({', '.join(PRESETS)}), over the experiment file's; the other "
+        "flags override them",
+    )
+    parser.add_argument(
         "--optimizers",
         help=f"comma-separated optimizer names (default: {','.join(ARTICLE_OPTIMIZERS)})",
     )
@@ -86,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-steps", help="losses a run records at most (default: 1000)")
     parser.add_argument("--stop-loss", help="stop a run at this loss (default: 0.1)")
     parser.add_argument("--hidden", help="hidden units (default: 3)")
+    parser.add_argument(
+        "--activation", help=f"the hidden layer's: {', '.join(ACTIVATIONS)} (default: relu)"
+    )
     parser.add_argument(
         "--dtype",
         help="float32 (default, as the article) or float64 for every tensor of the experiment",
@@ -132,11 +150,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def config_from_args(
     args: argparse.Namespace, base: ExperimentConfig | None = None
 ) -> ExperimentConfig:
-    """``base`` (the article's experiment by default) with the flags that were given applied.
+    """``base`` (the article's experiment by default) with ``--preset`` and then the other
+    flags that were given applied.
 
     ``ConfigError`` names the first bad value.
     """
     base = base or ExperimentConfig()
+    if getattr(args, "preset", None) is not None:
+        base = get_preset(args.preset.strip()).apply(base)
     changes: dict[str, object] = {}
     if args.optimizers is not None:
         names = [n.strip() for n in args.optimizers.split(",") if n.strip()]
@@ -158,6 +179,8 @@ def config_from_args(
             changes[key] = parse(flag, text)
     if args.dtype is not None:
         changes["dtype"] = args.dtype.strip()
+    if getattr(args, "activation", None) is not None:
+        changes["activation"] = args.activation.strip()
     if args.batch_size is not None:
         changes["batch_size"] = _whole("--batch-size", args.batch_size)
     dataset = dataset_from_args(args, base.dataset)
@@ -203,12 +226,20 @@ def parse_schedule(text: str) -> ScheduleSpec:
 
 def list_optimizers() -> str:
     """Every optimizer and schedule, with each setting's default, for --list-optimizers."""
-    lines = ["optimizers (name: setting=default ...; torch.optim twin)"]
+    lines = [
+        "optimizers (name: setting=default ...; torch.optim twin; stability threshold, on the "
+        "preconditioned sharpness for the adaptive rules)"
+    ]
     for name, opt in REGISTRY.items():
         settings = " ".join(f"{k}={_default(v)}" for k, v in opt.defaults.items()) or "-"
         twin = opt.torch_equivalent(opt.defaults)
         twin_text = twin.optimizer if isinstance(twin, TorchEquivalent) else "none"
-        lines.append(f"  {name:15s} {settings}   [{opt.display_name}; torch: {twin_text}]")
+        threshold = opt.threshold_rule.split(":")[0]  # "no known threshold: why" -> the first
+        where = " (preconditioned)" if opt.preconditioned and "η" in threshold else ""
+        lines.append(
+            f"  {name:15s} {settings}   [{opt.display_name}; torch: {twin_text}; "
+            f"threshold: {threshold}{where}]"
+        )
     lines.append("schedules (--schedule name:key=value,...)")
     for name, schedule in SCHEDULES.items():
         settings = " ".join(f"{k}={_default(v)}" for k, v in schedule.defaults.items()) or "-"
@@ -243,7 +274,7 @@ def _learning_rate(text: str) -> float:
     return check_learning_rate(value)
 
 
-PANEL_OUTPUTS = ("csv", "png", "svg", "gif")  # what needs the panels' experiment trained
+PANEL_OUTPUTS = ("csv", "png", "svg", "gif", "sharpness")  # need the panels' experiment
 OUTPUTS = (*PANEL_OUTPUTS, "save_config", "sweep")
 SWEEP_SUFFIXES = (".png", ".svg", ".csv")
 
@@ -301,10 +332,17 @@ def run_headless(args: argparse.Namespace, figures: FigureWriter | None = None) 
         if args.save_config:
             write_config_file(args.save_config, config)
             written.append(args.save_config)
-        experiment = None
+        experiment = tracker = None
         if any(getattr(args, name) for name in PANEL_OUTPUTS):
             experiment = BatchedExperiment(config, data)
-            experiment.run_to_end()
+            if args.sharpness:  # the same steps, with every run's sharpness around each
+                tracker = SharpnessTracker(experiment)
+                tracker.run_to_end()
+            else:
+                experiment.run_to_end()
+        if args.sharpness:
+            atomic_write(args.sharpness, lambda handle: write_sharpness_csv(tracker, handle))
+            written.append(args.sharpness)
         if args.csv:
             update = full_update(experiment)
             atomic_write(args.csv, lambda handle: write_losses_csv(update, handle))

@@ -4,12 +4,13 @@ chosen weight with the rule's quantities filled in (g, m, v, √v + ε, bias cor
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 
 from engine.experiment import BatchedExperiment, RunSnapshot
-from engine.stability import Stability, problem_stability
+from engine.sharpness import precondition, threshold_at, threshold_position, top_eigenvalues
+from engine.stability import Stability, largest_eigenvalue, stability_limit
 
 
 @dataclass(frozen=True)
@@ -47,10 +48,35 @@ class UpdateBreakdown:
 
 
 @dataclass(frozen=True)
+class SharpnessReading:
+    """A run's sharpness at its current step against its optimizer's stability threshold."""
+
+    sharpness: float  # λ, the top eigenvalue of the loss's Hessian on all the data
+    adaptive: bool  # the rule divides by a denominator P: its threshold bounds P^{-1/2}·H·P^{-1/2}
+    preconditioned: float | None  # that matrix's top eigenvalue; None once the run has stopped
+    # (no next update to divide) or for a rule that is not adaptive
+    threshold: float  # at the next step's rate; NaN where none is known
+    rule: str  # how the threshold follows from η, or why none is known
+
+    @property
+    def bounded(self) -> float:
+        """What the threshold bounds: the preconditioned λ for an adaptive rule, else λ."""
+        if not self.adaptive:
+            return self.sharpness
+        return math.nan if self.preconditioned is None else self.preconditioned
+
+    @property
+    def position(self) -> str:
+        """ "below", "at" (within 5 %) or "above" the threshold; "" if none is known."""
+        return threshold_position(self.bounded, self.threshold)
+
+
+@dataclass(frozen=True)
 class Inspection:
     snapshot: RunSnapshot
     breakdown: UpdateBreakdown | None  # None once the run has stopped
     stability: Stability  # of the loss on the whole data, at the run's current parameters
+    sharpness: SharpnessReading | None = None
 
 
 def weight_names(experiment: BatchedExperiment) -> list[str]:
@@ -62,12 +88,22 @@ def inspect_run(experiment: BatchedExperiment, run: int, weight: int) -> Inspect
     """The run's numbers now, and (while it runs) its next update of flat weight ``weight``."""
     snapshot = experiment.snapshot(run)
     params, state, lr, spec = experiment.run_tensors(run)
-    stability = problem_stability(experiment.problem, params[0])
+    hessian = experiment.problem.hessian(params[0])  # once: for λ and the preconditioned λ
+    lambda_max = largest_eigenvalue(hessian)
+    stability = Stability(lambda_max, stability_limit(lambda_max))
+    optimizer, hp = spec.optimizer, spec.params
+    threshold = float(threshold_at(spec, float(lr[0, 0])))
+    reading = SharpnessReading(
+        stability.lambda_max, optimizer.preconditioned, None, threshold, optimizer.threshold_rule
+    )
     if snapshot.status.name != "RUNNING":
-        return Inspection(snapshot, None, stability)
+        return Inspection(snapshot, None, stability, reading)
     _, grad = experiment.problem.loss_and_gradient(params, experiment.current_data())
-    new_params, new_state = spec.optimizer.update(params, grad, state, lr, spec.params)
-    hp = spec.params
+    new_params, new_state = optimizer.update(params, grad, state, lr, hp)
+    denominator = optimizer.preconditioner(grad, state, hp)
+    if denominator is not None:
+        top = float(top_eigenvalues(precondition(hessian[None], denominator))[0])
+        reading = replace(reading, preconditioned=top)
 
     def at(tensor: torch.Tensor) -> float:
         return float(tensor[0, weight if tensor.shape[1] > 1 else 0])
@@ -87,6 +123,7 @@ def inspect_run(experiment: BatchedExperiment, run: int, weight: int) -> Inspect
             new_theta=at(new_params),
         ),
         stability,
+        reading,
     )
 
 

@@ -4,8 +4,8 @@ Qt-free: every method that touches the experiment takes a :class:`TaskState` and
 runner's thread, one task at a time, so the experiment has a single user. What the window sees
 leaves through ``task.report``: an :class:`ExperimentStarted`, then :class:`LossUpdate` columns
 (at most ~60 a second while playing), :class:`Inspection` of the followed run and
-:class:`PlayingChanged`. Two settings the GUI thread may change during a play loop, ``speed`` and
-``target``, are single immutable values read once per chunk.
+:class:`PlayingChanged`. Three settings the GUI thread may change during a play loop, ``speed``,
+``target`` and ``sharpness``, are single immutable values read once per chunk.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from engine.config import ExperimentConfig
 from engine.experiment import BatchedExperiment
 from engine.inspection import inspect_run
+from engine.live_sharpness import SharpnessSampler
 from engine.progress import loss_update, started
 from engine.tasks import TaskState
 
@@ -39,6 +40,8 @@ class LiveSession:
         self.generation = 0  # bumped by every build or reset: older updates are stale
         self.speed = math.inf  # steps a second; inf: as fast as the machine goes
         self.target: tuple[int, int] | None = None  # (run, flat weight) the inspector follows
+        self.sharpness = False  # compute every run's sharpness (every k steps) while True
+        self._sampler: SharpnessSampler | None = None
         self._sent = 0  # loss columns already reported
         self._step_cost = 1e-4  # running estimate of one step's seconds
 
@@ -56,9 +59,18 @@ class LiveSession:
 
     def step(self, task: TaskState) -> None:
         if self.experiment is not None:
-            self.experiment.step(1)
+            self._advance(1, 1.0)
             self._report_losses(task)
             self.inspect(task)
+
+    def follow_sharpness(self, task: TaskState) -> None:
+        """Start or stop computing sharpness as ``self.sharpness`` says: on, at once at the
+        current step, and the window hears k; off, no more values are sent."""
+        if self.experiment is not None:
+            sampler = self._sampler_now()
+            if sampler is not None:
+                sampler.record(self.speed)
+            self._report_losses(task)
 
     def inspect(self, task: TaskState) -> None:
         """The followed run's numbers now (nothing if the inspector follows nobody)."""
@@ -98,7 +110,7 @@ class LiveSession:
                 if wanted <= 0:
                     task.wait(min((played + 1) / speed - (now - clock), LONGEST_NAP))
                     continue
-            taken = experiment.step(wanted)
+            taken = self._advance(wanted, speed)
             if taken:
                 cost = (time.perf_counter() - now) / taken
                 self._step_cost = 0.8 * self._step_cost + 0.2 * cost
@@ -112,13 +124,28 @@ class LiveSession:
                 last_inspection = now
             time.sleep(0)  # let the GUI thread have the GIL between two chunks
 
+    def _sampler_now(self) -> SharpnessSampler | None:
+        """The sampler if sharpness is wanted (made for the current experiment), else None."""
+        if not self.sharpness:
+            self._sampler = None
+        elif self._sampler is None or self._sampler.tracker.experiment is not self.experiment:
+            self._sampler = SharpnessSampler(self.experiment)
+        return self._sampler
+
+    def _advance(self, n: int, speed: float) -> int:
+        sampler = self._sampler_now()
+        return self.experiment.step(n) if sampler is None else sampler.step(n, speed)
+
     def _announce(self, task: TaskState) -> None:
         self.generation += 1
         self._sent = 0
+        self._sampler = None  # a fresh one, from step 0, when next wanted
         task.report(started(self.experiment, self.generation))
         self.inspect(task)
 
     def _report_losses(self, task: TaskState) -> None:
-        update = loss_update(self.experiment, self.generation, self._sent)
+        sampler = self._sampler_now()
+        tracker = None if sampler is None else sampler.tracker
+        update = loss_update(self.experiment, self.generation, self._sent, tracker)
         self._sent = update.end
         task.report(update)

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from engine.config import ConfigError, DatasetSpec, ExperimentConfig, OptimizerSpec
+from engine.schedules import ScheduleSpec
 
 
 @dataclass(frozen=True)
@@ -34,12 +35,15 @@ EDGE_OF_STABILITY = Preset(
         "sharpness below 38/η, and momentum never comes near its threshold."
     ),
     changes={
+        "problem": "mlp",  # from a 2-D surface too: the preset names its whole model
+        "start": None,
         "optimizers": (
             OptimizerSpec.create("sgd"),
             OptimizerSpec.create("momentum"),
             OptimizerSpec.create("adam_torch"),
         ),
         "learning_rates": (0.1, 0.08, 2 / 30, 0.05),  # 2/η = 20, 25, 30, 40
+        "schedule": ScheduleSpec(),  # constant: each panel's 2/η stays put
         "seed": 3,
         "max_steps": 5000,
         "stop_loss": 0.0,

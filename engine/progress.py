@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from engine.config import ExperimentConfig
 from engine.experiment import BatchedExperiment, RunKey, RunStatus, RunSummary
 from engine.stability import Stability, problem_stability
+
+if TYPE_CHECKING:
+    from engine.sharpness import SharpnessTracker
 
 
 @dataclass(frozen=True)
@@ -37,17 +41,29 @@ class LossUpdate:
     lrs: np.ndarray | None = None  # (runs, k) the learning rate each of those steps used
     reference_losses: np.ndarray | None = None  # (runs, k) the torch.optim twins' losses
     reference_diff: np.ndarray | None = None  # (runs,) largest relative difference so far
+    sharpness: np.ndarray | None = None  # (runs, k) λ at those steps, NaN where not computed;
+    # None while sharpness is off
+    preconditioned: np.ndarray | None = None  # (runs, k) preconditioned λ; NaN for the runs
+    # whose optimizer divides by nothing
+    sharpness_every: int | None = None  # λ is computed every this many steps (None: off)
 
     @property
     def end(self) -> int:
         return self.start + self.losses.shape[1]
 
 
-def loss_update(experiment: BatchedExperiment, generation: int, start: int) -> LossUpdate:
-    """Copy what ``experiment`` recorded from column ``start`` on."""
+def loss_update(
+    experiment: BatchedExperiment,
+    generation: int,
+    start: int,
+    tracker: SharpnessTracker | None = None,
+) -> LossUpdate:
+    """Copy what ``experiment`` recorded from column ``start`` on (and the sharpness
+    ``tracker`` computed at those steps, if one is given)."""
     counts = experiment.counts
     end = int(counts.max()) if counts.size else 0
     reference = experiment.reference
+    columns = slice(start, end)
     return LossUpdate(
         generation=generation,
         start=start,
@@ -59,6 +75,9 @@ def loss_update(experiment: BatchedExperiment, generation: int, start: int) -> L
         lrs=experiment.lr_buffer[:, start:end].copy(),
         reference_losses=None if reference is None else reference.losses[:, start:end].copy(),
         reference_diff=None if reference is None else reference.max_diff.copy(),
+        sharpness=None if tracker is None else tracker.sharpness[:, columns].copy(),
+        preconditioned=None if tracker is None else tracker.preconditioned[:, columns].copy(),
+        sharpness_every=None if tracker is None else tracker.every,
     )
 
 
@@ -75,9 +94,11 @@ def started(experiment: BatchedExperiment, generation: int) -> ExperimentStarted
     )
 
 
-def full_update(experiment: BatchedExperiment, generation: int = 0) -> LossUpdate:
-    """Everything ``experiment`` recorded so far, as one update."""
-    return loss_update(experiment, generation, 0)
+def full_update(
+    experiment: BatchedExperiment, generation: int = 0, tracker: SharpnessTracker | None = None
+) -> LossUpdate:
+    """Everything ``experiment`` recorded so far (and ``tracker`` computed), as one update."""
+    return loss_update(experiment, generation, 0, tracker)
 
 
 def update_at_step(update: LossUpdate, step: int) -> LossUpdate:
@@ -118,4 +139,7 @@ def update_at_step(update: LossUpdate, step: int) -> LossUpdate:
         lrs=cut(update.lrs),
         reference_losses=cut(update.reference_losses),
         reference_diff=update.reference_diff,
+        sharpness=cut(update.sharpness),
+        preconditioned=cut(update.preconditioned),
+        sharpness_every=update.sharpness_every,
     )

@@ -5,8 +5,9 @@ Gradient descent at learning rate η is stable along a direction of curvature λ
 matters is the *preconditioned* sharpness, the largest eigenvalue of P^{-1/2}·H·P^{-1/2}.
 The model is small, so the Hessians are exact: written out by hand for the one-hidden-layer
 MLP (checked against autograd and finite differences in the tests), batched over runs, in
-float64. Two ways to their top eigenvalue: ``eigvalsh`` of every matrix, or Lanczos started
-from the previous step's eigenvector (``WarmLanczos``), which needs a few matrix products.
+float64; a 2-D surface's 2×2 ones come from autograd on its hand-written gradient. Two ways
+to their top eigenvalue: ``eigvalsh`` of every matrix, or Lanczos started from the previous
+step's eigenvector (``WarmLanczos``), which needs a few matrix products.
 """
 
 from __future__ import annotations
@@ -14,11 +15,14 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from engine.config import OptimizerSpec
 from engine.data import Dataset
 from engine.experiment import BatchedExperiment
 from engine.model import ParameterLayout, activate
+from engine.problems import MLPProblem, Problem, Surface
 
 METHODS = ("exact", "lanczos")
+AT_THRESHOLD = 0.05  # within 5 % of a threshold counts as "at" it
 
 
 def _slopes(pre: torch.Tensor, activation: str) -> tuple[torch.Tensor, torch.Tensor]:
@@ -81,6 +85,45 @@ def loss_hessians(rows: torch.Tensor, data: Dataset, layout: ParameterLayout) ->
     hessian[:, s_b1, s_w2] += b1w2
     hessian[:, s_w2, s_b1] += b1w2
     return hessian
+
+
+def surface_hessians(surface: Surface, rows: torch.Tensor) -> torch.Tensor:
+    """The exact (R, 2, 2) Hessians of a 2-D surface at (R, 2) rows, in float64. A row's loss
+    depends on that row alone, so one autograd pass per coordinate of the summed hand-written
+    gradient gives that Hessian row for every run at once."""
+    point = rows.detach().to(torch.float64).requires_grad_(True)
+    gradients = surface.gradient(point[:, 0], point[:, 1])
+    out = []
+    for i, g in enumerate(gradients):
+        if not g.requires_grad:  # constant in both coordinates
+            out.append(torch.zeros_like(point))
+            continue
+        (row,) = torch.autograd.grad(g.sum(), point, retain_graph=i == 0, allow_unused=True)
+        out.append(torch.zeros_like(point) if row is None else row)
+    return torch.stack(out, dim=1).detach()
+
+
+def problem_hessians(problem: Problem, rows: torch.Tensor) -> torch.Tensor:
+    """The exact (R, P, P) Hessians of ``problem``'s loss on all its data at (R, P) rows, in
+    float64: batched by hand for the MLP and for a surface, else one row at a time."""
+    if isinstance(problem, MLPProblem):
+        return loss_hessians(rows, problem.data, problem.layout)
+    if isinstance(problem, Surface):
+        return surface_hessians(problem, rows)
+    size = problem.size
+    if not len(rows):
+        return torch.empty(0, size, size, dtype=torch.float64)
+    return torch.stack([problem.hessian(row) for row in rows])
+
+
+def threshold_position(value: float, threshold: float, tolerance: float = AT_THRESHOLD) -> str:
+    """Where a sharpness sits against its threshold: "below", "at" (within ``tolerance``,
+    relative) or "above"; "" when either is unknown (NaN)."""
+    if not (np.isfinite(value) and np.isfinite(threshold)):
+        return ""
+    if abs(value - threshold) <= tolerance * abs(threshold):
+        return "at"
+    return "below" if value < threshold else "above"
 
 
 def precondition(hessians: torch.Tensor, denominators: torch.Tensor) -> torch.Tensor:
@@ -228,7 +271,7 @@ class SharpnessTracker:
         self._preconditioned = np.full(shape, np.nan)
         self._computed = np.zeros(shape, dtype=bool)
         self._adaptive = np.array([r.optimizer.optimizer.preconditioned for r in experiment.runs])
-        size = experiment.layout.size
+        size = experiment.problem.size
         self._solvers = (
             (WarmLanczos(shape[0], size), WarmLanczos(shape[0], size))
             if self.method == "lanczos"
@@ -265,30 +308,31 @@ class SharpnessTracker:
     @property
     def thresholds(self) -> np.ndarray:
         """(runs,) each run's stability threshold at its own learning rate; NaN if none known."""
-        return np.array([_threshold(run.optimizer, run.lr) for run in self.experiment.runs])
+        return np.array([threshold_at(run.optimizer, run.lr) for run in self.experiment.runs])
 
     def threshold_buffer(self) -> np.ndarray:
         """(runs, max_steps) the threshold at the learning rate each recorded step used (it
         moves with a schedule); NaN where no step was recorded or no threshold is known."""
         lrs = self.experiment.lr_buffer
-        return np.stack([_threshold(run.optimizer, lrs[run.index]) for run in self.experiment.runs])
+        return np.stack(
+            [threshold_at(run.optimizer, lrs[run.index]) for run in self.experiment.runs]
+        )
 
     # --- computing -----------------------------------------------------------------------
 
-    def record(self) -> None:
+    def record(self) -> int:
         """Compute the values at each running run's current parameters, filed under the step
-        whose loss those parameters give (the run's loss count). Calling it twice is harmless."""
+        whose loss those parameters give (the run's loss count); returns how many runs were
+        computed (0 when none was due). Calling it twice is harmless."""
         experiment = self.experiment
         steps = experiment.counts
         due = experiment.running & (steps % self.every == 0)
         rows = np.flatnonzero(due)
         rows = rows[~self._computed[rows, steps[rows]]]
         if not rows.size:
-            return
+            return 0
         at = steps[rows]
-        hessians = loss_hessians(
-            experiment.current_parameters()[rows], experiment.data, experiment.layout
-        )
+        hessians = problem_hessians(experiment.problem, experiment.current_parameters()[rows])
         self._sharpness[rows, at] = self._top(0, hessians, rows)
         adaptive = self._adaptive[rows]
         if adaptive.any():
@@ -298,6 +342,7 @@ class SharpnessTracker:
                 1, matrices, rows[adaptive]
             )
         self._computed[rows, at] = True
+        return int(rows.size)
 
     def step(self, n: int = 1) -> int:
         """Advance the experiment by up to ``n`` steps, recording around each; steps taken."""
@@ -325,7 +370,8 @@ def _read_only(array: np.ndarray) -> np.ndarray:
     return view
 
 
-def _threshold(spec, lr):
-    """``spec``'s threshold at ``lr`` (a float or an array of them), NaN where none is known."""
+def threshold_at(spec: OptimizerSpec, lr: float | np.ndarray) -> np.ndarray:
+    """``spec``'s stability threshold at ``lr`` (a float or an array of rates, e.g. the rate
+    each step used), as a float64 array of its shape; NaN where none is known."""
     value = spec.optimizer.stability_threshold(lr, spec.params)
     return np.full(np.shape(lr), np.nan) if value is None else np.asarray(value, dtype=float)

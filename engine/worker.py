@@ -233,6 +233,13 @@ class EngineWorker(QObject):
         """Steps a second; ``inf`` (or anything ≤ 0) for as fast as the machine goes."""
         self._session.speed = steps_per_second if steps_per_second > 0 else math.inf
 
+    @Slot(bool)
+    def set_sharpness(self, on: bool) -> None:
+        """Compute every run's sharpness while ``on`` (every k steps, k from its cost; the
+        updates say k), from the current step on; off: no more values are computed or sent."""
+        self._session.sharpness = on
+        self._runner.queue(self._session.follow_sharpness, interrupt=False)
+
     @Slot(int, int)
     def set_inspection(self, run: int, weight: int) -> None:
         """Follow ``run`` (and its weight ``weight`` in the update breakdown); -1: nobody."""

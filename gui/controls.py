@@ -32,7 +32,9 @@ from engine.config import (
     ExperimentConfig,
     schedule_spec,
 )
+from engine.model import ACTIVATIONS
 from engine.optimizers import REGISTRY
+from engine.problems import PROBLEMS
 from engine.schedules import SCHEDULES, ScheduleSpec
 from gui.experiment_model import ConfigChange, ExperimentModel
 from gui.fields import NumberField, NumberValidator
@@ -128,11 +130,15 @@ class ControlPanel(QWidget):
         self.dtype.addItems(DTYPES)
         self.dtype.setToolTip("float32 as the article, or float64 for every tensor")
         self.dtype.currentTextChanged.connect(lambda text: model.update(dtype=text))
+        self.activation = QComboBox()
+        self.activation.addItems(ACTIVATIONS)
+        self.activation.currentTextChanged.connect(lambda text: model.update(activation=text))
         for label, widget in (
             ("Seed", self.seed),
             ("Max steps", self.max_steps),
             ("Stop loss", self.stop_loss),
             ("Hidden units", self.hidden),
+            ("Activation", self.activation),
             ("Precision", self.dtype),
         ):
             form.addRow(label, widget)
@@ -179,11 +185,24 @@ class ControlPanel(QWidget):
             self.hidden.setValue(config.hidden)
             self.stop_loss.set_value(config.stop_loss)
             self.dtype.setCurrentText(config.dtype)
+            self._show_activation(config)
             self._show_schedule(config.schedule)
             self._show_data(config.dataset, config.batch_size)
         finally:
             for widget, was in zip(widgets, blocked):
                 widget.blockSignals(was)
+
+    def _show_activation(self, config: ExperimentConfig) -> None:
+        """The hidden layer's activation; a 2-D problem has no hidden layer to choose it for."""
+        self.activation.setCurrentText(config.activation)
+        surface = PROBLEMS[config.problem].is_surface
+        self.activation.setEnabled(not surface)
+        self.activation.setToolTip(
+            "a 2-D problem has no hidden layer"
+            if surface
+            else "the hidden layer's: relu as the article; tanh or softplus are smooth, so the "
+            "loss's curvature (sharpness) changes smoothly too"
+        )
 
     def _show_data(self, spec: DatasetSpec, batch_size: int | None) -> None:
         self.data_kind.setCurrentIndex(self.data_kind.findData(spec.kind))

@@ -23,11 +23,13 @@ class FigureState:
     update: LossUpdate
     log_y: bool = False
     views: tuple | None = None  # per panel ((x0, x1), (y0, y1)), to export the window's zoom
+    sharpness: bool = False  # the Sharpness view (the update's sharpness columns) for losses
 
     def settings_text(self, theme: Theme) -> str:
         """JSON that reproduces the figure: every setting, the step, and the look."""
+        view = {"view": "sharpness"} if self.sharpness else {}
         return settings_json(
-            self.started.config, theme, step=self.update.steps_taken, log_y=self.log_y
+            self.started.config, theme, step=self.update.steps_taken, log_y=self.log_y, **view
         )
 
 
@@ -43,6 +45,7 @@ class Figure:
             self.history.clear(len(state.started.runs), state.started.config.dtype)
             self.grid.start(state.started, self.history)
             self.grid.set_log_y(state.log_y)
+            self.grid.set_sharpness(state.sharpness)
             if state.views is not None:
                 for panel, (x_range, y_range) in zip(self.grid.panels, state.views):
                     panel.plot.setRange(xRange=x_range, yRange=y_range, padding=0)

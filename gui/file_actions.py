@@ -42,7 +42,14 @@ class FileActions(QObject):
             tuple(tuple(r) for r in panel.plot.getViewBox().viewRange()) for panel in grid.panels
         )
         update = session.history.as_update(session.latest)
-        return FigureState(session.started, update, self.window.commands.log.isChecked(), views)
+        commands = self.window.commands
+        return FigureState(
+            session.started,
+            update,
+            commands.log.isChecked(),
+            views,
+            sharpness=commands.sharpness_view.isChecked(),
+        )
 
     def _export(self, what: str, path: str, write) -> bool:
         try:

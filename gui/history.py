@@ -1,4 +1,5 @@
-"""The window's copy of every run's losses, in numpy buffers that grow by doubling."""
+"""The window's copy of every run's losses (and learning rates, twins' losses and sharpness),
+in numpy buffers that grow by doubling."""
 
 from __future__ import annotations
 
@@ -18,7 +19,10 @@ class LossHistory:
         self._losses = np.full((n_runs, 1024), np.nan, dtype=dtype)
         self._lrs = np.full((n_runs, 1024), np.nan)
         self._reference = np.full((n_runs, 1024), np.nan, dtype=dtype)
+        self._sharpness = np.full((n_runs, 1024), np.nan)
+        self._preconditioned = np.full((n_runs, 1024), np.nan)
         self.reference_diff: np.ndarray | None = None
+        self.sharpness_every: int | None = None  # k of the latest update; None: not computing
         self.steps = np.arange(1024, dtype=float)
         self.counts = np.zeros(n_runs, dtype=np.int64)
 
@@ -35,7 +39,11 @@ class LossHistory:
             self._lrs[:, columns] = update.lrs
         if update.reference_losses is not None:
             self._reference[:, columns] = update.reference_losses
+        if update.sharpness is not None:  # columns computed before the view went on stay
+            self._sharpness[:, columns] = update.sharpness
+            self._preconditioned[:, columns] = update.preconditioned
         self.reference_diff = update.reference_diff
+        self.sharpness_every = update.sharpness_every
         self.counts = update.counts.copy()
 
     def as_update(self, latest: LossUpdate) -> LossUpdate:
@@ -51,6 +59,9 @@ class LossHistory:
             lrs=self._lrs[:, : self.length].copy(),
             reference_losses=self._reference[:, : self.length].copy(),
             reference_diff=self.reference_diff,
+            sharpness=self._sharpness[:, : self.length].copy(),
+            preconditioned=self._preconditioned[:, : self.length].copy(),
+            sharpness_every=self.sharpness_every,
         )
 
     def losses(self, run: int) -> np.ndarray:
@@ -65,14 +76,24 @@ class LossHistory:
         """The torch.optim twin's losses at the same steps (NaN where it has none)."""
         return self._reference[run, : self.counts[run]]
 
+    def sharpness(self, run: int) -> np.ndarray:
+        """λ at each of those steps, NaN where it was not computed (view off, or between two
+        of every k steps)."""
+        return self._sharpness[run, : self.counts[run]]
+
+    def preconditioned(self, run: int) -> np.ndarray:
+        """The preconditioned λ at those steps; NaN where not computed or not adaptive."""
+        return self._preconditioned[run, : self.counts[run]]
+
     def _reserve(self, size: int) -> None:
         capacity = self._losses.shape[1]
         if size <= capacity:
             return
         while capacity < size:
             capacity *= 2
-        self._losses, self._lrs, self._reference = (
-            _grown(buffer, capacity) for buffer in (self._losses, self._lrs, self._reference)
+        buffers = (self._losses, self._lrs, self._reference, self._sharpness, self._preconditioned)
+        self._losses, self._lrs, self._reference, self._sharpness, self._preconditioned = (
+            _grown(buffer, capacity) for buffer in buffers
         )
         self.steps = np.arange(capacity, dtype=float)
 

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.inspection import Inspection
+from engine.inspection import Inspection, SharpnessReading
 from engine.progress import ExperimentStarted
 from gui.palette import optimizer_colour
 
@@ -130,11 +130,18 @@ class InspectorPanel(QWidget):
             + f"<br>curvature here: λ_max = {inspection.stability.lambda_max:.4g}, "
             f"2/λ = {inspection.stability.limit:.4g} "
             + f"(η is {_compared(run.lr, inspection.stability.limit)})"
+            + (
+                ""
+                if inspection.sharpness is None
+                else f"<br>edge of stability: {sharpness_text(inspection.sharpness)}"
+            )
         )
         self.summary.setToolTip(
             "λ_max is the largest eigenvalue of the loss's Hessian (on all the data) at these "
             "parameters. Plain gradient descent with η > 2/λ overshoots along that direction; "
-            "the bound is sharp near a minimum, only a guide far from one."
+            "the bound is sharp near a minimum, only a guide far from one. The optimizer's "
+            "stability threshold bounds λ (for an adaptive rule, the preconditioned λ of "
+            "P^-1/2·H·P^-1/2, P what its next step divides by): 'at' is within 5 %."
         )
         self._fill_table(snapshot)
         self.rule.setText(run.optimizer.optimizer.rule)
@@ -176,6 +183,20 @@ class InspectorPanel(QWidget):
                 item.setBackground(base)
         self.table.selectRow(self.weight)
         self.table.blockSignals(False)
+
+
+def sharpness_text(reading: SharpnessReading) -> str:
+    """``λ = 19.83, threshold 2/η = 20: at it (within 5 %)``, for the inspector."""
+    name = "preconditioned λ" if reading.adaptive else "λ"
+    value = reading.bounded
+    text = f"{name} = " + (f"{value:.4g}" if math.isfinite(value) else "—")
+    if not math.isfinite(reading.threshold):
+        return f"{text}; {reading.rule}"
+    text += f", threshold {reading.rule} = {reading.threshold:.4g}"
+    position = reading.position
+    if not position:
+        return f"{text} (not computed: the run has stopped)"
+    return f"{text}: {position} it" + (" (within 5 %)" if position == "at" else "")
 
 
 def _compared(lr: float, limit: float) -> str:

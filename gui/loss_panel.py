@@ -53,6 +53,7 @@ class LossPanel:
         self.follow = True  # grow the x range with the curves until the user pans or zooms
         self.log_y = False
         self.limit: float | None = None  # 2/λ at the initial parameters, in the title
+        self.title_note: str | None = None  # said in the title instead of that limit
         self.wrap_title = False  # the limit on a second line, so that three panels fit abreast
         self.show_lr = False  # the learning rate over steps instead of the loss
         self.lr = 0.0
@@ -85,6 +86,8 @@ class LossPanel:
     def _set_title(self) -> None:
         separator = "<br>" if self.wrap_title else "   ·   "
         limit = "" if self.limit is None else f"{separator}2/λ₀ = {self.limit:.3g}"
+        if self.title_note is not None:
+            limit = f"{separator}{self.title_note}"
         text = f"Learning rate: {self.lr:g}{limit}"
         label = self.plot.titleLabel
         if self.wrap_title:
@@ -95,6 +98,11 @@ class LossPanel:
             label.item.setTextWidth(label.item.document().idealWidth())
             label.setMaximumHeight(label.itemRect().height())
             self.plot.layout.setRowFixedHeight(0, label.itemRect().height())
+
+    def set_title_note(self, note: str | None) -> None:
+        """What the title says after the learning rate (None: 2/λ₀, the initial limit)."""
+        self.title_note = note
+        self._set_title()
 
     def _set_labels(self) -> None:
         label = {"color": self.theme.foreground, "font-size": f"{self.theme.label_pt}pt"}
@@ -218,7 +226,7 @@ class LossPanel:
             )
             self._drawn_marks = marks
         self._drawn, self._drawn_statuses = counts, statuses
-        self._grow_x(max(counts.values()))
+        self.grow_x(max(counts.values()))
 
     def _draw_twin(self, index: int, history: LossHistory, count: int) -> None:
         twin = self.twins[index]
@@ -240,7 +248,7 @@ class LossPanel:
     def _view_top(self) -> float:
         return self.plot.getViewBox().viewRange()[1][1]
 
-    def _grow_x(self, length: int) -> None:
+    def grow_x(self, length: int) -> None:
         """Double the x range when curves reach its end: re-laying ticks every frame is costly."""
         if not self.follow or length < 0.95 * self.x_extent or self.x_extent >= self.max_steps:
             return
@@ -257,14 +265,22 @@ class LossPanel:
         return self.plot.getViewBox().sceneBoundingRect().contains(scene_pos)
 
     def show_readout(self, scene_pos: QPointF, history: LossHistory, runs: list[RunKey]) -> None:
-        point = self.plot.getViewBox().mapSceneToView(scene_pos)
-        step = int(round(point.x()))
+        step = self.step_at(scene_pos)
         lines = [f"step {step}"]
         for run in runs:
             count = int(history.counts[run.index])
             value = history.losses(run.index)[step] if 0 <= step < count else None
             lines.append(f"{run.optimizer.label}: " + ("—" if value is None else f"{value:.5g}"))
-        self.cursor.setPos(step)
+        self.place_readout(scene_pos, lines)
+
+    def step_at(self, scene_pos: QPointF) -> int:
+        """The step under a point of the scene."""
+        return int(round(self.plot.getViewBox().mapSceneToView(scene_pos).x()))
+
+    def place_readout(self, scene_pos: QPointF, lines: list[str]) -> None:
+        """The cursor at the step under ``scene_pos`` and ``lines`` beside it."""
+        point = self.plot.getViewBox().mapSceneToView(scene_pos)
+        self.cursor.setPos(int(round(point.x())))
         self.readout.setText("\n".join(lines))
         x_range = self.plot.getViewBox().viewRange()[0]
         right_half = point.x() > (x_range[0] + x_range[1]) / 2

@@ -176,6 +176,17 @@ class MainWindow(QMainWindow):
         self.grid.set_quantity(show_lr)
         self.pacer.request()
 
+    def set_sharpness(self, on: bool) -> None:
+        """The Sharpness view: the engine computes λ only while it is on, from now on."""
+        self.grid.set_sharpness(on)
+        self.engine.set_sharpness(on)
+        if on and self.session.steps_taken and not self.session.done:
+            self.show_message(
+                f"Sharpness from step {self.session.steps_taken} on: earlier steps were not "
+                "computed (press R to see it from step 0)"
+            )
+        self.pacer.request()
+
     def refresh_now(self) -> None:
         """Redraw and refresh the text at once (the timers would within a fraction of a second)."""
         self.pacer.request()

@@ -14,6 +14,7 @@ from engine.experiment import RunKey
 from engine.progress import ExperimentStarted, LossUpdate
 from gui.history import LossHistory
 from gui.loss_panel import LossPanel
+from gui.sharpness_layer import THRESHOLD_NOTE, SharpnessLayer, legend_label, threshold_sample
 from gui.themes import DEFAULT, Theme
 
 
@@ -30,11 +31,13 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         self.last_paint_ms = 0.0
         self.live = live
         self.log_y, self.show_lr = False, False  # for every panel, also those built later
+        self.show_sharpness = False  # each panel's SharpnessLayer instead of its losses
         self.legend = pg.LegendItem(colCount=4)
         self.addItem(self.legend, row=0, col=0)
         self.cells = self.addLayout(row=1, col=0)  # the panels; rebuilt when their count changes
         self.cells.setContentsMargins(0, 0, 0, 0)
         self.panels: list[LossPanel] = []
+        self.layers: list[SharpnessLayer] = []  # one per panel
         self.footer = pg.LabelItem(justify="right") if footer else None
         if self.footer is not None:
             self.addItem(self.footer, row=2, col=0)
@@ -49,8 +52,9 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         self.setBackground(theme.background)
         self.legend.setLabelTextColor(theme.foreground)
         self.legend.setLabelTextSize(f"{theme.legend_pt}pt")
-        for panel in self.panels:
+        for panel, layer in zip(self.panels, self.layers):
             panel.apply_theme(theme, pen_scale)
+            layer.apply_theme(theme, pen_scale)
         self._fill_legend()
 
     def set_footer(self, text: str) -> None:
@@ -58,10 +62,16 @@ class PanelGrid(pg.GraphicsLayoutWidget):
             self.footer.setText(text, color=self.theme.foreground, size=f"{self.theme.tick_pt}pt")
 
     def _fill_legend(self) -> None:
-        """One legend for all panels: every optimizer once, in its colour."""
+        """One legend for all panels: every optimizer once, in its colour (in the sharpness
+        view, with what its curve shows, and a dashed sample for the thresholds)."""
         self.legend.clear()
         for run in self._panel_runs[0] if self._panel_runs else []:
-            self.legend.addItem(self.panels[0].curves[run.index], run.optimizer.label)
+            if self.show_sharpness:
+                self.legend.addItem(self.layers[0].curves[run.index], legend_label(run))
+            else:
+                self.legend.addItem(self.panels[0].curves[run.index], run.optimizer.label)
+        if self.show_sharpness and self._panel_runs:
+            self.legend.addItem(threshold_sample(self.theme, self.pen_scale), THRESHOLD_NOTE)
 
     def start(self, started: ExperimentStarted, history: LossHistory) -> None:
         """Curves for a new experiment: panel j shows every optimizer at learning rate j."""
@@ -73,9 +83,11 @@ class PanelGrid(pg.GraphicsLayoutWidget):
             self._build_panels(len(lrs))
         self._panel_runs = [[r for r in self.runs if r.lr_index == j] for j in range(len(lrs))]
         limit = None if started.stability is None else started.stability.limit
-        for panel, lr, runs in zip(self.panels, lrs, self._panel_runs):
+        for panel, layer, lr, runs in zip(self.panels, self.layers, lrs, self._panel_runs):
             panel.limit = limit
             panel.start(lr, runs, started.config.max_steps)
+            layer.start(runs, started.config.max_steps)
+            layer.show(self.show_sharpness)
         self._fill_legend()
 
     def _build_panels(self, count: int) -> None:
@@ -83,7 +95,7 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         for panel in self.panels:
             self.cells.removeItem(panel.plot)  # out of the layout and the scene
             panel.plot.deleteLater()
-        self.panels = []
+        self.panels, self.layers = [], []
         columns = grid_shape(count)[1]
         for j in range(count):
             panel = LossPanel(self.cells.addPlot(row=j // columns, col=j % columns))
@@ -98,26 +110,49 @@ class PanelGrid(pg.GraphicsLayoutWidget):
             panel.set_log_y(self.log_y)
             panel.set_quantity(self.show_lr)
             self.panels.append(panel)
+            self.layers.append(SharpnessLayer(panel))
 
     def redraw(self, update: LossUpdate | None) -> None:
-        for panel, runs in zip(self.panels, self._panel_runs):
-            panel.redraw(self._history, update, runs)
+        for panel, layer, runs in zip(self.panels, self.layers, self._panel_runs):
+            if self.show_sharpness:
+                layer.redraw(self._history)
+            else:
+                panel.redraw(self._history, update, runs)
 
     def set_log_y(self, log_y: bool) -> None:
         """Switch every panel's y axis; the next redraw puts the curves on it."""
         self.log_y = log_y
         for panel in self.panels:
             panel.set_log_y(log_y)
+        self._keep_sharpness()
 
     def set_quantity(self, show_lr: bool) -> None:
         self.show_lr = show_lr
         for panel in self.panels:
             panel.set_quantity(show_lr)
+        self._keep_sharpness()
+
+    def set_sharpness(self, on: bool) -> None:
+        """Each run's sharpness and threshold (``on``) or the losses; the next redraw fills
+        them in."""
+        self.show_sharpness = on
+        for layer in self.layers:
+            layer.show(on)
+        self._fill_legend()
+
+    def _keep_sharpness(self) -> None:
+        """A panel setting changed under the sharpness view: the view keeps its own axes."""
+        if self.show_sharpness:
+            for layer in self.layers:
+                layer.show(True)
 
     def _hover(self, scene_pos: QPointF) -> None:
-        for panel, runs in zip(self.panels, self._panel_runs):
+        for panel, layer, runs in zip(self.panels, self.layers, self._panel_runs):
             if self._history is not None and panel.contains(scene_pos):
-                panel.show_readout(scene_pos, self._history, runs)
+                if self.show_sharpness:
+                    layer.show_readout(scene_pos, self._history)
+                else:
+                    panel.show_readout(scene_pos, self._history, runs)
             else:
                 panel.hide_readout()
 

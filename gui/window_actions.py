@@ -9,6 +9,8 @@ from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QLabel, QSlider, QToolBar, QWidget
 
+from engine.config import ConfigError
+from engine.presets import PRESETS
 from gui.pacing import DEFAULT_SPEED_POSITION, SPEED_STEPS, speed_for_position, speed_text
 from gui.themes import DEFAULT, THEMES, Theme
 
@@ -37,6 +39,18 @@ class WindowActions(QObject):
             window.set_quantity,
             "Show the learning rate each step used, not the loss",
         )
+        self.sharpness_view = self._toggle(
+            "Sharpness",
+            None,
+            window.set_sharpness,
+            "Each run's sharpness λ (preconditioned λ for adaptive rules) on a log axis, with "
+            "its stability threshold dashed; computed only while this view is on",
+        )
+        self.views = QActionGroup(self)  # loss (neither checked), learning rate or sharpness
+        self.views.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
+        self.views.addAction(self.lr_view)
+        self.views.addAction(self.sharpness_view)
+        self.presets = {name: self._preset_action(name) for name in PRESETS}
         self.reference = self._toggle(
             "Reference",
             None,
@@ -103,7 +117,7 @@ class WindowActions(QObject):
         run_menu = menu.addMenu("&Run")
         run_menu.addActions([self.play, self.step, self.reset, self.run_to_end, self.reference])
         view_menu = menu.addMenu("&View")
-        view_menu.addActions([self.log, self.lr_view])
+        view_menu.addActions([self.log, self.lr_view, self.sharpness_view])
         theme_menu = view_menu.addMenu("Theme")
         for theme in THEMES.values():
             action = QAction(theme.title, self.window, checkable=True)
@@ -114,6 +128,9 @@ class WindowActions(QObject):
             theme_menu.addAction(action)
         for dock in self.window.docks:
             view_menu.addAction(dock.toggleViewAction())
+        preset_menu = menu.addMenu("&Presets")
+        preset_menu.setToolTipsVisible(True)
+        preset_menu.addActions(list(self.presets.values()))
         menu.addMenu("&Help").addAction(self.about)
 
     def _build_toolbar(self) -> None:
@@ -134,10 +151,29 @@ class WindowActions(QObject):
         self.speed_label.setText(speed_text(self.speed.value()))
         toolbar.addWidget(self.speed_label)
         toolbar.addSeparator()
-        toolbar.addActions([self.log, self.lr_view, self.reference])
+        toolbar.addActions([self.log, self.lr_view, self.sharpness_view, self.reference])
         self.window.addToolBar(toolbar)
         for widget in toolbar.findChildren(QWidget):
             widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+
+    def _preset_action(self, name: str) -> QAction:
+        preset = PRESETS[name]
+        action = self._action(preset.title, None, None, preset.description)
+        action.triggered.connect(lambda _=False: self.apply_preset(name))
+        return action
+
+    def apply_preset(self, name: str) -> bool:
+        """The preset's settings over the current ones, as one edit of the model."""
+        model = self.window.model
+        try:
+            config = PRESETS[name].apply(model.config)
+        except ConfigError as err:
+            model.refused.emit(str(err))
+            return False
+        applied = model.set_config(config)
+        if applied:
+            self.window.show_message(f"Preset: {PRESETS[name].title} (restarted at step 0)")
+        return applied
 
     def show_theme(self, theme: Theme) -> None:
         for action in self.themes.actions():
