@@ -70,6 +70,29 @@ class RunSnapshot:
     state: dict[str, dict[str, np.ndarray] | float]
 
 
+@dataclass(frozen=True)
+class StepState:
+    """Everything an experiment's next steps depend on, after ``steps_taken`` steps (copies):
+    an experiment of the same settings that loads it goes on exactly as this one did."""
+
+    steps_taken: int
+    params: torch.Tensor  # (runs, P)
+    lr: torch.Tensor  # (runs, 1) the rate of the next step, in the experiment's dtype
+    optimizer_states: tuple[State, ...]  # one per group of rows
+    schedules: tuple[ScheduleRunner, ...]  # one per block of rows stepped together
+    counts: np.ndarray
+    status: np.ndarray
+    status_step: np.ndarray
+
+    @property
+    def nbytes(self) -> int:
+        """Roughly the memory it holds."""
+        tensors = [self.params, self.lr, *(t for s in self.optimizer_states for t in s.values())]
+        arrays = [self.counts, self.status, self.status_step]
+        arrays += [a for r in self.schedules for a in (r.lr, r.epoch, *r.state.values())]
+        return sum(t.element_size() * t.nelement() for t in tensors) + sum(a.nbytes for a in arrays)
+
+
 @dataclass
 class _Group:
     """Runs sharing one optimizer spec: a contiguous block of rows and their optimizer state.
@@ -318,6 +341,49 @@ class BatchedExperiment:
                 p = g.spec.optimizer.preconditioner(grad[g.rows], g.state, g.spec.params)
                 out[g.rows] = p
         return out
+
+    # --- going back and on -----------------------------------------------------------------
+
+    def save_state(self) -> StepState:
+        """Copies of everything the next steps depend on (see :meth:`load_state`)."""
+        return StepState(
+            steps_taken=self.steps_taken,
+            params=self._params.clone(),
+            lr=self._lr.clone(),
+            optimizer_states=tuple(
+                {k: v.clone() for k, v in g.state.items()} for g in self._groups
+            ),
+            schedules=(self._schedule.copy(),),
+            counts=self._counts.copy(),
+            status=self._status.copy(),
+            status_step=self._status_step.copy(),
+        )
+
+    def load_state(self, state: StepState) -> None:
+        """Go to ``state``, saved by an experiment of the same settings: the steps that follow
+        are, bit for bit, those that followed it. Losses recorded from its step on are
+        cleared; the torch.optim twins cannot follow, so an experiment with them refuses."""
+        if self.reference is not None:
+            raise ValueError("an experiment with the torch.optim reference check cannot go back")
+        self._params.copy_(state.params)  # in place: the groups hold views of these two
+        self._lr.copy_(state.lr)
+        for group, saved in zip(self._groups, state.optimizer_states, strict=True):
+            group.state = {k: v.clone() for k, v in saved.items()}
+        (schedule,) = state.schedules
+        self._schedule = schedule.copy()
+        if self.steps_taken > state.steps_taken:
+            cleared = slice(state.steps_taken, self.steps_taken)
+            self._losses[:, cleared] = np.nan
+            self._lrs[:, cleared] = np.nan
+        self._counts[:] = state.counts
+        self._status[:] = state.status
+        self._status_step[:] = state.status_step
+        self.steps_taken = state.steps_taken
+
+    def fresh_copy(self) -> BatchedExperiment:
+        """A new experiment of the same settings and data at step 0, without the reference
+        check or a parameter record: a scratch copy to replay steps in."""
+        return BatchedExperiment(self.config, self._data, learning_rates=self._given_lrs)
 
     def _as_arrays(self, flat_row: torch.Tensor) -> dict[str, np.ndarray]:
         return {k: v[0].numpy().copy() for k, v in self._problem.unflatten(flat_row).items()}

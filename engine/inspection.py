@@ -51,6 +51,7 @@ class Inspection:
     snapshot: RunSnapshot
     breakdown: UpdateBreakdown | None  # None once the run has stopped
     stability: Stability  # of the loss on the whole data, at the run's current parameters
+    view_step: int | None = None  # the step a timeline went back to; None: the latest
 
 
 def weight_names(experiment: BatchedExperiment) -> list[str]:

@@ -4,8 +4,9 @@ Qt-free: every method that touches the experiment takes a :class:`TaskState` and
 runner's thread, one task at a time, so the experiment has a single user. What the window sees
 leaves through ``task.report``: an :class:`ExperimentStarted`, then :class:`LossUpdate` columns
 (at most ~60 a second while playing), :class:`Inspection` of the followed run and
-:class:`PlayingChanged`. Two settings the GUI thread may change during a play loop, ``speed`` and
-``target``, are single immutable values read once per chunk.
+:class:`PlayingChanged`. Three settings the GUI thread may change during a play loop, ``speed``,
+``target`` and ``view_step``, are single immutable values read once per chunk. The experiment is
+stepped through its :class:`Timeline`, so the inspector can be shown any step reached so far.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from engine.experiment import BatchedExperiment
 from engine.inspection import inspect_run
 from engine.progress import loss_update, started
 from engine.tasks import TaskState
+from engine.timeline import Timeline
 
 CHUNK_SECONDS = 0.008  # longest a chunk of steps holds the thread (and the GIL) at once
 EMIT_INTERVAL = 1 / 60  # at most ~60 loss updates a second, whatever the step rate
@@ -36,9 +38,11 @@ class LiveSession:
 
     def __init__(self) -> None:
         self.experiment: BatchedExperiment | None = None
+        self.timeline: Timeline | None = None
         self.generation = 0  # bumped by every build or reset: older updates are stale
         self.speed = math.inf  # steps a second; inf: as fast as the machine goes
         self.target: tuple[int, int] | None = None  # (run, flat weight) the inspector follows
+        self.view_step: int | None = None  # the step the window went back to; None: the latest
         self._sent = 0  # loss columns already reported
         self._step_cost = 1e-4  # running estimate of one step's seconds
 
@@ -47,25 +51,30 @@ class LiveSession:
     def build(self, task: TaskState, config: ExperimentConfig, reference: bool) -> None:
         """A new experiment at step 0 for ``config`` (torch.optim twins beside it if asked)."""
         self.experiment = BatchedExperiment(config, reference=reference)
+        self.timeline = Timeline(self.experiment)
         self._announce(task)
 
     def reset(self, task: TaskState) -> None:
         if self.experiment is not None:
             self.experiment.reset()
+            self.timeline.reset()
             self._announce(task)
 
     def step(self, task: TaskState) -> None:
         if self.experiment is not None:
-            self.experiment.step(1)
+            self.timeline.step(1)
             self._report_losses(task)
             self.inspect(task)
 
     def inspect(self, task: TaskState) -> None:
-        """The followed run's numbers now (nothing if the inspector follows nobody)."""
-        target, experiment = self.target, self.experiment
+        """The followed run's numbers at the step viewed (nothing if it follows nobody)."""
+        target, experiment, step = self.target, self.experiment, self.view_step
         if target is None or experiment is None or target[0] >= len(experiment.runs):
             return
-        task.report(inspect_run(experiment, *target))
+        if step is None or step >= experiment.steps_taken:
+            task.report(inspect_run(experiment, *target))
+        else:
+            task.report(self.timeline.inspect(step, *target))
 
     def play(self, task: TaskState, fast: bool = False) -> None:
         """Step until every run has finished or the task is interrupted; ``fast`` ignores the
@@ -98,7 +107,7 @@ class LiveSession:
                 if wanted <= 0:
                     task.wait(min((played + 1) / speed - (now - clock), LONGEST_NAP))
                     continue
-            taken = experiment.step(wanted)
+            taken = self.timeline.step(wanted)
             if taken:
                 cost = (time.perf_counter() - now) / taken
                 self._step_cost = 0.8 * self._step_cost + 0.2 * cost

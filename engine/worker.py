@@ -233,6 +233,12 @@ class EngineWorker(QObject):
         """Steps a second; ``inf`` (or anything ≤ 0) for as fast as the machine goes."""
         self._session.speed = steps_per_second if steps_per_second > 0 else math.inf
 
+    @Slot(int)
+    def set_view_step(self, step: int) -> None:
+        """Show the inspector the step ``step`` (replayed from the timeline); -1: the latest."""
+        self._session.view_step = step if step >= 0 else None
+        self._runner.queue(self._session.inspect, interrupt=False)
+
     @Slot(int, int)
     def set_inspection(self, run: int, weight: int) -> None:
         """Follow ``run`` (and its weight ``weight`` in the update breakdown); -1: nobody."""
