@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from engine.config import ExperimentConfig
 from engine.experiment import BatchedExperiment
@@ -49,7 +49,21 @@ class LiveSession:
     # --- tasks ---------------------------------------------------------------------------
 
     def build(self, task: TaskState, config: ExperimentConfig, reference: bool) -> None:
-        """A new experiment at step 0 for ``config`` (torch.optim twins beside it if asked)."""
+        """A new experiment at step 0 for ``config`` (torch.optim twins beside it if asked).
+        If only the branches changed (and no twins train), the experiment keeps its past and
+        the step it reached instead: new branches are made from their parents' history."""
+        old = self.experiment
+        if (
+            old is not None
+            and old.reference is None
+            and not reference
+            and _same_but_branches(old.config, config)
+        ):
+            self.timeline.rebranch(config)
+            self.experiment = self.timeline.experiment
+            self._announce(task)
+            self._report_losses(task)
+            return
         self.experiment = BatchedExperiment(config, reference=reference)
         self.timeline = Timeline(self.experiment)
         self._announce(task)
@@ -131,3 +145,8 @@ class LiveSession:
         update = loss_update(self.experiment, self.generation, self._sent)
         self._sent = update.end
         task.report(update)
+
+
+def _same_but_branches(old: ExperimentConfig, new: ExperimentConfig) -> bool:
+    """The branches alone differ (the same settings again start over, as they always did)."""
+    return old.branches != new.branches and replace(old, branches=()) == replace(new, branches=())

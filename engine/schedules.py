@@ -207,6 +207,15 @@ class ScheduleRunner:
         twin.state = {k: v.copy() for k, v in self.state.items()}
         return twin
 
+    def row(self, index: int) -> ScheduleRunner:
+        """A runner of one run, in the state run ``index`` is in (a branch carrying it on)."""
+        pick = slice(index, index + 1)
+        twin = object.__new__(ScheduleRunner)
+        twin.spec, twin.base = self.spec, self.base[pick].copy()
+        twin.lr, twin.epoch = self.lr[pick].copy(), self.epoch[pick].copy()
+        twin.state = {k: v[pick].copy() for k, v in self.state.items()}
+        return twin
+
     def step(self, rows: np.ndarray, losses: np.ndarray) -> None:
         """``scheduler.step()`` for the runs in ``rows``, after their update; ``losses`` are
         the losses those runs recorded this step (ReduceLROnPlateau's metric)."""

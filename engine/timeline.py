@@ -6,6 +6,9 @@ replays the steps in between (fewer than ``interval``), which gives the paramete
 optimizer state and loss at k bit for bit. Parameters are not kept at every step: replaying
 15 steps is about as fast as reading them back, and the memory stays bounded for wide models.
 The checkpoints take at most ``budget`` bytes: the interval doubles from 16 until they fit.
+
+Branches added on the way (:meth:`Timeline.rebranch`) keep the past: the runs go on as they
+were, and only the steps since the checkpoint before the earliest new branch are replayed.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ from dataclasses import replace
 
 import numpy as np
 
+from engine.config import ExperimentConfig
 from engine.experiment import BatchedExperiment, RunStatus, RunSummary, StepState
 from engine.inspection import Inspection, inspect_run
+from engine.runs import summary_at
 
 SHORTEST_INTERVAL = 16  # steps between checkpoints, unless the budget asks for more
 CHECKPOINT_BUDGET = 64 * 2**20  # bytes of checkpoints an experiment keeps at most
@@ -106,6 +111,27 @@ class Timeline:
         scratch.step(step - scratch.steps_taken)
         return scratch
 
+    def rebranch(self, config: ExperimentConfig) -> None:
+        """Go on with ``config``'s branches (its other settings must be the experiment's): the
+        runs and the branches kept keep their past exactly; a new branch is made from its
+        parent at its step by replaying from the checkpoint before it to the step reached
+        (nothing is replayed for branches at or after that step). :attr:`experiment` is then a
+        new object."""
+        old, reached = self.experiment, self.experiment.steps_taken
+        new = old.fresh_copy(config)
+        rows = shared_rows(new, old)
+        past = [r.start for r, o in zip(new.runs, rows) if o is None and r.start < reached]
+        start = max(s for s in self._checkpoints if s <= min(past)) if past else reached
+        kept = {
+            s: remap_state(c, new, old, rows) for s, c in self._checkpoints.items() if s <= start
+        }
+        state = self._checkpoints[start] if past else old.save_state()
+        mine = [i for i, r in enumerate(rows) if r is not None]
+        new.load_state(remap_state(state, new, old, rows))
+        new.copy_records(old, mine, [rows[i] for i in mine])
+        self.experiment, self._checkpoints, self._scratch = new, kept, None
+        self.step(reached - start)
+
     def inspect(self, step: int, run: int, weight: int) -> Inspection:
         """What the inspector shows of ``run`` after ``step`` steps: its parameters, gradient,
         optimizer state and loss there, and the update it made next (of flat ``weight``)."""
@@ -117,12 +143,74 @@ def summaries_at(
 ) -> tuple[RunSummary, ...]:
     """The runs as they stood after ``step`` steps, from their final ``summaries`` and the
     ``losses`` buffer (runs × steps, column k is step k): a run that went on past ``step`` was
-    running then, with its loss at ``step - 1`` the latest."""
-    out = []
-    for summary in summaries:
-        if summary.status is RunStatus.RUNNING or summary.steps > step:
-            count = min(summary.steps, step)
-            latest = float(losses[summary.run.index, count - 1]) if count else None
-            summary = RunSummary(summary.run, count, latest, RunStatus.RUNNING, None)
-        out.append(summary)
-    return tuple(out)
+    running then, with its loss at ``step - 1`` the latest; a branch was waiting up to its step."""
+    return tuple(summary_at(summary, losses, step) for summary in summaries)
+
+
+def branch_refusal(parent: RunSummary, step: int) -> str:
+    """Why a branch of ``parent`` cannot start at ``step`` ('' if it can): a run that diverged
+    at step d has nothing to fork at d or after; one that stopped at s, after s."""
+    text = f"{parent.run.label} at η = {parent.run.lr:g}"
+    stop = parent.status_step
+    if parent.status is RunStatus.DIVERGED and step >= stop:
+        return f"{text} diverged at step {stop}: branch it at step {stop - 1} or before"
+    if parent.status in (RunStatus.CONVERGED, RunStatus.MAX_STEPS) and step > stop:
+        return f"{text} stopped at step {stop}: branch it at step {stop} or before"
+    if parent.run.branch is not None:
+        return f"{text} is a branch itself: branch from one of the optimizers × rates"
+    return ""
+
+
+def shared_rows(new: BatchedExperiment, old: BatchedExperiment) -> list[int | None]:
+    """For each row of ``new``, the same run's row in ``old`` (None: a branch ``old`` lacks).
+    The two must differ in their branches alone."""
+    if replace(new.config, branches=()) != replace(old.config, branches=()):
+        raise ValueError("only experiments that differ in their branches share runs")
+    theirs = [run for run in old.runs if run.branch is not None]  # specs hold dicts: no hash
+
+    def row_in_old(run) -> int | None:
+        if run.branch is None:
+            return run.index
+        return next((r.index for r in theirs if r.branch == run.branch), None)
+
+    return [row_in_old(run) for run in new.runs]
+
+
+def remap_state(
+    state: StepState, new: BatchedExperiment, old: BatchedExperiment, rows: list[int | None]
+) -> StepState:
+    """``old``'s ``state`` in ``new``'s rows (``rows`` from :func:`shared_rows`); a branch
+    ``old`` lacks is as ``new`` has it at step 0 (waiting). Both lay rows out alike: the
+    optimizers × rates in one block with a group per optimizer, then a row, a group and a block
+    per branch."""
+    if new.steps_taken:
+        raise ValueError("remap states into an experiment at step 0")
+    fresh = new.save_state()
+    mine = [i for i, r in enumerate(rows) if r is not None]
+    theirs = [rows[i] for i in mine]
+
+    def take(own, taken):
+        out = own.clone() if hasattr(own, "clone") else own.copy()
+        out[mine] = taken[theirs]
+        return out
+
+    n_groups, n_new, n_old = len(new.config.optimizers), _base_rows(new), _base_rows(old)
+    groups, blocks = list(state.optimizer_states[:n_groups]), [state.schedules[0]]
+    for i in range(n_new, len(new.runs)):
+        source, at = (state, rows[i] - n_old) if rows[i] is not None else (fresh, i - n_new)
+        groups.append(source.optimizer_states[n_groups + at])
+        blocks.append(source.schedules[1 + at])
+    return StepState(
+        steps_taken=state.steps_taken,
+        params=take(fresh.params, state.params),
+        lr=take(fresh.lr, state.lr),
+        optimizer_states=tuple(groups),
+        schedules=tuple(blocks),
+        counts=take(fresh.counts, state.counts),
+        status=take(fresh.status, state.status),
+        status_step=take(fresh.status_step, state.status_step),
+    )
+
+
+def _base_rows(experiment: BatchedExperiment) -> int:
+    return sum(run.branch is None for run in experiment.runs)
