@@ -70,6 +70,7 @@ class InspectorPanel(QWidget):
         layout.addWidget(splitter, 1)
         self.runs: list = []
         self.weight = 0
+        self.view_step: int | None = None  # the timeline's step; None: the latest
         self.optimizer_box.currentIndexChanged.connect(self._chosen)
         self.lr_box.currentIndexChanged.connect(self._chosen)
         self.table.currentCellChanged.connect(self._weight_chosen)
@@ -115,8 +116,8 @@ class InspectorPanel(QWidget):
 
     def show_inspection(self, inspection: Inspection) -> None:
         snapshot = inspection.snapshot
-        if snapshot.run.index != self.run:
-            return  # for a run no longer chosen
+        if snapshot.run.index != self.run or inspection.view_step != self.view_step:
+            return  # for a run no longer chosen, or a step no longer shown
         run = snapshot.run
         colour = optimizer_colour(run.optimizer.name)
         self.summary.setText(

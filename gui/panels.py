@@ -103,6 +103,11 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         for panel, runs in zip(self.panels, self._panel_runs):
             panel.redraw(self._history, update, runs)
 
+    def set_now(self, step: int | None) -> None:
+        """Every panel shows the runs at ``step`` (the timeline went back), or at their latest."""
+        for panel in self.panels:
+            panel.set_now(step)
+
     def set_log_y(self, log_y: bool) -> None:
         """Switch every panel's y axis; the next redraw puts the curves on it."""
         self.log_y = log_y

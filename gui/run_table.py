@@ -14,6 +14,8 @@ STATUS_COLOURS = {
     RunStatus.CONVERGED: "#009E73",
     RunStatus.DIVERGED: "#D55E00",
     RunStatus.MAX_STEPS: "#E69F00",
+    RunStatus.WAITING: "#888888",
+    RunStatus.UNREACHED: "#888888",
 }
 
 
@@ -24,6 +26,10 @@ def short_status(status: RunStatus, step: int | None, steps: int) -> str:
         return f"diverged @ {step}"
     if status is RunStatus.MAX_STEPS:
         return f"max steps ({steps})"
+    if status is RunStatus.WAITING:
+        return "waits for its step"
+    if status is RunStatus.UNREACHED:
+        return "never started"
     return "running" if steps else "ready"
 
 
