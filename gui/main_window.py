@@ -25,6 +25,7 @@ from engine.config import ConfigError, ExperimentConfig
 from engine.config_io import config_from_dict, config_to_dict
 from engine.progress import ExperimentStarted
 from engine.worker import EngineWorker
+from gui.branching import BranchCommands, change_message
 from gui.controls import ControlPanel
 from gui.experiment_model import ConfigChange, ExperimentModel
 from gui.file_actions import FileActions
@@ -105,6 +106,8 @@ class MainWindow(QMainWindow):
         self.timeline = TimelineView(self, timeline_bar)  # after the views it moves
         self.commands.run_menu.addSeparator()
         self.commands.run_menu.addActions(self.timeline.actions)
+        self.branching = BranchCommands(self)
+        self.commands.run_menu.addAction(self.branching.action)
 
         self.pacer = RedrawPacer(self._draw, self)
         self.text_timer = QTimer(self)
@@ -208,7 +211,7 @@ class MainWindow(QMainWindow):
         self.engine.configure(change.new, self.model.reference)
         if self.tabs.currentWidget() is self.sweep:
             self.sweep.follow(change.new)
-        self.show_message("Settings changed: the experiment restarted at step 0")
+        self.show_message(change_message(change, self.model.reference))
 
     @Slot(bool)
     def _on_reference_change(self, on: bool) -> None:

@@ -58,10 +58,16 @@ class PanelGrid(pg.GraphicsLayoutWidget):
             self.footer.setText(text, color=self.theme.foreground, size=f"{self.theme.tick_pt}pt")
 
     def _fill_legend(self) -> None:
-        """One legend for all panels: every optimizer once, in its colour."""
+        """One legend for all panels: every optimizer once, in its colour, then each branch
+        (dashed, in its own optimizer's colour) by what it changed."""
         self.legend.clear()
         for run in self._panel_runs[0] if self._panel_runs else []:
-            self.legend.addItem(self.panels[0].curves[run.index], run.optimizer.label)
+            if run.branch is None:
+                self.legend.addItem(self.panels[0].curves[run.index], run.optimizer.label)
+        for panel, runs in zip(self.panels, self._panel_runs):
+            for run in runs:
+                if run.branch is not None:
+                    self.legend.addItem(panel.curves[run.index], run.label)
 
     def start(self, started: ExperimentStarted, history: LossHistory) -> None:
         """Curves for a new experiment: panel j shows every optimizer at learning rate j."""

@@ -187,7 +187,8 @@ class TimelineView(QObject):
 
     @Slot()
     def _ask_engine(self) -> None:
-        self.window.engine.set_view_step(-1 if self._step is None else self._step)
+        if self.window.engine.running:  # not once the window has shut it down
+            self.window.engine.set_view_step(-1 if self._step is None else self._step)
 
     # --- following the engine -----------------------------------------------------------------
 
@@ -209,7 +210,8 @@ class TimelineView(QObject):
             self._show(step)
             return
         self.bar.show_step(0, 0, True)
-        self._seek.start()
+        if step is not None:  # the engine still shows the inspector that step
+            self._seek.start()
 
     @Slot(bool)
     def _on_playing_changed(self, playing: bool) -> None:
