@@ -23,6 +23,9 @@ Y_RANGE = ARTICLE_LOSS_RANGE  # the article's fixed y range
 LOG_FLOOR = 1e-12  # non-positive losses are drawn here on a log axis, never dropped
 FIRST_X_RANGE = 50
 MAX_POINTS = 2048  # per curve and frame; longer curves are min/max decimated
+# A branch is dashed in its optimizer's colour; branches of one optimizer differ by their dashes
+# (in pen widths: long dashes, dots, dash-dot, long-short), none like a torch variant's.
+BRANCH_DASHES = ([4.0, 2.0], [1.0, 1.6], [4.0, 1.6, 1.0, 1.6], [7.0, 2.0, 2.5, 2.0])
 
 
 class LossPanel:
@@ -40,7 +43,7 @@ class LossPanel:
         self.twins: dict[int, pg.PlotCurveItem] = {}  # torch.optim reference, faint and dashed
         self.heads: dict[int, QGraphicsEllipseItem] = {}
         self._optimizer_of: dict[int, str] = {}  # run index -> optimizer name, for its colour
-        self._branches: set[int] = set()  # runs forked from another: dashed, from their step
+        self._branches: dict[int, int] = {}  # run index -> its place among the branches
         self._starts: dict[int, int] = {}  # run index -> its first step
         self.diverged = pg.ScatterPlotItem(pxMode=True)
         self.diverged.setZValue(10)
@@ -80,7 +83,7 @@ class LossPanel:
         self._set_title()
         self.now_line.setPen(pg.mkPen(theme.foreground, width=1.5 * pen_scale))
         for index, curve in self.curves.items():
-            curve.setPen(self._curve_pen(self._optimizer_of[index], index in self._branches))
+            curve.setPen(self._curve_pen(self._optimizer_of[index], self._branches.get(index)))
         for index, twin in self.twins.items():
             twin.setPen(self._twin_pen(self._optimizer_of[index]))
         for index, head in self.heads.items():
@@ -107,11 +110,13 @@ class LossPanel:
         self.plot.setLabel("bottom", "step", **label)
         self.plot.setLabel("left", "learning rate" if self.show_lr else "loss (MSE)", **label)
 
-    def _curve_pen(self, optimizer_name: str, branch: bool = False) -> QPen:
+    def _curve_pen(self, optimizer_name: str, branch: int | None = None) -> QPen:
+        """The optimizer's colour and style; the ``branch``-th branch's dashes, a bit wider."""
         width = self.theme.line_width * self.pen_scale
-        pen = pg.mkPen(optimizer_colour(optimizer_name), width=width * (1.6 if branch else 1))
-        if branch:  # long dashes, unlike a torch-style variant's short ones
-            pen.setDashPattern([5.0, 2.5])
+        wider = 1.6 if branch is not None else 1.0
+        pen = pg.mkPen(optimizer_colour(optimizer_name), width=width * wider)
+        if branch is not None:
+            pen.setDashPattern(BRANCH_DASHES[branch % len(BRANCH_DASHES)])
         else:
             pen.setStyle(optimizer_line_style(optimizer_name))
         return pen
@@ -135,11 +140,12 @@ class LossPanel:
         for item in [*self.curves.values(), *self.twins.values(), *self.heads.values()]:
             self.plot.removeItem(item)
         self._optimizer_of = {run.index: run.optimizer.name for run in runs}
-        self._branches = {run.index for run in runs if run.branch is not None}
+        forks = [run.index for run in runs if run.branch is not None]
+        self._branches = {index: place for place, index in enumerate(forks)}  # own dashes each
         self._starts = {run.index: run.start for run in runs}
         self.curves, self.twins, self.heads = {}, {}, {}
         for run in runs:
-            pen = self._curve_pen(run.optimizer.name, run.branch is not None)
+            pen = self._curve_pen(run.optimizer.name, self._branches.get(run.index))
             curve = pg.PlotCurveItem(pen=pen, skipFiniteCheck=True)
             curve.setClickable(True, width=8)
             curve.sigClicked.connect(lambda _c, _e, index=run.index: self.on_click(index))
