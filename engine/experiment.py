@@ -143,6 +143,7 @@ class BatchedExperiment:
             from engine.reference import ReferenceCheck  # the one place torch.optim is used
 
             self.reference = ReferenceCheck(self.runs, initial, self._problem, cfg, self._dtype)
+        self._fork_due()  # branches at step 0
 
     def _group_of(self, run: int) -> Group:
         return next(g for g in self._groups if g.rows.start <= run < g.rows.stop)
@@ -187,7 +188,7 @@ class BatchedExperiment:
         return RunSummary(
             run=self.runs[run],
             steps=count,
-            final_loss=float(self._losses[run, count - 1]) if count else None,
+            final_loss=float(self._losses[run, count - 1]) if count > self._starts[run] else None,
             status=status,
             status_step=None
             if status in (RunStatus.RUNNING, RunStatus.WAITING)
@@ -338,6 +339,7 @@ class BatchedExperiment:
         self._status[:] = state.status
         self._status_step[:] = state.status_step
         self.steps_taken = state.steps_taken
+        self._fork_due()  # a branch new to this experiment, due at this very step
 
     def fresh_copy(self, config: ExperimentConfig | None = None) -> BatchedExperiment:
         """A new experiment of the same settings (or ``config``'s: the same but for branches)
@@ -376,8 +378,6 @@ class BatchedExperiment:
             pass
 
     def _step_once(self) -> bool:
-        if self._waiting.any():
-            self._fork_due()
         active = self._status == RunStatus.RUNNING
         if not active.any():
             return False
@@ -395,10 +395,14 @@ class BatchedExperiment:
         if step_schedules(self._blocks, updating, loss_np, self._lr64):
             self._lr.copy_(torch.from_numpy(self._lr64[:, None]))
         self.steps_taken += 1
+        self._fork_due()
         return True
 
     def _fork_due(self) -> None:
-        """Make the branches whose step has come, from their parent's state now."""
+        """Make the branches of the step reached, from their parent's state now (after its
+        updates before that step), so that the step's update is already the branch's own."""
+        if self._n_base == len(self.runs):
+            return
         due = np.flatnonzero(self._waiting & (self._starts == self.steps_taken))
         for row in due:
             run = self.runs[row]

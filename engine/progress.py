@@ -8,7 +8,7 @@ import numpy as np
 
 from engine.config import ExperimentConfig
 from engine.experiment import BatchedExperiment, RunKey
-from engine.runs import RunSummary, summary_at
+from engine.runs import RunSummary, summaries_at
 from engine.stability import Stability, problem_stability
 
 
@@ -91,7 +91,7 @@ def update_at_step(update: LossUpdate, step: int) -> LossUpdate:
     """
     if update.start != 0:
         raise ValueError("update_at_step needs an update from column 0")
-    summaries = tuple(summary_at(s, update.losses, step) for s in update.summaries)
+    summaries = summaries_at(update.summaries, update.losses, step)
     counts = np.array([s.steps for s in summaries], dtype=update.counts.dtype)
     losses = update.losses[:, :step].copy()
     for row, count in enumerate(counts):

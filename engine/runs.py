@@ -123,13 +123,31 @@ class StepState:
         return sum(t.element_size() * t.nelement() for t in tensors) + sum(a.nbytes for a in arrays)
 
 
-def summary_at(summary: RunSummary, losses: np.ndarray, step: int) -> RunSummary:
-    """Where one run stood after ``step`` steps (see ``engine.timeline.summaries_at``)."""
+def summaries_at(
+    summaries: tuple[RunSummary, ...], losses: np.ndarray, step: int
+) -> tuple[RunSummary, ...]:
+    """The runs as they stood after ``step`` steps, from their final ``summaries`` and the
+    ``losses`` buffer (runs × steps, column k is step k): a run that went on past ``step`` was
+    running then, with its loss at ``step - 1`` the latest; a branch was waiting up to its step
+    (and one that never started, until its parent stopped)."""
+    return tuple(_summary_at(s, summaries, losses, step) for s in summaries)
+
+
+def _summary_at(
+    summary: RunSummary, summaries: tuple[RunSummary, ...], losses: np.ndarray, step: int
+) -> RunSummary:
     run = summary.run
-    if run.branch is not None and step <= run.start and summary.status is not RunStatus.UNREACHED:
+    if summary.status is RunStatus.UNREACHED:
+        parent = summaries[run.parent]
+        if step > parent.status_step:  # it was marked when its parent stopped
+            return summary
+        if step < run.start:
+            return RunSummary(run, 0, None, RunStatus.WAITING, None)
+        return RunSummary(run, step, None, RunStatus.RUNNING, None)  # made, then diverged
+    if run.branch is not None and step < run.start:
         return RunSummary(run, 0, None, RunStatus.WAITING, None)
     if summary.status in (RunStatus.RUNNING, RunStatus.WAITING) or summary.steps > step:
         count = min(summary.steps, step)
-        latest = float(losses[run.index, count - 1]) if count else None
+        latest = float(losses[run.index, count - 1]) if count > run.start else None
         return RunSummary(run, count, latest, RunStatus.RUNNING, None)
     return summary

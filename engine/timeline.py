@@ -15,15 +15,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import numpy as np
-
 from engine.config import ExperimentConfig
 from engine.experiment import BatchedExperiment, RunStatus, RunSummary, StepState
 from engine.inspection import Inspection, inspect_run
-from engine.runs import summary_at
+from engine.runs import summaries_at
 
 SHORTEST_INTERVAL = 16  # steps between checkpoints, unless the budget asks for more
 CHECKPOINT_BUDGET = 64 * 2**20  # bytes of checkpoints an experiment keeps at most
+
+
+__all__ = ["Timeline", "branch_refusal", "checkpoint_interval", "remap_state", "summaries_at"]
 
 
 def checkpoint_interval(state_bytes: int, max_steps: int, budget: int = CHECKPOINT_BUDGET) -> int:
@@ -136,15 +137,6 @@ class Timeline:
         """What the inspector shows of ``run`` after ``step`` steps: its parameters, gradient,
         optimizer state and loss there, and the update it made next (of flat ``weight``)."""
         return replace(inspect_run(self.seek(step), run, weight), view_step=step)
-
-
-def summaries_at(
-    summaries: tuple[RunSummary, ...], losses: np.ndarray, step: int
-) -> tuple[RunSummary, ...]:
-    """The runs as they stood after ``step`` steps, from their final ``summaries`` and the
-    ``losses`` buffer (runs × steps, column k is step k): a run that went on past ``step`` was
-    running then, with its loss at ``step - 1`` the latest; a branch was waiting up to its step."""
-    return tuple(summary_at(summary, losses, step) for summary in summaries)
 
 
 def branch_refusal(parent: RunSummary, step: int) -> str:

@@ -23,7 +23,7 @@ from engine.optimizers import REGISTRY
 from engine.progress import ExperimentStarted, LossUpdate, full_update
 from engine.records import write_losses_csv
 from engine.tasks import TaskState
-from engine.timeline import Timeline, branch_refusal
+from engine.timeline import Timeline, branch_refusal, summaries_at
 
 GENERATED = DatasetSpec("generated", samples=40, noise=0.1)
 SGD_DROP = BranchSpec("sgd", 1.0, 50, lr=0.1)  # the example
@@ -151,7 +151,7 @@ def test_a_branch_at_or_after_its_parents_divergence_never_starts_and_says_why()
 def test_a_branch_waits_for_its_step_and_reset_makes_it_again():
     experiment = BatchedExperiment(ExperimentConfig(branches=(SGD_DROP,)))
     row = branch_rows(experiment)[0].index
-    experiment.step(50)
+    experiment.step(49)
     summary = experiment.summary(row)
     assert (summary.status, summary.steps, summary.describe()) == (
         RunStatus.WAITING,
@@ -159,6 +159,11 @@ def test_a_branch_waits_for_its_step_and_reset_makes_it_again():
         "starts at step 50",
     )
     assert not experiment.done
+    experiment.step(1)  # after 50 steps it is there, its own update of step 50 to come
+    summary = experiment.summary(row)
+    assert (summary.status, summary.steps, summary.final_loss) == (RunStatus.RUNNING, 50, None)
+    snapshot, parent = experiment.snapshot(row), experiment.snapshot(3)
+    assert (snapshot.step, snapshot.loss) == (50, parent.loss)
     experiment.run_to_end()
     first = experiment.loss_buffer.copy()
     experiment.reset()
@@ -193,6 +198,16 @@ def test_a_branch_added_on_the_way_is_the_branch_made_from_the_start():
     fresh = BatchedExperiment(with_branches)
     fresh.step(61)
     np.testing.assert_array_equal(back.current_parameters(), fresh.current_parameters())
+    final = tuple(direct.summaries())
+    for step in (49, 50, 51, 199, 200, 201, 300):  # the runs table when the timeline is there
+        fresh = BatchedExperiment(with_branches)
+        fresh.step(step)
+        assert summaries_at(final, direct.loss_buffer, step) == tuple(fresh.summaries())
+    inspected = timeline.inspect(50, 16, weight=13)  # the branch at its step: its own update
+    parent = timeline.inspect(50, 3, weight=13)
+    assert inspected.snapshot.step == 50 and inspected.snapshot.loss == parent.snapshot.loss
+    assert (inspected.breakdown.lr, parent.breakdown.lr) == (np.float32(0.1), 1.0)
+    assert inspected.breakdown.theta == parent.breakdown.theta
     timeline.rebranch(config.with_changes(branches=with_branches.branches[1:]))
     np.testing.assert_array_equal(
         timeline.experiment.loss_buffer, np.delete(direct.loss_buffer, 16, axis=0)
