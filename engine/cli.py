@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
+from engine.branches import parse_branch
 from engine.config import (
     ARTICLE_LEARNING_RATES,
     MAX_LEARNING_RATES,
@@ -114,6 +115,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="learning-rate schedule: constant, step, exponential, cosine, warmup, plateau, "
         "with torch's parameter names, e.g. step:step_size=30,gamma=0.5",
     )
+    parser.add_argument(
+        "--branch",
+        action="append",
+        metavar="OPT@LR:STEP[:lr=X,optimizer=NAME,schedule=NAME]",
+        help="fork the run OPT at LR at STEP with other settings (repeatable), "
+        "e.g. sgd@1:50:lr=0.1",
+    )
     data = parser.add_argument_group("data")
     data.add_argument(
         "--dataset",
@@ -183,6 +191,8 @@ def config_from_args(
         changes["activation"] = args.activation.strip()
     if args.batch_size is not None:
         changes["batch_size"] = _whole("--batch-size", args.batch_size)
+    if args.branch:
+        changes["branches"] = base.branches + tuple(parse_branch(t) for t in args.branch)
     dataset = dataset_from_args(args, base.dataset)
     if dataset != base.dataset:
         changes["dataset"] = dataset

@@ -21,6 +21,7 @@ DTYPES = ("float32", "float64")
 MAX_STEPS_LIMIT = 1_000_000  # 16 runs × 1M float32 losses is 64 MB
 DATASET_KINDS = ("article", "generated", "csv")
 MAX_SAMPLES = 100_000  # of a generated set: every step passes all of them through every run
+MAX_BRANCHES = 16  # runs forked mid-way, beside the optimizers × learning rates
 
 
 class ConfigError(ValueError):
@@ -129,6 +130,45 @@ def _parsed_csv(path: str, size: int, mtime_ns: int) -> Dataset:
 
 
 @dataclass(frozen=True)
+class BranchSpec:
+    """A run forked from another at ``step``, with its own settings from there on.
+
+    The parent is the run of optimizer ``from_optimizer`` (an :attr:`OptimizerSpec.key`) at
+    learning rate ``from_lr``. The branch starts from the parent's exact state after its
+    updates before ``step``, and makes the update of ``step`` itself, with ``lr``,
+    ``optimizer`` and ``schedule`` where given (None: the parent's).
+    """
+
+    from_optimizer: str
+    from_lr: float
+    step: int
+    lr: float | None = None
+    optimizer: OptimizerSpec | None = None
+    schedule: ScheduleSpec | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.from_optimizer, str):
+            raise ConfigError(
+                f"a branch's parent optimizer must be a name, not {self.from_optimizer!r}"
+            )
+        object.__setattr__(self, "from_lr", check_learning_rate(self.from_lr))
+        _check_int("branch step", self.step, 0, MAX_STEPS_LIMIT)
+        if self.lr is not None:
+            object.__setattr__(self, "lr", check_learning_rate(self.lr))
+        if self.optimizer is not None and not isinstance(self.optimizer, OptimizerSpec):
+            raise ConfigError(
+                f"a branch's optimizer must be an OptimizerSpec, not {self.optimizer!r}"
+            )
+        if self.schedule is not None and not isinstance(self.schedule, ScheduleSpec):
+            raise ConfigError(f"a branch's schedule must be a ScheduleSpec, not {self.schedule!r}")
+
+    @property
+    def parent_text(self) -> str:
+        """``sgd at η = 1``: the parent, for a message."""
+        return f"{self.from_optimizer} at η = {self.from_lr:g}"
+
+
+@dataclass(frozen=True)
 class ExperimentConfig:
     """Everything that determines an experiment's losses, bit for bit."""
 
@@ -147,6 +187,7 @@ class ExperimentConfig:
     batch_size: int | None = None  # None: full batch; else mini-batches shuffled each epoch
     problem: str = DEFAULT_PROBLEM  # a name in engine.problems.PROBLEMS
     start: tuple[float, float] | None = None  # a 2-D problem's start; None: the problem's own
+    branches: tuple[BranchSpec, ...] = ()  # runs forked from others mid-way
 
     def __post_init__(self) -> None:
         if not self.optimizers:
@@ -185,6 +226,7 @@ class ExperimentConfig:
             if b < 1:
                 raise ConfigError(f"batch size must be at least 1, not {b}")
         _check_problem(self)
+        _check_branches(self)
 
     def with_changes(self, **changes) -> ExperimentConfig:
         return replace(self, **changes)
@@ -217,6 +259,40 @@ def _check_problem(config: ExperimentConfig) -> None:
             raise ConfigError(f"{what} not apply to the {name} problem")
     if config.start is not None:
         object.__setattr__(config, "start", check_start(config.start))
+
+
+def _check_branches(config: ExperimentConfig) -> None:
+    """At most MAX_BRANCHES, each from a run of the experiment, at a step before max steps,
+    none twice."""
+    branches = config.branches
+    if not isinstance(branches, tuple):
+        raise ConfigError(f"branches must be a tuple of BranchSpec, not {branches!r}")
+    if len(branches) > MAX_BRANCHES:
+        raise ConfigError(f"at most {MAX_BRANCHES} branches, not {len(branches)}")
+    keys = [spec.key for spec in config.optimizers]
+    for branch in branches:
+        if not isinstance(branch, BranchSpec):
+            raise ConfigError(f"each branch must be a BranchSpec, not {branch!r}")
+        if branch.from_optimizer not in keys:
+            raise ConfigError(
+                f"a branch from {branch.parent_text}: the experiment has no optimizer "
+                f"{branch.from_optimizer!r} (it has: {', '.join(keys)})"
+            )
+        if branch.from_lr not in config.learning_rates:
+            rates = ", ".join(f"{lr:g}" for lr in config.learning_rates)
+            raise ConfigError(
+                f"a branch from {branch.parent_text}: the experiment has no learning rate "
+                f"{branch.from_lr:g} (it has: {rates})"
+            )
+        if branch.step >= config.max_steps:
+            raise ConfigError(
+                f"a branch from {branch.parent_text} at step {branch.step} is beyond the "
+                f"last step ({config.max_steps - 1}: max steps is {config.max_steps})"
+            )
+        if branches.count(branch) > 1:
+            raise ConfigError(
+                f"the branch from {branch.parent_text} at step {branch.step} is listed twice"
+            )
 
 
 def check_start(value: object) -> tuple[float, float]:

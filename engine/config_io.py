@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.config import (
+    BranchSpec,
     ConfigError,
     DatasetSpec,
     ExperimentConfig,
@@ -128,16 +129,68 @@ def _optimizer(item: object) -> OptimizerSpec:
     return OptimizerSpec.create(item["name"], params)
 
 
+BRANCH_KEYS = ("from", "step", "lr", "optimizer", "schedule")
+BRANCH_PARENT_KEYS = ("optimizer", "lr")
+
+
+def _branch(number: int, item: object) -> BranchSpec:
+    """``{"from": {"optimizer": "sgd", "lr": 1.0}, "step": 50, "lr": 0.1}``; ``optimizer`` as
+    an optimizer item, ``schedule`` as the top-level one. Errors name the branch."""
+    try:
+        if not isinstance(item, Mapping):
+            raise ConfigError(f"must be an object with 'from' and 'step', not {item!r}")
+        extra = sorted(set(item) - set(BRANCH_KEYS))
+        if extra:
+            raise ConfigError(f"unknown key {extra[0]!r} (known: {', '.join(BRANCH_KEYS)})")
+        parent = item.get("from")
+        if not isinstance(parent, Mapping) or set(parent) != set(BRANCH_PARENT_KEYS):
+            raise ConfigError(
+                f"'from' must name the parent run: {{'optimizer': ..., 'lr': ...}}, not {parent!r}"
+            )
+        if "step" not in item:
+            raise ConfigError("'step' is missing: the step the branch starts at")
+        optimizer = parent["optimizer"]
+        key = optimizer if isinstance(optimizer, str) else _optimizer(optimizer).key
+        return BranchSpec(
+            from_optimizer=key,
+            from_lr=parent["lr"],
+            step=item["step"],
+            lr=item.get("lr"),
+            optimizer=_optimizer(item["optimizer"]) if "optimizer" in item else None,
+            schedule=_schedule(item["schedule"]) if "schedule" in item else None,
+        )
+    except ConfigError as err:
+        raise ConfigError(f"branch {number}: {err}") from None
+
+
+def _branch_to_dict(branch: BranchSpec) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "from": {"optimizer": branch.from_optimizer, "lr": branch.from_lr},
+        "step": branch.step,
+    }
+    if branch.lr is not None:
+        out["lr"] = branch.lr
+    if branch.optimizer is not None:
+        out["optimizer"] = _WRITERS["optimizers"]([branch.optimizer])[0]
+    if branch.schedule is not None:
+        out["schedule"] = _WRITERS["schedule"](branch.schedule)
+    return out
+
+
 _WRITERS = {
     "optimizers": lambda specs: [{"name": s.name, "params": dict(s.params)} for s in specs],
     "schedule": lambda spec: {"name": spec.name, **spec.params},
     "dataset": _dataset_to_dict,
+    "branches": lambda branches: [_branch_to_dict(b) for b in branches],
 }
 _READERS = {
     "optimizers": lambda data, key: tuple(_optimizer(item) for item in _list(data, key)),
     "learning_rates": lambda data, key: tuple(_list(data, key)),
     "schedule": lambda data, key: _schedule(data[key]),
     "dataset": lambda data, key: _dataset(data[key]),
+    "branches": lambda data, key: tuple(
+        _branch(n, item) for n, item in enumerate(_list(data, key), start=1)
+    ),
 }
 
 

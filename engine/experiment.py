@@ -1,87 +1,34 @@
-"""All runs of an experiment (optimizers × learning rates), stepped together in one batched pass."""
+"""All runs of an experiment (optimizers × learning rates, and branches forked from them),
+stepped together in one batched pass."""
 
 from __future__ import annotations
 
-import enum
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 
+from engine.branches import branch_run, branch_schedule, keeps_optimizer_state, restarts_schedule
 from engine.config import ExperimentConfig, OptimizerSpec, check_learning_rate, load_dataset
 from engine.data import Dataset
 from engine.history import ParameterHistory
 from engine.model import ParameterLayout
 from engine.optimizers import State
 from engine.problems import MLPProblem, Problem, build_problem
+from engine.rows import Block, Group, evaluate, step_schedules, update_groups
+from engine.runs import RunKey, RunSnapshot, RunStatus, RunSummary, StepState
 from engine.schedules import ScheduleRunner
 
-
-class RunStatus(enum.IntEnum):
-    RUNNING = 0
-    CONVERGED = 1
-    DIVERGED = 2
-    MAX_STEPS = 3
-
-
-@dataclass(frozen=True)
-class RunKey:
-    """Which run: optimizer × learning rate, and its row in the batched tensors."""
-
-    index: int
-    optimizer_index: int
-    lr_index: int
-    optimizer: OptimizerSpec
-    lr: float
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    """Where a run stands: losses recorded, the last of them, and why it stopped."""
-
-    run: RunKey
-    steps: int
-    final_loss: float | None
-    status: RunStatus
-    status_step: int | None
-
-    def describe(self) -> str:
-        if self.status is RunStatus.CONVERGED:
-            return f"converged at step {self.status_step}"
-        if self.status is RunStatus.DIVERGED:
-            return f"diverged at step {self.status_step}"
-        if self.status is RunStatus.MAX_STEPS:
-            return f"reached max steps ({self.steps})"
-        return "running"
-
-
-@dataclass(frozen=True)
-class RunSnapshot:
-    """One run's numbers at its current step: parameters, gradient and optimizer state."""
-
-    run: RunKey
-    step: int
-    status: RunStatus
-    loss: float
-    params: dict[str, np.ndarray]
-    gradient: dict[str, np.ndarray]
-    state: dict[str, dict[str, np.ndarray] | float]
-
-
-@dataclass
-class _Group:
-    """Runs sharing one optimizer spec: a contiguous block of rows and their optimizer state.
-
-    ``params`` and ``lr`` are views into the experiment's tensors, made once per reset.
-    """
-
-    spec: OptimizerSpec
-    rows: slice
-    params: torch.Tensor
-    lr: torch.Tensor
-    state: State
+__all__ = [
+    "BatchedExperiment",
+    "RunKey",
+    "RunSnapshot",
+    "RunStatus",
+    "RunSummary",
+    "StepState",
+    "batch_order",
+]
 
 
 def batch_order(seed: int, epoch: int, samples: int) -> torch.Tensor:
@@ -102,6 +49,10 @@ class BatchedExperiment:
 
     It trains ``config.problem``: the article's MLP, or a 2-D surface whose parameters are (x, y).
     With ``record_parameters``, it keeps every run's parameters at each recorded step (its path).
+
+    ``config.branches`` add a row each after the optimizers × rates: waiting until its step,
+    then forked from its parent's state then (see :mod:`engine.branches`), recording its losses
+    in its parent's step numbers. Given ``learning_rates`` (a sweep) leave branches out.
     """
 
     def __init__(
@@ -141,28 +92,45 @@ class BatchedExperiment:
             for i, spec in enumerate(config.optimizers)
             for j, lr in enumerate(self.learning_rates)
         ]
+        self._n_base = len(self.runs)
+        branches = () if self._given_lrs else config.branches
+        self.runs += [
+            branch_run(branch, self.runs[: self._n_base], self.config) for branch in branches
+        ]
         self.reset()
 
     def reset(self) -> None:
         """Back to step 0: every run from the same initial parameters, fresh state, no losses."""
-        n_runs, cfg = len(self.runs), self.config
+        n_runs, n_base, cfg = len(self.runs), self._n_base, self.config
         initial = self._problem.initial_parameters(cfg.seed, cfg.start).to(self._dtype)
         self._params = initial.repeat(n_runs, 1)
-        self._schedule = ScheduleRunner(cfg.schedule, np.array([r.lr for r in self.runs]))
-        self._lr = torch.tensor(self._schedule.lr[:, None], dtype=self._dtype)
+        base_rates = np.array([r.lr for r in self.runs[:n_base]])
+        self._blocks = [Block(slice(0, n_base), ScheduleRunner(cfg.schedule, base_rates))]
+        self._blocks += [
+            Block(
+                slice(r.index, r.index + 1),
+                ScheduleRunner(branch_schedule(r.branch, cfg), np.array([r.lr])),
+            )
+            for r in self.runs[n_base:]
+        ]
+        self._lr64 = np.concatenate([block.schedule.lr for block in self._blocks])
+        self._lr = torch.tensor(self._lr64[:, None], dtype=self._dtype)
         n_lrs = len(self.learning_rates)
+        spans = [(spec, slice(i * n_lrs, (i + 1) * n_lrs)) for i, spec in enumerate(cfg.optimizers)]
+        spans += [(r.optimizer, slice(r.index, r.index + 1)) for r in self.runs[n_base:]]
         self._groups = []
-        for i, spec in enumerate(cfg.optimizers):
-            rows = slice(i * n_lrs, (i + 1) * n_lrs)
+        for spec, rows in spans:
             params = self._params[rows]
             state = spec.optimizer.init_state(params, spec.params)
-            self._groups.append(_Group(spec, rows, params, self._lr[rows], state))
-        self._group_sizes = [n_lrs] * len(self._groups)
+            self._groups.append(Group(spec, rows, params, self._lr[rows], state))
+        self._group_sizes = [g.rows.stop - g.rows.start for g in self._groups]
+        self._starts = np.array([r.start for r in self.runs], dtype=np.int64)
         np_dtype = np.float32 if cfg.dtype == "float32" else np.float64
         self._losses = np.full((n_runs, cfg.max_steps), np.nan, dtype=np_dtype)
         self._lrs = np.full((n_runs, cfg.max_steps), np.nan)  # the rate each step used
         self._counts = np.zeros(n_runs, dtype=np.int64)
         self._status = np.full(n_runs, RunStatus.RUNNING, dtype=np.int8)
+        self._status[n_base:] = RunStatus.WAITING
         self._status_step = np.full(n_runs, -1, dtype=np.int64)
         self._initial = initial.numpy().copy()
         self._history = None
@@ -175,12 +143,21 @@ class BatchedExperiment:
             from engine.reference import ReferenceCheck  # the one place torch.optim is used
 
             self.reference = ReferenceCheck(self.runs, initial, self._problem, cfg, self._dtype)
+        self._fork_due()  # branches at step 0
+
+    def _group_of(self, run: int) -> Group:
+        return next(g for g in self._groups if g.rows.start <= run < g.rows.stop)
 
     # --- reading -------------------------------------------------------------------------
 
     @property
     def done(self) -> bool:
-        return not bool((self._status == RunStatus.RUNNING).any())
+        """No run is training or waiting for its branch step."""
+        return not bool((self._status == RunStatus.RUNNING).any() or self._waiting.any())
+
+    @property
+    def _waiting(self) -> np.ndarray:
+        return self._status == RunStatus.WAITING
 
     @property
     def loss_buffer(self) -> np.ndarray:
@@ -191,7 +168,8 @@ class BatchedExperiment:
 
     @property
     def counts(self) -> np.ndarray:
-        """How many losses each run has recorded."""
+        """How many losses each run has recorded: the column its next one goes in (a branch's
+        count includes its parent's steps before it; 0 while it waits)."""
         return self._counts.copy()
 
     @property
@@ -210,9 +188,11 @@ class BatchedExperiment:
         return RunSummary(
             run=self.runs[run],
             steps=count,
-            final_loss=float(self._losses[run, count - 1]) if count else None,
+            final_loss=float(self._losses[run, count - 1]) if count > self._starts[run] else None,
             status=status,
-            status_step=None if status is RunStatus.RUNNING else int(self._status_step[run]),
+            status_step=None
+            if status in (RunStatus.RUNNING, RunStatus.WAITING)
+            else int(self._status_step[run]),
         )
 
     def summaries(self) -> list[RunSummary]:
@@ -235,7 +215,7 @@ class BatchedExperiment:
         the next step uses (so the gradient is the one its next update takes)."""
         row = self._params[run : run + 1]
         loss, grad = self._problem.loss_and_gradient(row, self.current_data())
-        group = next(g for g in self._groups if g.rows.start <= run < g.rows.stop)
+        group = self._group_of(run)
         local = run - group.rows.start
         state: dict[str, dict[str, np.ndarray] | float] = {}
         for name, tensor in group.state.items():
@@ -291,7 +271,7 @@ class BatchedExperiment:
     def run_tensors(self, run: int) -> tuple[torch.Tensor, State, torch.Tensor, OptimizerSpec]:
         """Copies of one run's (1, P) parameters, its (1, ·) optimizer state, its (1, 1)
         learning rate for the next step, and its optimizer: enough to compute its next update."""
-        group = next(g for g in self._groups if g.rows.start <= run < g.rows.stop)
+        group = self._group_of(run)
         local = run - group.rows.start
         state = {k: v[local : local + 1].clone() for k, v in group.state.items()}
         params = self._params[run : run + 1].clone()
@@ -313,11 +293,73 @@ class BatchedExperiment:
         out = torch.full_like(self._params, math.nan)
         groups = [g for g in self._groups if g.spec.optimizer.preconditioned]
         if groups:
-            _, grad = self._problem.loss_and_gradient(self._params, self.current_data())
+            _, grad, _ = evaluate(
+                self._problem, self._params, self._blocks, self.current_data(), self.running
+            )
             for g in groups:
                 p = g.spec.optimizer.preconditioner(grad[g.rows], g.state, g.spec.params)
                 out[g.rows] = p
         return out
+
+    # --- going back and on -----------------------------------------------------------------
+
+    def save_state(self) -> StepState:
+        """Copies of everything the next steps depend on (see :meth:`load_state`)."""
+        return StepState(
+            steps_taken=self.steps_taken,
+            params=self._params.clone(),
+            lr=self._lr.clone(),
+            optimizer_states=tuple(
+                {k: v.clone() for k, v in g.state.items()} for g in self._groups
+            ),
+            schedules=tuple(block.schedule.copy() for block in self._blocks),
+            counts=self._counts.copy(),
+            status=self._status.copy(),
+            status_step=self._status_step.copy(),
+        )
+
+    def load_state(self, state: StepState) -> None:
+        """Go to ``state``, saved by an experiment of the same settings: the steps that follow
+        are, bit for bit, those that followed it. Losses recorded from its step on are
+        cleared; the torch.optim twins cannot follow, so an experiment with them refuses."""
+        if self.reference is not None:
+            raise ValueError("an experiment with the torch.optim reference check cannot go back")
+        self._params.copy_(state.params)  # in place: the groups hold views of these two
+        self._lr.copy_(state.lr)
+        for group, saved in zip(self._groups, state.optimizer_states, strict=True):
+            group.state = {k: v.clone() for k, v in saved.items()}
+        for block, saved in zip(self._blocks, state.schedules, strict=True):
+            block.schedule = saved.copy()
+        self._lr64 = np.concatenate([block.schedule.lr for block in self._blocks])
+        if self.steps_taken > state.steps_taken:
+            cleared = slice(state.steps_taken, self.steps_taken)
+            self._losses[:, cleared] = np.nan
+            self._lrs[:, cleared] = np.nan
+        self._counts[:] = state.counts
+        self._status[:] = state.status
+        self._status_step[:] = state.status_step
+        self.steps_taken = state.steps_taken
+        self._fork_due()  # a branch new to this experiment, due at this very step
+
+    def fresh_copy(self, config: ExperimentConfig | None = None) -> BatchedExperiment:
+        """A new experiment of the same settings (or ``config``'s: the same but for branches)
+        and data at step 0, without the reference check: to replay steps in."""
+        return BatchedExperiment(
+            config or self.config,
+            self._data,
+            learning_rates=self._given_lrs,
+            record_parameters=self.record_parameters,
+        )
+
+    def copy_records(
+        self, other: BatchedExperiment, rows: list[int], their_rows: list[int]
+    ) -> None:
+        """Take ``other``'s recorded losses, rates (and path) of ``their_rows`` for ``rows``:
+        the same runs in an experiment that differs in its branches (see ``engine.timeline``)."""
+        self._losses[rows] = other._losses[their_rows]
+        self._lrs[rows] = other._lrs[their_rows]
+        if self._history is not None and other._history is not None:
+            self._history.copy_rows(other._history, rows, their_rows)
 
     def _as_arrays(self, flat_row: torch.Tensor) -> dict[str, np.ndarray]:
         return {k: v[0].numpy().copy() for k, v in self._problem.unflatten(flat_row).items()}
@@ -340,25 +382,49 @@ class BatchedExperiment:
         if not active.any():
             return False
         data = self.current_data()
-        loss, grad = self._problem.loss_and_gradient(self._params, data)
-        # A sum is finite exactly when every term is (or it overflows, which counts as diverging):
-        # one cheap test covers the loss and every parameter.
-        finite = torch.isfinite(loss + self._params.sum(dim=1)).numpy()
+        loss, grad, finite = evaluate(self._problem, self._params, self._blocks, data, active)
         loss_np = loss.numpy()
         checking = self.reference is not None
         columns = self._counts.copy() if checking else None  # where this step's losses go
         self._record(active, loss_np, finite)
         updating = self._status == RunStatus.RUNNING
-        self._update(grad, updating)
+        update_groups(self._groups, self._group_sizes, grad, updating)
         if checking:
             recorded = np.flatnonzero(active & finite)
             self.reference.step(recorded, columns[recorded], updating, self._params, data)
-        if not self._schedule.constant:
-            rows = np.flatnonzero(updating)
-            self._schedule.step(rows, loss_np[rows].astype(np.float64))
-            self._lr.copy_(torch.from_numpy(self._schedule.lr[:, None]))
+        if step_schedules(self._blocks, updating, loss_np, self._lr64):
+            self._lr.copy_(torch.from_numpy(self._lr64[:, None]))
         self.steps_taken += 1
+        self._fork_due()
         return True
+
+    def _fork_due(self) -> None:
+        """Make the branches of the step reached, from their parent's state now (after its
+        updates before that step), so that the step's update is already the branch's own."""
+        if self._n_base == len(self.runs):
+            return
+        due = np.flatnonzero(self._waiting & (self._starts == self.steps_taken))
+        for row in due:
+            run = self.runs[row]
+            if self._status[run.parent] != RunStatus.RUNNING:
+                self._status[row], self._status_step[row] = RunStatus.UNREACHED, run.start
+                continue
+            self._params[row] = self._params[run.parent]
+            group, parent = self._group_of(row), self._group_of(run.parent)
+            if keeps_optimizer_state(run.branch, parent.spec):
+                local = slice(run.parent - parent.rows.start, run.parent - parent.rows.start + 1)
+                group.state = {k: v[local].clone() for k, v in parent.state.items()}
+            else:
+                group.state = group.spec.optimizer.init_state(group.params, group.spec.params)
+            block = self._blocks[1 + row - self._n_base]
+            if restarts_schedule(run.branch, self.config):
+                spec = branch_schedule(run.branch, self.config)
+                block.schedule = ScheduleRunner(spec, np.array([run.lr]))
+            else:  # the parent's schedule, where it stands (the base block starts at row 0)
+                block.schedule = self._blocks[0].schedule.row(run.parent)
+            self._lr64[row] = block.schedule.lr[0]
+            self._lr[row : row + 1].copy_(torch.from_numpy(self._lr64[row : row + 1, None]))
+            self._counts[row], self._status[row] = run.start, RunStatus.RUNNING
 
     def _record(self, active: np.ndarray, loss: np.ndarray, finite: np.ndarray) -> None:
         """Record finite losses; mark divergence, convergence and the step limit."""
@@ -371,7 +437,7 @@ class BatchedExperiment:
         rows = np.flatnonzero(recorded)
         counts = self._counts[rows]
         self._losses[rows, counts] = loss[rows]
-        self._lrs[rows, counts] = self._schedule.lr[rows]
+        self._lrs[rows, counts] = self._lr64[rows]
         if self._history is not None:
             self._history.record(rows, counts, self._params.numpy())
         counts += 1
@@ -385,22 +451,19 @@ class BatchedExperiment:
                 converged[finished], RunStatus.CONVERGED, RunStatus.MAX_STEPS
             )
             self._status_step[done] = counts[finished] - 1
+        if self._n_base < len(self.runs):
+            self._mark_unreached(diverged)
 
-    def _update(self, grad: torch.Tensor, updating: np.ndarray) -> None:
-        everyone = bool(updating.all())
-        for group, group_grad in zip(self._groups, grad.split(self._group_sizes)):
-            mask = updating[group.rows]
-            if not (everyone or mask.any()):
-                continue
-            new_params, new_state = group.spec.optimizer.update(
-                group.params, group_grad, group.state, group.lr, group.spec.params
-            )
-            if everyone or mask.all():
-                group.params.copy_(new_params)
-                group.state = new_state
-            else:
-                keep = torch.from_numpy(mask)[:, None]
-                group.params.copy_(torch.where(keep, new_params, group.params))
-                group.state = {
-                    k: torch.where(keep, new_state[k], group.state[k]) for k in new_state
-                }
+    def _mark_unreached(self, diverged: np.ndarray) -> None:
+        """A branch that diverged at its birth, or waits for a parent that has stopped, never
+        starts: its parent had stopped (or diverged) by its step."""
+        branch = np.arange(len(self.runs)) >= self._n_base
+        at_birth = diverged & branch & (self._counts == self._starts)
+        parents = np.array([-1 if r.parent is None else r.parent for r in self.runs])
+        orphaned = self._waiting & branch
+        orphaned[branch] &= self._status[parents[branch]] != RunStatus.RUNNING
+        unreached = at_birth | orphaned
+        if unreached.any():
+            self._status[unreached] = RunStatus.UNREACHED
+            self._status_step[unreached] = self._starts[unreached]
+            self._counts[unreached] = 0  # it recorded nothing

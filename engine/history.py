@@ -24,17 +24,27 @@ class ParameterHistory:
         """Store ``params[rows]`` (the (runs, P) parameters now) at each row's column."""
         if rows.size == 0:
             return
-        needed = int(columns.max()) + 1
-        if needed > self._buffer.shape[1]:
-            capacity = min(self._max_steps, max(needed, 2 * self._buffer.shape[1]))
-            grown = np.full(
-                (self._buffer.shape[0], capacity, self._buffer.shape[2]),
-                np.nan,
-                dtype=self._buffer.dtype,
-            )
-            grown[:, : self._buffer.shape[1]] = self._buffer
-            self._buffer = grown
+        self._reserve(int(columns.max()) + 1)
         self._buffer[rows, columns] = params[rows]
+
+    def copy_rows(self, other: ParameterHistory, rows: list[int], their_rows: list[int]) -> None:
+        """``other``'s paths of ``their_rows`` as the paths of ``rows``."""
+        steps = other._buffer.shape[1]
+        self._reserve(steps)
+        self._buffer[rows, :steps] = other._buffer[their_rows]
+
+    def _reserve(self, needed: int) -> None:
+        """Room for ``needed`` steps: the buffer at least doubles when it grows."""
+        if needed <= self._buffer.shape[1]:
+            return
+        capacity = min(self._max_steps, max(needed, 2 * self._buffer.shape[1]))
+        grown = np.full(
+            (self._buffer.shape[0], capacity, self._buffer.shape[2]),
+            np.nan,
+            dtype=self._buffer.dtype,
+        )
+        grown[:, : self._buffer.shape[1]] = self._buffer
+        self._buffer = grown
 
     def view(self, steps: int) -> np.ndarray:
         """A read-only view of the first ``steps`` columns: (runs, steps, P)."""

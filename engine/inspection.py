@@ -77,6 +77,7 @@ class Inspection:
     breakdown: UpdateBreakdown | None  # None once the run has stopped
     stability: Stability  # of the loss on the whole data, at the run's current parameters
     sharpness: SharpnessReading | None = None
+    view_step: int | None = None  # the step a timeline went back to; None: the latest
 
 
 def weight_names(experiment: BatchedExperiment) -> list[str]:

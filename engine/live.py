@@ -5,14 +5,16 @@ runner's thread, one task at a time, so the experiment has a single user. What t
 leaves through ``task.report``: an :class:`ExperimentStarted`, then :class:`LossUpdate` columns
 (at most ~60 a second while playing), :class:`Inspection` of the followed run and
 :class:`PlayingChanged`. Three settings the GUI thread may change during a play loop, ``speed``,
-``target`` and ``sharpness``, are single immutable values read once per chunk.
+``target``, ``view_step`` and ``sharpness``, are single immutable values read once per
+chunk. The experiment is stepped through its :class:`Timeline`, so the inspector can be shown
+any step reached so far.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from engine.config import ExperimentConfig
 from engine.experiment import BatchedExperiment
@@ -20,6 +22,7 @@ from engine.inspection import inspect_run
 from engine.live_sharpness import SharpnessSampler
 from engine.progress import loss_update, started
 from engine.tasks import TaskState
+from engine.timeline import Timeline
 
 CHUNK_SECONDS = 0.008  # longest a chunk of steps holds the thread (and the GIL) at once
 EMIT_INTERVAL = 1 / 60  # at most ~60 loss updates a second, whatever the step rate
@@ -37,24 +40,42 @@ class LiveSession:
 
     def __init__(self) -> None:
         self.experiment: BatchedExperiment | None = None
+        self.timeline: Timeline | None = None
         self.generation = 0  # bumped by every build or reset: older updates are stale
         self.speed = math.inf  # steps a second; inf: as fast as the machine goes
         self.target: tuple[int, int] | None = None  # (run, flat weight) the inspector follows
         self.sharpness = False  # compute every run's sharpness (every k steps) while True
         self._sampler: SharpnessSampler | None = None
+        self.view_step: int | None = None  # the step the window went back to; None: the latest
         self._sent = 0  # loss columns already reported
         self._step_cost = 1e-4  # running estimate of one step's seconds
 
     # --- tasks ---------------------------------------------------------------------------
 
     def build(self, task: TaskState, config: ExperimentConfig, reference: bool) -> None:
-        """A new experiment at step 0 for ``config`` (torch.optim twins beside it if asked)."""
+        """A new experiment at step 0 for ``config`` (torch.optim twins beside it if asked).
+        If only the branches changed (and no twins train), the experiment keeps its past and
+        the step it reached instead: new branches are made from their parents' history."""
+        old = self.experiment
+        if (
+            old is not None
+            and old.reference is None
+            and not reference
+            and _same_but_branches(old.config, config)
+        ):
+            self.timeline.rebranch(config)
+            self.experiment = self.timeline.experiment
+            self._announce(task)
+            self._report_losses(task)
+            return
         self.experiment = BatchedExperiment(config, reference=reference)
+        self.timeline = Timeline(self.experiment)
         self._announce(task)
 
     def reset(self, task: TaskState) -> None:
         if self.experiment is not None:
             self.experiment.reset()
+            self.timeline.reset()
             self._announce(task)
 
     def step(self, task: TaskState) -> None:
@@ -73,11 +94,14 @@ class LiveSession:
             self._report_losses(task)
 
     def inspect(self, task: TaskState) -> None:
-        """The followed run's numbers now (nothing if the inspector follows nobody)."""
-        target, experiment = self.target, self.experiment
+        """The followed run's numbers at the step viewed (nothing if it follows nobody)."""
+        target, experiment, step = self.target, self.experiment, self.view_step
         if target is None or experiment is None or target[0] >= len(experiment.runs):
             return
-        task.report(inspect_run(experiment, *target))
+        if step is None or step >= experiment.steps_taken:
+            task.report(inspect_run(experiment, *target))
+        else:
+            task.report(self.timeline.inspect(step, *target))
 
     def play(self, task: TaskState, fast: bool = False) -> None:
         """Step until every run has finished or the task is interrupted; ``fast`` ignores the
@@ -133,8 +157,11 @@ class LiveSession:
         return self._sampler
 
     def _advance(self, n: int, speed: float) -> int:
+        """Up to ``n`` steps through the timeline (checkpoints kept), sharpness where due."""
         sampler = self._sampler_now()
-        return self.experiment.step(n) if sampler is None else sampler.step(n, speed)
+        if sampler is None:
+            return self.timeline.step(n)
+        return sampler.step(n, speed, self.timeline.step)
 
     def _announce(self, task: TaskState) -> None:
         self.generation += 1
@@ -149,3 +176,8 @@ class LiveSession:
         update = loss_update(self.experiment, self.generation, self._sent, tracker)
         self._sent = update.end
         task.report(update)
+
+
+def _same_but_branches(old: ExperimentConfig, new: ExperimentConfig) -> bool:
+    """The branches alone differ (the same settings again start over, as they always did)."""
+    return old.branches != new.branches and replace(old, branches=()) == replace(new, branches=())

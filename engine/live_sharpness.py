@@ -17,6 +17,7 @@ import math
 import statistics
 import time
 from collections import deque
+from collections.abc import Callable
 
 from engine.experiment import BatchedExperiment
 from engine.sharpness import SharpnessTracker
@@ -60,15 +61,16 @@ class SharpnessSampler:
         """k: sharpness is computed at the steps that are multiples of it."""
         return self.tracker.every
 
-    def step(self, n: int, speed: float) -> int:
+    def step(self, n: int, speed: float, advance: Callable[[int], int] | None = None) -> int:
         """Up to ``n`` steps of the experiment with sharpness where due, at ``speed`` steps a
-        second (``inf``: as fast as it goes); returns the steps taken."""
-        experiment = self.tracker.experiment
+        second (``inf``: as fast as it goes); returns the steps taken. ``advance(k)`` takes the
+        steps (default: the experiment's own ``step``; the window's timeline keeps checkpoints)."""
+        advance = advance or self.tracker.experiment.step
         self.record(speed)
         taken = 0
         while taken < n:
             began = time.perf_counter()
-            if not experiment.step(1):
+            if not advance(1):
                 break
             self._step_seconds.append(time.perf_counter() - began)
             taken += 1

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from engine.config import ExperimentConfig
-from engine.experiment import BatchedExperiment, RunKey, RunStatus, RunSummary
+from engine.experiment import BatchedExperiment, RunKey
+from engine.runs import RunSummary, summaries_at
 from engine.stability import Stability, problem_stability
 
 if TYPE_CHECKING:
@@ -17,7 +18,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ExperimentStarted:
-    """A fresh experiment at step 0; updates of older generations are stale."""
+    """A new experiment at step 0, or the same one with other branches at the step it had
+    reached (its losses follow from column 0); updates of older generations are stale."""
 
     generation: int
     config: ExperimentConfig
@@ -104,23 +106,14 @@ def full_update(
 def update_at_step(update: LossUpdate, step: int) -> LossUpdate:
     """What a complete ``update`` (``start == 0``) looked like after ``step`` steps.
 
-    A run that went on past ``step`` was still running then, with ``step`` losses recorded.
+    A run that went on past ``step`` was still running then, with ``step`` losses recorded; a
+    branch was waiting until its step.
     Used to draw the frames of an animation from one finished experiment.
     """
     if update.start != 0:
         raise ValueError("update_at_step needs an update from column 0")
-    counts = np.minimum(update.counts, step)
-    summaries = []
-    for summary, count in zip(update.summaries, counts):
-        if count < summary.steps:
-            summary = RunSummary(
-                run=summary.run,
-                steps=int(count),
-                final_loss=float(update.losses[summary.run.index, count - 1]) if count else None,
-                status=RunStatus.RUNNING,
-                status_step=None,
-            )
-        summaries.append(summary)
+    summaries = summaries_at(update.summaries, update.losses, step)
+    counts = np.array([s.steps for s in summaries], dtype=update.counts.dtype)
     losses = update.losses[:, :step].copy()
     for row, count in enumerate(counts):
         losses[row, count:] = np.nan
@@ -133,7 +126,7 @@ def update_at_step(update: LossUpdate, step: int) -> LossUpdate:
         start=0,
         losses=losses,
         counts=counts,
-        summaries=tuple(summaries),
+        summaries=summaries,
         steps_taken=min(update.steps_taken, step),
         done=update.done and step >= update.steps_taken,
         lrs=cut(update.lrs),

@@ -21,9 +21,9 @@ def write_losses_csv(update: LossUpdate, handle: IO[str]) -> None:
     writer = csv.writer(handle, lineterminator="\n")
     writer.writerow(CSV_HEADER)
     for summary in update.summaries:
-        run = summary.run
-        name, lr = run.optimizer.key, repr(run.lr)
-        for step in range(int(update.counts[run.index])):
+        run = summary.run  # a branch's rows start at its step, named by what it changed
+        name, lr = run.name, repr(run.lr)
+        for step in range(run.start, int(update.counts[run.index])):
             writer.writerow((name, lr, step, _shortest(update.losses[run.index, step])))
 
 
@@ -36,7 +36,7 @@ def write_sharpness_csv(tracker: SharpnessTracker, handle: IO[str]) -> None:
     sharpness, preconditioned = tracker.sharpness, tracker.preconditioned
     computed, adaptive = tracker.computed, tracker.adaptive
     for run in tracker.experiment.runs:
-        r, name, lr = run.index, run.optimizer.key, repr(run.lr)
+        r, name, lr = run.index, run.name, repr(run.lr)
         for step in np.flatnonzero(computed[r, : counts[r]]):
             pre = _shortest(preconditioned[r, step]) if adaptive[r] else ""
             writer.writerow((name, lr, int(step), _shortest(sharpness[r, step]), pre))
@@ -52,7 +52,7 @@ def summary_table(summaries: list[RunSummary]) -> str:
     header = ("optimizer", "lr", "steps", "final loss", "status")
     rows = [
         (
-            s.run.optimizer.key,
+            s.run.name,
             f"{s.run.lr:g}",
             str(s.steps),
             "-" if s.final_loss is None else f"{s.final_loss:.6g}",

@@ -48,6 +48,9 @@ class ReferenceCheck:
         self.twins: dict[int, _Twin] = {}
         schedule = config.schedule
         for run in runs:
+            if run.branch is not None:
+                self.notes.append("a branch has no torch.optim twin: it starts mid-run")
+                continue
             twin = run.optimizer.optimizer.torch_equivalent(run.optimizer.params)
             if not isinstance(twin, TorchEquivalent):
                 self.notes.append(twin)

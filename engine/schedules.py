@@ -199,6 +199,23 @@ class ScheduleRunner:
     def constant(self) -> bool:
         return self.spec.name == "constant"
 
+    def copy(self) -> ScheduleRunner:
+        """An independent runner in the same state (what a checkpoint keeps)."""
+        twin = object.__new__(ScheduleRunner)
+        twin.spec, twin.base = self.spec, self.base  # never written in place
+        twin.lr, twin.epoch = self.lr.copy(), self.epoch.copy()
+        twin.state = {k: v.copy() for k, v in self.state.items()}
+        return twin
+
+    def row(self, index: int) -> ScheduleRunner:
+        """A runner of one run, in the state run ``index`` is in (a branch carrying it on)."""
+        pick = slice(index, index + 1)
+        twin = object.__new__(ScheduleRunner)
+        twin.spec, twin.base = self.spec, self.base[pick].copy()
+        twin.lr, twin.epoch = self.lr[pick].copy(), self.epoch[pick].copy()
+        twin.state = {k: v[pick].copy() for k, v in self.state.items()}
+        return twin
+
     def step(self, rows: np.ndarray, losses: np.ndarray) -> None:
         """``scheduler.step()`` for the runs in ``rows``, after their update; ``losses`` are
         the losses those runs recorded this step (ReduceLROnPlateau's metric)."""

@@ -240,6 +240,12 @@ class EngineWorker(QObject):
         self._session.sharpness = on
         self._runner.queue(self._session.follow_sharpness, interrupt=False)
 
+    @Slot(int)
+    def set_view_step(self, step: int) -> None:
+        """Show the inspector the step ``step`` (replayed from the timeline); -1: the latest."""
+        self._session.view_step = step if step >= 0 else None
+        self._runner.queue(self._session.inspect, interrupt=False)
+
     @Slot(int, int)
     def set_inspection(self, run: int, weight: int) -> None:
         """Follow ``run`` (and its weight ``weight`` in the update breakdown); -1: nobody."""

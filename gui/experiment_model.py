@@ -12,6 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from engine.branches import with_fitting_branches
 from engine.config import (
     ARTICLE_LEARNING_RATES,
     MAX_LEARNING_RATES,
@@ -63,9 +64,10 @@ class ExperimentModel(QObject):
         return self._reference
 
     def update(self, **changes: Any) -> bool:
-        """Apply ``changes`` (config field names) together, or refuse them all."""
+        """Apply ``changes`` (config field names) together, or refuse them all. Branches
+        whose parent run the changes remove are dropped with it."""
         try:
-            return self.set_config(self._config.with_changes(**changes))
+            return self.set_config(with_fitting_branches(self._config, **changes))
         except ConfigError as err:
             self.refused.emit(str(err))
             return False

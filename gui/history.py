@@ -64,6 +64,13 @@ class LossHistory:
             sharpness_every=self.sharpness_every,
         )
 
+    def loss_columns(self) -> np.ndarray:
+        """(runs, steps) every loss received, column k is step k, NaN where a run recorded
+        none (read-only view)."""
+        view = self._losses[:, : self.length]
+        view.flags.writeable = False
+        return view
+
     def losses(self, run: int) -> np.ndarray:
         """A view of the losses ``run`` recorded so far."""
         return self._losses[run, : self.counts[run]]

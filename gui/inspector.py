@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPoint, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QScrollArea,
     QSplitter,
     QTableWidget,
@@ -31,6 +32,7 @@ class InspectorPanel(QWidget):
     """Pick a run (or click its curve) and a weight (click its row); numbers follow the run."""
 
     target_changed = Signal(int, int)  # run index, flat weight index
+    branch_requested = Signal(int)  # "Branch from here…" on the followed run
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -70,9 +72,12 @@ class InspectorPanel(QWidget):
         layout.addWidget(splitter, 1)
         self.runs: list = []
         self.weight = 0
+        self.view_step: int | None = None  # the timeline's step; None: the latest
         self.optimizer_box.currentIndexChanged.connect(self._chosen)
         self.lr_box.currentIndexChanged.connect(self._chosen)
         self.table.currentCellChanged.connect(self._weight_chosen)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._context_menu)
 
     @property
     def run(self) -> int:
@@ -86,7 +91,11 @@ class InspectorPanel(QWidget):
         self.runs = list(started.runs)
         config = started.config
         for box, items in (
-            (self.optimizer_box, [s.label for s in config.optimizers]),
+            (
+                self.optimizer_box,
+                [s.label for s in config.optimizers]
+                + [r.label for r in self.runs if r.branch is not None],
+            ),
             (self.lr_box, [f"{lr:g}" for lr in config.learning_rates]),
         ):
             keep = box.currentIndex()
@@ -106,7 +115,32 @@ class InspectorPanel(QWidget):
         self._chosen()
 
     def _chosen(self) -> None:
+        if self.run < 0:  # a branch has one rate, its parent's: go to it
+            i = self.optimizer_box.currentIndex()
+            branch = next((r for r in self.runs if r.optimizer_index == i), None)
+            if branch is not None:
+                self.lr_box.blockSignals(True)
+                self.lr_box.setCurrentIndex(branch.lr_index)
+                self.lr_box.blockSignals(False)
         self.target_changed.emit(self.run, self.weight)
+
+    def context_menu(self) -> QMenu | None:
+        """The menu for the followed run (None if it follows none)."""
+        run = self.run
+        if run < 0:
+            return None
+        menu = QMenu(self)
+        action = menu.addAction("Branch from here…")
+        action.setEnabled(self.runs[run].branch is None)
+        action.triggered.connect(lambda: self.branch_requested.emit(run))
+        return menu
+
+    @Slot(QPoint)
+    def _context_menu(self, position: QPoint) -> None:
+        menu = self.context_menu()
+        if menu is not None:
+            menu.exec(self.mapToGlobal(position))
+            menu.deleteLater()
 
     def _weight_chosen(self, row: int, *_) -> None:
         if row >= 0 and row != self.weight:
@@ -115,12 +149,12 @@ class InspectorPanel(QWidget):
 
     def show_inspection(self, inspection: Inspection) -> None:
         snapshot = inspection.snapshot
-        if snapshot.run.index != self.run:
-            return  # for a run no longer chosen
+        if snapshot.run.index != self.run or inspection.view_step != self.view_step:
+            return  # for a run no longer chosen, or a step no longer shown
         run = snapshot.run
         colour = optimizer_colour(run.optimizer.name)
         self.summary.setText(
-            f"<b style='color:{colour}'>{run.optimizer.label}</b>, η = {run.lr:g} — "
+            f"<b style='color:{colour}'>{run.label}</b>, η = {run.lr:g} — "
             f"step {snapshot.step}, loss {snapshot.loss:.6g}, {snapshot.status.name.lower()}"
             + "".join(
                 f", {name} = {value:g}"

@@ -1,4 +1,5 @@
-"""One loss panel: a learning rate's curves, heads, divergence marks and hover readout."""
+"""One loss panel: a learning rate's curves, heads, divergence marks and hover readout, and
+the step the timeline went back to ("now": a line, with the heads at it)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ Y_RANGE = ARTICLE_LOSS_RANGE  # the article's fixed y range
 LOG_FLOOR = 1e-12  # non-positive losses are drawn here on a log axis, never dropped
 FIRST_X_RANGE = 50
 MAX_POINTS = 2048  # per curve and frame; longer curves are min/max decimated
+# A branch is dashed in its optimizer's colour; branches of one optimizer differ by their dashes
+# (in pen widths: long dashes, dots, dash-dot, long-short), none like a torch variant's.
+BRANCH_DASHES = ([4.0, 2.0], [1.0, 1.6], [4.0, 1.6, 1.0, 1.6], [7.0, 2.0, 2.5, 2.0])
 
 
 class LossPanel:
@@ -39,15 +43,19 @@ class LossPanel:
         self.twins: dict[int, pg.PlotCurveItem] = {}  # torch.optim reference, faint and dashed
         self.heads: dict[int, QGraphicsEllipseItem] = {}
         self._optimizer_of: dict[int, str] = {}  # run index -> optimizer name, for its colour
+        self._branches: dict[int, int] = {}  # run index -> its place among the branches
+        self._starts: dict[int, int] = {}  # run index -> its first step
         self.diverged = pg.ScatterPlotItem(pxMode=True)
         self.diverged.setZValue(10)
         plot.addItem(self.diverged)
         self.cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen("#888888", style=Qt.PenStyle.DashLine))
         self.readout = pg.TextItem(color="#eeeeee", fill=pg.mkBrush(20, 20, 20, 210))
-        for item in (self.cursor, self.readout):
+        self.now_line = pg.InfiniteLine(angle=90, movable=False)
+        for item in (self.cursor, self.readout, self.now_line):
             item.setZValue(20)
             item.hide()
             plot.addItem(item, ignoreBounds=True)
+        self.now: int | None = None  # the step the timeline shows; None: the latest
         self.x_extent = FIRST_X_RANGE
         self.max_steps = FIRST_X_RANGE
         self.follow = True  # grow the x range with the curves until the user pans or zooms
@@ -74,8 +82,9 @@ class LossPanel:
         self._set_labels()
         self.plot.showGrid(x=True, y=True, alpha=theme.grid_alpha)
         self._set_title()
+        self.now_line.setPen(pg.mkPen(theme.foreground, width=1.5 * pen_scale))
         for index, curve in self.curves.items():
-            curve.setPen(self._curve_pen(self._optimizer_of[index]))
+            curve.setPen(self._curve_pen(self._optimizer_of[index], self._branches.get(index)))
         for index, twin in self.twins.items():
             twin.setPen(self._twin_pen(self._optimizer_of[index]))
         for index, head in self.heads.items():
@@ -109,10 +118,15 @@ class LossPanel:
         self.plot.setLabel("bottom", "step", **label)
         self.plot.setLabel("left", "learning rate" if self.show_lr else "loss (MSE)", **label)
 
-    def _curve_pen(self, optimizer_name: str) -> QPen:
+    def _curve_pen(self, optimizer_name: str, branch: int | None = None) -> QPen:
+        """The optimizer's colour and style; the ``branch``-th branch's dashes, a bit wider."""
         width = self.theme.line_width * self.pen_scale
-        pen = pg.mkPen(optimizer_colour(optimizer_name), width=width)
-        pen.setStyle(optimizer_line_style(optimizer_name))
+        wider = 1.6 if branch is not None else 1.0
+        pen = pg.mkPen(optimizer_colour(optimizer_name), width=width * wider)
+        if branch is not None:
+            pen.setDashPattern(BRANCH_DASHES[branch % len(BRANCH_DASHES)])
+        else:
+            pen.setStyle(optimizer_line_style(optimizer_name))
         return pen
 
     def _twin_pen(self, optimizer_name: str) -> QPen:
@@ -134,9 +148,13 @@ class LossPanel:
         for item in [*self.curves.values(), *self.twins.values(), *self.heads.values()]:
             self.plot.removeItem(item)
         self._optimizer_of = {run.index: run.optimizer.name for run in runs}
+        forks = [run.index for run in runs if run.branch is not None]
+        self._branches = {index: place for place, index in enumerate(forks)}  # own dashes each
+        self._starts = {run.index: run.start for run in runs}
         self.curves, self.twins, self.heads = {}, {}, {}
         for run in runs:
-            curve = pg.PlotCurveItem(pen=self._curve_pen(run.optimizer.name), skipFiniteCheck=True)
+            pen = self._curve_pen(run.optimizer.name, self._branches.get(run.index))
+            curve = pg.PlotCurveItem(pen=pen, skipFiniteCheck=True)
             curve.setClickable(True, width=8)
             curve.sigClicked.connect(lambda _c, _e, index=run.index: self.on_click(index))
             self.plot.addItem(curve)
@@ -188,22 +206,30 @@ class LossPanel:
         """``setData`` on the existing items whose data changed; nothing is created here."""
         counts = {run.index: int(history.counts[run.index]) for run in runs}
         statuses = None if update is None else [update.summaries[r.index].status for r in runs]
-        if counts == self._drawn and statuses == self._drawn_statuses:
+        if (counts, statuses, self.now) == (self._drawn, self._drawn_statuses, self._drawn_now):
             return  # nothing new in this panel since the last frame
         top = self._view_top()
         marks = []
         for i, run in enumerate(runs):
-            count = counts[run.index]
+            count, start = counts[run.index], self._starts[run.index]
             values = history.lrs(run.index) if self.show_lr else history.losses(run.index)
             if self._drawn.get(run.index) != count:
-                x, y = decimate(history.steps[:count], values, MAX_POINTS)
+                shown = slice(start, max(start, count))  # a branch from its step on
+                x, y = decimate(history.steps[shown], values[shown], MAX_POINTS)
                 self.curves[run.index].setData(x, self._to_view(y))
                 self._draw_twin(run.index, history, count)
             head = self.heads[run.index]
             status = None if statuses is None or not count else statuses[i]
             last = self._to_view(values[count - 1]) if count else 0.0
-            head.setVisible(status is RunStatus.RUNNING)
-            if status is RunStatus.RUNNING:
+            if self.now is not None:  # the timeline went back: heads where the runs were then
+                at = self.now
+                there = start <= at < count
+                head.setVisible(there)
+                if there:
+                    head.setPos(at, float(self._to_view(values[at])))
+            else:
+                head.setVisible(status is RunStatus.RUNNING)
+            if status is RunStatus.RUNNING and self.now is None:
                 head.setPos(count - 1, float(last))
             elif status is RunStatus.DIVERGED:
                 off_chart = bool(last > top)  # ▲ at the top edge when it left the view
@@ -225,8 +251,15 @@ class LossPanel:
                 pen=[_pen(m[3], width) for m in marks],
             )
             self._drawn_marks = marks
-        self._drawn, self._drawn_statuses = counts, statuses
+        self._drawn, self._drawn_statuses, self._drawn_now = counts, statuses, self.now
         self.grow_x(max(counts.values()))
+
+    def set_now(self, step: int | None) -> None:
+        """Show the runs at ``step`` (a line, heads there), or at their latest (None)."""
+        self.now = step
+        self.now_line.setVisible(step is not None)
+        if step is not None:
+            self.now_line.setPos(step)
 
     def _draw_twin(self, index: int, history: LossHistory, count: int) -> None:
         twin = self.twins[index]
@@ -240,6 +273,7 @@ class LossPanel:
     def invalidate(self) -> None:
         """Draw everything again at the next redraw (new axis mode, theme or data)."""
         self._drawn, self._drawn_statuses, self._drawn_marks = {}, None, None
+        self._drawn_now: int | None = None
 
     def _to_view(self, values):
         """Data to view coordinates: log10 on a log axis, where a loss ≤ 0 sits at LOG_FLOOR."""
@@ -270,7 +304,9 @@ class LossPanel:
         for run in runs:
             count = int(history.counts[run.index])
             value = history.losses(run.index)[step] if 0 <= step < count else None
-            lines.append(f"{run.optimizer.label}: " + ("—" if value is None else f"{value:.5g}"))
+            if value is not None and not math.isfinite(value):
+                value = None  # a branch before its step
+            lines.append(f"{run.label}: " + ("—" if value is None else f"{value:.5g}"))
         self.place_readout(scene_pos, lines)
 
     def step_at(self, scene_pos: QPointF) -> int:

@@ -25,17 +25,19 @@ from engine.config import ConfigError, ExperimentConfig
 from engine.config_io import config_from_dict, config_to_dict
 from engine.progress import ExperimentStarted
 from engine.worker import EngineWorker
+from gui.branching import BranchCommands, change_message
 from gui.controls import ControlPanel
 from gui.experiment_model import ConfigChange, ExperimentModel
 from gui.file_actions import FileActions
 from gui.inspector import InspectorPanel
-from gui.pacing import TEXT_REFRESH_MS, RedrawPacer, speed_for_position, status_line
+from gui.pacing import TEXT_REFRESH_MS, RedrawPacer, speed_for_position
 from gui.panels import PanelGrid
 from gui.resources import icon_path
 from gui.run_table import RunTable
 from gui.session import EngineSession
 from gui.sweep_view import SweepView
 from gui.themes import DEFAULT, THEMES, Theme
+from gui.timeline import TimelineBar, TimelineView, panels_page
 from gui.window_actions import WindowActions
 
 TITLE = "Optimizers from Scratch"
@@ -72,7 +74,8 @@ class MainWindow(QMainWindow):
         self.grid.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.sweep = SweepView()
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.grid, "Panels")
+        timeline_bar = TimelineBar()
+        self.tabs.addTab(panels_page(self.grid, timeline_bar), "Panels")
         self.tabs.addTab(self.sweep, "Learning-rate sweep")
         self.tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.tabs.currentChanged.connect(self._on_tab_change)
@@ -100,6 +103,11 @@ class MainWindow(QMainWindow):
         self.model.changed.connect(self._on_config_change)
         self.model.reference_changed.connect(self._on_reference_change)
         self.model.refused.connect(lambda reason: self.show_message(f"Not applied: {reason}"))
+        self.timeline = TimelineView(self, timeline_bar)  # after the views it moves
+        self.commands.run_menu.addSeparator()
+        self.commands.run_menu.addActions(self.timeline.actions)
+        self.branching = BranchCommands(self)
+        self.commands.run_menu.addAction(self.branching.action)
 
         self.pacer = RedrawPacer(self._draw, self)
         self.text_timer = QTimer(self)
@@ -143,7 +151,11 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def step(self) -> None:
-        self.engine.step()
+        """One step of every run; while the timeline shows the past, one step on in it."""
+        if self.timeline.scrubbed:
+            self.timeline.forward()
+        else:
+            self.engine.step()
 
     @Slot()
     def reset(self) -> None:
@@ -210,7 +222,7 @@ class MainWindow(QMainWindow):
         self.engine.configure(change.new, self.model.reference)
         if self.tabs.currentWidget() is self.sweep:
             self.sweep.follow(change.new)
-        self.show_message("Settings changed: the experiment restarted at step 0")
+        self.show_message(change_message(change, self.model.reference))
 
     @Slot(bool)
     def _on_reference_change(self, on: bool) -> None:
@@ -261,9 +273,9 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def refresh_text(self) -> None:
-        self.progress_label.setText(status_line(self.session.latest))
+        self.progress_label.setText(self.timeline.status_text(self.session.latest))
         if self.session.latest is not None:
-            self.run_table.show_update(self.session.latest)
+            self.run_table.show_update(self.timeline.shown_update(self.session.latest))
 
     # --- lifetime ----------------------------------------------------------------------------
 

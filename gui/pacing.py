@@ -27,6 +27,8 @@ STATUS_NAMES = {
     RunStatus.CONVERGED: "converged",
     RunStatus.DIVERGED: "diverged",
     RunStatus.MAX_STEPS: "stopped at max",
+    RunStatus.WAITING: "waiting",
+    RunStatus.UNREACHED: "never started",
 }
 
 

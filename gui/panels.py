@@ -63,13 +63,20 @@ class PanelGrid(pg.GraphicsLayoutWidget):
 
     def _fill_legend(self) -> None:
         """One legend for all panels: every optimizer once, in its colour (in the sharpness
-        view, with what its curve shows, and a dashed sample for the thresholds)."""
+        view, with what its curve shows, and a dashed sample for the thresholds), then each
+        branch (dashed, in its own optimizer's colour) by what it changed."""
         self.legend.clear()
         for run in self._panel_runs[0] if self._panel_runs else []:
+            if run.branch is not None:
+                continue
             if self.show_sharpness:
                 self.legend.addItem(self.layers[0].curves[run.index], legend_label(run))
             else:
                 self.legend.addItem(self.panels[0].curves[run.index], run.optimizer.label)
+        for panel, runs in zip(self.panels, self._panel_runs):
+            for run in runs:
+                if run.branch is not None and not self.show_sharpness:
+                    self.legend.addItem(panel.curves[run.index], run.label)
         if self.show_sharpness and self._panel_runs:
             self.legend.addItem(threshold_sample(self.theme, self.pen_scale), THRESHOLD_NOTE)
 
@@ -118,6 +125,11 @@ class PanelGrid(pg.GraphicsLayoutWidget):
                 layer.redraw(self._history)
             else:
                 panel.redraw(self._history, update, runs)
+
+    def set_now(self, step: int | None) -> None:
+        """Every panel shows the runs at ``step`` (the timeline went back), or at their latest."""
+        for panel in self.panels:
+            panel.set_now(step)
 
     def set_log_y(self, log_y: bool) -> None:
         """Switch every panel's y axis; the next redraw puts the curves on it."""

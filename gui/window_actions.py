@@ -114,7 +114,7 @@ class WindowActions(QObject):
             file_menu.addActions(list(group))
             file_menu.addSeparator()
         menu.addMenu("&Edit").addAction(self.copy)
-        run_menu = menu.addMenu("&Run")
+        run_menu = self.run_menu = menu.addMenu("&Run")
         run_menu.addActions([self.play, self.step, self.reset, self.run_to_end, self.reference])
         view_menu = menu.addMenu("&View")
         view_menu.addActions([self.log, self.lr_view, self.sharpness_view])

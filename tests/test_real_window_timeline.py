@@ -1,0 +1,94 @@
+"""The real window on a virtual X screen: play, go back with the keyboard, branch a run through
+the dialog, quit. The branch the window saves on quitting says where the keys went."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.test_real_window import (
+    PROJECT_ROOT,
+    TITLE,
+    _require_tools,
+    _stop,
+    _wait_alive,
+    _x_env,
+    _xdotool,
+    _xvfb,
+)
+
+
+def test_real_window_scrubs_with_the_keyboard_and_branches_through_the_dialog(tmp_path):
+    _require_tools()
+    with _xvfb(tmp_path) as display:
+        _scrub_and_branch(display, tmp_path)
+
+
+def _window(env: dict[str, str], app: subprocess.Popen, log: Path) -> str:
+    deadline = time.monotonic() + 30
+    while True:
+        assert app.poll() is None, f"the app exited ({app.returncode}):\n{log.read_text()}"
+        assert time.monotonic() < deadline, f"no window within 30 s:\n{log.read_text()}"
+        found = _xdotool(env, "search", "--onlyvisible", "--name", TITLE).stdout.split()
+        if found:
+            return found[0]
+        time.sleep(0.2)
+
+
+def _keys(env: dict[str, str], window: str, *keys: str, pause: float = 0.15) -> None:
+    for key in keys:
+        _xdotool(env, "windowfocus", "--sync", window)
+        done = _xdotool(env, "key", key)
+        assert done.returncode == 0, f"xdotool key {key} failed: {done.stderr}"
+        time.sleep(pause)
+
+
+def _scrub_and_branch(display: str, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / ".config").mkdir(parents=True)
+    env = _x_env(display, home)
+    log = tmp_path / "app.log"
+    with log.open("w") as out:
+        app = subprocess.Popen(
+            [sys.executable, "main.py"], cwd=PROJECT_ROOT, env=env, stdout=out, stderr=out
+        )
+    try:
+        window = _window(env, app, log)
+        _wait_alive(app, 1.0, log)
+        _keys(env, window, "space")  # Play: about a hundred steps a second
+        _wait_alive(app, 1.5, log)
+        _keys(env, window, "space")  # Pause
+        _wait_alive(app, 0.5, log)
+        # step 0, five on (in the past: Right trains nothing there), two back: step 3
+        _keys(env, window, "Home", "Right", "Right", "Right", "Right", "Right", "Left", "Left")
+        _keys(env, window, "b", pause=1.0)  # Branch from here… for the followed run
+        dialog = _xdotool(env, "search", "--onlyvisible", "--name", "Branch from here")
+        assert dialog.stdout.split(), f"the branch dialog did not open:\n{log.read_text()}"
+        _xdotool(env, "type", "--delay", "50", "0.5")  # into the learning rate, selected
+        _xdotool(env, "key", "Return")
+        _wait_alive(app, 2.0, log)
+
+        _keys(env, window, "ctrl+q")
+        try:
+            code = app.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"the app still runs 10 s after Ctrl+Q; it printed:\n{log.read_text()}")
+        output = log.read_text()
+        assert code == 0, f"the app exited with code {code} after Ctrl+Q:\n{output}"
+        for bad in ("QThread: Destroyed", "Traceback"):
+            assert bad not in output, f"the app printed {bad!r}:\n{output}"
+    finally:
+        _stop(app)
+
+    from PySide6.QtCore import QSettings  # reads the INI file; no application needed
+
+    (saved,) = list((home / ".config").rglob("*.conf"))
+    config = json.loads(
+        str(QSettings(str(saved), QSettings.Format.IniFormat).value("experiment/config"))
+    )
+    assert config["branches"] == [{"from": {"optimizer": "sgd", "lr": 0.001}, "step": 3, "lr": 0.5}]
