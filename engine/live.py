@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from engine.config import ExperimentConfig
 from engine.experiment import BatchedExperiment
+from engine.history import paths_fit
 from engine.inspection import inspect_run
 from engine.progress import loss_update, started
 from engine.tasks import TaskState
@@ -45,8 +46,13 @@ class LiveSession:
     # --- tasks ---------------------------------------------------------------------------
 
     def build(self, task: TaskState, config: ExperimentConfig, reference: bool) -> None:
-        """A new experiment at step 0 for ``config`` (torch.optim twins beside it if asked)."""
-        self.experiment = BatchedExperiment(config, reference=reference)
+        """A new experiment at step 0 for ``config`` (torch.optim twins beside it if asked),
+        recording every run's path for the landscape when they fit ``PATH_BUDGET``."""
+        experiment = BatchedExperiment(config, reference=reference)
+        if paths_fit(len(experiment.runs), config.max_steps, experiment.problem.size):
+            experiment.record_parameters = True  # read by reset, which starts the record
+            experiment.reset()
+        self.experiment = experiment
         self._announce(task)
 
     def reset(self, task: TaskState) -> None:

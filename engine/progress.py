@@ -21,6 +21,7 @@ class ExperimentStarted:
     reference_notes: tuple[str | None, ...] | None = None  # None: the check is off; per run,
     # None when it has a torch.optim twin, else why it has none
     stability: Stability | None = None  # at the initial parameters, every run's start
+    initial_parameters: np.ndarray | None = None  # (P,) θ₀, every run's start (a copy)
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,8 @@ class LossUpdate:
     lrs: np.ndarray | None = None  # (runs, k) the learning rate each of those steps used
     reference_losses: np.ndarray | None = None  # (runs, k) the torch.optim twins' losses
     reference_diff: np.ndarray | None = None  # (runs,) largest relative difference so far
+    paths: np.ndarray | None = None  # (runs, k, P) the parameters each of those losses was
+    # computed at, when the experiment records them (NaN where a run recorded nothing)
 
     @property
     def end(self) -> int:
@@ -48,6 +51,7 @@ def loss_update(experiment: BatchedExperiment, generation: int, start: int) -> L
     counts = experiment.counts
     end = int(counts.max()) if counts.size else 0
     reference = experiment.reference
+    recording = experiment.record_parameters
     return LossUpdate(
         generation=generation,
         start=start,
@@ -59,6 +63,7 @@ def loss_update(experiment: BatchedExperiment, generation: int, start: int) -> L
         lrs=experiment.lr_buffer[:, start:end].copy(),
         reference_losses=None if reference is None else reference.losses[:, start:end].copy(),
         reference_diff=None if reference is None else reference.max_diff.copy(),
+        paths=experiment.parameter_buffer[:, start:end].copy() if recording else None,
     )
 
 
@@ -72,6 +77,7 @@ def started(experiment: BatchedExperiment, generation: int) -> ExperimentStarted
         tuple(experiment.runs),
         None if reference is None else tuple(reference.notes),
         problem_stability(experiment.problem, params[0]),
+        experiment.initial_parameters,
     )
 
 
@@ -101,8 +107,11 @@ def update_at_step(update: LossUpdate, step: int) -> LossUpdate:
             )
         summaries.append(summary)
     losses = update.losses[:, :step].copy()
+    paths = None if update.paths is None else update.paths[:, :step].copy()
     for row, count in enumerate(counts):
         losses[row, count:] = np.nan
+        if paths is not None:
+            paths[row, count:] = np.nan
 
     def cut(columns: np.ndarray | None) -> np.ndarray | None:
         return None if columns is None else columns[:, :step].copy()
@@ -118,4 +127,5 @@ def update_at_step(update: LossUpdate, step: int) -> LossUpdate:
         lrs=cut(update.lrs),
         reference_losses=cut(update.reference_losses),
         reference_diff=update.reference_diff,
+        paths=paths,
     )
