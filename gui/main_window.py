@@ -29,6 +29,7 @@ from gui.controls import ControlPanel
 from gui.experiment_model import ConfigChange, ExperimentModel
 from gui.file_actions import FileActions
 from gui.inspector import InspectorPanel
+from gui.landscape_view import LandscapeView
 from gui.pacing import TEXT_REFRESH_MS, RedrawPacer, speed_for_position, status_line
 from gui.panels import PanelGrid
 from gui.resources import icon_path
@@ -71,8 +72,10 @@ class MainWindow(QMainWindow):
         self.grid = PanelGrid(live=True)
         self.grid.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.sweep = SweepView()
+        self.landscape = LandscapeView(self.session)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.grid, "Panels")
+        self.tabs.addTab(self.landscape, "Landscape")
         self.tabs.addTab(self.sweep, "Learning-rate sweep")
         self.tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.tabs.currentChanged.connect(self._on_tab_change)
@@ -165,6 +168,7 @@ class MainWindow(QMainWindow):
         self.theme = theme
         self.commands.show_theme(theme)
         self.grid.apply_theme(theme)
+        self.landscape.apply_theme(theme)
         self.sweep.apply_theme(theme)
         self.pacer.request()
 
@@ -233,6 +237,7 @@ class MainWindow(QMainWindow):
         """The sweep tab computes (in its own thread) for the settings shown, once per change."""
         if self.tabs.widget(index) is self.sweep:
             self.sweep.follow(self.model.config)
+        self.pacer.request()  # a view shown again draws what arrived while it was hidden
 
     @Slot(int)
     def _inspect_run(self, run: int) -> None:
@@ -246,6 +251,8 @@ class MainWindow(QMainWindow):
         if self.session.started is None:
             return 0.0
         self.grid.redraw(self.session.latest)
+        if self.tabs.currentWidget() is self.landscape:
+            self.landscape.redraw()
         return self.grid.last_paint_ms
 
     @Slot()
@@ -253,6 +260,7 @@ class MainWindow(QMainWindow):
         self.progress_label.setText(status_line(self.session.latest))
         if self.session.latest is not None:
             self.run_table.show_update(self.session.latest)
+        self.landscape.refresh_text()
 
     # --- lifetime ----------------------------------------------------------------------------
 
@@ -289,5 +297,6 @@ class MainWindow(QMainWindow):
         self.text_timer.stop()
         self.save_settings()
         self.sweep.shutdown()
+        self.landscape.shutdown()
         self.engine.shutdown()
         super().closeEvent(event)
