@@ -29,6 +29,7 @@ from engine.tasks import TaskState
 
 SURFACE_RESOLUTION = 201  # a formula costs nothing per point: a finer map of a 2-D problem
 CONTOUR_LEVELS = 24  # log-spaced levels whose lines the map draws
+CONTOUR_RESOLUTION = 101  # points a side the lines follow (an SVG holds every segment)
 WINDOW_MARGIN = 0.25  # a grown window holds the paths with this share of their extent around
 GROWTH_LIMIT = 10.0  # a window grows to at most this many default windows (a diverging run
 # would otherwise stretch it until the map is one colour)
@@ -130,9 +131,11 @@ def compute_map(
     if state is not None:
         state.check()
     levels = log_levels(grid.loss, CONTOUR_LEVELS)
+    every = max(1, (resolution - 1) // (CONTOUR_RESOLUTION - 1))  # lines need fewer points
     with np.errstate(divide="ignore"):
-        logs = np.log10(np.maximum(grid.loss, levels[0] / 10))
-    contours = contour_segments(grid.xs, grid.ys, logs, np.log10(levels[1:-1]))
+        logs = np.log10(np.maximum(grid.loss[::every, ::every], levels[0] / 10))
+    xs, ys = grid.xs[::every], grid.ys[::every]
+    contours = contour_segments(xs, ys, logs, np.log10(levels[1:-1]))
     return LandscapeMap(problem, plane, grid, levels, contours, key, basis)
 
 

@@ -158,7 +158,8 @@ class LandscapeGrid(pg.GraphicsLayoutWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
-        if getattr(self, "caption", None) is not None:  # not during the base class's __init__
+        # not during the base class's __init__, nor once close() has cleared the scene
+        if getattr(self, "caption", None) is not None and not getattr(self, "closed", False):
             self._wrap_caption()
 
     def set_footer(self, text: str) -> None:

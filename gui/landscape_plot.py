@@ -132,6 +132,7 @@ class LandscapePlot:
         self.paths, self.heads, self._drawn = {}, {}, {}
         for run in runs:
             path = pg.PlotCurveItem(skipFiniteCheck=True)
+            path.setSegmentedLineMode("off")  # one path, not a line per step (an SVG's size)
             path.setZValue(5)
             self._style_path(path, run.optimizer.name)
             self.plot.addItem(path, ignoreBounds=True)

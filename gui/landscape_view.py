@@ -29,7 +29,7 @@ from engine.worker import TaskRunner
 from gui.landscape_grid import LandscapeGrid, coloured
 from gui.landscape_paths import PathHistory
 from gui.session import EngineSession
-from gui.themes import DEFAULT, Theme
+from gui.themes import Theme
 
 BASIS_CHOICES = (
     ("hessian", "Sharpest Hessian directions at θ₀"),
@@ -204,9 +204,7 @@ class LandscapeView(QWidget):
         coordinates = self.paths.coordinates(landscape.plane)
         self.grid.redraw(coordinates, self.paths.counts)
         if self._pending is None and self.paths.length:
-            window = grown_window(
-                landscape.problem, landscape.plane, landscape.window, coordinates
-            )
+            window = grown_window(landscape.problem, landscape.plane, landscape.window, coordinates)
             if window is not None:
                 self._request(window=window, keep_plane=True)
 
@@ -248,5 +246,8 @@ def caption_text(landscape: LandscapeMap, started: ExperimentStarted, paths: Pat
     lines.append(
         "Mean distance of each path from the plane, one number per panel: " + " · ".join(parts)
     )
-    lines.append("A projected path can cross contours it never touched: the further it is off.")
+    lines.append(
+        "Paths are drawn where they project onto the plane: the further one is off it, the less "
+        "the colours under it are the losses it met."
+    )
     return "<br>".join(lines)
