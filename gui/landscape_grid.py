@@ -87,12 +87,15 @@ class LandscapeGrid(pg.GraphicsLayoutWidget):
         self._initial = started.initial_parameters
         self.runs = list(started.runs)
         lrs = started.config.learning_rates
-        if len(self.plots) != len(lrs):
+        rebuilt = len(self.plots) != len(lrs)
+        if rebuilt:
             self._build_plots(len(lrs))
         self._plot_runs = [[r for r in self.runs if r.lr_index == j] for j in range(len(lrs))]
         for plot, lr, runs in zip(self.plots, lrs, self._plot_runs):
             plot.start(lr, runs)
         self.counts = np.zeros(len(self.runs), dtype=np.int64)
+        if rebuilt and self.map is not None:
+            self.set_map(self.map)  # the new plots show the map the old ones did
         self._fill_legend()
 
     def _build_plots(self, count: int) -> None:
@@ -106,8 +109,6 @@ class LandscapeGrid(pg.GraphicsLayoutWidget):
             plot.apply_theme(self.theme, self.pen_scale)
             self.plots.append(plot)
         self.colour_bar.setImageItem([plot.image for plot in self.plots])
-        if self.map is not None:
-            self.set_map(self.map)
 
     def _fill_legend(self) -> None:
         """Every optimizer once in its colour, then the marks the map shows."""

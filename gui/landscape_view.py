@@ -11,7 +11,15 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Slot
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine.history import PATH_BUDGET
 from engine.landscape import GRID_RESOLUTION
@@ -62,6 +70,12 @@ class LandscapeView(QWidget):
         self.refit.clicked.connect(self.fit_to_paths)
         self.status = QLabel()
         self.plane_label = QLabel("Plane: the parameters (x, y) themselves")
+        for label in (self.status, self.plane_label):  # long text must not widen the window
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.basis_box.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.basis_box.setMinimumContentsLength(16)
         bar = QHBoxLayout()
         self.basis_label = QLabel("Plane:")
         for widget in (self.plane_label, self.basis_label, self.basis_box, self.refit):
@@ -93,6 +107,11 @@ class LandscapeView(QWidget):
     def caption(self) -> str:
         return self.grid.caption.text
 
+    def _say(self, text: str) -> None:
+        """The status line (and, as it may be cut short, its tooltip)."""
+        self.status.setText(text)
+        self.status.setToolTip(text)
+
     def apply_theme(self, theme: Theme) -> None:
         self.grid.apply_theme(theme)
         self.grid.invalidate()
@@ -122,7 +141,7 @@ class LandscapeView(QWidget):
     def _on_advanced(self, update: LossUpdate) -> None:
         self.paths.apply(update)
         if update.paths is None and update.end > 0:
-            self.status.setText(self._unrecorded())
+            self._say(self._unrecorded())
         started = self.session.started
         if (
             update.done
@@ -171,7 +190,7 @@ class LandscapeView(QWidget):
         self._pending = request
         problem = get_problem(started.config.problem)
         side = SURFACE_RESOLUTION if problem.is_surface else GRID_RESOLUTION
-        self.status.setText(f"Computing the loss at {side} × {side} points…")
+        self._say(f"Computing the loss at {side} × {side} points…")
         self.runner.start(landscape_task, request)
 
     @Slot(object)
@@ -185,13 +204,13 @@ class LandscapeView(QWidget):
         self._captioned = None
         self._show_caption()
         (x0, x1), (y0, y1) = landscape.window
-        self.status.setText(f"Window x {x0:.3g} … {x1:.3g}, y {y0:.3g} … {y1:.3g}")
+        self._say(f"Window x {x0:.3g} … {x1:.3g}, y {y0:.3g} … {y1:.3g}")
         self.redraw()
 
     @Slot(str)
     def _on_failure(self, message: str) -> None:
         self._pending = None
-        self.status.setText(f"Could not compute the landscape: {message}")
+        self._say(f"Could not compute the landscape: {message}")
 
     # --- drawing ---------------------------------------------------------------------------
 

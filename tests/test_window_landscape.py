@@ -264,3 +264,19 @@ def test_panels_inspector_sweep_and_exports_work_for_a_2d_problem(open_window, q
     qtbot.waitUntil(lambda: window.sweep.result is not None, timeout=120_000)
     assert window.sweep.result.config.problem == "bowl"
     assert np.isfinite(window.sweep.result.final_loss).any()
+
+
+def test_the_landscape_keeps_one_plot_per_rate_as_the_rates_change(open_window, qtbot):
+    window = open_window(config_for_problem("bowl").with_changes(max_steps=20))
+    grid = window.landscape.grid
+    for lrs in ((0.01,), (0.01, 0.02, 0.03, 0.035, 0.04), tuple(0.005 * k for k in range(1, 10))):
+        assert window.model.update(learning_rates=lrs)
+        qtbot.waitUntil(lambda lrs=lrs: window.session.started.config.learning_rates == lrs)
+        titles = [p.plot.titleLabel.item.toPlainText() for p in grid.plots]
+        assert titles == [f"Learning rate: {lr:g}" for lr in lrs]
+        images = [p.image.image for p in grid.plots]  # the shared map, in the new plots too
+        assert all(image is not None and image.shape == images[0].shape for image in images)
+    window.step()
+    qtbot.waitUntil(lambda: steps(window) == 1)
+    window.refresh_now()
+    assert all(head.isVisible() for p in grid.plots for head in p.heads.values())
