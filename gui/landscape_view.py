@@ -10,7 +10,7 @@ strays from it; the window grows (a new map) when a path leaves it.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Slot
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -39,10 +39,10 @@ from gui.landscape_paths import PathHistory
 from gui.session import EngineSession
 from gui.themes import Theme
 
-BASIS_CHOICES = (
-    ("hessian", "Sharpest Hessian directions at θ₀"),
-    ("pca", "Principal directions of the paths (PCA)"),
-    ("random", "Random directions (filter-normalised)"),
+BASIS_CHOICES = (  # (basis, short name, what it is)
+    ("hessian", "Sharpest Hessian", "The two sharpest Hessian directions at θ₀ (fixed: live)"),
+    ("pca", "PCA of the paths", "The plane closest to every run's path (refitted at the end)"),
+    ("random", "Random (Li et al.)", "Two filter-normalised random directions from the seed"),
 )
 
 
@@ -58,8 +58,9 @@ class LandscapeView(QWidget):
         self.runner.failed.connect(self._on_failure)
         self.grid = LandscapeGrid()
         self.basis_box = QComboBox()
-        for basis, title in BASIS_CHOICES:
+        for index, (basis, title, tip) in enumerate(BASIS_CHOICES):
             self.basis_box.addItem(title, basis)
+            self.basis_box.setItemData(index, tip, Qt.ItemDataRole.ToolTipRole)
         self.basis_box.setToolTip(
             "The MLP has many parameters: the map is the plane through θ₀ spanned by two "
             "directions, and paths are drawn where they project onto it"
@@ -69,16 +70,15 @@ class LandscapeView(QWidget):
         self.refit.setToolTip("Compute the plane (PCA) and the window again from the paths so far")
         self.refit.clicked.connect(self.fit_to_paths)
         self.status = QLabel()
-        self.plane_label = QLabel("Plane: the parameters (x, y) themselves")
-        for label in (self.status, self.plane_label):  # long text must not widen the window
-            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # a long status must not widen the window
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.basis_box.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
         self.basis_box.setMinimumContentsLength(16)
         bar = QHBoxLayout()
         self.basis_label = QLabel("Plane:")
-        for widget in (self.plane_label, self.basis_label, self.basis_box, self.refit):
+        for widget in (self.basis_label, self.basis_box, self.refit):
             bar.addWidget(widget)
         bar.addWidget(self.status, 1)
         layout = QVBoxLayout(self)
@@ -127,9 +127,9 @@ class LandscapeView(QWidget):
         size = 0 if started.initial_parameters is None else len(started.initial_parameters)
         self.paths.clear(len(started.runs), size)
         self.grid.start(started, self.session.history)
-        self.plane_label.setVisible(problem.is_surface)
         for widget in (self.basis_label, self.basis_box, self.refit):
             widget.setVisible(not problem.is_surface)
+        self.layout().invalidate()  # a hidden tab's layout would keep the old minimum width
         self._captioned = None
         if self.map is not None and self.map.key == map_key(started.config):
             self.grid.set_map(self.map)
@@ -204,7 +204,8 @@ class LandscapeView(QWidget):
         self._captioned = None
         self._show_caption()
         (x0, x1), (y0, y1) = landscape.window
-        self._say(f"Window x {x0:.3g} … {x1:.3g}, y {y0:.3g} … {y1:.3g}")
+        plane = "Plane: the parameters (x, y) themselves · " if landscape.problem.is_surface else ""
+        self._say(f"{plane}window x {x0:.3g} … {x1:.3g}, y {y0:.3g} … {y1:.3g}")
         self.redraw()
 
     @Slot(str)

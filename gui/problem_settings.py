@@ -67,8 +67,10 @@ class ProblemBox(QGroupBox):
             self.chooser.setCurrentIndex(self.chooser.findData(config.problem))
             self.formula.setText(problem.formula)
             start = config.start or problem.defaults.start or (0.0, 0.0)
-            self.start_x.set_value(start[0])
-            self.start_y.set_value(start[1])
+            for field, value in zip((self.start_x, self.start_y), start):
+                field.set_value(value)
+                if not problem.is_surface:
+                    field.setText("")  # the MLP has no start point: show none
             self.start_row.setEnabled(problem.is_surface)
             self.start_row.setToolTip(
                 "" if problem.is_surface else "the MLP starts from its seed's parameters"

@@ -207,7 +207,9 @@ def test_the_mlp_plane_is_named_with_each_paths_distance_off_it(open_window, qtb
 def test_a_2d_problem_hides_the_plane_chooser_and_says_the_map_is_exact(open_window):
     window = open_window(config_for_problem("himmelblau"))
     view = window.landscape
-    assert not view.basis_box.isVisible() and view.plane_label.isVisible()
+    assert not view.basis_box.isVisible()
+    status = "Plane: the parameters (x, y) themselves · window x -5 … 5, y -5 … 5"
+    assert view.status.text() == status
     assert "The map is the parameter plane itself" in view.caption
     assert len(view.grid.plots[0].marks["minimum"].data) == 4  # Himmelblau's four minima
 
