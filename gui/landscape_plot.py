@@ -56,6 +56,7 @@ class LandscapePlot:
             item.hide()
             plot.addItem(item, ignoreBounds=True)
         self.lr = 0.0
+        self.axis_labels = ("x", "y")
         self.window = ((-1.0, 1.0), (-1.0, 1.0))
         self.theme, self.pen_scale = DEFAULT, 1.0
         self._drawn: dict[int, int] = {}
@@ -71,6 +72,7 @@ class LandscapePlot:
             axis.setTextPen(pg.mkPen(fg))
             axis.setTickFont(point_font(theme.tick_pt))
         self._set_title()
+        self.set_axis_labels(self.axis_labels)
         self.contours.setPen(pg.mkPen(CONTOUR_PEN, width=pen_scale))
         size = self.mark_size
         for name, mark in self.marks.items():
@@ -96,6 +98,7 @@ class LandscapePlot:
         )
 
     def set_axis_labels(self, labels: tuple[str, str]) -> None:
+        self.axis_labels = labels
         style = {"color": self.theme.foreground, "font-size": f"{self.theme.label_pt}pt"}
         self.plot.setLabel("bottom", labels[0], **style)
         self.plot.setLabel("left", labels[1], **style)
