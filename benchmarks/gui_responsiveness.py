@@ -13,7 +13,8 @@ One run measures, with all 16 runs of a long experiment training at the speed sl
 The wall time runs from the first loss update to the last (the experiment's end), or a fixed
 window (``--seconds``, 8 by default), whichever comes first.
 
-Run: python benchmarks/gui_responsiveness.py [--seconds S] [--max-steps N]
+Run: python benchmarks/gui_responsiveness.py [--seconds S] [--max-steps N] [--tab landscape]
+(``--tab landscape`` watches the Landscape tab: every run's path redrawn instead of the curves).
 
 Qt's offscreen platform is used unless QT_QPA_PLATFORM is set. Offscreen, widgets paint into
 memory buffers with no display server. For real painting through an X server (--xcb), run it
@@ -257,6 +258,9 @@ def main() -> int:
     parser.add_argument(
         "--max-steps", type=int, default=5000, help="steps of every run (default 5000)"
     )
+    parser.add_argument(
+        "--tab", choices=("panels", "landscape"), default="panels", help="the tab shown"
+    )
     args = parser.parse_args()
     config = ExperimentConfig(max_steps=args.max_steps, stop_loss=0.0)
 
@@ -270,6 +274,8 @@ def main() -> int:
         window = MainWindow(config, settings)
         window.resize(*WINDOW_SIZE)
         window.show()
+        if args.tab == "landscape":
+            window.tabs.setCurrentWidget(window.landscape)
         measurement = Measurement(window, args.seconds)
         ok = measurement.run()
         stopped = close(app, window)

@@ -29,7 +29,7 @@ from engine.tasks import TaskState
 
 SURFACE_RESOLUTION = 201  # a formula costs nothing per point: a finer map of a 2-D problem
 CONTOUR_LEVELS = 24  # log-spaced levels whose lines the map draws
-CONTOUR_RESOLUTION = 101  # points a side the lines follow (an SVG holds every segment)
+CONTOUR_RESOLUTION = 201  # points a side the lines follow at most (an SVG holds every segment)
 WINDOW_MARGIN = 0.25  # a grown window holds the paths with this share of their extent around
 GROWTH_LIMIT = 10.0  # a window grows to at most this many default windows (a diverging run
 # would otherwise stretch it until the map is one colour)
@@ -196,36 +196,34 @@ def contour_segments(
     edges; a saddle cell is split as its centre value says). Returns (2N, 2): each segment's
     start and end (x, y) on consecutive rows. Cells with a non-finite corner draw nothing."""
     v = np.asarray(values, dtype=np.float64)
-    corners = np.stack([v[:-1, :-1], v[:-1, 1:], v[1:, 1:], v[1:, :-1]], axis=-1)  # (m-1, n-1, 4)
-    finite = np.isfinite(corners).all(axis=-1)
-    x0, x1 = xs[None, :-1], xs[None, 1:]
-    y0, y1 = ys[:-1, None], ys[1:, None]
-    shape = corners.shape[:2]
-    position = np.stack(  # each corner's (x, y): (m-1, n-1, 4, 2)
-        [
-            np.stack(np.broadcast_arrays(x, y), axis=-1)
-            for x, y in ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
-        ],
-        axis=2,
-    ).reshape(*shape, 4, 2)
+    corners = np.stack([v[:-1, :-1], v[:-1, 1:], v[1:, 1:], v[1:, :-1]], axis=-1).reshape(-1, 4)
+    x0, x1 = np.meshgrid(xs[:-1], ys[:-1])[0].ravel(), np.meshgrid(xs[1:], ys[:-1])[0].ravel()
+    y0, y1 = np.meshgrid(xs[:-1], ys[:-1])[1].ravel(), np.meshgrid(xs[:-1], ys[1:])[1].ravel()
+    position = np.stack(  # each corner's (x, y): (cells, 4, 2)
+        [np.stack(pair, axis=-1) for pair in ((x0, y0), (x1, y0), (x1, y1), (x0, y1))], axis=1
+    )
+    finite = np.isfinite(corners).all(axis=1)
+    low = np.where(finite, corners.min(axis=1), np.inf)
+    high = np.where(finite, corners.max(axis=1), -np.inf)
+    first, second = (list(ends) for ends in zip(*_EDGE_CORNERS))
     out = []
     for level in np.atleast_1d(levels):
-        above = corners > level
-        first, second = zip(*_EDGE_CORNERS)
-        crossed = (above[..., first] != above[..., second]) & finite[..., None]  # (m-1, n-1, 4)
+        cells = np.flatnonzero((low <= level) & (high > level))  # the few the level crosses
+        values_, where = corners[cells], position[cells]
+        above = values_ > level
+        crossed = above[:, first] != above[:, second]  # (k, 4)
         with np.errstate(divide="ignore", invalid="ignore"):
-            t = (level - corners[..., first]) / (corners[..., second] - corners[..., first])
+            t = (level - values_[:, first]) / (values_[:, second] - values_[:, first])
         t = np.nan_to_num(t)[..., None]
-        points = position[..., first, :] + t * (position[..., second, :] - position[..., first, :])
-        count = crossed.sum(axis=-1)
+        points = where[:, first] + t * (where[:, second] - where[:, first])  # (k, 4, 2)
+        count = crossed.sum(axis=1)
         two = count == 2
         edges = np.nonzero(crossed[two])[1].reshape(-1, 2)
         out.append(points[two][np.arange(len(edges))[:, None], edges].reshape(-1, 2))
         four = count == 4
         if four.any():
-            centre = corners[four].mean(axis=-1) > level
+            centre = values_[four].mean(axis=1) > level
             joined = centre == above[four][:, 0]  # a and c meet across the centre: cut b and d
             pairs = np.where(joined[:, None, None], [[0, 1], [2, 3]], [[0, 3], [1, 2]])
-            cells = np.arange(len(pairs))[:, None, None]
-            out.append(points[four][cells, pairs].reshape(-1, 2))
+            out.append(points[four][np.arange(len(pairs))[:, None, None], pairs].reshape(-1, 2))
     return np.concatenate(out) if out else np.zeros((0, 2))

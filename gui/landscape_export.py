@@ -85,6 +85,8 @@ class LandscapeFigure:
         return self.offscreen.png_bytes(self.state.settings_text(self.theme))
 
     def svg_bytes(self) -> bytes:
+        for plot in self.grid.plots:
+            plot.set_vector_paths(True)
         return self.offscreen.svg_bytes()
 
     def close(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import math
+import time
 
 import numpy as np
 import pyqtgraph as pg
@@ -52,6 +53,7 @@ class LandscapeGrid(pg.GraphicsLayoutWidget):
         if self.footer is not None:
             self.addItem(self.footer, row=3, col=0, colspan=2)
         self.plots: list[LandscapePlot] = []
+        self.last_paint_ms = 0.0  # the window paces its redraws by it
         self.runs: list[RunKey] = []
         self._plot_runs: list[list[RunKey]] = []
         self.map: LandscapeMap | None = None
@@ -210,6 +212,11 @@ class LandscapeGrid(pg.GraphicsLayoutWidget):
                 plot.show_readout(point, text, nearest)
             else:
                 plot.hide_readout()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        began = time.perf_counter()
+        super().paintEvent(event)
+        self.last_paint_ms = (time.perf_counter() - began) * 1000
 
     def leaveEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         for plot in self.plots:

@@ -16,8 +16,10 @@ from gui.loss_panel import point_font
 from gui.palette import optimizer_colour, optimizer_line_style
 from gui.themes import DEFAULT, Theme
 
-MAX_PATH_POINTS = 4096  # a longer path is drawn through evenly spaced steps (and its last)
+MAX_PATH_SEGMENTS = 2048  # wide lines are dear to paint: a path draws at most this many
+PIXELS = 1000  # a path draws one segment per move between cells of this fine a grid
 CLIP = 20.0  # paths are drawn within this many windows of the map: Qt mishandles huge numbers
+CELL_OFFSET = int(PIXELS * (CLIP + 1))  # cell numbers of clipped points, made non-negative
 HALO = "#000000"  # under every path, head and mark: they stand out on any colour of the map
 MARK_FILL = "#ffffff"
 CONTOUR_PEN = (255, 255, 255, 70)
@@ -42,6 +44,8 @@ class LandscapePlot:
         self.contours = pg.PlotCurveItem(connect="pairs", skipFiniteCheck=True)
         self.contours.setZValue(-10)
         plot.addItem(self.contours)
+        for still in (self.image, self.contours):  # repainted only when the map or size changes
+            still.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.marks = {name: pg.ScatterPlotItem(symbol=symbol) for name, symbol in MARKS}
         for mark in self.marks.values():
             mark.setZValue(15)
@@ -134,8 +138,7 @@ class LandscapePlot:
         self._optimizer_of = {run.index: run.optimizer.name for run in runs}
         self.paths, self.heads, self._drawn = {}, {}, {}
         for run in runs:
-            path = pg.PlotCurveItem(skipFiniteCheck=True)
-            path.setSegmentedLineMode("off")  # one path, not a line per step (an SVG's size)
+            path = pg.PlotCurveItem(connect="pairs", skipFiniteCheck=True)
             path.setZValue(5)
             self._style_path(path, run.optimizer.name)
             self.plot.addItem(path, ignoreBounds=True)
@@ -190,14 +193,19 @@ class LandscapePlot:
                 path.setData([], [])
                 continue
             rows = np.clip(coordinates[index, :count], low, high)
-            if count > MAX_PATH_POINTS:
-                rows = rows[np.unique(np.linspace(0, count - 1, MAX_PATH_POINTS).astype(int))]
-            path.setData(rows[:, 0], rows[:, 1])
+            segments = path_segments(rows, self.window)
+            path.setData(segments[:, 0], segments[:, 1])
             head.setPos(float(rows[-1, 0]), float(rows[-1, 1]))
 
     def invalidate(self) -> None:
         """Draw every path again at the next redraw."""
         self._drawn = {}
+
+    def set_vector_paths(self, on: bool) -> None:
+        """Each path one polyline (for an SVG: a line per step bloats the file), or pyqtgraph's
+        choice (separate segments: faster to paint wide lines on screen)."""
+        for path in self.paths.values():
+            path.setSegmentedLineMode("off" if on else "auto")
 
     # --- hover -----------------------------------------------------------------------------
 
@@ -225,6 +233,29 @@ class LandscapePlot:
     def hide_readout(self) -> None:
         self.readout.hide()
         self.nearest.hide()
+
+
+def path_segments(rows: np.ndarray, window, pixels: int = PIXELS) -> np.ndarray:
+    """The segments a path (steps, 2) is drawn with, as (2N, 2) start and end rows: one per
+    distinct move between cells of a ``pixels`` × ``pixels`` grid over ``window``. A run that
+    creeps or sits still draws a segment per cell it enters, not per step, and one bouncing
+    between two walls draws each crossing once; beyond MAX_PATH_SEGMENTS, evenly thinned."""
+    (x0, x1), (y0, y1) = window
+    cells = np.floor((rows - (x0, y0)) / ((x1 - x0) / pixels, (y1 - y0) / pixels))
+    moved = np.ones(len(rows), dtype=bool)
+    moved[1:] = (cells[1:] != cells[:-1]).any(axis=1)
+    moved[-1] = True  # the head stays exact
+    rows, cells = rows[moved], cells[moved].astype(np.int64) + CELL_OFFSET
+    if len(rows) < 2:
+        return np.zeros((0, 2))
+    span = 2 * CELL_OFFSET
+    keys = ((cells[:-1, 0] * span + cells[:-1, 1]) * span + cells[1:, 0]) * span + cells[1:, 1]
+    first = np.sort(np.unique(keys, return_index=True)[1])
+    if len(first) > MAX_PATH_SEGMENTS:
+        first = first[np.linspace(0, len(first) - 1, MAX_PATH_SEGMENTS).astype(int)]
+    out = np.empty((2 * len(first), 2))
+    out[0::2], out[1::2] = rows[first], rows[first + 1]
+    return out
 
 
 @lru_cache(maxsize=64)

@@ -253,6 +253,7 @@ class MainWindow(QMainWindow):
         self.grid.redraw(self.session.latest)
         if self.tabs.currentWidget() is self.landscape:
             self.landscape.redraw()
+            return self.landscape.grid.last_paint_ms
         return self.grid.last_paint_ms
 
     @Slot()

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-from PySide6.QtCore import QPointF, QSettings
-from PySide6.QtGui import QImage
-from PySide6.QtTest import QTest
+from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
+from PySide6.QtGui import QImage, QMouseEvent
+from PySide6.QtWidgets import QApplication
 
 from engine.config import ExperimentConfig, OptimizerSpec
 from engine.experiment import BatchedExperiment
@@ -108,19 +108,46 @@ def test_a_step_draws_the_paths_exactly_where_the_engine_went(open_window, qtbot
     expected.step(3)
     for plot in window.landscape.grid.plots:
         for index, path in plot.paths.items():
-            x, y = path.getData()
-            np.testing.assert_array_equal(np.column_stack([x, y]), expected.parameters(index))
+            x, y = path.getData()  # segments: each step's start and end
+            points = expected.parameters(index)
+            segments = np.column_stack([x, y]).reshape(-1, 2, 2)
+            moves = np.stack([points[:-1], points[1:]], axis=1)
+            distinct = [m for m in moves if not np.array_equal(m[0], m[1])]
+            np.testing.assert_array_equal(segments, distinct)
             head = plot.heads[index]
             assert head.isVisible()
             assert (head.pos().x(), head.pos().y()) == tuple(expected.parameters(index)[-1])
 
 
-def hover(window, plot_index: int, point) -> str:
+def hover(window, qtbot, plot_index: int, point) -> str:
+    """Move the mouse over ``point`` of a plot; the readout there once it has arrived (the
+    scene drops moves that come within pyqtgraph's mouse rate limit: send until one lands)."""
     grid = window.landscape.grid
     plot = grid.plots[plot_index]
     scene = plot.plot.getViewBox().mapViewToScene(QPointF(*point))
-    QTest.mouseMove(grid.viewport(), grid.mapFromScene(scene))
-    return plot.readout.textItem.toPlainText() if plot.readout.isVisible() else ""
+    where = QPointF(grid.mapFromScene(scene))
+    viewport = grid.viewport()
+    (x0, x1), (y0, y1) = plot.window
+
+    def arrived() -> bool:
+        shown = plot.readout.pos()
+        near = abs(shown.x() - point[0]) < (x1 - x0) / 100
+        near = near and abs(shown.y() - point[1]) < (y1 - y0) / 100
+        if plot.readout.isVisible() and near:
+            return True
+        move = QMouseEvent(
+            QEvent.Type.MouseMove,
+            where,
+            QPointF(viewport.mapToGlobal(where)),
+            Qt.MouseButton.NoButton,
+            Qt.MouseButton.NoButton,
+            Qt.KeyboardModifier.NoModifier,
+        )
+        QApplication.sendEvent(viewport, move)  # as the mouse does, wherever the cursor is
+        return False
+
+    qtbot.waitUntil(arrived)
+    return plot.readout.textItem.toPlainText()
 
 
 def loneliest_point(experiment, lr_index, window):
@@ -149,14 +176,14 @@ def test_hovering_names_the_point_its_loss_and_the_nearest_run(open_window, qtbo
     expected.run_to_end()
     run, step = loneliest_point(expected, lr_index=1, window=grid.plots[1].window)
     point = expected.parameters(run.index)[step]
-    text = hover(window, 1, point)
+    text = hover(window, qtbot, 1, point)
     assert f"nearest: {run.optimizer.label}, step {step}, loss " in text, text
     loss_line = next(line for line in text.splitlines() if line.startswith("loss "))
     shown = grid.plots[1].readout.pos()
     x, y = (torch.tensor(v, dtype=torch.float64) for v in (shown.x(), shown.y()))
     assert loss_line == f"loss {float(FORMULAS['rosenbrock'](x, y)):.5g}"
     assert text.splitlines()[0] == f"x = {shown.x():.4g},  y = {shown.y():.4g}"
-    far = hover(window, 0, (2.4, -0.9))  # the bottom right corner: no run went there
+    far = hover(window, qtbot, 0, (2.4, -0.9))  # the bottom right corner: no run went there
     assert "no path nearby" in far and "nearest" not in far
 
 
@@ -282,3 +309,18 @@ def test_the_landscape_keeps_one_plot_per_rate_as_the_rates_change(open_window, 
     qtbot.waitUntil(lambda: steps(window) == 1)
     window.refresh_now()
     assert all(head.isVisible() for p in grid.plots for head in p.heads.values())
+
+
+def test_a_path_draws_each_distinct_move_between_pixels_once():
+    from gui.landscape_plot import MAX_PATH_SEGMENTS, path_segments
+
+    window = ((0.0, 1.0), (0.0, 1.0))
+    bounce = np.array([[0.2, 0.5], [0.8, 0.5]] * 500)  # SGD between two walls, 1000 steps
+    segments = path_segments(bounce, window)
+    np.testing.assert_array_equal(segments, [[0.2, 0.5], [0.8, 0.5], [0.8, 0.5], [0.2, 0.5]])
+    creep = np.column_stack([np.linspace(0.5, 0.5004, 50), np.full(50, 0.5)])  # within a pixel
+    np.testing.assert_array_equal(path_segments(creep, window), creep[[0, -1]])  # to the head
+    walk = np.random.default_rng(0).uniform(0, 1, (10_000, 2))
+    thinned = path_segments(walk, window)
+    assert len(thinned) == 2 * MAX_PATH_SEGMENTS
+    np.testing.assert_array_equal(thinned[:2], walk[:2])  # evenly thinned, from the start
