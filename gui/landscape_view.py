@@ -219,14 +219,23 @@ class LandscapeView(QWidget):
         """Move the paths on to what has arrived (``setData`` on existing items); a path that
         left an MLP map's window asks for a wider one."""
         landscape = self.map
-        if landscape is None:
-            return
+        if not self._current(landscape):
+            return  # the new settings' map is on its way (its plane may not even fit the paths)
         coordinates = self.paths.coordinates(landscape.plane)
         self.grid.redraw(coordinates, self.paths.counts)
         if self._pending is None and self.paths.length:
             window = grown_window(landscape.problem, landscape.plane, landscape.window, coordinates)
             if window is not None:
                 self._request(window=window, keep_plane=True)
+
+    def _current(self, landscape: LandscapeMap | None) -> bool:
+        """``landscape`` is a map of the experiment shown."""
+        started = self.session.started
+        return (
+            landscape is not None
+            and started is not None
+            and landscape.key == map_key(started.config)
+        )
 
     def refresh_text(self) -> None:
         """The caption's off-plane distances, when the paths have moved (a few times a second)."""
@@ -235,7 +244,7 @@ class LandscapeView(QWidget):
 
     def _show_caption(self) -> None:
         landscape, started = self.map, self.session.started
-        if landscape is None or started is None:
+        if not self._current(landscape):
             return
         state = (id(landscape), started.generation, tuple(self.paths.counts))
         if state == self._captioned:

@@ -324,3 +324,22 @@ def test_a_path_draws_each_distinct_move_between_pixels_once():
     thinned = path_segments(walk, window)
     assert len(thinned) == 2 * MAX_PATH_SEGMENTS
     np.testing.assert_array_equal(thinned[:2], walk[:2])  # evenly thinned, from the start
+
+
+def test_new_hidden_units_draw_on_a_new_plane_only(open_window, qtbot):
+    window = open_window(ExperimentConfig(max_steps=30))
+    view = window.landscape
+    window.step()
+    qtbot.waitUntil(lambda: steps(window) == 1)
+    window.refresh_now()
+    assert window.model.update(hidden=5)  # 22 parameters, not 14: the old plane cannot hold them
+    qtbot.waitUntil(lambda: window.session.started.config.hidden == 5)
+    for n in (1, 2):
+        window.step()
+        qtbot.waitUntil(lambda n=n: steps(window) == n)
+        window.refresh_now()  # before the new map arrives, nothing is put on the old plane
+    qtbot.waitUntil(lambda: view.map is not None and view.map.plane.origin.size == 22)
+    window.refresh_now()
+    path = next(iter(view.grid.plots[0].paths.values()))
+    x, y = path.getData()  # two recorded points (θ₀ and after one update): one segment
+    assert len(x) == 2 and (x[0], y[0]) == pytest.approx((0.0, 0.0), abs=1e-9)
