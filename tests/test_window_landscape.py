@@ -277,6 +277,10 @@ def test_panels_inspector_sweep_and_exports_work_for_a_2d_problem(open_window, q
     assert (header(0).text(), header(1).text()) == ("x", "y")
     figure = tmp_path / "panels.png"
     assert window.files.export_figure(str(figure), scale=1), window.errors
+    data = tmp_path / "losses.csv"
+    assert window.files.export_data(str(data)), window.errors
+    rows = data.read_text().splitlines()
+    assert len(rows) == 1 + int(window.session.history.counts.sum())
     png = tmp_path / "landscape.png"
     assert window.files.export_landscape(str(png), scale=2), window.errors
     with Image.open(png) as image:
