@@ -18,13 +18,14 @@ The wall time runs from the first loss update to the last (the experiment's end)
 window (``--seconds``, 8 by default), whichever comes first.
 
 Run: python benchmarks/gui_responsiveness.py [--seconds S] [--max-steps N] [--preset NAME]
-       [--hidden H] [--repeats R]
+       [--hidden H] [--repeats R] [--tab landscape]
 
 ``--preset edge-of-stability`` measures the preset (12 runs of a tanh net on 20 samples)
 instead of the article's experiment; ``--hidden`` sets the hidden width (64 at most in the
 window: 258 parameters, where sharpness costs the most). ``--repeats`` measures R pairs (off,
 then on) and ends with each figure per pair: on a machine shared with other work the rates swing
 from one minute to the next, so only a pair measured back to back compares.
+``--tab landscape`` watches the Landscape tab: every run's path redrawn instead of the curves.
 
 Qt's offscreen platform is used unless QT_QPA_PLATFORM is set. Offscreen, widgets paint into
 memory buffers with no display server. For real painting through an X server (--xcb), run it
@@ -315,7 +316,11 @@ def summary(pairs: list[tuple[dict, dict]]) -> None:
 
 
 def measure(
-    app: QApplication, config: ExperimentConfig, seconds: float, sharpness: bool
+    app: QApplication,
+    config: ExperimentConfig,
+    seconds: float,
+    sharpness: bool,
+    tab: str = "panels",
 ) -> Measurement | None:
     """One window, played at max to the end or for ``seconds``; None if it never started."""
     with tempfile.TemporaryDirectory(prefix="gui-responsiveness-") as folder:
@@ -323,6 +328,8 @@ def measure(
         window = MainWindow(config, settings)
         window.resize(*WINDOW_SIZE)
         window.show()
+        if tab == "landscape":
+            window.tabs.setCurrentWidget(window.landscape)
         measurement = Measurement(window, seconds, sharpness)
         ok = measurement.run()
         stopped = close(app, window)
@@ -346,6 +353,9 @@ def main() -> int:
     parser.add_argument("--preset", choices=sorted(PRESETS), help="a preset's experiment")
     parser.add_argument("--hidden", type=int, help="hidden units (default: the experiment's)")
     parser.add_argument("--repeats", type=int, default=1, help="pairs to measure (default 1)")
+    parser.add_argument(
+        "--tab", choices=("panels", "landscape"), default="panels", help="the tab shown"
+    )
     args = parser.parse_args()
     config = PRESETS[args.preset].apply() if args.preset else ExperimentConfig()
     config = config.with_changes(max_steps=args.max_steps, stop_loss=0.0)
@@ -359,8 +369,8 @@ def main() -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     pairs = []
     for _ in range(max(1, args.repeats)):
-        off = measure(app, config, args.seconds, sharpness=False)
-        on = measure(app, config, args.seconds, sharpness=True)
+        off = measure(app, config, args.seconds, False, args.tab)
+        on = measure(app, config, args.seconds, True, args.tab)
         if off is None or on is None:
             qInstallMessageHandler(None)
             return 1

@@ -1,5 +1,6 @@
 """How long the Landscape view's loss grid takes: 101 × 101 points on the article's net (the
-issue's target is under 100 ms) and on each 2-D surface, plus the planes themselves.
+issue's target is under 100 ms) and on each 2-D surface, plus the planes themselves, and the
+whole map the view's task computes (grid, log levels and contour lines; 201 × 201 on a surface).
 
 Prints the best and the median of several repeats. Run: python benchmarks/landscape_speed.py
 [THREADS] (torch's intra-op threads; on a busy machine 1 thread varies far less than 2).
@@ -19,6 +20,7 @@ import torch  # noqa: E402
 from engine.config import ExperimentConfig  # noqa: E402
 from engine.experiment import BatchedExperiment  # noqa: E402
 from engine.landscape import BASES, GRID_RESOLUTION, loss_grid, make_plane  # noqa: E402
+from engine.landscape_map import compute_map  # noqa: E402
 from engine.problems import PROBLEMS  # noqa: E402
 from engine.problems.settings import config_for_problem  # noqa: E402
 
@@ -63,6 +65,10 @@ def main() -> None:
                 f"MLP, article data: {n}×{n} grid on the {basis} plane, {name}",
                 *timed(lambda p=plane, d=dtype: loss_grid(problem, p, *window, dtype=d)),
             )
+        row(
+            f"MLP, article data: the view's map on the {basis} plane",
+            *timed(lambda p=plane: compute_map(problem, p, window)),
+        )
     for name, problem_class in PROBLEMS.items():
         if not problem_class.is_surface:
             continue
@@ -73,6 +79,7 @@ def main() -> None:
             f"{name}: {n}×{n} grid, float64",
             *timed(lambda s=surface, p=plane, d=defaults: loss_grid(s, p, d.x_range, d.y_range)),
         )
+        row(f"{name}: the view's map", *timed(lambda s=surface, p=plane: compute_map(s, p)))
 
 
 if __name__ == "__main__":

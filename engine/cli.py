@@ -27,9 +27,12 @@ from engine.config_io import read_config_file, write_config_file
 from engine.data import DatasetError
 from engine.experiment import BatchedExperiment
 from engine.files import OutputError, atomic_write, check_writable
+from engine.history import PATH_BUDGET, paths_fit
 from engine.model import ACTIVATIONS
 from engine.optimizers import ARTICLE_OPTIMIZERS, REGISTRY, TorchEquivalent
 from engine.presets import PRESETS, get_preset
+from engine.problems import PROBLEMS
+from engine.problems.settings import config_for_problem
 from engine.progress import full_update
 from engine.records import summary_table, write_losses_csv, write_sharpness_csv
 from engine.schedules import SCHEDULES, ScheduleSpec
@@ -73,6 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="final loss and steps to converge at 64 learning rates from 1e-4 to 10, "
         "as PNG, SVG or CSV (by the extension)",
     )
+    out.add_argument(
+        "--landscape",
+        metavar="FILE",
+        help="the Landscape tab (each run's path over the loss) as PNG, SVG or an animated GIF "
+        "(by the extension)",
+    )
     look = parser.add_argument_group("figures")
     look.add_argument("--theme", default="default", help="default or presentation")
     look.add_argument("--scale", type=int, choices=(1, 2, 3), default=1, help="PNG scale")
@@ -88,6 +97,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help=f"named settings ({', '.join(PRESETS)}), over the experiment file's; the other "
         "flags override them",
+    )
+    parser.add_argument(
+        "--problem",
+        metavar="NAME",
+        help=f"what the runs train: {', '.join(PROBLEMS)} (default: mlp, the article's net); "
+        "a problem brings its own learning rates, stop loss and max steps unless given",
+    )
+    parser.add_argument(
+        "--start",
+        metavar="X,Y",
+        help="a 2-D problem's start point (a leading minus needs '=': --start=-2,2)",
     )
     parser.add_argument(
         "--optimizers",
@@ -166,7 +186,14 @@ def config_from_args(
     base = base or ExperimentConfig()
     if getattr(args, "preset", None) is not None:
         base = get_preset(args.preset.strip()).apply(base)
+    if args.problem is not None and args.problem != base.problem:
+        try:
+            base = config_for_problem(args.problem, base)
+        except KeyError as err:
+            raise ConfigError(str(err.args[0])) from None
     changes: dict[str, object] = {}
+    if args.start is not None:
+        changes["start"] = _start(args.start)
     if args.optimizers is not None:
         names = [n.strip() for n in args.optimizers.split(",") if n.strip()]
         if not names:
@@ -276,6 +303,14 @@ def _whole(flag: str, text: str) -> int:
         raise ConfigError(f"{flag} must be a whole number, not {text!r}") from None
 
 
+def _start(text: str) -> tuple[float, float]:
+    try:
+        x, y = (float(part) for part in text.split(","))
+    except ValueError:
+        raise ConfigError(f"--start must be two numbers X,Y, not {text!r}") from None
+    return x, y
+
+
 def _learning_rate(text: str) -> float:
     try:
         value = float(text)
@@ -285,15 +320,17 @@ def _learning_rate(text: str) -> float:
 
 
 PANEL_OUTPUTS = ("csv", "png", "svg", "gif", "sharpness")  # need the panels' experiment
-OUTPUTS = (*PANEL_OUTPUTS, "save_config", "sweep")
+OUTPUTS = (*PANEL_OUTPUTS, "landscape", "save_config", "sweep")
 SWEEP_SUFFIXES = (".png", ".svg", ".csv")
+LANDSCAPE_SUFFIXES = (".png", ".svg", ".gif")
 
 
 class FigureWriter(Protocol):
-    """Writes --png/--svg/--gif and a drawn --sweep; lives in ``gui`` because drawing needs Qt.
+    """Writes --png/--svg/--gif, --landscape and a drawn --sweep; lives in ``gui`` because
+    drawing needs Qt.
 
-    ``experiment`` is None unless --png, --svg, --gif or --csv asked for it; ``sweep`` is None
-    unless --sweep did."""
+    ``experiment`` is None unless --png, --svg, --gif, --csv or --landscape asked for it (with
+    its paths recorded for --landscape); ``sweep`` is None unless --sweep did."""
 
     def write(
         self,
@@ -314,23 +351,28 @@ def draws_sweep(args: argparse.Namespace) -> bool:
 
 def wants_figures(args: argparse.Namespace) -> bool:
     """Something to draw, so that the caller must pass a :class:`FigureWriter`."""
-    drawn = (args.png, args.svg, args.gif)
+    drawn = (args.png, args.svg, args.gif, args.landscape)
     return any(path is not None for path in drawn) or draws_sweep(args)
 
 
 def run_headless(args: argparse.Namespace, figures: FigureWriter | None = None) -> int:
     """Check every input and path, train what the outputs need (the panels' experiment for
-    --csv/--png/--svg/--gif, the sweep for --sweep) to completion, write the requested files,
-    print a summary of what was trained. Returns the exit code: 0, or 2 with one line on stderr
-    and no file left behind."""
+    --csv/--png/--svg/--gif/--landscape, the sweep for --sweep) to completion, write the
+    requested files, print a summary of what was trained. Returns the exit code: 0, or 2 with
+    one line on stderr and no file left behind."""
     if figures is None and wants_figures(args):
-        raise ValueError("--png, --svg, --gif and a PNG or SVG --sweep need a FigureWriter")
+        raise ValueError(
+            "--png, --svg, --gif, --landscape and a PNG or SVG --sweep need a FigureWriter"
+        )
     try:
         base = read_config_file(args.config) if args.config else None
         config = config_from_args(args, base)
         data = load_dataset(config.dataset)  # a bad data file is refused before any writing
         if args.sweep is not None and Path(args.sweep).suffix.lower() not in SWEEP_SUFFIXES:
             raise ConfigError(f"--sweep is saved as .png, .svg or .csv, not {args.sweep!r}")
+        landscape = args.landscape
+        if landscape is not None and Path(landscape).suffix.lower() not in LANDSCAPE_SUFFIXES:
+            raise ConfigError(f"--landscape is saved as .png, .svg or .gif, not {landscape!r}")
         for name in OUTPUTS:
             if getattr(args, name) is not None:
                 check_writable(getattr(args, name))
@@ -338,13 +380,17 @@ def run_headless(args: argparse.Namespace, figures: FigureWriter | None = None) 
             raise ConfigError(f"--frame-every must be at least 1, not {args.frame_every}")
         if not (args.fps > 0 and math.isfinite(args.fps)):
             raise ConfigError(f"--fps must be a positive number, not {args.fps}")
+        experiment = None
+        if landscape or any(getattr(args, name) for name in PANEL_OUTPUTS):
+            experiment = BatchedExperiment(config, data, record_parameters=bool(landscape))
+            if landscape:
+                _check_paths_fit(experiment)
         written = []
         if args.save_config:
             write_config_file(args.save_config, config)
             written.append(args.save_config)
-        experiment = tracker = None
-        if any(getattr(args, name) for name in PANEL_OUTPUTS):
-            experiment = BatchedExperiment(config, data)
+        tracker = None
+        if experiment is not None:
             if args.sharpness:  # the same steps, with every run's sharpness around each
                 tracker = SharpnessTracker(experiment)
                 tracker.run_to_end()
@@ -373,6 +419,17 @@ def run_headless(args: argparse.Namespace, figures: FigureWriter | None = None) 
     for path in written:
         print(f"wrote {path}")
     return 0
+
+
+def _check_paths_fit(experiment: BatchedExperiment) -> None:
+    """--landscape records every run's path: refuse, before training, one too big to keep."""
+    runs, steps = len(experiment.runs), experiment.config.max_steps
+    size = experiment.problem.size
+    if not paths_fit(runs, steps, size):
+        raise ConfigError(
+            f"--landscape keeps every path: {runs} runs × {steps:,} steps × {size} parameters "
+            f"is more than {PATH_BUDGET:,} numbers; lower --max-steps"
+        )
 
 
 def fail(message: str) -> int:

@@ -10,6 +10,13 @@ from __future__ import annotations
 import numpy as np
 
 INITIAL_CAPACITY = 256  # steps; 16 runs × 256 steps × 14 parameters × 8 bytes is 460 kB
+PATH_BUDGET = 2**24  # numbers a recorded path may grow to: 64 MB in float32, 128 MB in float64
+
+
+def paths_fit(runs: int, max_steps: int, size: int) -> bool:
+    """Whether every path of ``runs`` runs of ``size`` parameters, at ``max_steps`` steps each,
+    fits in :data:`PATH_BUDGET` (the article's 16 runs of 14 parameters fit about 75,000 steps)."""
+    return runs * max_steps * size <= PATH_BUDGET
 
 
 class ParameterHistory:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 
 from engine.config import ExperimentConfig
 from engine.experiment import BatchedExperiment
+from engine.history import paths_fit
 from engine.inspection import inspect_run
 from engine.live_sharpness import SharpnessSampler
 from engine.progress import loss_update, started
@@ -55,7 +56,8 @@ class LiveSession:
     def build(self, task: TaskState, config: ExperimentConfig, reference: bool) -> None:
         """A new experiment at step 0 for ``config`` (torch.optim twins beside it if asked).
         If only the branches changed (and no twins train), the experiment keeps its past and
-        the step it reached instead: new branches are made from their parents' history."""
+        the step it reached instead: new branches are made from their parents' history. Every
+        run's path is recorded for the landscape when they fit ``PATH_BUDGET``."""
         old = self.experiment
         if (
             old is not None
@@ -68,7 +70,11 @@ class LiveSession:
             self._announce(task)
             self._report_losses(task)
             return
-        self.experiment = BatchedExperiment(config, reference=reference)
+        experiment = BatchedExperiment(config, reference=reference)
+        if paths_fit(len(experiment.runs), config.max_steps, experiment.problem.size):
+            experiment.record_parameters = True  # read by reset, which starts the record
+            experiment.reset()
+        self.experiment = experiment
         self.timeline = Timeline(self.experiment)
         self._announce(task)
 

@@ -27,6 +27,7 @@ class ExperimentStarted:
     reference_notes: tuple[str | None, ...] | None = None  # None: the check is off; per run,
     # None when it has a torch.optim twin, else why it has none
     stability: Stability | None = None  # at the initial parameters, every run's start
+    initial_parameters: np.ndarray | None = None  # (P,) θ₀, every run's start (a copy)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ class LossUpdate:
     preconditioned: np.ndarray | None = None  # (runs, k) preconditioned λ; NaN for the runs
     # whose optimizer divides by nothing
     sharpness_every: int | None = None  # λ is computed every this many steps (None: off)
+    paths: np.ndarray | None = None  # (runs, k, P) the parameters each of those losses was
+    # computed at, when the experiment records them (NaN where a run recorded nothing)
 
     @property
     def end(self) -> int:
@@ -66,6 +69,7 @@ def loss_update(
     end = int(counts.max()) if counts.size else 0
     reference = experiment.reference
     columns = slice(start, end)
+    recording = experiment.record_parameters
     return LossUpdate(
         generation=generation,
         start=start,
@@ -80,6 +84,7 @@ def loss_update(
         sharpness=None if tracker is None else tracker.sharpness[:, columns].copy(),
         preconditioned=None if tracker is None else tracker.preconditioned[:, columns].copy(),
         sharpness_every=None if tracker is None else tracker.every,
+        paths=experiment.parameter_buffer[:, start:end].copy() if recording else None,
     )
 
 
@@ -93,6 +98,7 @@ def started(experiment: BatchedExperiment, generation: int) -> ExperimentStarted
         tuple(experiment.runs),
         None if reference is None else tuple(reference.notes),
         problem_stability(experiment.problem, params[0]),
+        experiment.initial_parameters,
     )
 
 
@@ -115,8 +121,11 @@ def update_at_step(update: LossUpdate, step: int) -> LossUpdate:
     summaries = summaries_at(update.summaries, update.losses, step)
     counts = np.array([s.steps for s in summaries], dtype=update.counts.dtype)
     losses = update.losses[:, :step].copy()
+    paths = None if update.paths is None else update.paths[:, :step].copy()
     for row, count in enumerate(counts):
         losses[row, count:] = np.nan
+        if paths is not None:
+            paths[row, count:] = np.nan
 
     def cut(columns: np.ndarray | None) -> np.ndarray | None:
         return None if columns is None else columns[:, :step].copy()
@@ -135,4 +144,5 @@ def update_at_step(update: LossUpdate, step: int) -> LossUpdate:
         sharpness=cut(update.sharpness),
         preconditioned=cut(update.preconditioned),
         sharpness_every=update.sharpness_every,
+        paths=paths,
     )

@@ -34,10 +34,11 @@ from engine.config import (
 )
 from engine.model import ACTIVATIONS
 from engine.optimizers import REGISTRY
-from engine.problems import PROBLEMS
+from engine.problems import PROBLEMS, get_problem
 from engine.schedules import SCHEDULES, ScheduleSpec
 from gui.experiment_model import ConfigChange, ExperimentModel
 from gui.fields import NumberField, NumberValidator
+from gui.problem_settings import ProblemBox
 from gui.setting_widgets import RULE_STYLE, LearningRateList, OptimizerBox
 
 DATA_KINDS = (
@@ -55,6 +56,8 @@ class ControlPanel(QWidget):
         super().__init__(parent)
         self.model = model
         layout = QVBoxLayout(self)
+        self.problem = ProblemBox(model)
+        layout.addWidget(self.problem)
 
         optimizers = QGroupBox("Optimizers")
         opt_layout = QVBoxLayout(optimizers)
@@ -84,7 +87,7 @@ class ControlPanel(QWidget):
         self.schedule_fields: dict[str, NumberField] = {}
         layout.addWidget(schedule_box)
 
-        data_box = QGroupBox("Data")
+        self.data_box = data_box = QGroupBox("Data")
         self._data_form = QFormLayout(data_box)
         self.data_kind = QComboBox()
         for kind, title in DATA_KINDS:
@@ -188,6 +191,9 @@ class ControlPanel(QWidget):
             self._show_activation(config)
             self._show_schedule(config.schedule)
             self._show_data(config.dataset, config.batch_size)
+            network = not get_problem(config.problem).is_surface  # a 2-D problem has no data
+            self.data_box.setEnabled(network)
+            self.hidden.setEnabled(network)
         finally:
             for widget, was in zip(widgets, blocked):
                 widget.blockSignals(was)

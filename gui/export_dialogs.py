@@ -16,7 +16,9 @@ from gui.offscreen import SCALES
 from gui.themes import THEMES, Theme
 
 
-class _OptionsDialog(QDialog):
+class OptionsDialog(QDialog):
+    """The theme chooser and Save/Cancel buttons every export dialog ends with (`_finish`)."""
+
     def __init__(self, title: str, theme: Theme, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle(title)
@@ -40,7 +42,7 @@ class _OptionsDialog(QDialog):
         return THEMES[self.theme_box.currentData()]
 
 
-class FigureExportDialog(_OptionsDialog):
+class FigureExportDialog(OptionsDialog):
     """PNG (at 1×, 2× or 3×) or SVG, in either theme."""
 
     def __init__(self, theme: Theme, parent: QWidget | None = None):
@@ -68,7 +70,7 @@ class FigureExportDialog(_OptionsDialog):
         return int(self.scale_box.currentData())
 
 
-class AnimationExportDialog(_OptionsDialog):
+class AnimationExportDialog(OptionsDialog):
     """An animated GIF: a frame every k steps, at a chosen frame rate."""
 
     def __init__(self, theme: Theme, steps: int, every: int, parent: QWidget | None = None):

@@ -97,13 +97,7 @@ def frame_steps(total: int, every: int) -> list[int]:
 
 
 def gif_bytes(state: FigureState, theme: Theme, every: int, fps: float, scale: int = 1) -> bytes:
-    """An animated GIF from step 0 to the state's step: one frame every ``every`` steps.
-
-    Frames share one palette (taken from the last, fullest frame) and Pillow stores only the
-    region that changed since the previous frame, which keeps the file small.
-    """
-    from PIL import Image
-
+    """An animated GIF from step 0 to the state's step: one frame every ``every`` steps."""
     from engine.progress import update_at_step
 
     steps = frame_steps(state.update.steps_taken, every)
@@ -114,7 +108,17 @@ def gif_bytes(state: FigureState, theme: Theme, every: int, fps: float, scale: i
         figure.freeze_axes()
         for step in steps:
             figure.show(update_at_step(state.update, step))
-            frames.append(_to_pillow(figure.image()))
+            frames.append(pillow_image(figure.image()))
+    return encode_gif(frames, fps, state.settings_text(theme))
+
+
+def encode_gif(frames: list, fps: float, comment: str) -> bytes:
+    """An animated GIF of ``frames`` (RGB Pillow images, see :func:`pillow_image`) at ``fps``,
+    holding the last for two seconds, with ``comment`` (the settings) in it. Frames share one
+    palette (taken from the last, fullest frame) and Pillow stores only the region that changed
+    since the previous frame, which keeps the file small."""
+    from PIL import Image
+
     palette = frames[-1].quantize(colors=255, method=Image.Quantize.MEDIANCUT)
     frames = [f.quantize(palette=palette, dither=Image.Dither.NONE) for f in frames]
     frame_ms = max(20, round(1000 / fps))
@@ -127,12 +131,13 @@ def gif_bytes(state: FigureState, theme: Theme, every: int, fps: float, scale: i
         append_images=frames[1:],
         duration=durations,
         loop=0,
-        comment=state.settings_text(theme).encode(),
+        comment=comment.encode(),
     )
     return out.getvalue()
 
 
-def _to_pillow(image: QImage):
+def pillow_image(image: QImage):
+    """``image`` as an RGB Pillow image (a copy)."""
     from PIL import Image
 
     rgb = image.convertToFormat(QImage.Format.Format_RGB888)

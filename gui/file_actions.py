@@ -17,6 +17,12 @@ from engine.config_io import read_config_file, write_config_file
 from gui.export_dialogs import AnimationExportDialog, FigureExportDialog
 from gui.exports import default_frame_every, export_csv, export_gif, export_png, export_svg
 from gui.figure import Figure, FigureState
+from gui.landscape_export import (
+    LandscapeExportDialog,
+    LandscapeState,
+    export_landscape,
+    window_state,
+)
 from gui.sweep_export import export_sweep
 from gui.themes import Theme
 
@@ -91,6 +97,44 @@ class FileActions(QObject):
             return False
         theme = self.window.theme
         return self._export("sweep", path, lambda: export_sweep(path, result, lrs, theme, scale))
+
+    def landscape_state(self) -> LandscapeState | None:
+        """What the Landscape tab shows now; None (and a message) before its map or a step."""
+        view, session = self.window.landscape, self.window.session
+        if view.map is None or session.started is None or session.latest is None:
+            self.window.show_message("Nothing to export yet: press Play or Step first")
+            return None
+        update = session.history.as_update(session.latest)
+        return window_state(session.started, update, view.map, view.paths)
+
+    def export_landscape(
+        self, path: str, scale: int = 2, theme: Theme | None = None, every: int = 1, fps=10.0
+    ) -> bool:
+        """PNG, SVG or GIF of the Landscape tab, by the file's extension."""
+        state = self.landscape_state()
+        if state is None:
+            return False
+        theme = theme or self.window.theme
+        return self._export(
+            "landscape", path, lambda: export_landscape(path, state, theme, scale, every, fps)
+        )
+
+    @Slot()
+    def ask_export_landscape(self) -> None:
+        state = self.landscape_state()
+        if state is None:
+            return
+        steps = state.update.steps_taken
+        dialog = LandscapeExportDialog(
+            self.window.theme, steps, default_frame_every(steps), self.window
+        )
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        titles = {"png": "PNG image", "svg": "SVG image", "gif": "Animated GIF"}
+        filters = f"{titles[dialog.format]} (*.{dialog.format})"
+        path = self._ask_path("Export landscape", filters, "." + dialog.format)
+        if path:
+            self.export_landscape(path, dialog.scale, dialog.theme, dialog.every, dialog.fps)
 
     def save_experiment_to(self, path: str) -> bool:
         try:

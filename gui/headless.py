@@ -1,5 +1,6 @@
-"""The figure outputs of a headless run (--png, --svg, --gif, a PNG or SVG --sweep): drawn
-offscreen, no display. A --sweep CSV needs no drawing: :mod:`engine.cli` writes it."""
+"""The figure outputs of a headless run (--png, --svg, --gif, --landscape, a PNG or SVG
+--sweep): drawn offscreen, no display. A --sweep CSV needs no drawing: :mod:`engine.cli`
+writes it."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from engine.stability import initial_stability
 from engine.sweep import SweepResult
 from gui.exports import default_frame_every, export_gif, export_png, export_svg
 from gui.figure import FigureState
+from gui.landscape_export import export_landscape, trained_state
 from gui.sweep_export import export_sweep
 from gui.themes import theme_named
 
@@ -41,6 +43,11 @@ class HeadlessFigures:
         args, written = self.args, []
         if experiment is not None and (args.png or args.svg or args.gif):
             written += self._write_panels(config, experiment)
+        if experiment is not None and args.landscape:
+            state = trained_state(experiment)
+            every = args.frame_every or default_frame_every(state.update.steps_taken)
+            export_landscape(args.landscape, state, self.theme, args.scale, every, args.fps)
+            written.append(args.landscape)
         if sweep is not None and draws_sweep(args):
             export_sweep(args.sweep, sweep, config.learning_rates, self.theme, args.scale)
             written.append(args.sweep)

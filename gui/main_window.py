@@ -30,6 +30,7 @@ from gui.controls import ControlPanel
 from gui.experiment_model import ConfigChange, ExperimentModel
 from gui.file_actions import FileActions
 from gui.inspector import InspectorPanel
+from gui.landscape_view import LandscapeView
 from gui.pacing import TEXT_REFRESH_MS, RedrawPacer, speed_for_position
 from gui.panels import PanelGrid
 from gui.resources import icon_path
@@ -73,9 +74,11 @@ class MainWindow(QMainWindow):
         self.grid = PanelGrid(live=True)
         self.grid.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.sweep = SweepView()
+        self.landscape = LandscapeView(self.session)
         self.tabs = QTabWidget()
         timeline_bar = TimelineBar()
         self.tabs.addTab(panels_page(self.grid, timeline_bar), "Panels")
+        self.tabs.addTab(self.landscape, "Landscape")
         self.tabs.addTab(self.sweep, "Learning-rate sweep")
         self.tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.tabs.currentChanged.connect(self._on_tab_change)
@@ -177,6 +180,7 @@ class MainWindow(QMainWindow):
         self.theme = theme
         self.commands.show_theme(theme)
         self.grid.apply_theme(theme)
+        self.landscape.apply_theme(theme)
         self.sweep.apply_theme(theme)
         self.pacer.request()
 
@@ -256,6 +260,7 @@ class MainWindow(QMainWindow):
         """The sweep tab computes (in its own thread) for the settings shown, once per change."""
         if self.tabs.widget(index) is self.sweep:
             self.sweep.follow(self.model.config)
+        self.pacer.request()  # a view shown again draws what arrived while it was hidden
 
     @Slot(int)
     def _inspect_run(self, run: int) -> None:
@@ -269,6 +274,9 @@ class MainWindow(QMainWindow):
         if self.session.started is None:
             return 0.0
         self.grid.redraw(self.session.latest)
+        if self.tabs.currentWidget() is self.landscape:
+            self.landscape.redraw()
+            return self.landscape.grid.last_paint_ms
         return self.grid.last_paint_ms
 
     @Slot()
@@ -276,6 +284,7 @@ class MainWindow(QMainWindow):
         self.progress_label.setText(self.timeline.status_text(self.session.latest))
         if self.session.latest is not None:
             self.run_table.show_update(self.timeline.shown_update(self.session.latest))
+        self.landscape.refresh_text()
 
     # --- lifetime ----------------------------------------------------------------------------
 
@@ -312,5 +321,6 @@ class MainWindow(QMainWindow):
         self.text_timer.stop()
         self.save_settings()
         self.sweep.shutdown()
+        self.landscape.shutdown()
         self.engine.shutdown()
         super().closeEvent(event)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QGraphicsView, QWidget
 import engine
 from engine.config import ExperimentConfig
 from engine.config_io import config_to_dict
+from engine.problems import get_problem
 from gui.themes import Theme
 
 APP_NAME = "Optimizers from Scratch"
@@ -147,8 +148,14 @@ def settings_json(config: ExperimentConfig, theme: Theme, **extra: object) -> st
 
 def footer_text(lead: str, config: ExperimentConfig) -> str:
     """'Optimizers from Scratch · {lead} · seed 0 · hidden units 3 · stop loss 0.1 · max steps
-    1000': what a figure shows (``lead``) and the settings that made it."""
+    1000': what a figure shows (``lead``) and the settings that made it; for a 2-D problem its
+    name and start instead of the hidden units."""
+    problem = get_problem(config.problem)
+    trained = f"hidden units {config.hidden}"
+    if problem.is_surface:
+        x, y = config.start or problem.defaults.start
+        trained = f"{problem.display_name} from ({x:g}, {y:g})"
     return (
-        f"{APP_NAME} · {lead} · seed {config.seed} · hidden units {config.hidden} · "
+        f"{APP_NAME} · {lead} · seed {config.seed} · {trained} · "
         f"stop loss {config.stop_loss:g} · max steps {config.max_steps}"
     )

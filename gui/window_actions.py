@@ -74,6 +74,12 @@ class WindowActions(QObject):
         self.export_data = self._action(
             "Export data…", None, files.ask_export_data, "CSV: optimizer,lr,step,loss"
         )
+        self.export_landscape = self._action(
+            "Export landscape…",
+            None,
+            files.ask_export_landscape,
+            "The Landscape tab as PNG, SVG or an animated GIF",
+        )
         self.export_sweep = self._action(
             "Export sweep…", None, files.ask_export_sweep, "The sweep as PNG, SVG or CSV"
         )
@@ -108,7 +114,13 @@ class WindowActions(QObject):
         file_menu = menu.addMenu("&File")
         for group in (
             (self.open, self.save),
-            (self.export_figure, self.export_animation, self.export_data, self.export_sweep),
+            (
+                self.export_figure,
+                self.export_animation,
+                self.export_data,
+                self.export_landscape,
+                self.export_sweep,
+            ),
             (self.quit,),
         ):
             file_menu.addActions(list(group))
@@ -118,6 +130,15 @@ class WindowActions(QObject):
         run_menu.addActions([self.play, self.step, self.reset, self.run_to_end, self.reference])
         view_menu = menu.addMenu("&View")
         view_menu.addActions([self.log, self.lr_view, self.sharpness_view])
+        for number, title in enumerate(("panels", "landscape", "sweep"), start=1):
+            view_menu.addAction(
+                self._action(
+                    f"Show the {title}",
+                    f"Ctrl+{number}",
+                    lambda _=False, tab=number - 1: self.window.tabs.setCurrentIndex(tab),
+                    f"Switch to the {title} tab",
+                )
+            )
         theme_menu = view_menu.addMenu("Theme")
         for theme in THEMES.values():
             action = QAction(theme.title, self.window, checkable=True)

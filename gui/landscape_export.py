@@ -1,0 +1,201 @@
+"""The Landscape tab as a figure: PNG (1–3×), SVG, or an animated GIF of the paths growing, with
+the footer and the settings, drawn offscreen as the panels' figure is (:mod:`gui.offscreen`)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QSpinBox, QWidget
+
+from engine.experiment import BatchedExperiment
+from engine.files import atomic_write, check_writable
+from engine.landscape_map import LandscapeMap, LandscapeRequest, landscape_task
+from engine.progress import ExperimentStarted, LossUpdate, full_update, update_at_step
+from engine.tasks import TaskState
+from gui.export_dialogs import OptionsDialog
+from gui.figure import encode_gif, frame_steps, pillow_image
+from gui.history import LossHistory
+from gui.landscape_grid import LandscapeGrid
+from gui.landscape_paths import PathHistory
+from gui.landscape_view import caption_text
+from gui.offscreen import SCALES, OffscreenFigure, footer_text, settings_json
+from gui.themes import Theme
+
+FORMATS = ("png", "svg", "gif")
+
+
+@dataclass(frozen=True)
+class LandscapeState:
+    """What a landscape figure shows: an experiment, its losses and paths from step 0
+    (``update.paths``), and the map under them."""
+
+    started: ExperimentStarted
+    update: LossUpdate
+    landscape: LandscapeMap
+
+    def settings_text(self, theme: Theme, step: int | None = None) -> str:
+        """JSON that reproduces the figure: every setting, the step, the plane and window."""
+        landscape = self.landscape
+        return settings_json(
+            self.started.config,
+            theme,
+            step=self.update.steps_taken if step is None else step,
+            view="landscape",
+            plane=landscape.plane.kind,
+            window=[list(axis) for axis in landscape.window],
+        )
+
+
+class LandscapeFigure:
+    """An offscreen :class:`LandscapeGrid` with a caption and footer; reused for every frame."""
+
+    def __init__(self, state: LandscapeState, theme: Theme, scale: int = 1):
+        self.state, self.theme = state, theme
+        self.offscreen = OffscreenFigure(lambda: LandscapeGrid(footer=True), theme, scale)
+        self.grid = self.offscreen.widget
+        self.history, self.paths = LossHistory(), PathHistory()
+        try:
+            self.grid.start(state.started, self.history)
+            self.grid.set_map(state.landscape)
+            self.show(state.update)
+        except BaseException:
+            self.close()
+            raise
+
+    def show(self, update: LossUpdate) -> None:
+        """Draw the paths of ``update`` (from step 0)."""
+        started, landscape = self.state.started, self.state.landscape
+        self.history.clear(len(started.runs), started.config.dtype)
+        self.history.apply(update)
+        size = 0 if update.paths is None else update.paths.shape[-1]
+        self.paths.clear(len(started.runs), size)
+        self.paths.apply(update)
+        self.grid.redraw(self.paths.coordinates(landscape.plane), self.paths.counts)
+        self.grid.set_caption(caption_text(landscape, started, self.paths))
+        lead = f"loss landscape · step {update.steps_taken}"
+        self.grid.set_footer(footer_text(lead, started.config))
+
+    def image(self) -> QImage:
+        return self.offscreen.image()
+
+    def png_bytes(self) -> bytes:
+        return self.offscreen.png_bytes(self.state.settings_text(self.theme))
+
+    def svg_bytes(self) -> bytes:
+        for plot in self.grid.plots:
+            plot.set_vector_paths(True)
+        return self.offscreen.svg_bytes()
+
+    def close(self) -> None:
+        self.offscreen.close()
+
+    def __enter__(self) -> LandscapeFigure:
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.close()
+
+
+def gif_bytes(state: LandscapeState, theme: Theme, every: int, fps: float, scale: int = 1):
+    """The paths growing from step 0 to the state's step, a frame every ``every`` steps."""
+    steps = frame_steps(state.update.steps_taken, every)
+    if not steps:
+        raise ValueError("nothing to animate yet: press Play or Step first")
+    frames = []
+    with LandscapeFigure(state, theme, scale) as figure:
+        for step in steps:
+            figure.show(update_at_step(state.update, step))
+            frames.append(pillow_image(figure.image()))
+    return encode_gif(frames, fps, state.settings_text(theme))
+
+
+def export_landscape(
+    path: str | os.PathLike,
+    state: LandscapeState,
+    theme: Theme,
+    scale: int = 1,
+    every: int = 1,
+    fps: float = 10.0,
+) -> None:
+    """PNG, SVG or GIF by the file's extension; ``ValueError`` for any other."""
+    kind = Path(path).suffix.lower().lstrip(".")
+    if kind not in FORMATS:
+        raise ValueError(f"a landscape is saved as .png, .svg or .gif, not {str(path)!r}")
+    check_writable(path)
+    if kind == "gif":
+        data = gif_bytes(state, theme, every, fps)
+    else:
+        with LandscapeFigure(state, theme, scale if kind == "png" else 1) as figure:
+            data = figure.png_bytes() if kind == "png" else figure.svg_bytes()
+    atomic_write(path, lambda handle: handle.write(data), binary=True)
+
+
+def trained_state(experiment: BatchedExperiment) -> LandscapeState:
+    """A finished experiment (its paths recorded) on the plane of the sharpest Hessian
+    directions at θ₀ (a 2-D problem: its own), in a window grown to hold every path."""
+    config, initial = experiment.config, experiment.initial_parameters
+    started = ExperimentStarted(0, config, tuple(experiment.runs), initial_parameters=initial)
+    update = full_update(experiment)
+    request = LandscapeRequest(config, initial, "hessian", paths=experiment.parameter_buffer)
+    return LandscapeState(started, update, landscape_task(TaskState(), request))
+
+
+def window_state(
+    started: ExperimentStarted, update: LossUpdate, landscape: LandscapeMap, paths: PathHistory
+) -> LandscapeState:
+    """What the window's Landscape tab shows: ``update`` from step 0 with ``paths``' columns."""
+    columns = paths.parameters.copy() if paths.recorded else None
+    return LandscapeState(started, replace(update, paths=columns), landscape)
+
+
+class LandscapeExportDialog(OptionsDialog):
+    """PNG (1×–3×), SVG or an animated GIF (a frame every k steps, at a frame rate)."""
+
+    def __init__(self, theme: Theme, steps: int, every: int, parent: QWidget | None = None):
+        super().__init__("Export landscape", theme, parent)
+        self.format_box = QComboBox()
+        for name, title in zip(FORMATS, ("PNG image", "SVG vector image", "Animated GIF")):
+            self.format_box.addItem(title, name)
+        self.scale_box = QComboBox()
+        for scale in SCALES:
+            self.scale_box.addItem(f"{scale}× ({1280 * scale}×{800 * scale})", scale)
+        self.scale_box.setCurrentIndex(1)
+        self.every_box = QSpinBox()
+        self.every_box.setRange(1, max(1, steps))
+        self.every_box.setValue(every)
+        self.every_box.setSuffix(" steps")
+        self.fps_box = QDoubleSpinBox()
+        self.fps_box.setRange(1, 50)
+        self.fps_box.setValue(10)
+        self.fps_box.setSuffix(" frames/s")
+        self.format_box.currentIndexChanged.connect(self._format_chosen)
+        self.form.addRow("Format", self.format_box)
+        self.form.addRow("Scale", self.scale_box)
+        self.form.addRow("A frame every", self.every_box)
+        self.form.addRow("Frame rate", self.fps_box)
+        self._finish()
+        self._format_chosen()
+
+    def _format_chosen(self) -> None:
+        self.scale_box.setEnabled(self.format == "png")
+        for box in (self.every_box, self.fps_box):
+            box.setEnabled(self.format == "gif")
+
+    @property
+    def format(self) -> str:
+        return self.format_box.currentData()
+
+    @property
+    def scale(self) -> int:
+        return int(self.scale_box.currentData())
+
+    @property
+    def every(self) -> int:
+        return self.every_box.value()
+
+    @property
+    def fps(self) -> float:
+        return self.fps_box.value()
