@@ -28,13 +28,21 @@ class RunStatus(enum.IntEnum):
 
 @dataclass(frozen=True)
 class RunKey:
-    """Which run: optimizer × learning rate, and its row in the batched tensors."""
+    """Which run: optimizer × learning rate × initial draw, and its row in the batched tensors.
+
+    ``seed_index`` counts the experiment's draws (0 … seeds − 1); ``seed`` is the seed this run's
+    initial parameters came from (``config.seed + seed_index``): alone, with that seed, it makes
+    the same losses to the bit. Rows go optimizer by optimizer, then rate, then draw, so the S
+    draws of one (optimizer, rate) are rows ``index // S * S`` onwards.
+    """
 
     index: int
     optimizer_index: int
     lr_index: int
     optimizer: OptimizerSpec
     lr: float
+    seed_index: int = 0
+    seed: int = 0
 
 
 @dataclass(frozen=True)
@@ -135,22 +143,28 @@ class BatchedExperiment:
         self._batch_size = size if size is not None and size < samples else None
         self._batches_per_epoch = math.ceil(samples / size) if self._batch_size else 1
         self.learning_rates = self._given_lrs or config.learning_rates
-        n_lrs = len(self.learning_rates)
+        n_lrs, seeds = len(self.learning_rates), config.seeds
         self.runs = [
-            RunKey(i * n_lrs + j, i, j, spec, lr)
+            RunKey((i * n_lrs + j) * seeds + s, i, j, spec, lr, s, config.seed + s)
             for i, spec in enumerate(config.optimizers)
             for j, lr in enumerate(self.learning_rates)
+            for s in range(seeds)
         ]
         self.reset()
 
     def reset(self) -> None:
-        """Back to step 0: every run from the same initial parameters, fresh state, no losses."""
+        """Back to step 0: every run from its seed's initial parameters (with one seed, all
+        from the same), fresh state, no losses."""
         n_runs, cfg = len(self.runs), self.config
-        initial = self._problem.initial_parameters(cfg.seed, cfg.start).to(self._dtype)
-        self._params = initial.repeat(n_runs, 1)
+        draws = [
+            self._problem.initial_parameters(cfg.seed + s, cfg.start).to(self._dtype)
+            for s in range(cfg.seeds)
+        ]
+        initial = draws[0]
+        self._params = torch.stack(draws).repeat(n_runs // cfg.seeds, 1)
         self._schedule = ScheduleRunner(cfg.schedule, np.array([r.lr for r in self.runs]))
         self._lr = torch.tensor(self._schedule.lr[:, None], dtype=self._dtype)
-        n_lrs = len(self.learning_rates)
+        n_lrs = len(self.learning_rates) * cfg.seeds  # rows per optimizer
         self._groups = []
         for i, spec in enumerate(cfg.optimizers):
             rows = slice(i * n_lrs, (i + 1) * n_lrs)
@@ -174,7 +188,8 @@ class BatchedExperiment:
         if self.with_reference:
             from engine.reference import ReferenceCheck  # the one place torch.optim is used
 
-            self.reference = ReferenceCheck(self.runs, initial, self._problem, cfg, self._dtype)
+            start = self._params.clone()
+            self.reference = ReferenceCheck(self.runs, start, self._problem, cfg, self._dtype)
 
     # --- reading -------------------------------------------------------------------------
 
@@ -270,7 +285,8 @@ class BatchedExperiment:
 
     @property
     def initial_parameters(self) -> np.ndarray:
-        """The (P,) parameters every run started from, in the experiment's dtype (a copy)."""
+        """The (P,) parameters every run of the first seed started from (with one seed, every
+        run), in the experiment's dtype (a copy)."""
         return self._initial.copy()
 
     @property

@@ -148,7 +148,10 @@ def settings_json(config: ExperimentConfig, theme: Theme, **extra: object) -> st
 def footer_text(lead: str, config: ExperimentConfig) -> str:
     """'Optimizers from Scratch · {lead} · seed 0 · hidden units 3 · stop loss 0.1 · max steps
     1000': what a figure shows (``lead``) and the settings that made it."""
+    seeds = f"seed {config.seed}"
+    if config.seeds > 1:
+        seeds = f"seeds {config.seed}–{config.seed + config.seeds - 1}"
     return (
-        f"{APP_NAME} · {lead} · seed {config.seed} · hidden units {config.hidden} · "
+        f"{APP_NAME} · {lead} · {seeds} · hidden units {config.hidden} · "
         f"stop loss {config.stop_loss:g} · max steps {config.max_steps}"
     )
