@@ -13,7 +13,12 @@ One run measures, with all 16 runs of a long experiment training at the speed sl
 The wall time runs from the first loss update to the last (the experiment's end), or a fixed
 window (``--seconds``, 8 by default), whichever comes first.
 
-Run: python benchmarks/gui_responsiveness.py [--seconds S] [--max-steps N]
+With ``--seeds S`` every optimizer–rate pair trains S draws (16 × 32 = 512 runs for the class
+mode's target), and two more figures say what an update costs: building a ``LossUpdate`` in the
+engine thread and ``LossHistory.apply`` (which computes the medians and bands) in the GUI
+thread, per update of about a frame's worth of steps.
+
+Run: python benchmarks/gui_responsiveness.py [--seconds S] [--max-steps N] [--seeds S]
 
 Qt's offscreen platform is used unless QT_QPA_PLATFORM is set. Offscreen, widgets paint into
 memory buffers with no display server. For real painting through an X server (--xcb), run it
@@ -52,7 +57,8 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from engine.config import ExperimentConfig  # noqa: E402
 from engine.experiment import BatchedExperiment  # noqa: E402
-from engine.progress import LossUpdate  # noqa: E402
+from engine.progress import LossUpdate, loss_update  # noqa: E402
+from gui.history import LossHistory  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
 
 PROBE_MS = 10
@@ -91,6 +97,26 @@ def headless_rate(config: ExperimentConfig) -> tuple[float, int, float]:
     taken = experiment.step(config.max_steps)
     seconds = time.perf_counter() - began
     return taken / seconds, taken, seconds
+
+
+def update_costs(
+    config: ExperimentConfig, steps: int = 60, rounds: int = 20
+) -> tuple[float, float]:
+    """(ms to build, ms to apply) one LossUpdate of ``steps`` new columns, the median of
+    ``rounds`` updates: what the engine thread and the GUI thread pay per update."""
+    experiment = BatchedExperiment(config)
+    history = LossHistory(len(experiment.runs), config.dtype, config.seeds)
+    build, apply, sent = [], [], 0
+    for _ in range(rounds):
+        experiment.step(steps)
+        began = time.perf_counter()
+        update = loss_update(experiment, 1, sent)
+        built = time.perf_counter()
+        history.apply(update)
+        build.append((built - began) * 1000)
+        apply.append((time.perf_counter() - built) * 1000)
+        sent = update.end
+    return float(np.median(build)), float(np.median(apply))
 
 
 class Measurement:
@@ -189,7 +215,12 @@ def close(app: QApplication, window: MainWindow) -> bool:
     return stopped
 
 
-def report(config: ExperimentConfig, headless: tuple[float, int, float], m: Measurement) -> None:
+def report(
+    config: ExperimentConfig,
+    headless: tuple[float, int, float],
+    m: Measurement,
+    costs: tuple[float, float],
+) -> None:
     rate, steps, seconds = headless
     lateness = np.array(m.lateness_ms) if m.lateness_ms else np.zeros(1)
     p50, p99 = np.percentile(lateness, [50, 99])
@@ -209,7 +240,8 @@ def report(config: ExperimentConfig, headless: tuple[float, int, float], m: Meas
         f"torch threads {torch.get_num_threads()}, Python {sys.version.split()[0]}"
     )
     print(
-        f"experiment: {len(config.optimizers) * len(config.learning_rates)} runs, "
+        f"experiment: {len(config.optimizers) * len(config.learning_rates) * config.seeds} runs "
+        f"({config.seeds} seed{'s' if config.seeds > 1 else ''} per optimizer and rate), "
         f"max_steps {config.max_steps}, stop_loss {config.stop_loss:g}; window "
         f"{WINDOW_SIZE[0]}×{WINDOW_SIZE[1]}, speed max"
     )
@@ -243,6 +275,8 @@ def report(config: ExperimentConfig, headless: tuple[float, int, float], m: Meas
             f"≥ {TARGET_STEP_RATIO:g}",
             met(ratio >= TARGET_STEP_RATIO),
         ),
+        ("LossUpdate build (60 steps)", f"{costs[0]:.2f} ms", "", ""),
+        ("LossHistory.apply (60 steps)", f"{costs[1]:.2f} ms", "", ""),
     ]
     print(f"{'figure':30s} {'measured':>12s} {'target':>10s} {'met':>4s}")
     for name, value, target, ok in rows:
@@ -257,12 +291,16 @@ def main() -> int:
     parser.add_argument(
         "--max-steps", type=int, default=5000, help="steps of every run (default 5000)"
     )
+    parser.add_argument(
+        "--seeds", type=int, default=1, help="draws per optimizer and rate (default 1)"
+    )
     args = parser.parse_args()
-    config = ExperimentConfig(max_steps=args.max_steps, stop_loss=0.0)
+    config = ExperimentConfig(max_steps=args.max_steps, stop_loss=0.0, seeds=args.seeds)
 
     messages = QtMessages()
     qInstallMessageHandler(messages)
     headless = headless_rate(config)
+    costs = update_costs(config)
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     with tempfile.TemporaryDirectory(prefix="gui-responsiveness-") as folder:
@@ -281,7 +319,7 @@ def main() -> int:
     if not ok:
         print(f"no loss update within {START_TIMEOUT_S:g} s of Play", file=sys.stderr)
         return 1
-    report(config, headless, measurement)
+    report(config, headless, measurement, costs)
     if messages.ignored:
         print(f"({messages.ignored} offscreen-platform notice(s) ignored: {IGNORED_QT_MESSAGES})")
     if messages.warnings:

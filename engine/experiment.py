@@ -314,6 +314,16 @@ class BatchedExperiment:
         return params, state, self._lr[run : run + 1].clone(), group.spec
 
     @property
+    def status(self) -> np.ndarray:
+        """(runs,) each run's RunStatus value (a copy)."""
+        return self._status.copy()
+
+    @property
+    def status_steps(self) -> np.ndarray:
+        """(runs,) the step each run's status was decided at, −1 while it runs (a copy)."""
+        return self._status_step.copy()
+
+    @property
     def running(self) -> np.ndarray:
         """(runs,) True for each run still training: its current parameters give its next loss."""
         return self._status == RunStatus.RUNNING

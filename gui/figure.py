@@ -39,8 +39,8 @@ class Figure:
         self.offscreen = OffscreenFigure(lambda: PanelGrid(theme=theme, footer=True), theme, scale)
         self.grid = self.offscreen.widget
         try:
-            self.history = LossHistory()
-            self.history.clear(len(state.started.runs), state.started.config.dtype)
+            config = state.started.config
+            self.history = LossHistory(len(state.started.runs), config.dtype, config.seeds)
             self.grid.start(state.started, self.history)
             self.grid.set_log_y(state.log_y)
             if state.views is not None:
@@ -54,7 +54,8 @@ class Figure:
 
     def show(self, update: LossUpdate) -> None:
         """Draw ``update`` (losses from step 0); axes keep growing to fit, as in the window."""
-        self.history.clear(len(self.state.started.runs), self.state.started.config.dtype)
+        config = self.state.started.config
+        self.history.clear(len(self.state.started.runs), config.dtype, config.seeds)
         self.history.apply(update)
         self.grid.redraw(update)
         self.grid.set_footer(footer_text(f"step {update.steps_taken}", self.state.started.config))

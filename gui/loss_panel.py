@@ -1,4 +1,5 @@
-"""One loss panel: a learning rate's curves, heads, divergence marks and hover readout."""
+"""One loss panel: a learning rate's curves, heads, divergence marks and hover readout; with
+several seeds, one median curve per optimizer in its 10–90 % band (:mod:`gui.seed_bands`)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from engine.experiment import RunKey, RunStatus
 from engine.progress import LossUpdate
 from gui.history import LossHistory
 from gui.palette import optimizer_colour, optimizer_line_style
+from gui.seed_bands import BAND_POINTS, BandLayer, envelope
 from gui.themes import DEFAULT, Theme
 
 Y_RANGE = ARTICLE_LOSS_RANGE  # the article's fixed y range
@@ -39,6 +41,10 @@ class LossPanel:
         self.twins: dict[int, pg.PlotCurveItem] = {}  # torch.optim reference, faint and dashed
         self.heads: dict[int, QGraphicsEllipseItem] = {}
         self._optimizer_of: dict[int, str] = {}  # run index -> optimizer name, for its colour
+        self.seeds = 1
+        self.lanes: list[RunKey] = []  # a curve each: every run, or each optimizer's first draw
+        self.bands = BandLayer(plot)
+        self._rows = np.zeros(0, dtype=np.intp)  # the runs drawn here, in history's rows
         self.diverged = pg.ScatterPlotItem(pxMode=True)
         self.diverged.setZValue(10)
         plot.addItem(self.diverged)
@@ -120,14 +126,20 @@ class LossPanel:
         head.setBrush(_brush(optimizer_colour(optimizer_name)))
         head.setPen(_pen(self.theme.background, 1.0))
 
-    def start(self, lr: float, runs: list[RunKey], max_steps: int) -> None:
+    def start(self, lr: float, runs: list[RunKey], max_steps: int, seeds: int = 1) -> None:
+        """Items for ``runs``: a curve per run, or with several seeds a median curve and a band
+        per optimizer (keyed by its first draw's run index)."""
         self.lr = lr
         self._set_title()
         for item in [*self.curves.values(), *self.twins.values(), *self.heads.values()]:
             self.plot.removeItem(item)
-        self._optimizer_of = {run.index: run.optimizer.name for run in runs}
+        self.seeds = seeds
+        self.lanes = [run for run in runs if run.seed_index == 0]
+        self._rows = np.array([run.index for run in runs], dtype=np.intp)  # lane by lane
+        self._optimizer_of = {run.index: run.optimizer.name for run in self.lanes}
         self.curves, self.twins, self.heads = {}, {}, {}
-        for run in runs:
+        self.bands.start(self.lanes if seeds > 1 else [])
+        for run in self.lanes:
             curve = pg.PlotCurveItem(pen=self._curve_pen(run.optimizer.name), skipFiniteCheck=True)
             curve.setClickable(True, width=8)
             curve.sigClicked.connect(lambda _c, _e, index=run.index: self.on_click(index))
@@ -178,35 +190,47 @@ class LossPanel:
 
     def redraw(self, history: LossHistory, update: LossUpdate | None, runs: list[RunKey]) -> None:
         """``setData`` on the existing items whose data changed; nothing is created here."""
-        counts = {run.index: int(history.counts[run.index]) for run in runs}
-        statuses = None if update is None else [update.summaries[r.index].status for r in runs]
-        if counts == self._drawn and statuses == self._drawn_statuses:
+        rows = self._rows
+        counts = history.counts[rows]
+        status = None if update is None else history.status[rows]
+        if np.array_equal(counts, self._drawn) and _same(status, self._drawn_statuses):
             return  # nothing new in this panel since the last frame
         top = self._view_top()
+        seeds = self.seeds
+        for k, lane in enumerate(self.lanes):
+            group = lane.index // seeds
+            length = int(counts[k * seeds : (k + 1) * seeds].max())
+            values = self._lane_values(history, lane, group)
+            shown = len(values)
+            if self._drawn_lengths.get(lane.index) != length:
+                x, y = decimate(history.steps[:shown], values, MAX_POINTS)
+                self.curves[lane.index].setData(x, self._to_view(y))
+                if seeds > 1:
+                    self._draw_band(history, group, lane.index)
+                else:
+                    self._draw_twin(lane.index, history, shown)
+                self._drawn_lengths[lane.index] = length
+            draws = slice(k * seeds, (k + 1) * seeds)
+            moving = status is not None and shown > 0 and (status[draws] == RUNNING).any()
+            head = self.heads[lane.index]
+            head.setVisible(bool(moving))
+            if moving:
+                head.setPos(shown - 1, float(self._to_view(values[shown - 1])))
         marks = []
-        for i, run in enumerate(runs):
-            count = counts[run.index]
+        blown = [] if status is None else np.flatnonzero((status == DIVERGED) & (counts > 0))
+        for i in blown:
+            run, count = runs[i], int(counts[i])
             values = history.lrs(run.index) if self.show_lr else history.losses(run.index)
-            if self._drawn.get(run.index) != count:
-                x, y = decimate(history.steps[:count], values, MAX_POINTS)
-                self.curves[run.index].setData(x, self._to_view(y))
-                self._draw_twin(run.index, history, count)
-            head = self.heads[run.index]
-            status = None if statuses is None or not count else statuses[i]
-            last = self._to_view(values[count - 1]) if count else 0.0
-            head.setVisible(status is RunStatus.RUNNING)
-            if status is RunStatus.RUNNING:
-                head.setPos(count - 1, float(last))
-            elif status is RunStatus.DIVERGED:
-                off_chart = bool(last > top)  # ▲ at the top edge when it left the view
-                marks.append(
-                    (
-                        count - 1,
-                        top if off_chart else float(last),
-                        "t1" if off_chart else "x",
-                        optimizer_colour(run.optimizer.name),
-                    )
+            last = self._to_view(values[count - 1])
+            off_chart = bool(last > top)  # ▲ at the top edge when it left the view
+            marks.append(
+                (
+                    count - 1,
+                    top if off_chart else float(last),
+                    "t1" if off_chart else "x",
+                    optimizer_colour(run.optimizer.name),
                 )
+            )
         if marks != self._drawn_marks:
             width = 2.5 * self.pen_scale
             self.diverged.setData(
@@ -217,8 +241,26 @@ class LossPanel:
                 pen=[_pen(m[3], width) for m in marks],
             )
             self._drawn_marks = marks
-        self._drawn, self._drawn_statuses = counts, statuses
-        self._grow_x(max(counts.values()))
+        self._drawn, self._drawn_statuses = counts, status
+        self._grow_x(int(counts.max()) if counts.size else 0)
+
+    def _lane_values(self, history: LossHistory, lane: RunKey, group: int) -> np.ndarray:
+        """What a lane's curve shows: its run's losses, or its draws' median; the learning rate
+        of its (first) run in the learning-rate view."""
+        if self.show_lr:
+            return history.lrs(lane.index)
+        if self.seeds > 1:
+            return history.band(group)[1]
+        return history.losses(lane.index)
+
+    def _draw_band(self, history: LossHistory, group: int, lane: int) -> None:
+        low, _, high = history.band(group)
+        if self.show_lr:
+            low, high = low[:0], high[:0]
+        steps = history.steps[: len(low)]
+        x_low, y_low = envelope(steps, low, BAND_POINTS, upper=False)
+        x_high, y_high = envelope(steps, high, BAND_POINTS, upper=True)
+        self.bands.draw(lane, x_low, self._to_view(y_low), x_high, self._to_view(y_high))
 
     def _draw_twin(self, index: int, history: LossHistory, count: int) -> None:
         twin = self.twins[index]
@@ -231,7 +273,8 @@ class LossPanel:
 
     def invalidate(self) -> None:
         """Draw everything again at the next redraw (new axis mode, theme or data)."""
-        self._drawn, self._drawn_statuses, self._drawn_marks = {}, None, None
+        self._drawn, self._drawn_statuses, self._drawn_marks = None, None, None
+        self._drawn_lengths: dict[int, int] = {}  # per lane, the steps its curve shows
 
     def _to_view(self, values):
         """Data to view coordinates: log10 on a log axis, where a loss ≤ 0 sits at LOG_FLOOR."""
@@ -259,8 +302,15 @@ class LossPanel:
     def show_readout(self, scene_pos: QPointF, history: LossHistory, runs: list[RunKey]) -> None:
         point = self.plot.getViewBox().mapSceneToView(scene_pos)
         step = int(round(point.x()))
-        lines = [f"step {step}"]
-        for run in runs:
+        if self.seeds > 1:
+            lines = [f"step {step} · median [10–90 %] of {self.seeds} seeds"]
+            for lane in self.lanes:
+                band = history.band_at(lane.index // self.seeds, step)
+                text = "—" if band is None else _band_text(*band, self.seeds)
+                lines.append(f"{lane.optimizer.label}: {text}")
+        else:
+            lines = [f"step {step}"]
+        for run in runs if self.seeds == 1 else ():
             count = int(history.counts[run.index])
             value = history.losses(run.index)[step] if 0 <= step < count else None
             lines.append(f"{run.optimizer.label}: " + ("—" if value is None else f"{value:.5g}"))
@@ -276,6 +326,21 @@ class LossPanel:
     def hide_readout(self) -> None:
         self.cursor.hide()
         self.readout.hide()
+
+
+RUNNING, DIVERGED = RunStatus.RUNNING, RunStatus.DIVERGED
+
+
+def _same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    return a is b if a is None or b is None else np.array_equal(a, b)
+
+
+def _band_text(low: float, median: float, high: float, alive: int, seeds: int) -> str:
+    """'0.1234 [0.1–0.2]', and how many draws are left when some blew up."""
+    if alive == 0:
+        return f"all {seeds} blew up"
+    left = "" if alive == seeds else f" ({alive} of {seeds} left)"
+    return f"{median:.4g} [{low:.3g}–{high:.3g}]{left}"
 
 
 def point_font(points: int) -> QFont:

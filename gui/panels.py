@@ -31,6 +31,7 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         self.live = live
         self.log_y, self.show_lr = False, False  # for every panel, also those built later
         self.legend = pg.LegendItem(colCount=4)
+        self.band_sample = pg.PlotDataItem([0.0], [0.0], pen=None, fillLevel=0.0)
         self.addItem(self.legend, row=0, col=0)
         self.cells = self.addLayout(row=1, col=0)  # the panels; rebuilt when their count changes
         self.cells.setContentsMargins(0, 0, 0, 0)
@@ -58,10 +59,15 @@ class PanelGrid(pg.GraphicsLayoutWidget):
             self.footer.setText(text, color=self.theme.foreground, size=f"{self.theme.tick_pt}pt")
 
     def _fill_legend(self) -> None:
-        """One legend for all panels: every optimizer once, in its colour."""
+        """One legend for all panels: every optimizer once, in its colour (and what the bands
+        are, with several seeds)."""
         self.legend.clear()
-        for run in self._panel_runs[0] if self._panel_runs else []:
-            self.legend.addItem(self.panels[0].curves[run.index], run.optimizer.label)
+        first = self.panels[0] if self._panel_runs else None
+        for run in first.lanes if first is not None else []:
+            self.legend.addItem(first.curves[run.index], run.optimizer.label)
+        if first is not None and first.seeds > 1:
+            self.band_sample.setFillBrush(pg.mkBrush(self.theme.foreground + "44"))
+            self.legend.addItem(self.band_sample, f"median, 10–90 % of {first.seeds} seeds")
 
     def start(self, started: ExperimentStarted, history: LossHistory) -> None:
         """Curves for a new experiment: panel j shows every optimizer at learning rate j."""
@@ -75,7 +81,7 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         limit = None if started.stability is None else started.stability.limit
         for panel, lr, runs in zip(self.panels, lrs, self._panel_runs):
             panel.limit = limit
-            panel.start(lr, runs, started.config.max_steps)
+            panel.start(lr, runs, started.config.max_steps, started.config.seeds)
         self._fill_legend()
 
     def _build_panels(self, count: int) -> None:

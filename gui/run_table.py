@@ -1,12 +1,15 @@
-"""A small table of every run's state: optimizers down, learning rates across."""
+"""A small table of every run's state: optimizers down, learning rates across; with several
+seeds, how many of each cell's draws converged, stalled and blew up."""
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
 from engine.experiment import RunStatus
 from engine.progress import ExperimentStarted, LossUpdate
+from engine.seeds import group_status, median_band, seed_outcomes
 from gui.palette import optimizer_colour
 
 STATUS_COLOURS = {
@@ -35,10 +38,12 @@ class RunTable(QTableWidget):
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.notes: tuple[str | None, ...] | None = None
+        self.seeds = 1
 
     def start(self, started: ExperimentStarted) -> None:
         self.notes = started.reference_notes
         config = started.config
+        self.seeds = config.seeds
         self.setRowCount(len(config.optimizers))
         self.setColumnCount(len(config.learning_rates))
         self.setHorizontalHeaderLabels([f"η = {lr:g}" for lr in config.learning_rates])
@@ -50,6 +55,9 @@ class RunTable(QTableWidget):
             self.setItem(run.optimizer_index, run.lr_index, QTableWidgetItem("ready"))
 
     def show_update(self, update: LossUpdate) -> None:
+        if self.seeds > 1:
+            self._show_draws(update)
+            return
         for summary in update.summaries:
             run = summary.run
             item = self.item(run.optimizer_index, run.lr_index)
@@ -73,4 +81,27 @@ class RunTable(QTableWidget):
             item.setText(text)
             item.setToolTip(tip)
             colour = STATUS_COLOURS[summary.status]
+            item.setForeground(QColor(colour) if colour else self.palette().text().color())
+
+    def _show_draws(self, update: LossUpdate) -> None:
+        """Per cell, how its draws stand ('3 conv · 1 stall · 0 blew up'), coloured by the
+        commonest outcome once every draw has ended; the tip adds the median final loss."""
+        seeds = self.seeds
+        status = update.summaries.status
+        final = np.where(status == RunStatus.DIVERGED, np.nan, update.summaries.final)
+        outcomes = seed_outcomes(status, seeds)
+        overall = group_status(status, seeds)
+        median = median_band(final, seeds)[1]
+        for group, run in enumerate(update.summaries.runs[::seeds]):
+            item = self.item(run.optimizer_index, run.lr_index)
+            if item is None:
+                continue
+            text = outcomes.text(group) if update.steps_taken else "ready"
+            loss = "—" if np.isnan(median[group]) else f"{median[group]:.6g}"
+            item.setText(text)
+            item.setToolTip(
+                f"{run.optimizer.label}, η = {run.lr:g}, seeds {run.seed}–{run.seed + seeds - 1}: "
+                f"{text}; median final loss of the draws that did not blow up {loss}"
+            )
+            colour = STATUS_COLOURS[RunStatus(int(overall[group]))]
             item.setForeground(QColor(colour) if colour else self.palette().text().color())
