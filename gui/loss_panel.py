@@ -9,7 +9,7 @@ from functools import lru_cache
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPen
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem
 
 from engine.config import ARTICLE_LOSS_RANGE
@@ -24,6 +24,7 @@ Y_RANGE = ARTICLE_LOSS_RANGE  # the article's fixed y range
 LOG_FLOOR = 1e-12  # non-positive losses are drawn here on a log axis, never dropped
 FIRST_X_RANGE = 50
 MAX_POINTS = 2048  # per curve and frame; longer curves are min/max decimated
+TITLE_ROW = 30  # pixels pyqtgraph gives a title row
 
 
 class LossPanel:
@@ -59,7 +60,7 @@ class LossPanel:
         self.follow = True  # grow the x range with the curves until the user pans or zooms
         self.log_y = False
         self.limit: float | None = None  # 2/λ at the initial parameters, in the title
-        self.wrap_title = False  # the limit on a second line, so that three panels fit abreast
+        self.title_form = "line"  # or "wrap", "short": see _title_lines
         self.show_lr = False  # the learning rate over steps instead of the loss
         self.lr = 0.0
         self.theme, self.pen_scale = DEFAULT, 1.0
@@ -73,7 +74,7 @@ class LossPanel:
         fg = theme.foreground
         for name in ("bottom", "left"):
             axis = self.plot.getAxis(name)
-            axis.setPen(pg.mkPen(fg, width=pen_scale))
+            axis.setPen(pg.mkPen(fg, width=pen_scale * theme.scale))
             axis.setTextPen(pg.mkPen(fg))
             axis.setTickFont(point_font(theme.tick_pt))
         self._set_labels()
@@ -86,21 +87,40 @@ class LossPanel:
         for index, head in self.heads.items():
             self._style_head(head, self._optimizer_of[index])
         self.diverged.setSize(theme.head_size * 1.8)
+        self.readout.textItem.setFont(point_font(theme.label_pt))
         self.invalidate()
 
+    def _title_lines(self, form: str) -> list[str]:
+        """The title as ``form`` lays it out: "line" (one line), "wrap" (the limit on a second
+        line, so that three panels fit abreast) or "short" (η for "Learning rate", wrapped:
+        for a projector's zoom)."""
+        rate = f"η = {self.lr:g}" if form == "short" else f"Learning rate: {self.lr:g}"
+        limit = [] if self.limit is None else [f"2/λ₀ = {self.limit:.3g}"]
+        return [rate, *limit] if form != "line" else ["   ·   ".join([rate, *limit])]
+
     def _set_title(self) -> None:
-        separator = "<br>" if self.wrap_title else "   ·   "
-        limit = "" if self.limit is None else f"{separator}2/λ₀ = {self.limit:.3g}"
-        text = f"Learning rate: {self.lr:g}{limit}"
+        lines = self._title_lines(self.title_form)
+        wrapped = len(lines) > 1
+        text = f"<div align='center'>{'<br>'.join(lines)}</div>" if wrapped else lines[0]
         label = self.plot.titleLabel
-        if self.wrap_title:
-            text = f"<div align='center'>{text}</div>"
-            label.item.setTextWidth(-1)  # as wide as the new text, to measure it
+        label.item.setTextWidth(-1)  # as wide as the new text, to measure it
         self.plot.setTitle(text, color=self.theme.foreground, size=f"{self.theme.title_pt}pt")
-        if self.wrap_title:  # a text width makes Qt centre the lines; pyqtgraph fixes one line
+        if wrapped:  # a text width makes Qt centre the lines; pyqtgraph fixes one line
             label.item.setTextWidth(label.item.document().idealWidth())
-            label.setMaximumHeight(label.itemRect().height())
-            self.plot.layout.setRowFixedHeight(0, label.itemRect().height())
+        height = label.itemRect().height()
+        if wrapped or height > TITLE_ROW:  # pyqtgraph's row is 30 px, too low when zoomed
+            label.setMaximumHeight(height)
+            self.plot.layout.setRowFixedHeight(0, height)
+
+    def title_width(self, form: str) -> float:
+        """How wide the title's widest line is in ``form``, in pixels."""
+        metrics = QFontMetricsF(point_font(self.theme.title_pt))
+        return max(metrics.horizontalAdvance(line) for line in self._title_lines(form))
+
+    def set_title_form(self, form: str) -> None:
+        if form != self.title_form:
+            self.title_form = form
+            self._set_title()
 
     def _set_labels(self) -> None:
         label = {"color": self.theme.foreground, "font-size": f"{self.theme.label_pt}pt"}
@@ -124,7 +144,7 @@ class LossPanel:
         radius = self.theme.head_size / 2
         head.setRect(-radius, -radius, 2 * radius, 2 * radius)
         head.setBrush(_brush(optimizer_colour(optimizer_name)))
-        head.setPen(_pen(self.theme.background, 1.0))
+        head.setPen(_pen(self.theme.background, self.theme.scale))
 
     def start(self, lr: float, runs: list[RunKey], max_steps: int, seeds: int = 1) -> None:
         """Items for ``runs``: a curve per run, or with several seeds a median curve and a band
@@ -232,7 +252,7 @@ class LossPanel:
                 )
             )
         if marks != self._drawn_marks:
-            width = 2.5 * self.pen_scale
+            width = 2.5 * self.pen_scale * self.theme.scale
             self.diverged.setData(
                 x=[m[0] for m in marks],
                 y=[m[1] for m in marks],

@@ -37,6 +37,7 @@ from gui.session import EngineSession
 from gui.sweep_view import SweepView
 from gui.themes import DEFAULT, THEMES, Theme
 from gui.window_actions import WindowActions
+from gui.zoom import Zoom
 
 TITLE = "Optimizers from Scratch"
 ARTICLE = (
@@ -82,6 +83,8 @@ class MainWindow(QMainWindow):
         self.inspector = InspectorPanel()
         self.docks = self._build_docks()
         self.files = FileActions(self)
+        self.zoom = Zoom(self)
+        self.zoom.apply()
         self.commands = WindowActions(self)
         self.progress_label = QLabel("Step 0 · ready")
         self.statusBar().addPermanentWidget(self.progress_label)
@@ -164,8 +167,8 @@ class MainWindow(QMainWindow):
         """The look of the panels on screen (and the default for exports)."""
         self.theme = theme
         self.commands.show_theme(theme)
-        self.grid.apply_theme(theme)
-        self.sweep.apply_theme(theme)
+        self.grid.apply_theme(self.zoom.scaled(theme))
+        self.sweep.apply_theme(self.zoom.scaled(theme))
         self.pacer.request()
 
     def set_log_y(self, on: bool) -> None:

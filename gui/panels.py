@@ -13,8 +13,11 @@ from engine.config import MAX_LEARNING_RATES
 from engine.experiment import RunKey
 from engine.progress import ExperimentStarted, LossUpdate
 from gui.history import LossHistory
+from gui.legend_fit import fit_legend
 from gui.loss_panel import LossPanel
 from gui.themes import DEFAULT, Theme
+
+TITLE_MARGIN = 90  # of a panel's width, what its left axis and the gaps take (at 100 %)
 
 
 class PanelGrid(pg.GraphicsLayoutWidget):
@@ -53,6 +56,25 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         for panel in self.panels:
             panel.apply_theme(theme, pen_scale)
         self._fill_legend()
+        self.fit_layout()
+
+    def fit_layout(self) -> None:
+        """Titles on two lines where one line would not fit a panel, and as many legend columns
+        as fit across: at a projector's zoom neither may widen the grid past the view."""
+        if not self.panels:
+            return
+        columns = grid_shape(len(self.panels))[1]
+        room = self.width() / columns - TITLE_MARGIN * self.theme.scale
+        forms = ("wrap", "short") if columns > 2 else ("line", "wrap", "short")
+        for panel in self.panels:
+            fits = (f for f in forms if panel.title_width(f) <= room)
+            panel.set_title_form(next(fits, forms[-1]))
+        fit_legend(self.legend, self.width() - 20)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if getattr(self, "panels", None) and not getattr(self, "closed", False):
+            self.fit_layout()  # pyqtgraph resizes before __init__ is done, and in close()
 
     def set_footer(self, text: str) -> None:
         if self.footer is not None:
@@ -83,6 +105,7 @@ class PanelGrid(pg.GraphicsLayoutWidget):
             panel.limit = limit
             panel.start(lr, runs, started.config.max_steps, started.config.seeds)
         self._fill_legend()
+        self.fit_layout()
 
     def _build_panels(self, count: int) -> None:
         """``count`` new panels laid out as :func:`grid_shape` says; the old ones are deleted."""
@@ -94,7 +117,6 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         for j in range(count):
             panel = LossPanel(self.cells.addPlot(row=j // columns, col=j % columns))
             panel.on_click = self.run_clicked.emit
-            panel.wrap_title = columns > 2
             if self.live:  # axes and grid change only when a range does: paint them from a cache
                 for name in ("bottom", "left"):
                     panel.plot.getAxis(name).setCacheMode(

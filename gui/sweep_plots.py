@@ -22,12 +22,12 @@ from engine.sweep import (
     loss_curve_data,
     off_chart_runs,
 )
+from gui.legend_fit import fit_legend
 from gui.loss_panel import point_font
 from gui.palette import optimizer_colour, optimizer_line_style
 from gui.themes import DEFAULT, Theme
 
 SYMBOLS = ("o", "s", "t", "d", "t1", "p", "h", "star")  # by optimizer order: overlaps stay legible
-ITEM_SAMPLE_WIDTH, LEGEND_GAP = 20, 30  # a legend entry's sample, and room between columns
 LABEL_ROW = 0.93  # the panels' learning rates are labelled this high up the final-loss plot
 RIGHT_OF, LEFT_OF = (-0.1, 0.5), (1.1, 0.5)  # label anchors: a tenth of its width off the line
 LABEL_GAP = 2  # pixels at least between two labels
@@ -124,7 +124,7 @@ class SweepPlots(pg.GraphicsLayoutWidget):
         for plot, title, y_label in zip(self.plots, titles, y_labels):
             for name in ("bottom", "left"):
                 axis = plot.getAxis(name)
-                axis.setPen(pg.mkPen(fg, width=pen_scale))
+                axis.setPen(pg.mkPen(fg, width=pen_scale * theme.scale))
                 axis.setTextPen(pg.mkPen(fg))
                 axis.setTickFont(point_font(theme.tick_pt))
             plot.setLabel("bottom", "learning rate", **label)
@@ -218,15 +218,7 @@ class SweepPlots(pg.GraphicsLayoutWidget):
     def _fit_legend(self) -> None:
         """As many legend columns (up to 6) as fit across the widget: a wider legend would widen
         the whole layout past the figure's edge."""
-        widths = [ITEM_SAMPLE_WIDTH + label.minimumWidth() for _, label in self.legend.items]
-        available = self.width() - 20
-        columns = min(len(widths), 6)
-        while columns > 1:
-            per_column = [max(widths[c::columns]) for c in range(columns)]
-            if sum(per_column) + LEGEND_GAP * columns <= available:
-                break
-            columns -= 1
-        self.legend.setColumnCount(max(columns, 1))
+        fit_legend(self.legend, self.width() - 20)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)

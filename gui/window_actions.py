@@ -112,6 +112,9 @@ class WindowActions(QObject):
             action.triggered.connect(lambda _=False, t=theme: self.window.set_theme(t))
             self.themes.addAction(action)
             theme_menu.addAction(action)
+        view_menu.addSeparator()
+        view_menu.addActions(list(self.window.zoom.actions))
+        view_menu.addSeparator()
         for dock in self.window.docks:
             view_menu.addAction(dock.toggleViewAction())
         menu.addMenu("&Help").addAction(self.about)
