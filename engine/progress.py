@@ -55,6 +55,11 @@ class RunSummaries(Sequence[RunSummary]):
         return _read_only(self._status)
 
     @property
+    def status_steps(self) -> np.ndarray:
+        """(runs,) the step each run's status was decided at, −1 while it runs; read-only."""
+        return _read_only(self._steps)
+
+    @property
     def final(self) -> np.ndarray:
         """(runs,) each run's last recorded loss, NaN before its first; read-only."""
         return _read_only(self._final)

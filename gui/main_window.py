@@ -31,6 +31,7 @@ from gui.file_actions import FileActions
 from gui.inspector import InspectorPanel
 from gui.pacing import TEXT_REFRESH_MS, RedrawPacer, speed_for_position, status_line
 from gui.panels import PanelGrid
+from gui.predict import PredictMode
 from gui.resources import icon_path
 from gui.run_table import RunTable
 from gui.session import EngineSession
@@ -85,6 +86,7 @@ class MainWindow(QMainWindow):
         self.files = FileActions(self)
         self.zoom = Zoom(self)
         self.zoom.apply()
+        self.predict = PredictMode(self)
         self.commands = WindowActions(self)
         self.progress_label = QLabel("Step 0 · ready")
         self.statusBar().addPermanentWidget(self.progress_label)
@@ -169,6 +171,7 @@ class MainWindow(QMainWindow):
         self.commands.show_theme(theme)
         self.grid.apply_theme(self.zoom.scaled(theme))
         self.sweep.apply_theme(self.zoom.scaled(theme))
+        self.predict.refresh()
         self.pacer.request()
 
     def set_log_y(self, on: bool) -> None:
@@ -220,6 +223,7 @@ class MainWindow(QMainWindow):
         self.grid.set_quantity(self.commands.lr_view.isChecked())
         self.run_table.start(started)
         self.inspector.start(started)
+        self.predict.on_restart()
         self.pacer.request()
         self.refresh_text()
 

@@ -102,6 +102,7 @@ class WindowActions(QObject):
         menu.addMenu("&Edit").addAction(self.copy)
         run_menu = menu.addMenu("&Run")
         run_menu.addActions([self.play, self.step, self.reset, self.run_to_end, self.reference])
+        run_menu.addAction(self.window.predict.action)
         view_menu = menu.addMenu("&View")
         view_menu.addActions([self.log, self.lr_view])
         theme_menu = view_menu.addMenu("Theme")
@@ -137,7 +138,7 @@ class WindowActions(QObject):
         self.speed_label.setText(speed_text(self.speed.value()))
         toolbar.addWidget(self.speed_label)
         toolbar.addSeparator()
-        toolbar.addActions([self.log, self.lr_view, self.reference])
+        toolbar.addActions([self.log, self.lr_view, self.reference, self.window.predict.action])
         self.window.addToolBar(toolbar)
         for widget in toolbar.findChildren(QWidget):
             widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
