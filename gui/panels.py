@@ -100,7 +100,12 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         if len(self.panels) != len(lrs):
             self._build_panels(len(lrs))
         self._panel_runs = [[r for r in self.runs if r.lr_index == j] for j in range(len(lrs))]
-        limit = None if started.stability is None else started.stability.limit
+        # the limit at the initial parameters: with several seeds, each draw has its own
+        limit = (
+            None
+            if started.stability is None or started.config.seeds > 1
+            else started.stability.limit
+        )
         for panel, lr, runs in zip(self.panels, lrs, self._panel_runs):
             panel.limit = limit
             panel.start(lr, runs, started.config.max_steps, started.config.seeds)

@@ -26,6 +26,7 @@ from gui.themes import Theme
 RIGHT, WRONG = "#009E73", "#D55E00"  # Okabe–Ito green and vermillion: legible on both themes
 PAST_TENSE = {"converges": "converged", "stalls": "stalled", "blows up": "blew up"}
 MARGIN = 8  # pixels between a card and its panel's edges
+FIT = (0.6, 0.85)  # the most of a view's width and height a card takes
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class PickCard(QGraphicsRectItem):
             self.lines.append(QGraphicsTextItem(self))
         for extra in self.lines[len(rows) :]:
             extra.setVisible(False)
-        font = point_font(theme.label_pt)
+        font = point_font(theme.tick_pt)
         pad = 4 * theme.scale
         y, width, current = pad, 0.0, None
         for line, row in zip(self.lines, rows):
@@ -99,8 +100,14 @@ class PickCard(QGraphicsRectItem):
         return None
 
     def _place(self, *_) -> None:
-        width = self.view.width()
-        self.setPos(max(0.0, width - self.rect().width() - MARGIN), MARGIN)
+        """In the top-right corner, shrunk if need be to take at most FIT of the view's width
+        and height (a small panel at a large zoom): a card never hides a whole panel."""
+        width, height = self.view.width(), self.view.height()
+        rect = self.rect()
+        if rect.width() <= 0 or width <= 0 or height <= 0:
+            return
+        self.setScale(min(1.0, FIT[0] * width / rect.width(), FIT[1] * height / rect.height()))
+        self.setPos(max(0.0, width - rect.width() * self.scale() - MARGIN), MARGIN)
 
     def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         row = self.row_at(event.pos().y())
@@ -211,6 +218,7 @@ class PredictionCards:
         if text is not None:
             legend.addItem(self.score_sample, text)
         self.score_text = text
+        self.grid.fit_layout()  # the legend's columns, with or without the score
 
     def _in_legend(self) -> bool:
         return any(sample.item is self.score_sample for sample, _ in self.grid.legend.items)
