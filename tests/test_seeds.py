@@ -243,3 +243,18 @@ def test_a_seeded_sweep_sums_up_each_rates_draws():
     rows = list(csv.reader(io.StringIO(out.getvalue())))
     assert tuple(rows[0]) == SWEEP_SEEDS_HEADER and len(rows) == 1 + 2 * 3 * SEEDS
     assert [int(r[2]) for r in rows[1 : 1 + SEEDS]] == [3, 4, 5, 6]
+
+
+def test_with_one_seed_the_csv_is_the_tidy_table_it_always_was():
+    """No seed column, one row per recorded loss in run order, numbers in numpy's shortest
+    round-trip text: the format of every CSV written before seeds existed."""
+    experiment = BatchedExperiment(CONFIG.with_changes(seeds=1, max_steps=40))
+    experiment.run_to_end()
+    out = io.StringIO()
+    write_losses_csv(full_update(experiment), out)
+    expected = ["optimizer,lr,step,loss"]
+    for run in experiment.runs:
+        assert (run.seed_index, run.seed) == (0, CONFIG.seed)
+        for step, loss in enumerate(experiment.losses(run.index)):
+            expected.append(f"{run.optimizer.key},{run.lr!r},{step},{str(loss)}")
+    assert out.getvalue() == "\n".join(expected) + "\n"
