@@ -19,6 +19,7 @@ window (``--seconds``, 8 by default), whichever comes first.
 
 Run: python benchmarks/gui_responsiveness.py [--seconds S] [--max-steps N] [--preset NAME]
        [--hidden H] [--repeats R] [--tab landscape]
+       [--seeds S]
 
 ``--preset edge-of-stability`` measures the preset (12 runs of a tanh net on 20 samples)
 instead of the article's experiment; ``--hidden`` sets the hidden width (64 at most in the
@@ -26,6 +27,8 @@ window: 258 parameters, where sharpness costs the most). ``--repeats`` measures 
 then on) and ends with each figure per pair: on a machine shared with other work the rates swing
 from one minute to the next, so only a pair measured back to back compares.
 ``--tab landscape`` watches the Landscape tab: every run's path redrawn instead of the curves.
+``--seeds S`` trains S draws per optimizer–rate pair (16 × 32 = 512 runs for the class mode's
+target).
 
 Qt's offscreen platform is used unless QT_QPA_PLATFORM is set. Offscreen, widgets paint into
 memory buffers with no display server. For real painting through an X server (--xcb), run it
@@ -71,7 +74,8 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from engine.config import ExperimentConfig  # noqa: E402
 from engine.experiment import BatchedExperiment  # noqa: E402
 from engine.presets import PRESETS  # noqa: E402
-from engine.progress import LossUpdate  # noqa: E402
+from engine.progress import LossUpdate, loss_update  # noqa: E402
+from gui.history import LossHistory  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
 
 PROBE_MS = 10
@@ -110,6 +114,26 @@ def headless_rate(config: ExperimentConfig) -> tuple[float, int, float]:
     taken = experiment.step(config.max_steps)
     seconds = time.perf_counter() - began
     return taken / seconds, taken, seconds
+
+
+def update_costs(
+    config: ExperimentConfig, steps: int = 60, rounds: int = 20
+) -> tuple[float, float]:
+    """(ms to build, ms to apply) one LossUpdate of ``steps`` new columns, the median of
+    ``rounds`` updates: what the engine thread and the GUI thread pay per update."""
+    experiment = BatchedExperiment(config)
+    history = LossHistory(len(experiment.runs), config.dtype, config.seeds)
+    build, apply, sent = [], [], 0
+    for _ in range(rounds):
+        experiment.step(steps)
+        began = time.perf_counter()
+        update = loss_update(experiment, 1, sent)
+        built = time.perf_counter()
+        history.apply(update)
+        build.append((built - began) * 1000)
+        apply.append((time.perf_counter() - built) * 1000)
+        sent = update.end
+    return float(np.median(build)), float(np.median(apply))
 
 
 class Measurement:
@@ -216,6 +240,7 @@ def report(
     config: ExperimentConfig,
     headless: tuple[float, int, float],
     m: Measurement,
+    costs: tuple[float, float],
     view_off_rate: float | None = None,
 ) -> dict[str, float]:
     """Print the figures of one measurement; returns the main ones."""
@@ -238,7 +263,8 @@ def report(
         f"torch threads {torch.get_num_threads()}, Python {sys.version.split()[0]}"
     )
     print(
-        f"experiment: {len(config.optimizers) * len(config.learning_rates)} runs, "
+        f"experiment: {len(config.optimizers) * len(config.learning_rates) * config.seeds} runs "
+        f"({config.seeds} seed{'s' if config.seeds > 1 else ''} per optimizer and rate), "
         f"{config.activation}, hidden {config.hidden}, max_steps {config.max_steps}, "
         f"stop_loss {config.stop_loss:g}; window {WINDOW_SIZE[0]}×{WINDOW_SIZE[1]}, speed max; "
         + ("Sharpness view ON" if m.sharpness else "loss panels (Sharpness view off)")
@@ -273,6 +299,8 @@ def report(
             f"≥ {TARGET_STEP_RATIO:g}",
             met(ratio >= TARGET_STEP_RATIO),
         ),
+        ("LossUpdate build (60 steps)", f"{costs[0]:.2f} ms", "", ""),
+        ("LossHistory.apply (60 steps)", f"{costs[1]:.2f} ms", "", ""),
     ]
     if m.sharpness:
         rows.append(("sharpness every k steps, k =", str(m.every), "", ""))
@@ -356,15 +384,19 @@ def main() -> int:
     parser.add_argument(
         "--tab", choices=("panels", "landscape"), default="panels", help="the tab shown"
     )
+    parser.add_argument(
+        "--seeds", type=int, default=1, help="draws per optimizer and rate (default 1)"
+    )
     args = parser.parse_args()
     config = PRESETS[args.preset].apply() if args.preset else ExperimentConfig()
-    config = config.with_changes(max_steps=args.max_steps, stop_loss=0.0)
+    config = config.with_changes(max_steps=args.max_steps, stop_loss=0.0, seeds=args.seeds)
     if args.hidden:
         config = config.with_changes(hidden=args.hidden)
 
     messages = QtMessages()
     qInstallMessageHandler(messages)
     headless = headless_rate(config)
+    costs = update_costs(config)
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     pairs = []
@@ -374,9 +406,9 @@ def main() -> int:
         if off is None or on is None:
             qInstallMessageHandler(None)
             return 1
-        off_figures = report(config, headless, off)
+        off_figures = report(config, headless, off, costs)
         print()
-        pairs.append((off_figures, report(config, headless, on, off_figures["steps"])))
+        pairs.append((off_figures, report(config, headless, on, costs, off_figures["steps"])))
         print()
     qInstallMessageHandler(None)
     if len(pairs) > 1:

@@ -119,6 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: " + ",".join(f"{lr:g}" for lr in ARTICLE_LEARNING_RATES) + ")",
     )
     parser.add_argument("--seed", help="seed of the initial parameters (default: 0)")
+    parser.add_argument(
+        "--seeds",
+        metavar="S",
+        help="train every optimizer and rate from S initial draws, seeds seed..seed+S-1, "
+        "1 to 64 (default: 1); the CSV gains a seed column",
+    )
     parser.add_argument("--max-steps", help="losses a run records at most (default: 1000)")
     parser.add_argument("--stop-loss", help="stop a run at this loss (default: 0.1)")
     parser.add_argument("--hidden", help="hidden units (default: 3)")
@@ -205,6 +211,7 @@ def config_from_args(
         changes["schedule"] = parse_schedule(args.schedule)
     for flag, key, parse in (
         ("--seed", "seed", _whole),
+        ("--seeds", "seeds", _whole),
         ("--max-steps", "max_steps", _whole),
         ("--stop-loss", "stop_loss", _number),
         ("--hidden", "hidden", _whole),

@@ -22,6 +22,7 @@ MAX_STEPS_LIMIT = 1_000_000  # 16 runs × 1M float32 losses is 64 MB
 DATASET_KINDS = ("article", "generated", "csv")
 MAX_SAMPLES = 100_000  # of a generated set: every step passes all of them through every run
 MAX_BRANCHES = 16  # runs forked mid-way, beside the optimizers × learning rates
+MAX_SEEDS = 64  # initial parameter draws per optimizer and learning rate
 
 
 class ConfigError(ValueError):
@@ -177,6 +178,7 @@ class ExperimentConfig:
     )
     learning_rates: tuple[float, ...] = ARTICLE_LEARNING_RATES
     seed: int = 0
+    seeds: int = 1  # every optimizer × rate trains from seeds seed … seed + seeds − 1
     max_steps: int = 1000
     stop_loss: float = 0.1
     hidden: int = 3
@@ -225,6 +227,7 @@ class ExperimentConfig:
                 raise ConfigError(f"batch size must be a whole number, not {b!r}")
             if b < 1:
                 raise ConfigError(f"batch size must be at least 1, not {b}")
+        _check_seeds(self)
         _check_problem(self)
         _check_branches(self)
 
@@ -238,7 +241,24 @@ MLP_ONLY_SETTINGS = {
     "dataset": "a dataset does",
     "batch_size": "a batch size does",
     "activation": "an activation does",
+    "seeds": "several seeds do",
 }
+
+
+def _check_seeds(config: ExperimentConfig) -> None:
+    """1 to MAX_SEEDS draws, the last seed still a seed; the draws share each step's data, so
+    several of them need the full batch (each seed's run alone would shuffle its own batches)."""
+    _check_int("seeds", config.seeds, 1, MAX_SEEDS)
+    if config.seed + config.seeds - 1 > 2**63 - 1:
+        raise ConfigError(f"the last seed, seed + seeds − 1, must be at most {2**63 - 1}")
+    if config.seeds > 1 and config.branches:
+        raise ConfigError(
+            "a branch forks one run: with several seeds, set seeds to 1 or remove the branches"
+        )
+    if config.seeds > 1 and config.batch_size is not None:
+        raise ConfigError(
+            "several seeds train on the full batch: set the batch size to full or seeds to 1"
+        )
 
 
 def _check_problem(config: ExperimentConfig) -> None:
@@ -253,6 +273,10 @@ def _check_problem(config: ExperimentConfig) -> None:
                 f"a start point applies to the 2-D problems, not to the {name} problem"
             )
         return
+    if config.seeds != 1:  # a surface's runs all start at one point: nothing to draw
+        raise ConfigError(
+            f"the {name} problem starts every run at one point: seeds must be 1, not {config.seeds}"
+        )
     defaults = {f.name: f.default for f in fields(config)}
     for setting, what in MLP_ONLY_SETTINGS.items():
         if getattr(config, setting) != defaults[setting]:

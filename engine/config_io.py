@@ -18,10 +18,12 @@ from engine.config import (
     schedule_spec,
 )
 from engine.files import atomic_write
+from engine.predictions import Predictions, Score, predictions_from_dict, predictions_to_dict
 from engine.schedules import ScheduleSpec
 
 KEYS = tuple(f.name for f in fields(ExperimentConfig))  # one list: the config's own fields
 DATASET_KEYS = tuple(f.name for f in fields(DatasetSpec))
+PREDICTIONS_KEY = "predictions"  # beside the settings in an experiment file, never among them
 DATASET_USES = {"article": (), "generated": ("samples", "noise", "seed"), "csv": ("path",)}
 
 
@@ -195,7 +197,14 @@ _READERS = {
 
 
 def read_config_file(path: str | os.PathLike) -> ExperimentConfig:
-    """An experiment file; ``ConfigError`` says in one line what is wrong and where."""
+    """An experiment file's settings (any predictions in it are checked, then left out);
+    ``ConfigError`` says in one line what is wrong and where."""
+    return read_experiment_file(path)[0]
+
+
+def read_experiment_file(path: str | os.PathLike) -> tuple[ExperimentConfig, Predictions | None]:
+    """An experiment file's settings and the class's predictions if it holds any (its
+    ``predictions`` key, beside the settings); ``ConfigError`` in one line."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as err:
@@ -208,11 +217,15 @@ def read_config_file(path: str | os.PathLike) -> ExperimentConfig:
         raise ConfigError(
             f"{path} is not valid JSON: {err.msg} (line {err.lineno}, column {err.colno})"
         ) from None
+    predictions = None
     try:
+        if isinstance(data, dict) and PREDICTIONS_KEY in data:
+            data = dict(data)
+            predictions = predictions_from_dict(data.pop(PREDICTIONS_KEY))
         config = config_from_dict(data)
     except ConfigError as err:
         raise ConfigError(f"{path}: {err}") from None
-    return _data_path_from(Path(path).parent, config)
+    return _data_path_from(Path(path).parent, config), predictions
 
 
 def _data_path_from(folder: Path, config: ExperimentConfig) -> ExperimentConfig:
@@ -223,7 +236,16 @@ def _data_path_from(folder: Path, config: ExperimentConfig) -> ExperimentConfig:
     return config.with_changes(dataset=replace(data, path=str(folder / data.path)))
 
 
-def write_config_file(path: str | os.PathLike, config: ExperimentConfig) -> None:
-    """Every setting as indented JSON, written atomically."""
-    text = json.dumps(config_to_dict(config), indent=2) + "\n"
+def write_config_file(
+    path: str | os.PathLike,
+    config: ExperimentConfig,
+    predictions: Predictions | None = None,
+    score: Score | None = None,
+) -> None:
+    """Every setting as indented JSON, written atomically; with ``predictions`` (not empty),
+    also the class's picks and, once known, their score under a ``predictions`` key."""
+    data = config_to_dict(config)
+    if predictions is not None and not predictions.empty:
+        data[PREDICTIONS_KEY] = predictions_to_dict(predictions, score)
+    text = json.dumps(data, indent=2) + "\n"
     atomic_write(path, lambda handle: handle.write(text))

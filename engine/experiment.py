@@ -86,11 +86,12 @@ class BatchedExperiment:
         self._batch_size = size if size is not None and size < samples else None
         self._batches_per_epoch = math.ceil(samples / size) if self._batch_size else 1
         self.learning_rates = self._given_lrs or config.learning_rates
-        n_lrs = len(self.learning_rates)
+        n_lrs, seeds = len(self.learning_rates), config.seeds
         self.runs = [
-            RunKey(i * n_lrs + j, i, j, spec, lr)
+            RunKey((i * n_lrs + j) * seeds + s, i, j, spec, lr, seed_index=s, seed=config.seed + s)
             for i, spec in enumerate(config.optimizers)
             for j, lr in enumerate(self.learning_rates)
+            for s in range(seeds)
         ]
         self._n_base = len(self.runs)
         branches = () if self._given_lrs else config.branches
@@ -100,10 +101,16 @@ class BatchedExperiment:
         self.reset()
 
     def reset(self) -> None:
-        """Back to step 0: every run from the same initial parameters, fresh state, no losses."""
+        """Back to step 0: every run from its seed's initial parameters (with one seed, all
+        from the same), fresh state, no losses; branches wait for their step."""
         n_runs, n_base, cfg = len(self.runs), self._n_base, self.config
-        initial = self._problem.initial_parameters(cfg.seed, cfg.start).to(self._dtype)
-        self._params = initial.repeat(n_runs, 1)
+        draws = [
+            self._problem.initial_parameters(cfg.seed + s, cfg.start).to(self._dtype)
+            for s in range(cfg.seeds)
+        ]
+        initial = draws[0]
+        base = torch.stack(draws).repeat(n_base // cfg.seeds, 1)
+        self._params = torch.cat([base, initial.repeat(n_runs - n_base, 1)])
         base_rates = np.array([r.lr for r in self.runs[:n_base]])
         self._blocks = [Block(slice(0, n_base), ScheduleRunner(cfg.schedule, base_rates))]
         self._blocks += [
@@ -115,7 +122,7 @@ class BatchedExperiment:
         ]
         self._lr64 = np.concatenate([block.schedule.lr for block in self._blocks])
         self._lr = torch.tensor(self._lr64[:, None], dtype=self._dtype)
-        n_lrs = len(self.learning_rates)
+        n_lrs = len(self.learning_rates) * cfg.seeds  # rows per optimizer
         spans = [(spec, slice(i * n_lrs, (i + 1) * n_lrs)) for i, spec in enumerate(cfg.optimizers)]
         spans += [(r.optimizer, slice(r.index, r.index + 1)) for r in self.runs[n_base:]]
         self._groups = []
@@ -142,7 +149,8 @@ class BatchedExperiment:
         if self.with_reference:
             from engine.reference import ReferenceCheck  # the one place torch.optim is used
 
-            self.reference = ReferenceCheck(self.runs, initial, self._problem, cfg, self._dtype)
+            start = self._params.clone()
+            self.reference = ReferenceCheck(self.runs, start, self._problem, cfg, self._dtype)
         self._fork_due()  # branches at step 0
 
     def _group_of(self, run: int) -> Group:
@@ -250,7 +258,8 @@ class BatchedExperiment:
 
     @property
     def initial_parameters(self) -> np.ndarray:
-        """The (P,) parameters every run started from, in the experiment's dtype (a copy)."""
+        """The (P,) parameters every run of the first seed started from (with one seed, every
+        run), in the experiment's dtype (a copy)."""
         return self._initial.copy()
 
     @property
@@ -276,6 +285,16 @@ class BatchedExperiment:
         state = {k: v[local : local + 1].clone() for k, v in group.state.items()}
         params = self._params[run : run + 1].clone()
         return params, state, self._lr[run : run + 1].clone(), group.spec
+
+    @property
+    def status(self) -> np.ndarray:
+        """(runs,) each run's RunStatus value (a copy)."""
+        return self._status.copy()
+
+    @property
+    def status_steps(self) -> np.ndarray:
+        """(runs,) the step each run's status was decided at, −1 while it runs (a copy)."""
+        return self._status_step.copy()
 
     @property
     def running(self) -> np.ndarray:

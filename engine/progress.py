@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -9,7 +10,7 @@ import numpy as np
 
 from engine.config import ExperimentConfig
 from engine.experiment import BatchedExperiment, RunKey
-from engine.runs import RunSummary, summaries_at
+from engine.runs import RunStatus, RunSummary, summaries_at
 from engine.stability import Stability, problem_stability
 
 if TYPE_CHECKING:
@@ -30,6 +31,85 @@ class ExperimentStarted:
     initial_parameters: np.ndarray | None = None  # (P,) θ₀, every run's start (a copy)
 
 
+class RunSummaries(Sequence[RunSummary]):
+    """Every run's :class:`RunSummary`, made only when asked for, from per-run arrays: an update
+    of hundreds of runs sixty times a second then costs a few array copies, not hundreds of
+    objects (the views that count outcomes read :attr:`status` instead)."""
+
+    def __init__(
+        self,
+        runs: Sequence[RunKey],
+        counts: np.ndarray,
+        status: np.ndarray,
+        status_step: np.ndarray,
+        final: np.ndarray,
+    ):
+        self.runs = runs
+        self._counts, self._status, self._steps, self._final = counts, status, status_step, final
+        self._made: dict[int, RunSummary] = {}
+
+    @classmethod
+    def of(cls, experiment: BatchedExperiment) -> RunSummaries:
+        counts = experiment.counts
+        final = np.full(len(counts), np.nan, dtype=experiment.loss_buffer.dtype)
+        recorded = np.flatnonzero(counts > 0)
+        final[recorded] = experiment.loss_buffer[recorded, counts[recorded] - 1]
+        return cls(experiment.runs, counts, experiment.status, experiment.status_steps, final)
+
+    @property
+    def status(self) -> np.ndarray:
+        """(runs,) RunStatus values, read-only."""
+        return _read_only(self._status)
+
+    @property
+    def status_steps(self) -> np.ndarray:
+        """(runs,) the step each run's status was decided at, −1 while it runs; read-only."""
+        return _read_only(self._steps)
+
+    @property
+    def final(self) -> np.ndarray:
+        """(runs,) each run's last recorded loss, NaN before its first; read-only."""
+        return _read_only(self._final)
+
+    def at_step(self, step: int, losses: np.ndarray) -> RunSummaries:
+        """The summaries after ``step`` steps, ``losses`` the full loss table: a run that went
+        on past it was running then, with ``step`` losses recorded; a branch was waiting until
+        its step (see :func:`engine.runs.summaries_at`)."""
+        summaries = summaries_at(tuple(self), losses, step)
+        counts = np.array([s.steps for s in summaries], dtype=self._counts.dtype)
+        status = np.array([s.status for s in summaries], dtype=np.int8)
+        steps = np.array([-1 if s.status_step is None else s.status_step for s in summaries])
+        final = np.array([np.nan if s.final_loss is None else s.final_loss for s in summaries])
+        return RunSummaries(self.runs, counts, status, steps, final.astype(self._final.dtype))
+
+    def __len__(self) -> int:
+        return len(self._counts)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        index = range(len(self))[index]
+        if index not in self._made:
+            count, status = int(self._counts[index]), RunStatus(int(self._status[index]))
+            run = self.runs[index]
+            self._made[index] = RunSummary(
+                run=run,
+                steps=count,
+                final_loss=float(self._final[index]) if count > run.start else None,
+                status=status,
+                status_step=None
+                if status in (RunStatus.RUNNING, RunStatus.WAITING)
+                else int(self._steps[index]),
+            )
+        return self._made[index]
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
 @dataclass(frozen=True)
 class LossUpdate:
     """Loss columns ``[start, start + losses.shape[1])`` that are new since the last update."""
@@ -38,7 +118,7 @@ class LossUpdate:
     start: int
     losses: np.ndarray  # (runs, k) copy; NaN where a run recorded nothing
     counts: np.ndarray  # losses recorded per run
-    summaries: tuple[RunSummary, ...]
+    summaries: RunSummaries  # a sequence of RunSummary, made when read
     steps_taken: int
     done: bool
     lrs: np.ndarray | None = None  # (runs, k) the learning rate each of those steps used
@@ -75,7 +155,7 @@ def loss_update(
         start=start,
         losses=experiment.loss_buffer[:, start:end].copy(),
         counts=counts,
-        summaries=tuple(experiment.summaries()),
+        summaries=RunSummaries.of(experiment),
         steps_taken=experiment.steps_taken,
         done=experiment.done,
         lrs=experiment.lr_buffer[:, start:end].copy(),
@@ -118,7 +198,7 @@ def update_at_step(update: LossUpdate, step: int) -> LossUpdate:
     """
     if update.start != 0:
         raise ValueError("update_at_step needs an update from column 0")
-    summaries = summaries_at(update.summaries, update.losses, step)
+    summaries = update.summaries.at_step(step, update.losses)
     counts = np.array([s.steps for s in summaries], dtype=update.counts.dtype)
     losses = update.losses[:, :step].copy()
     paths = None if update.paths is None else update.paths[:, :step].copy()

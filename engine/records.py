@@ -1,4 +1,5 @@
-"""Tidy loss tables (``optimizer,lr,step,loss``), sharpness tables
+"""Tidy loss tables (``optimizer,lr,step,loss``, with a ``seed`` column before ``step`` when
+an experiment trains several seeds), sharpness tables
 (``optimizer,lr,step,sharpness,preconditioned``) and the run summary, from an experiment."""
 
 from __future__ import annotations
@@ -8,23 +9,27 @@ from typing import IO
 
 import numpy as np
 
-from engine.experiment import RunSummary
+from engine.experiment import RunStatus, RunSummary
 from engine.progress import LossUpdate
+from engine.seeds import median_band, seed_outcomes
 from engine.sharpness import SharpnessTracker
 
 CSV_HEADER = ("optimizer", "lr", "step", "loss")
+SEEDS_CSV_HEADER = ("optimizer", "lr", "seed", "step", "loss")
 SHARPNESS_HEADER = ("optimizer", "lr", "step", "sharpness", "preconditioned")
 
 
 def write_losses_csv(update: LossUpdate, handle: IO[str]) -> None:
-    """One row per recorded loss; values in the shortest form that reads back exactly."""
+    """One row per recorded loss; values in the shortest form that reads back exactly. With
+    several seeds, each row names the seed its run started from (``--seed`` that run alone)."""
     writer = csv.writer(handle, lineterminator="\n")
-    writer.writerow(CSV_HEADER)
+    seeded = any(summary.run.seed_index for summary in update.summaries)
+    writer.writerow(SEEDS_CSV_HEADER if seeded else CSV_HEADER)
     for summary in update.summaries:
         run = summary.run  # a branch's rows start at its step, named by what it changed
-        name, lr = run.name, repr(run.lr)
+        key = (run.name, repr(run.lr), *((run.seed,) if seeded else ()))
         for step in range(run.start, int(update.counts[run.index])):
-            writer.writerow((name, lr, step, _shortest(update.losses[run.index, step])))
+            writer.writerow((*key, step, _shortest(update.losses[run.index, step])))
 
 
 def write_sharpness_csv(tracker: SharpnessTracker, handle: IO[str]) -> None:
@@ -48,7 +53,11 @@ def _shortest(value: np.floating) -> str:
 
 
 def summary_table(summaries: list[RunSummary]) -> str:
-    """A fixed-width table: per run the steps recorded, final loss and how it ended."""
+    """A fixed-width table: per run the steps recorded, final loss and how it ended; with
+    several seeds, per (optimizer, rate) instead (see :func:`seeds_table`)."""
+    seeds = 1 + max((s.run.seed_index for s in summaries), default=0)
+    if seeds > 1:
+        return seeds_table(summaries, seeds)
     header = ("optimizer", "lr", "steps", "final loss", "status")
     rows = [
         (
@@ -60,8 +69,37 @@ def summary_table(summaries: list[RunSummary]) -> str:
         )
         for s in summaries
     ]
+    return _fixed_width(header, rows, "<>>><")
+
+
+def seeds_table(summaries: list[RunSummary], seeds: int) -> str:
+    """Per (optimizer, rate): its seeds, the median final loss of the draws that did not blow
+    up (:mod:`engine.seeds`) and how many converged, stalled and blew up."""
+    final = np.array([np.nan if s.final_loss is None else s.final_loss for s in summaries])
+    status = np.array([s.status for s in summaries], dtype=np.int8)
+    final[status == RunStatus.DIVERGED] = np.nan
+    median = median_band(final, seeds)[1]
+    outcomes = seed_outcomes(status, seeds)
+    header = ("optimizer", "lr", "seeds", "median final loss", "converged", "stalled", "blew up")
+    rows = []
+    for g, summary in enumerate(summaries[::seeds]):
+        run = summary.run
+        counts = (outcomes.converged[g], outcomes.stalled[g], outcomes.blew_up[g])
+        rows.append(
+            (
+                run.optimizer.key,
+                f"{run.lr:g}",
+                f"{run.seed}..{run.seed + seeds - 1}",
+                "-" if np.isnan(median[g]) else f"{median[g]:.6g}",
+                *(str(int(n)) for n in counts),
+            )
+        )
+    return _fixed_width(header, rows, "<>>>>>>")
+
+
+def _fixed_width(header: tuple[str, ...], rows: list[tuple[str, ...]], align: str) -> str:
+    """Columns as wide as their widest cell, each aligned as ``align`` says ('<' or '>')."""
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    align = ["<", ">", ">", ">", "<"]
     lines = [
         "  ".join(f"{cell:{a}{w}}" for cell, a, w in zip(row, align, widths)).rstrip()
         for row in [header, *rows]

@@ -31,7 +31,7 @@ class ReferenceCheck:
     def __init__(
         self,
         runs,
-        initial: torch.Tensor,
+        initial: torch.Tensor,  # (runs, P): where each run starts
         problem: Problem,
         config,
         dtype: torch.dtype,
@@ -56,7 +56,8 @@ class ReferenceCheck:
                 self.notes.append(twin)
                 continue
             self.notes.append(None)
-            params = [p.requires_grad_() for p in problem.split(initial.to(dtype))]
+            start = initial[run.index].to(dtype)
+            params = [p.requires_grad_() for p in problem.split(start)]
             optimizer = getattr(torch.optim, twin.optimizer)(params, lr=run.lr, **twin.kwargs)
             scheduler = None
             if schedule.name != "constant":

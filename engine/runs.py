@@ -27,7 +27,12 @@ class RunStatus(enum.IntEnum):
 
 @dataclass(frozen=True)
 class RunKey:
-    """Which run: optimizer × learning rate, and its row in the batched tensors.
+    """Which run: optimizer × learning rate × initial draw, and its row in the batched tensors.
+
+    ``seed_index`` counts the experiment's draws (0 … seeds − 1); ``seed`` is the seed this run's
+    initial parameters came from (``config.seed + seed_index``): alone, with that seed, it makes
+    the same losses to the bit. Rows go optimizer by optimizer, then rate, then draw, so the S
+    draws of one (optimizer, rate) are rows ``index // S * S`` onwards.
 
     A branch (``branch`` set) is the run forked from row ``parent`` at ``branch.step``; it is
     drawn in its parent's panel (``lr_index``) and has a table row of its own
@@ -43,6 +48,8 @@ class RunKey:
     branch: BranchSpec | None = None
     branch_label: str = ""  # e.g. "SGD η=1 → η=0.1 @ 50"
     branch_name: str = ""  # e.g. "sgd lr=1 -> lr=0.1 @ 50"
+    seed_index: int = 0
+    seed: int = 0
 
     @property
     def start(self) -> int:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from engine.config import (
     DTYPES,
     MAX_SAMPLES,
+    MAX_SEEDS,
     MAX_STEPS_LIMIT,
     ConfigError,
     DatasetSpec,
@@ -123,6 +124,8 @@ class ControlPanel(QWidget):
         form = QFormLayout(experiment)
         self.seed = self._spin(0, 2**31 - 1, "initial parameters: torch.manual_seed(seed)")
         self.seed.valueChanged.connect(lambda n: model.update(seed=n))
+        self.seeds = self._spin(1, MAX_SEEDS, "initial draws per optimizer and rate, from seed on")
+        self.seeds.valueChanged.connect(lambda n: model.update(seeds=n))
         self.max_steps = self._spin(1, MAX_STEPS_LIMIT, "losses a run records at most")
         self.max_steps.valueChanged.connect(lambda n: model.update(max_steps=n))
         self.stop_loss = self._number(0.1, "a run stops once its loss is at or below this")
@@ -138,6 +141,7 @@ class ControlPanel(QWidget):
         self.activation.currentTextChanged.connect(lambda text: model.update(activation=text))
         for label, widget in (
             ("Seed", self.seed),
+            ("Seeds", self.seeds),
             ("Max steps", self.max_steps),
             ("Stop loss", self.stop_loss),
             ("Hidden units", self.hidden),
@@ -184,6 +188,7 @@ class ControlPanel(QWidget):
                 box.show_spec(specs.get(name))
             self.rates.show_rates(config.learning_rates)
             self.seed.setValue(config.seed)
+            self.seeds.setValue(config.seeds)
             self.max_steps.setValue(config.max_steps)
             self.hidden.setValue(config.hidden)
             self.stop_loss.set_value(config.stop_loss)

@@ -22,6 +22,7 @@ from engine.config import (
     load_dataset,
 )
 from engine.data import DatasetError
+from engine.predictions import Predictions, Verdict
 
 FIELDS = tuple(f.name for f in fields(ExperimentConfig))
 
@@ -43,16 +44,19 @@ class ConfigChange:
 
 
 class ExperimentModel(QObject):
-    """The settings of the experiment shown, and whether torch.optim twins train beside it."""
+    """The settings of the experiment shown, whether torch.optim twins train beside it, and the
+    class's predictions for it: everything an experiment file holds."""
 
     changed = Signal(object)  # ConfigChange, after the per-field events
     reference_changed = Signal(bool)
+    predictions_changed = Signal(object)  # Predictions
     refused = Signal(str)  # a one-line reason an edit was not applied
 
     def __init__(self, config: ExperimentConfig | None = None, parent: QObject | None = None):
         super().__init__(parent)
         self._config = config or ExperimentConfig()
         self._reference = False
+        self._predictions = Predictions()
         self.events = ExperimentEvents(self)
 
     @property
@@ -93,6 +97,25 @@ class ExperimentModel(QObject):
         if on != self._reference:
             self._reference = on
             self.reference_changed.emit(on)
+
+    # --- predictions: picks the class made, never what the engine reported ----------------
+
+    @property
+    def predictions(self) -> Predictions:
+        return self._predictions
+
+    def set_predictions(self, predictions: Predictions) -> None:
+        if predictions != self._predictions:
+            self._predictions = predictions
+            self.predictions_changed.emit(predictions)
+
+    def set_verdict(self, key: str, lr: float, verdict: Verdict | None) -> None:
+        """The class's verdict for optimizer ``key`` at ``lr`` (None: no pick)."""
+        self.set_predictions(self._predictions.with_verdict(key, lr, verdict))
+
+    def set_first(self, lr: float, key: str | None) -> None:
+        """Which optimizer the class says converges first at ``lr`` (NO_OPTIMIZER: none)."""
+        self.set_predictions(self._predictions.with_first(lr, key))
 
     # --- learning rates: one panel each ----------------------------------------------------
 

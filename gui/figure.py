@@ -8,10 +8,12 @@ from dataclasses import dataclass
 
 from PySide6.QtGui import QImage
 
+from engine.predictions import Predictions, outcomes, predictions_to_dict, score
 from engine.progress import ExperimentStarted, LossUpdate
 from gui.history import LossHistory
 from gui.offscreen import OffscreenFigure, footer_text, settings_json
 from gui.panels import PanelGrid
+from gui.predict_cards import PredictionCards
 from gui.themes import Theme
 
 
@@ -24,12 +26,26 @@ class FigureState:
     log_y: bool = False
     views: tuple | None = None  # per panel ((x0, x1), (y0, y1)), to export the window's zoom
     sharpness: bool = False  # the Sharpness view (the update's sharpness columns) for losses
+    predictions: Predictions | None = None  # the class's picks, drawn and scored (predict mode)
 
     def settings_text(self, theme: Theme) -> str:
-        """JSON that reproduces the figure: every setting, the step, and the look."""
-        view = {"view": "sharpness"} if self.sharpness else {}
+        """JSON that reproduces the figure: every setting, the step, the look (and the view),
+        and the class's predictions with their score (once every run has ended)."""
+        extra: dict = {"view": "sharpness"} if self.sharpness else {}
+        if self.predictions is not None:
+            extra["predictions"] = predictions_to_dict(self.predictions, self.score(self.update))
         return settings_json(
-            self.started.config, theme, step=self.update.steps_taken, log_y=self.log_y, **view
+            self.started.config, theme, step=self.update.steps_taken, log_y=self.log_y, **extra
+        )
+
+    def score(self, update: LossUpdate):
+        """The predictions' score at ``update`` (None without picks or before the end)."""
+        if self.predictions is None or self.predictions.empty:
+            return None
+        summaries = update.summaries
+        return score(
+            self.predictions,
+            outcomes(self.started.config, summaries.status, summaries.status_steps),
         )
 
 
@@ -40,9 +56,10 @@ class Figure:
         self.state, self.theme, self.scale = state, theme, scale
         self.offscreen = OffscreenFigure(lambda: PanelGrid(theme=theme, footer=True), theme, scale)
         self.grid = self.offscreen.widget
+        self.cards = PredictionCards(self.grid) if state.predictions is not None else None
         try:
-            self.history = LossHistory()
-            self.history.clear(len(state.started.runs), state.started.config.dtype)
+            config = state.started.config
+            self.history = LossHistory(len(state.started.runs), config.dtype, config.seeds)
             self.grid.start(state.started, self.history)
             self.grid.set_log_y(state.log_y)
             self.grid.set_sharpness(state.sharpness)
@@ -57,10 +74,19 @@ class Figure:
 
     def show(self, update: LossUpdate) -> None:
         """Draw ``update`` (losses from step 0); axes keep growing to fit, as in the window."""
-        self.history.clear(len(self.state.started.runs), self.state.started.config.dtype)
+        config = self.state.started.config
+        self.history.clear(len(self.state.started.runs), config.dtype, config.seeds)
         self.history.apply(update)
         self.grid.redraw(update)
-        self.grid.set_footer(footer_text(f"step {update.steps_taken}", self.state.started.config))
+        lead = f"step {update.steps_taken}"
+        if self.cards is not None:
+            summaries = update.summaries
+            result = outcomes(config, summaries.status, summaries.status_steps)
+            marked = self.state.score(update)
+            self.cards.show(config, self.state.predictions, result, locked=True, score=marked)
+            made = len(self.state.predictions.verdicts) + len(self.state.predictions.first)
+            lead += f" · predictions: {marked.text} right" if marked else f" · {made} predictions"
+        self.grid.set_footer(footer_text(lead, config))
 
     def freeze_axes(self) -> None:
         """Keep the current ranges for what follows (animation frames must not jump)."""

@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog
 
 from engine.config import ConfigError
-from engine.config_io import read_config_file, write_config_file
+from engine.config_io import read_experiment_file, write_config_file
 from gui.export_dialogs import AnimationExportDialog, FigureExportDialog
 from gui.exports import default_frame_every, export_csv, export_gif, export_png, export_svg
 from gui.figure import Figure, FigureState
@@ -49,12 +49,14 @@ class FileActions(QObject):
         )
         update = session.history.as_update(session.latest)
         commands = self.window.commands
+        predict = self.window.predict
         return FigureState(
             session.started,
             update,
             commands.log.isChecked(),
             views,
             sharpness=commands.sharpness_view.isChecked(),
+            predictions=self.window.model.predictions if predict.active else None,
         )
 
     def _export(self, what: str, path: str, write) -> bool:
@@ -138,7 +140,8 @@ class FileActions(QObject):
 
     def save_experiment_to(self, path: str) -> bool:
         try:
-            write_config_file(path, self.window.model.config)
+            model, predict = self.window.model, self.window.predict
+            write_config_file(path, model.config, model.predictions, predict.score)
         except OSError as err:
             self.window.report_error("Could not save the experiment", str(err))
             return False
@@ -146,9 +149,9 @@ class FileActions(QObject):
         return True
 
     def open_experiment_from(self, path: str) -> bool:
-        """Apply every setting of the file, or none of them."""
+        """Apply every setting of the file (and its predictions), or none of them."""
         try:
-            config = read_config_file(path)
+            config, predictions = read_experiment_file(path)
         except ConfigError as err:
             self.window.report_error("Could not open the experiment", str(err))
             return False
@@ -161,6 +164,8 @@ class FileActions(QObject):
         if not applied:
             self.window.report_error("Could not open the experiment", "; ".join(refusals))
             return False
+        if predictions is not None:
+            self.window.model.set_predictions(predictions)
         self.window.show_message(f"Opened {path}: the experiment restarted at step 0")
         return True
 

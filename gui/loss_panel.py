@@ -1,5 +1,6 @@
-"""One loss panel: a learning rate's curves, heads, divergence marks and hover readout, and
-the step the timeline went back to ("now": a line, with the heads at it)."""
+"""One loss panel: a learning rate's curves, heads, divergence marks and hover readout; the
+step the timeline went back to ("now": a line, with the heads at it); with several seeds, one
+median curve per optimizer in its 10–90 % band (:mod:`gui.seed_bands`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from functools import lru_cache
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPen
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem
 
 from engine.config import ARTICLE_LOSS_RANGE
@@ -17,6 +18,7 @@ from engine.experiment import RunKey, RunStatus
 from engine.progress import LossUpdate
 from gui.history import LossHistory
 from gui.palette import optimizer_colour, optimizer_line_style
+from gui.seed_bands import BAND_POINTS, BandLayer, envelope
 from gui.themes import DEFAULT, Theme
 
 Y_RANGE = ARTICLE_LOSS_RANGE  # the article's fixed y range
@@ -26,6 +28,7 @@ MAX_POINTS = 2048  # per curve and frame; longer curves are min/max decimated
 # A branch is dashed in its optimizer's colour; branches of one optimizer differ by their dashes
 # (in pen widths: long dashes, dots, dash-dot, long-short), none like a torch variant's.
 BRANCH_DASHES = ([4.0, 2.0], [1.0, 1.6], [4.0, 1.6, 1.0, 1.6], [7.0, 2.0, 2.5, 2.0])
+TITLE_ROW = 30  # pixels pyqtgraph gives a title row
 
 
 class LossPanel:
@@ -44,7 +47,10 @@ class LossPanel:
         self.heads: dict[int, QGraphicsEllipseItem] = {}
         self._optimizer_of: dict[int, str] = {}  # run index -> optimizer name, for its colour
         self._branches: dict[int, int] = {}  # run index -> its place among the branches
-        self._starts: dict[int, int] = {}  # run index -> its first step
+        self.seeds = 1
+        self.lanes: list[RunKey] = []  # a curve each: every run, or each optimizer's first draw
+        self.bands = BandLayer(plot)
+        self._rows = np.zeros(0, dtype=np.intp)  # the runs drawn here, in history's rows
         self.diverged = pg.ScatterPlotItem(pxMode=True)
         self.diverged.setZValue(10)
         plot.addItem(self.diverged)
@@ -62,7 +68,7 @@ class LossPanel:
         self.log_y = False
         self.limit: float | None = None  # 2/λ at the initial parameters, in the title
         self.title_note: str | None = None  # said in the title instead of that limit
-        self.wrap_title = False  # the limit on a second line, so that three panels fit abreast
+        self.title_form = "line"  # or "wrap", "short": see _title_lines
         self.show_lr = False  # the learning rate over steps instead of the loss
         self.lr = 0.0
         self.theme, self.pen_scale = DEFAULT, 1.0
@@ -76,7 +82,7 @@ class LossPanel:
         fg = theme.foreground
         for name in ("bottom", "left"):
             axis = self.plot.getAxis(name)
-            axis.setPen(pg.mkPen(fg, width=pen_scale))
+            axis.setPen(pg.mkPen(fg, width=pen_scale * theme.scale))
             axis.setTextPen(pg.mkPen(fg))
             axis.setTickFont(point_font(theme.tick_pt))
         self._set_labels()
@@ -90,23 +96,42 @@ class LossPanel:
         for index, head in self.heads.items():
             self._style_head(head, self._optimizer_of[index])
         self.diverged.setSize(theme.head_size * 1.8)
+        self.readout.textItem.setFont(point_font(theme.label_pt))
         self.invalidate()
 
+    def _title_lines(self, form: str) -> list[str]:
+        """The title as ``form`` lays it out: "line" (one line), "wrap" (the limit on a second
+        line, so that three panels fit abreast) or "short" (η for "Learning rate", wrapped:
+        for a projector's zoom)."""
+        rate = f"η = {self.lr:g}" if form == "short" else f"Learning rate: {self.lr:g}"
+        limit = [] if self.limit is None else [f"2/λ₀ = {self.limit:.3g}"]
+        if self.title_note is not None:  # what another view says there instead
+            limit = [self.title_note]
+        return [rate, *limit] if form != "line" else ["   ·   ".join([rate, *limit])]
+
     def _set_title(self) -> None:
-        separator = "<br>" if self.wrap_title else "   ·   "
-        limit = "" if self.limit is None else f"{separator}2/λ₀ = {self.limit:.3g}"
-        if self.title_note is not None:
-            limit = f"{separator}{self.title_note}"
-        text = f"Learning rate: {self.lr:g}{limit}"
+        lines = self._title_lines(self.title_form)
+        wrapped = len(lines) > 1
+        text = f"<div align='center'>{'<br>'.join(lines)}</div>" if wrapped else lines[0]
         label = self.plot.titleLabel
-        if self.wrap_title:
-            text = f"<div align='center'>{text}</div>"
-            label.item.setTextWidth(-1)  # as wide as the new text, to measure it
+        label.item.setTextWidth(-1)  # as wide as the new text, to measure it
         self.plot.setTitle(text, color=self.theme.foreground, size=f"{self.theme.title_pt}pt")
-        if self.wrap_title:  # a text width makes Qt centre the lines; pyqtgraph fixes one line
+        if wrapped:  # a text width makes Qt centre the lines; pyqtgraph fixes one line
             label.item.setTextWidth(label.item.document().idealWidth())
-            label.setMaximumHeight(label.itemRect().height())
-            self.plot.layout.setRowFixedHeight(0, label.itemRect().height())
+        height = label.itemRect().height()
+        if wrapped or height > TITLE_ROW:  # pyqtgraph's row is 30 px, too low when zoomed
+            label.setMaximumHeight(height)
+            self.plot.layout.setRowFixedHeight(0, height)
+
+    def title_width(self, form: str) -> float:
+        """How wide the title's widest line is in ``form``, in pixels."""
+        metrics = QFontMetricsF(point_font(self.theme.title_pt))
+        return max(metrics.horizontalAdvance(line) for line in self._title_lines(form))
+
+    def set_title_form(self, form: str) -> None:
+        if form != self.title_form:
+            self.title_form = form
+            self._set_title()
 
     def set_title_note(self, note: str | None) -> None:
         """What the title says after the learning rate (None: 2/λ₀, the initial limit)."""
@@ -140,19 +165,24 @@ class LossPanel:
         radius = self.theme.head_size / 2
         head.setRect(-radius, -radius, 2 * radius, 2 * radius)
         head.setBrush(_brush(optimizer_colour(optimizer_name)))
-        head.setPen(_pen(self.theme.background, 1.0))
+        head.setPen(_pen(self.theme.background, self.theme.scale))
 
-    def start(self, lr: float, runs: list[RunKey], max_steps: int) -> None:
+    def start(self, lr: float, runs: list[RunKey], max_steps: int, seeds: int = 1) -> None:
+        """Items for ``runs``: a curve per run, or with several seeds a median curve and a band
+        per optimizer (keyed by its first draw's run index)."""
         self.lr = lr
         self._set_title()
         for item in [*self.curves.values(), *self.twins.values(), *self.heads.values()]:
             self.plot.removeItem(item)
-        self._optimizer_of = {run.index: run.optimizer.name for run in runs}
-        forks = [run.index for run in runs if run.branch is not None]
+        self.seeds = seeds
+        self.lanes = [run for run in runs if run.seed_index == 0]
+        self._rows = np.array([run.index for run in runs], dtype=np.intp)  # lane by lane
+        self._optimizer_of = {run.index: run.optimizer.name for run in self.lanes}
+        forks = [run.index for run in self.lanes if run.branch is not None]
         self._branches = {index: place for place, index in enumerate(forks)}  # own dashes each
-        self._starts = {run.index: run.start for run in runs}
         self.curves, self.twins, self.heads = {}, {}, {}
-        for run in runs:
+        self.bands.start(self.lanes if seeds > 1 else [])
+        for run in self.lanes:
             pen = self._curve_pen(run.optimizer.name, self._branches.get(run.index))
             curve = pg.PlotCurveItem(pen=pen, skipFiniteCheck=True)
             curve.setClickable(True, width=8)
@@ -204,45 +234,60 @@ class LossPanel:
 
     def redraw(self, history: LossHistory, update: LossUpdate | None, runs: list[RunKey]) -> None:
         """``setData`` on the existing items whose data changed; nothing is created here."""
-        counts = {run.index: int(history.counts[run.index]) for run in runs}
-        statuses = None if update is None else [update.summaries[r.index].status for r in runs]
-        if (counts, statuses, self.now) == (self._drawn, self._drawn_statuses, self._drawn_now):
+        rows = self._rows
+        counts = history.counts[rows]
+        status = None if update is None else history.status[rows]
+        if (
+            np.array_equal(counts, self._drawn)
+            and _same(status, self._drawn_statuses)
+            and self.now == self._drawn_now
+        ):
             return  # nothing new in this panel since the last frame
         top = self._view_top()
-        marks = []
-        for i, run in enumerate(runs):
-            count, start = counts[run.index], self._starts[run.index]
-            values = history.lrs(run.index) if self.show_lr else history.losses(run.index)
-            if self._drawn.get(run.index) != count:
-                shown = slice(start, max(start, count))  # a branch from its step on
-                x, y = decimate(history.steps[shown], values[shown], MAX_POINTS)
-                self.curves[run.index].setData(x, self._to_view(y))
-                self._draw_twin(run.index, history, count)
-            head = self.heads[run.index]
-            status = None if statuses is None or not count else statuses[i]
-            last = self._to_view(values[count - 1]) if count else 0.0
+        seeds = self.seeds
+        for k, lane in enumerate(self.lanes):
+            group = lane.index // seeds
+            length = int(counts[k * seeds : (k + 1) * seeds].max())
+            values = self._lane_values(history, lane, group)
+            shown, start = len(values), lane.start
+            if self._drawn_lengths.get(lane.index) != length:
+                part = slice(start, max(start, shown))  # a branch from its step on
+                x, y = decimate(history.steps[part], values[part], MAX_POINTS)
+                self.curves[lane.index].setData(x, self._to_view(y))
+                if seeds > 1:
+                    self._draw_band(history, group, lane.index)
+                else:
+                    self._draw_twin(lane.index, history, shown)
+                self._drawn_lengths[lane.index] = length
+            head = self.heads[lane.index]
             if self.now is not None:  # the timeline went back: heads where the runs were then
-                at = self.now
-                there = start <= at < count
+                there = start <= self.now < shown
                 head.setVisible(there)
                 if there:
-                    head.setPos(at, float(self._to_view(values[at])))
-            else:
-                head.setVisible(status is RunStatus.RUNNING)
-            if status is RunStatus.RUNNING and self.now is None:
-                head.setPos(count - 1, float(last))
-            elif status is RunStatus.DIVERGED:
-                off_chart = bool(last > top)  # ▲ at the top edge when it left the view
-                marks.append(
-                    (
-                        count - 1,
-                        top if off_chart else float(last),
-                        "t1" if off_chart else "x",
-                        optimizer_colour(run.optimizer.name),
-                    )
+                    head.setPos(self.now, float(self._to_view(values[self.now])))
+                continue
+            draws = slice(k * seeds, (k + 1) * seeds)
+            moving = status is not None and shown > 0 and (status[draws] == RUNNING).any()
+            head.setVisible(bool(moving))
+            if moving:
+                head.setPos(shown - 1, float(self._to_view(values[shown - 1])))
+        marks = []
+        blown = [] if status is None else np.flatnonzero((status == DIVERGED) & (counts > 0))
+        for i in blown:
+            run, count = runs[i], int(counts[i])
+            values = history.lrs(run.index) if self.show_lr else history.losses(run.index)
+            last = self._to_view(values[count - 1])
+            off_chart = bool(last > top)  # ▲ at the top edge when it left the view
+            marks.append(
+                (
+                    count - 1,
+                    top if off_chart else float(last),
+                    "t1" if off_chart else "x",
+                    optimizer_colour(run.optimizer.name),
                 )
+            )
         if marks != self._drawn_marks:
-            width = 2.5 * self.pen_scale
+            width = 2.5 * self.pen_scale * self.theme.scale
             self.diverged.setData(
                 x=[m[0] for m in marks],
                 y=[m[1] for m in marks],
@@ -251,8 +296,8 @@ class LossPanel:
                 pen=[_pen(m[3], width) for m in marks],
             )
             self._drawn_marks = marks
-        self._drawn, self._drawn_statuses, self._drawn_now = counts, statuses, self.now
-        self.grow_x(max(counts.values()))
+        self._drawn, self._drawn_statuses, self._drawn_now = counts, status, self.now
+        self.grow_x(int(counts.max()) if counts.size else 0)
 
     def set_now(self, step: int | None) -> None:
         """Show the runs at ``step`` (a line, heads there), or at their latest (None)."""
@@ -260,6 +305,24 @@ class LossPanel:
         self.now_line.setVisible(step is not None)
         if step is not None:
             self.now_line.setPos(step)
+
+    def _lane_values(self, history: LossHistory, lane: RunKey, group: int) -> np.ndarray:
+        """What a lane's curve shows: its run's losses, or its draws' median; the learning rate
+        of its (first) run in the learning-rate view."""
+        if self.show_lr:
+            return history.lrs(lane.index)
+        if self.seeds > 1:
+            return history.band(group)[1]
+        return history.losses(lane.index)
+
+    def _draw_band(self, history: LossHistory, group: int, lane: int) -> None:
+        low, _, high = history.band(group)
+        if self.show_lr:
+            low, high = low[:0], high[:0]
+        steps = history.steps[: len(low)]
+        x_low, y_low = envelope(steps, low, BAND_POINTS, upper=False)
+        x_high, y_high = envelope(steps, high, BAND_POINTS, upper=True)
+        self.bands.draw(lane, x_low, self._to_view(y_low), x_high, self._to_view(y_high))
 
     def _draw_twin(self, index: int, history: LossHistory, count: int) -> None:
         twin = self.twins[index]
@@ -272,8 +335,9 @@ class LossPanel:
 
     def invalidate(self) -> None:
         """Draw everything again at the next redraw (new axis mode, theme or data)."""
-        self._drawn, self._drawn_statuses, self._drawn_marks = {}, None, None
+        self._drawn, self._drawn_statuses, self._drawn_marks = None, None, None
         self._drawn_now: int | None = None
+        self._drawn_lengths: dict[int, int] = {}  # per lane, the steps its curve shows
 
     def _to_view(self, values):
         """Data to view coordinates: log10 on a log axis, where a loss ≤ 0 sits at LOG_FLOOR."""
@@ -300,8 +364,15 @@ class LossPanel:
 
     def show_readout(self, scene_pos: QPointF, history: LossHistory, runs: list[RunKey]) -> None:
         step = self.step_at(scene_pos)
-        lines = [f"step {step}"]
-        for run in runs:
+        if self.seeds > 1:
+            lines = [f"step {step} · median [10–90 %] of {self.seeds} seeds"]
+            for lane in self.lanes:
+                band = history.band_at(lane.index // self.seeds, step)
+                text = "—" if band is None else _band_text(*band, self.seeds)
+                lines.append(f"{lane.optimizer.label}: {text}")
+        else:
+            lines = [f"step {step}"]
+        for run in runs if self.seeds == 1 else ():
             count = int(history.counts[run.index])
             value = history.losses(run.index)[step] if 0 <= step < count else None
             if value is not None and not math.isfinite(value):
@@ -328,6 +399,21 @@ class LossPanel:
     def hide_readout(self) -> None:
         self.cursor.hide()
         self.readout.hide()
+
+
+RUNNING, DIVERGED = RunStatus.RUNNING, RunStatus.DIVERGED
+
+
+def _same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    return a is b if a is None or b is None else np.array_equal(a, b)
+
+
+def _band_text(low: float, median: float, high: float, alive: int, seeds: int) -> str:
+    """'0.1234 [0.1–0.2]', and how many draws are left when some blew up."""
+    if alive == 0:
+        return f"all {seeds} blew up"
+    left = "" if alive == seeds else f" ({alive} of {seeds} left)"
+    return f"{median:.4g} [{low:.3g}–{high:.3g}]{left}"
 
 
 def point_font(points: int) -> QFont:

@@ -33,6 +33,7 @@ from gui.inspector import InspectorPanel
 from gui.landscape_view import LandscapeView
 from gui.pacing import TEXT_REFRESH_MS, RedrawPacer, speed_for_position
 from gui.panels import PanelGrid
+from gui.predict import PredictMode
 from gui.resources import icon_path
 from gui.run_table import RunTable
 from gui.session import EngineSession
@@ -40,6 +41,7 @@ from gui.sweep_view import SweepView
 from gui.themes import DEFAULT, THEMES, Theme
 from gui.timeline import TimelineBar, TimelineView, panels_page
 from gui.window_actions import WindowActions
+from gui.zoom import Zoom
 
 TITLE = "Optimizers from Scratch"
 ARTICLE = (
@@ -88,6 +90,9 @@ class MainWindow(QMainWindow):
         self.inspector = InspectorPanel()
         self.docks = self._build_docks()
         self.files = FileActions(self)
+        self.zoom = Zoom(self)
+        self.zoom.apply()
+        self.predict = PredictMode(self)
         self.commands = WindowActions(self)
         self.progress_label = QLabel("Step 0 · ready")
         self.statusBar().addPermanentWidget(self.progress_label)
@@ -179,9 +184,10 @@ class MainWindow(QMainWindow):
         """The look of the panels on screen (and the default for exports)."""
         self.theme = theme
         self.commands.show_theme(theme)
-        self.grid.apply_theme(theme)
-        self.landscape.apply_theme(theme)
-        self.sweep.apply_theme(theme)
+        self.grid.apply_theme(self.zoom.scaled(theme))
+        self.landscape.apply_theme(self.zoom.scaled(theme))
+        self.sweep.apply_theme(self.zoom.scaled(theme))
+        self.predict.refresh()
         self.pacer.request()
 
     def set_log_y(self, on: bool) -> None:
@@ -244,6 +250,7 @@ class MainWindow(QMainWindow):
         self.grid.set_quantity(self.commands.lr_view.isChecked())
         self.run_table.start(started)
         self.inspector.start(started)
+        self.predict.on_restart()
         self.pacer.request()
         self.refresh_text()
 

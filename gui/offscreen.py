@@ -155,7 +155,10 @@ def footer_text(lead: str, config: ExperimentConfig) -> str:
     if problem.is_surface:
         x, y = config.start or problem.defaults.start
         trained = f"{problem.display_name} from ({x:g}, {y:g})"
+    seeds = f"seed {config.seed}"
+    if config.seeds > 1:
+        seeds = f"seeds {config.seed}–{config.seed + config.seeds - 1}"
     return (
-        f"{APP_NAME} · {lead} · seed {config.seed} · {trained} · "
+        f"{APP_NAME} · {lead} · {seeds} · {trained} · "
         f"stop loss {config.stop_loss:g} · max steps {config.max_steps}"
     )

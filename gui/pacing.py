@@ -11,6 +11,7 @@ import math
 import time
 from collections.abc import Callable
 
+import numpy as np
 from PySide6.QtCore import QObject, QTimer, Slot
 
 from engine.experiment import RunStatus
@@ -46,11 +47,9 @@ def status_line(update: LossUpdate | None) -> str:
     """``Step 12 · 3 running · 1 converged``, and ``done`` once every run has ended."""
     if update is None:
         return "Step 0 · ready"
-    counts: dict[RunStatus, int] = {}
-    for summary in update.summaries:
-        counts[summary.status] = counts.get(summary.status, 0) + 1
+    counts = np.bincount(update.summaries.status, minlength=len(STATUS_NAMES))
     parts = [f"Step {update.steps_taken}"]
-    parts += [f"{n} {STATUS_NAMES[s]}" for s, n in sorted(counts.items())]
+    parts += [f"{n} {STATUS_NAMES[RunStatus(s)]}" for s, n in enumerate(counts) if n]
     if update.done:
         parts.append("done")
     return " · ".join(parts)

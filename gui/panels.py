@@ -13,9 +13,12 @@ from engine.config import MAX_LEARNING_RATES
 from engine.experiment import RunKey
 from engine.progress import ExperimentStarted, LossUpdate
 from gui.history import LossHistory
+from gui.legend_fit import fit_legend
 from gui.loss_panel import LossPanel
 from gui.sharpness_layer import THRESHOLD_NOTE, SharpnessLayer, legend_label, threshold_sample
 from gui.themes import DEFAULT, Theme
+
+TITLE_MARGIN = 90  # of a panel's width, what its left axis and the gaps take (at 100 %)
 
 
 class PanelGrid(pg.GraphicsLayoutWidget):
@@ -33,6 +36,7 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         self.log_y, self.show_lr = False, False  # for every panel, also those built later
         self.show_sharpness = False  # each panel's SharpnessLayer instead of its losses
         self.legend = pg.LegendItem(colCount=4)
+        self.band_sample = pg.PlotDataItem([0.0], [0.0], pen=None, fillLevel=0.0)
         self.addItem(self.legend, row=0, col=0)
         self.cells = self.addLayout(row=1, col=0)  # the panels; rebuilt when their count changes
         self.cells.setContentsMargins(0, 0, 0, 0)
@@ -56,6 +60,25 @@ class PanelGrid(pg.GraphicsLayoutWidget):
             panel.apply_theme(theme, pen_scale)
             layer.apply_theme(theme, pen_scale)
         self._fill_legend()
+        self.fit_layout()
+
+    def fit_layout(self) -> None:
+        """Titles on two lines where one line would not fit a panel, and as many legend columns
+        as fit across: at a projector's zoom neither may widen the grid past the view."""
+        if not self.panels:
+            return
+        columns = grid_shape(len(self.panels))[1]
+        room = self.width() / columns - TITLE_MARGIN * self.theme.scale
+        forms = ("wrap", "short") if columns > 2 else ("line", "wrap", "short")
+        for panel in self.panels:
+            fits = (f for f in forms if panel.title_width(f) <= room)
+            panel.set_title_form(next(fits, forms[-1]))
+        fit_legend(self.legend, self.width() - 20)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if getattr(self, "panels", None) and not getattr(self, "closed", False):
+            self.fit_layout()  # pyqtgraph resizes before __init__ is done, and in close()
 
     def set_footer(self, text: str) -> None:
         if self.footer is not None:
@@ -63,22 +86,27 @@ class PanelGrid(pg.GraphicsLayoutWidget):
 
     def _fill_legend(self) -> None:
         """One legend for all panels: every optimizer once, in its colour (in the sharpness
-        view, with what its curve shows, and a dashed sample for the thresholds), then each
-        branch (dashed, in its own optimizer's colour) by what it changed."""
+        view, with what its curve shows, and a dashed sample for the thresholds; with several
+        seeds, what the bands are), then each branch (dashed, in its own optimizer's colour) by
+        what it changed."""
         self.legend.clear()
-        for run in self._panel_runs[0] if self._panel_runs else []:
+        first = self.panels[0] if self._panel_runs else None
+        for run in first.lanes if first is not None else []:
             if run.branch is not None:
                 continue
             if self.show_sharpness:
                 self.legend.addItem(self.layers[0].curves[run.index], legend_label(run))
             else:
-                self.legend.addItem(self.panels[0].curves[run.index], run.optimizer.label)
+                self.legend.addItem(first.curves[run.index], run.optimizer.label)
         for panel, runs in zip(self.panels, self._panel_runs):
             for run in runs:
                 if run.branch is not None and not self.show_sharpness:
                     self.legend.addItem(panel.curves[run.index], run.label)
         if self.show_sharpness and self._panel_runs:
             self.legend.addItem(threshold_sample(self.theme, self.pen_scale), THRESHOLD_NOTE)
+        if first is not None and first.seeds > 1:
+            self.band_sample.setFillBrush(pg.mkBrush(self.theme.foreground + "44"))
+            self.legend.addItem(self.band_sample, f"median, 10–90 % of {first.seeds} seeds")
 
     def start(self, started: ExperimentStarted, history: LossHistory) -> None:
         """Curves for a new experiment: panel j shows every optimizer at learning rate j."""
@@ -89,13 +117,19 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         if len(self.panels) != len(lrs):
             self._build_panels(len(lrs))
         self._panel_runs = [[r for r in self.runs if r.lr_index == j] for j in range(len(lrs))]
-        limit = None if started.stability is None else started.stability.limit
+        # the limit at the initial parameters: with several seeds, each draw has its own
+        limit = (
+            None
+            if started.stability is None or started.config.seeds > 1
+            else started.stability.limit
+        )
         for panel, layer, lr, runs in zip(self.panels, self.layers, lrs, self._panel_runs):
             panel.limit = limit
-            panel.start(lr, runs, started.config.max_steps)
+            panel.start(lr, runs, started.config.max_steps, started.config.seeds)
             layer.start(runs, started.config.max_steps)
             layer.show(self.show_sharpness)
         self._fill_legend()
+        self.fit_layout()
 
     def _build_panels(self, count: int) -> None:
         """``count`` new panels laid out as :func:`grid_shape` says; the old ones are deleted."""
@@ -107,7 +141,6 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         for j in range(count):
             panel = LossPanel(self.cells.addPlot(row=j // columns, col=j % columns))
             panel.on_click = self.run_clicked.emit
-            panel.wrap_title = columns > 2
             if self.live:  # axes and grid change only when a range does: paint them from a cache
                 for name in ("bottom", "left"):
                     panel.plot.getAxis(name).setCacheMode(

@@ -1,8 +1,10 @@
 """A small table of every run's state: optimizers down, learning rates across, then a row per
-branch (in its parent's column). Its context menu branches a run, or removes a branch."""
+branch (in its parent's column); with several seeds, how many of each cell's draws converged,
+stalled and blew up. Its context menu branches a run, or removes a branch."""
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import QPoint, Qt, Signal, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
@@ -15,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from engine.experiment import RunStatus
 from engine.progress import ExperimentStarted, LossUpdate
+from engine.seeds import group_status, median_band, seed_outcomes
 from gui.palette import optimizer_colour
 
 STATUS_COLOURS = {
@@ -55,12 +58,14 @@ class RunTable(QTableWidget):
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.notes: tuple[str | None, ...] | None = None
+        self.seeds = 1
 
     def start(self, started: ExperimentStarted) -> None:
         self.notes = started.reference_notes
         self.runs = list(started.runs)
         config = started.config
         self.clearContents()
+        self.seeds = config.seeds
         self.setRowCount(len(config.optimizers) + len(config.branches))
         self.setColumnCount(len(config.learning_rates))
         self.setHorizontalHeaderLabels([f"η = {lr:g}" for lr in config.learning_rates])
@@ -76,6 +81,9 @@ class RunTable(QTableWidget):
             self.setItem(run.optimizer_index, run.lr_index, QTableWidgetItem("ready"))
 
     def show_update(self, update: LossUpdate) -> None:
+        if self.seeds > 1:
+            self._show_draws(update)
+            return
         for summary in update.summaries:
             run = summary.run
             item = self.item(run.optimizer_index, run.lr_index)
@@ -128,3 +136,26 @@ class RunTable(QTableWidget):
         if menu is not None:
             menu.exec(self.viewport().mapToGlobal(position))
             menu.deleteLater()
+
+    def _show_draws(self, update: LossUpdate) -> None:
+        """Per cell, how its draws stand ('3 conv · 1 stall · 0 blew up'), coloured by the
+        commonest outcome once every draw has ended; the tip adds the median final loss."""
+        seeds = self.seeds
+        status = update.summaries.status
+        final = np.where(status == RunStatus.DIVERGED, np.nan, update.summaries.final)
+        outcomes = seed_outcomes(status, seeds)
+        overall = group_status(status, seeds)
+        median = median_band(final, seeds)[1]
+        for group, run in enumerate(update.summaries.runs[::seeds]):
+            item = self.item(run.optimizer_index, run.lr_index)
+            if item is None:
+                continue
+            text = outcomes.text(group) if update.steps_taken else "ready"
+            loss = "—" if np.isnan(median[group]) else f"{median[group]:.6g}"
+            item.setText(text)
+            item.setToolTip(
+                f"{run.optimizer.label}, η = {run.lr:g}, seeds {run.seed}–{run.seed + seeds - 1}: "
+                f"{text}; median final loss of the draws that did not blow up {loss}"
+            )
+            colour = STATUS_COLOURS[RunStatus(int(overall[group]))]
+            item.setForeground(QColor(colour) if colour else self.palette().text().color())

@@ -62,7 +62,8 @@ class EngineSession(QObject):
     def on_started(self, started: ExperimentStarted) -> None:
         self._started = started
         self._latest = None
-        self._history.clear(len(started.runs), started.config.dtype)
+        config = started.config
+        self._history.clear(len(started.runs), config.dtype, config.seeds, config.max_steps)
         self.restarted.emit(started)
 
     @Slot(object)

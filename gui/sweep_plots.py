@@ -1,7 +1,8 @@
 """The sweep's plots: final loss and steps to converge against a log learning-rate axis.
 
 One curve per optimizer (:mod:`engine.sweep` shapes the values), a row of ✕ for the runs off
-the chart, and a dashed, labelled line at each panel's learning rate. The tab
+the chart, and a dashed, labelled line at each panel's learning rate. With several seeds the
+curve is the median final loss, in a translucent band from the 10th to the 90th percentile. The tab
 (:mod:`gui.sweep_view`) shows them live; :mod:`gui.sweep_export` draws them offscreen for files.
 """
 
@@ -14,13 +15,19 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPen
 
-from engine.sweep import SweepResult, loss_ceiling, loss_curve_data, off_chart_runs
+from engine.sweep import (
+    SweepResult,
+    band_curve_data,
+    loss_ceiling,
+    loss_curve_data,
+    off_chart_runs,
+)
+from gui.legend_fit import fit_legend
 from gui.loss_panel import point_font
 from gui.palette import optimizer_colour, optimizer_line_style
 from gui.themes import DEFAULT, Theme
 
 SYMBOLS = ("o", "s", "t", "d", "t1", "p", "h", "star")  # by optimizer order: overlaps stay legible
-ITEM_SAMPLE_WIDTH, LEGEND_GAP = 20, 30  # a legend entry's sample, and room between columns
 LABEL_ROW = 0.93  # the panels' learning rates are labelled this high up the final-loss plot
 RIGHT_OF, LEFT_OF = (-0.1, 0.5), (1.1, 0.5)  # label anchors: a tenth of its width off the line
 LABEL_GAP = 2  # pixels at least between two labels
@@ -67,6 +74,8 @@ class SweepPlots(pg.GraphicsLayoutWidget):
         self.loss_curves: list[pg.PlotDataItem] = []  # per optimizer, x = lr, y = final loss
         self.steps_curves: list[pg.PlotDataItem] = []  # per optimizer, y = steps to converge
         self.diverged_marks: list[pg.PlotDataItem] = []  # per optimizer, its row of ✕
+        self.bands: list[pg.FillBetweenItem] = []  # per optimizer with several seeds
+        self._band_edges: list[pg.PlotDataItem] = []  # the bands' invisible low and high lines
         self.loss_markers: list[pg.InfiniteLine] = []  # at the panels' rates, labelled
         self.steps_markers: list[pg.InfiniteLine] = []
         # legend samples, one point each and never plotted: a legend draws its symbol from an
@@ -74,6 +83,7 @@ class SweepPlots(pg.GraphicsLayoutWidget):
         self.samples: list[pg.PlotDataItem] = []
         self.diverged_sample = pg.PlotDataItem([0.0], [0.0], pen=None, symbol="x")
         self.marker_sample = pg.PlotDataItem([0.0], [0.0])
+        self.band_sample = pg.PlotDataItem([0.0], [0.0], pen=None, fillLevel=0.0)
         self.stop_line = pg.InfiniteLine(
             angle=0,
             movable=False,
@@ -114,7 +124,7 @@ class SweepPlots(pg.GraphicsLayoutWidget):
         for plot, title, y_label in zip(self.plots, titles, y_labels):
             for name in ("bottom", "left"):
                 axis = plot.getAxis(name)
-                axis.setPen(pg.mkPen(fg, width=pen_scale))
+                axis.setPen(pg.mkPen(fg, width=pen_scale * theme.scale))
                 axis.setTextPen(pg.mkPen(fg))
                 axis.setTickFont(point_font(theme.tick_pt))
             plot.setLabel("bottom", "learning rate", **label)
@@ -156,6 +166,8 @@ class SweepPlots(pg.GraphicsLayoutWidget):
                 curve.setSymbolSize(size)
                 curve.setSymbolBrush(fill)
                 curve.setSymbolPen(pg.mkPen(colour, width=outline))
+            if self.bands:
+                self.bands[i].setBrush(pg.mkBrush(_translucent(colour, 60)))
             marks = self.diverged_marks[i]
             marks.setSymbolSize(size * 1.3)
             marks.setSymbolBrush(pg.mkBrush(colour))
@@ -170,6 +182,7 @@ class SweepPlots(pg.GraphicsLayoutWidget):
         for line in self.loss_markers + self.steps_markers:
             line.setPen(marker_pen)
         self.marker_sample.setPen(marker_pen)
+        self.band_sample.setFillBrush(pg.mkBrush(_translucent(theme.foreground, 60)))
         for line in self.loss_markers:
             self._style_label(line)
         stop_pen = QPen(marker_pen)
@@ -193,6 +206,8 @@ class SweepPlots(pg.GraphicsLayoutWidget):
             high = (off_chart & ~self.result.diverged).any()
             text = f"diverged or loss > {loss_ceiling(self.result):g}" if high else "diverged"
             entries.append((self.diverged_sample, text))
+        if self.bands:
+            entries.append((self.band_sample, f"10–90 % of {self.result.seeds} seeds"))
         if self.loss_markers:
             entries.append((self.marker_sample, "panels' learning rates"))
         self.legend.setColumnCount(1)
@@ -203,15 +218,7 @@ class SweepPlots(pg.GraphicsLayoutWidget):
     def _fit_legend(self) -> None:
         """As many legend columns (up to 6) as fit across the widget: a wider legend would widen
         the whole layout past the figure's edge."""
-        widths = [ITEM_SAMPLE_WIDTH + label.minimumWidth() for _, label in self.legend.items]
-        available = self.width() - 20
-        columns = min(len(widths), 6)
-        while columns > 1:
-            per_column = [max(widths[c::columns]) for c in range(columns)]
-            if sum(per_column) + LEGEND_GAP * columns <= available:
-                break
-            columns -= 1
-        self.legend.setColumnCount(max(columns, 1))
+        fit_legend(self.legend, self.width() - 20)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
@@ -236,7 +243,10 @@ class SweepPlots(pg.GraphicsLayoutWidget):
         loss, steps, off_chart = loss_curve_data(result), result.steps, off_chart_runs(result)
         low, top, unit = _loss_extent(loss, result.config.stop_loss)
         rows = 0  # the ✕ rows of the optimizers that diverge somewhere, bottom to top
+        band = band_curve_data(result)
         for i in range(len(result.names)):
+            if band is not None:
+                self._add_band(lrs, band[0][i], band[1][i])
             self.loss_curves.append(self.loss_plot.plot(*_drawable(lrs, loss[i])))
             self.steps_curves.append(self.steps_plot.plot(*_drawable(lrs, steps[i])))
             self.samples.append(pg.PlotDataItem([0.0], [0.0]))
@@ -278,6 +288,17 @@ class SweepPlots(pg.GraphicsLayoutWidget):
         self._style_items()
         self._fill_legend()
         self._place_labels()
+
+    def _add_band(self, lrs: np.ndarray, low: np.ndarray, high: np.ndarray) -> None:
+        """A translucent fill between two unpainted lines, under the median's curve."""
+        edges = [self.loss_plot.plot(*_drawable(lrs, values), pen=None) for values in (low, high)]
+        for edge in edges:
+            edge.setPen(None)
+        band = pg.FillBetweenItem(*edges)
+        band.setZValue(-5)
+        self.loss_plot.addItem(band)
+        self._band_edges += edges
+        self.bands.append(band)
 
     def _note_user_range(self, *_) -> None:
         self._ranged_by_user = True
@@ -330,12 +351,20 @@ class SweepPlots(pg.GraphicsLayoutWidget):
 
     def _clear(self) -> None:
         for plot, items in (
-            (self.loss_plot, self.loss_curves + self.diverged_marks + self.loss_markers),
+            (
+                self.loss_plot,
+                self.loss_curves
+                + self.diverged_marks
+                + self.loss_markers
+                + self.bands
+                + self._band_edges,
+            ),
             (self.steps_plot, self.steps_curves + self.steps_markers),
         ):
             for item in items:
                 plot.removeItem(item)
         self.loss_curves, self.steps_curves, self.diverged_marks = [], [], []
+        self.bands, self._band_edges = [], []
         self.loss_markers, self.steps_markers, self.samples = [], [], []
 
 

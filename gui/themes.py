@@ -1,8 +1,9 @@
-"""Looks for the plots: the default dark screen theme and a Presentation theme for slides."""
+"""Looks for the plots: the default dark screen theme and a Presentation theme for slides, and
+either of them zoomed for a projector (:meth:`Theme.scaled`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,23 @@ class Theme:
     legend_pt: int
     head_size: int
     grid_alpha: float
+    scale: float = 1.0  # the zoom it was made for: fixed pixel widths (axes, marks) take it
+
+    def scaled(self, factor: float) -> Theme:
+        """The same colours with every font, line and marker ``factor`` times as large (a theme
+        already scaled is scaled from its own sizes)."""
+        if factor == 1:
+            return self
+        return replace(
+            self,
+            line_width=self.line_width * factor,
+            tick_pt=round(self.tick_pt * factor),
+            label_pt=round(self.label_pt * factor),
+            title_pt=round(self.title_pt * factor),
+            legend_pt=round(self.legend_pt * factor),
+            head_size=round(self.head_size * factor),
+            scale=self.scale * factor,
+        )
 
 
 DEFAULT = Theme(

@@ -18,7 +18,6 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 from engine.progress import ExperimentStarted, LossUpdate
-from engine.timeline import summaries_at
 from gui.pacing import status_line
 
 if TYPE_CHECKING:
@@ -137,7 +136,7 @@ class TimelineView(QObject):
         if self._step is None:
             return latest
         history = self.window.session.history
-        summaries = summaries_at(latest.summaries, history.loss_columns(), self._step + 1)
+        summaries = latest.summaries.at_step(self._step + 1, history.loss_columns())
         return replace(latest, summaries=summaries, steps_taken=self._step, done=False)
 
     def status_text(self, latest: LossUpdate | None) -> str:

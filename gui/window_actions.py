@@ -128,6 +128,7 @@ class WindowActions(QObject):
         menu.addMenu("&Edit").addAction(self.copy)
         run_menu = self.run_menu = menu.addMenu("&Run")
         run_menu.addActions([self.play, self.step, self.reset, self.run_to_end, self.reference])
+        run_menu.addAction(self.window.predict.action)
         view_menu = menu.addMenu("&View")
         view_menu.addActions([self.log, self.lr_view, self.sharpness_view])
         for number, title in enumerate(("panels", "landscape", "sweep"), start=1):
@@ -147,6 +148,9 @@ class WindowActions(QObject):
             action.triggered.connect(lambda _=False, t=theme: self.window.set_theme(t))
             self.themes.addAction(action)
             theme_menu.addAction(action)
+        view_menu.addSeparator()
+        view_menu.addActions(list(self.window.zoom.actions))
+        view_menu.addSeparator()
         for dock in self.window.docks:
             view_menu.addAction(dock.toggleViewAction())
         preset_menu = menu.addMenu("&Presets")
@@ -172,7 +176,15 @@ class WindowActions(QObject):
         self.speed_label.setText(speed_text(self.speed.value()))
         toolbar.addWidget(self.speed_label)
         toolbar.addSeparator()
-        toolbar.addActions([self.log, self.lr_view, self.sharpness_view, self.reference])
+        toolbar.addActions(
+            [
+                self.log,
+                self.lr_view,
+                self.sharpness_view,
+                self.reference,
+                self.window.predict.action,
+            ]
+        )
         self.window.addToolBar(toolbar)
         for widget in toolbar.findChildren(QWidget):
             widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)

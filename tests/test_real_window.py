@@ -7,6 +7,7 @@ xdotool: without them the test is skipped, or fails when the environment variabl
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -222,56 +223,81 @@ def test_real_window_plays_curves_in_all_four_panels(tmp_path):
         _play_and_check(display, tmp_path)
 
 
-def _play_and_check(display: str, tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    (home / ".config").mkdir(parents=True)
-    env = _x_env(display, home)
-    log = tmp_path / "app.log"
+def _start(env: dict[str, str], log: Path) -> subprocess.Popen:
     with log.open("w") as out:
-        app = subprocess.Popen(
+        return subprocess.Popen(
             [sys.executable, "main.py"],
             cwd=PROJECT_ROOT,
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
         )
+
+
+def _find_window(env: dict[str, str], app: subprocess.Popen, log: Path) -> tuple[str, dict]:
+    """The app's window id and geometry; polled rather than `search --sync`, so that a crash
+    at start fails at once."""
+    deadline = time.monotonic() + 30
+    window = ""
+    while not window:
+        assert app.poll() is None, f"the app exited ({app.returncode}):\n{log.read_text()}"
+        assert time.monotonic() < deadline, (
+            f"no visible window titled {TITLE!r} within 30 s; the app printed:\n{log.read_text()}"
+        )
+        found = _xdotool(env, "search", "--onlyvisible", "--name", TITLE)
+        window = found.stdout.split()[0] if found.stdout.split() else ""
+        if not window:
+            time.sleep(0.2)
+    shell = _xdotool(env, "getwindowgeometry", "--shell", window).stdout
+    geometry = {
+        key: int(value)
+        for key, value in (line.split("=", 1) for line in shell.split())
+        if key in ("X", "Y", "WIDTH", "HEIGHT")
+    }
+    assert len(geometry) == 4, f"unexpected xdotool geometry output: {shell!r}"
+    return window, geometry
+
+
+def _steady_shot(env, geometry, path: Path, log: Path) -> tuple[np.ndarray, tuple]:
+    """A shot once the window has painted: a plot area, and two equal shots in a row."""
+    deadline = time.monotonic() + 15
+    shot = None
+    while True:
+        previous, shot = shot, _grab(env, geometry, path)
+        box = _plot_box(shot)
+        if box is not None and previous is not None and np.array_equal(previous, shot):
+            return shot, box
+        assert time.monotonic() < deadline, (
+            f"the window showed no steady plot area within 15 s (plot area: {box}); "
+            f"screenshot: {path}\nthe app printed:\n{log.read_text()}"
+        )
+        time.sleep(0.1)
+
+
+def _quit(env, window: str, app: subprocess.Popen, log: Path) -> None:
+    """Ctrl+Q ends the app with code 0, no traceback and no thread left behind."""
+    _xdotool(env, "windowfocus", "--sync", window)
+    _xdotool(env, "key", "--window", window, "ctrl+q")
     try:
-        # the window: poll rather than `search --sync`, so a crash at start fails at once
-        deadline = time.monotonic() + 30
-        window = ""
-        while not window:
-            assert app.poll() is None, f"the app exited ({app.returncode}):\n{log.read_text()}"
-            assert time.monotonic() < deadline, (
-                f"no visible window titled {TITLE!r} within 30 s; the app printed:\n"
-                f"{log.read_text()}"
-            )
-            found = _xdotool(env, "search", "--onlyvisible", "--name", TITLE)
-            window = found.stdout.split()[0] if found.stdout.split() else ""
-            if not window:
-                time.sleep(0.2)
+        code = app.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the app still runs 10 s after Ctrl+Q; it printed:\n{log.read_text()}")
+    output = log.read_text()
+    assert code == 0, f"the app exited with code {code} after Ctrl+Q:\n{output}"
+    for bad in ("QThread: Destroyed", "Traceback"):
+        assert bad not in output, f"the app printed {bad!r}:\n{output}"
 
-        shell = _xdotool(env, "getwindowgeometry", "--shell", window).stdout
-        geometry = {
-            key: int(value)
-            for key, value in (line.split("=", 1) for line in shell.split())
-            if key in ("X", "Y", "WIDTH", "HEIGHT")
-        }
-        assert len(geometry) == 4, f"unexpected xdotool geometry output: {shell!r}"
 
-        # before Play, once the window has painted: a plot area, and two equal shots in a row
+def _play_and_check(display: str, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / ".config").mkdir(parents=True)
+    env = _x_env(display, home)
+    log = tmp_path / "app.log"
+    app = _start(env, log)
+    try:
+        window, geometry = _find_window(env, app, log)
         before_png = tmp_path / "before-play.png"
-        deadline = time.monotonic() + 15
-        before = None
-        while True:
-            previous, before = before, _grab(env, geometry, before_png)
-            box = _plot_box(before)
-            if box is not None and previous is not None and np.array_equal(previous, before):
-                break
-            assert time.monotonic() < deadline, (
-                f"the window showed no steady plot area within 15 s (plot area: {box}); "
-                f"screenshot: {before_png}\nthe app printed:\n{log.read_text()}"
-            )
-            time.sleep(0.1)
+        before, box = _steady_shot(env, geometry, before_png, log)
 
         _xdotool(env, "windowfocus", "--sync", window)
         pressed = _xdotool(env, "key", "--window", window, "space")
@@ -297,15 +323,99 @@ def _play_and_check(display: str, tmp_path: Path) -> None:
             f"the app printed:\n{log.read_text()}"
         )
 
-        _xdotool(env, "windowfocus", "--sync", window)
-        _xdotool(env, "key", "--window", window, "ctrl+q")
-        try:
-            code = app.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pytest.fail(f"the app still runs 10 s after Ctrl+Q; it printed:\n{log.read_text()}")
-        output = log.read_text()
-        assert code == 0, f"the app exited with code {code} after Ctrl+Q:\n{output}"
-        for bad in ("QThread: Destroyed", "Traceback"):
-            assert bad not in output, f"the app printed {bad!r}:\n{output}"
+        _quit(env, window, app, log)
     finally:
         _stop(app)
+
+
+# --- predict, then reveal ----------------------------------------------------------------------
+
+# The article's experiment, seed 0 (tests/test_predict.py checks these against an independent
+# one-run loop): at 0.001 SGD and Momentum both stall and nothing converges; at 0.01 Momentum
+# converges first. So these picks score 3 of 4: Momentum at 0.001 is the wrong one.
+PREDICT_KEYS = ("p", "2", "Down", "Right", "Up", "Up", "0", "Next", "2")
+EXPECTED_SCORE = {"right": 3, "of": 4}
+MIN_CARD_PIXELS = 200  # changed pixels in a panel's top-right corner once its card shows
+
+
+def _panels_without_cards(before: np.ndarray, after: np.ndarray, box) -> list[str]:
+    """Which of the 2x2 panels shows nothing new in its top-right corner (where a card goes)."""
+    top, bottom, left, right = box
+    changed = (np.abs(after - before) > BACKGROUND_TOLERANCE).any(axis=2)
+    mid_y, mid_x = (top + bottom) // 2, (left + right) // 2
+    failures = []
+    for name, (y0, x0, x1) in {
+        "top-left": (top, left, mid_x),
+        "top-right": (top, mid_x, right),
+        "bottom-left": (mid_y, left, mid_x),
+        "bottom-right": (mid_y, mid_x, right),
+    }.items():
+        corner = changed[y0 : y0 + (mid_y - top) // 2, x0 + (x1 - x0) // 2 : x1]
+        if corner.sum() < MIN_CARD_PIXELS:
+            failures.append(f"{name} panel: {int(corner.sum())} changed pixels in its corner")
+    return failures
+
+
+def _save_experiment(env, window: str, path: Path, log: Path) -> dict | None:
+    """File → Save experiment… (Ctrl+Shift+S) to ``path`` through the real file dialog; the
+    file's JSON, or None if it did not appear."""
+    _xdotool(env, "windowfocus", "--sync", window)
+    _xdotool(env, "key", "--window", window, "ctrl+shift+s")
+    deadline, dialog = time.monotonic() + 10, ""
+    while not dialog and time.monotonic() < deadline:
+        found = _xdotool(env, "search", "--onlyvisible", "--name", "Save experiment")
+        dialog = found.stdout.split()[0] if found.stdout.split() else ""
+        time.sleep(0.2)
+    assert dialog, f"no Save experiment dialog within 10 s; the app printed:\n{log.read_text()}"
+    _xdotool(env, "windowfocus", "--sync", dialog)
+    time.sleep(0.5)  # the dialog's file name field takes the keys once it is up
+    _xdotool(env, "type", "--delay", "20", str(path))
+    _xdotool(env, "key", "Return")
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        if path.exists():
+            return json.loads(path.read_text())
+        time.sleep(0.1)
+    return None
+
+
+def test_real_window_predicts_with_keys_reveals_and_scores(tmp_path):
+    _require_tools()
+    with _xvfb(tmp_path) as display:
+        home = tmp_path / "home"
+        (home / ".config").mkdir(parents=True)
+        env = _x_env(display, home)
+        log = tmp_path / "app.log"
+        app = _start(env, log)
+        try:
+            window, geometry = _find_window(env, app, log)
+            before, box = _steady_shot(env, geometry, tmp_path / "before-predict.png", log)
+            _xdotool(env, "windowfocus", "--sync", window)
+            for key in PREDICT_KEYS:
+                pressed = _xdotool(env, "key", "--window", window, key)
+                assert pressed.returncode == 0, f"xdotool key {key} failed: {pressed.stderr}"
+                time.sleep(0.1)
+            picked_png = tmp_path / "picked.png"
+            picked, _ = _steady_shot(env, geometry, picked_png, log)
+            failures = _panels_without_cards(before, picked, box)
+            assert not failures, f"no pick cards: {failures}; screenshot {picked_png}"
+
+            _xdotool(env, "key", "--window", window, "ctrl+e")  # Run to end: locks, reveals
+            data, attempt, deadline = None, 0, time.monotonic() + 60
+            while time.monotonic() < deadline:  # the score is saved once every run has ended
+                attempt += 1
+                data = _save_experiment(env, window, tmp_path / f"quiz-{attempt}.json", log)
+                if data is not None and "score" in data.get("predictions", {}):
+                    break
+                _wait_alive(app, 1.0, log)
+            assert data is not None, (
+                f"the experiment was not saved; app printed:\n{log.read_text()}"
+            )
+            predictions = data["predictions"]
+            assert predictions["score"] == EXPECTED_SCORE, predictions
+            assert {"optimizer": "sgd", "lr": 0.001, "verdict": "stalls"} in predictions["verdicts"]
+            assert {"lr": 0.01, "optimizer": "momentum"} in predictions["first"]
+            _steady_shot(env, geometry, tmp_path / "revealed.png", log)
+            _quit(env, window, app, log)
+        finally:
+            _stop(app)

@@ -1,0 +1,93 @@
+"""The projector view: zoom scales the plots' fonts, lines and markers and the docks' text,
+from 75 % to 300 %, and is remembered; the theme stays the choice of colours."""
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtTest import QTest
+
+from engine.config import ExperimentConfig
+from gui.main_window import MainWindow
+from gui.themes import DEFAULT, PRESENTATION
+from gui.zoom import ZOOM_STEPS, next_zoom
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def make_window(qtbot, settings):
+    def make():
+        window = MainWindow(ExperimentConfig(), settings)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        qtbot.waitUntil(lambda: window.session.started is not None)
+        return window
+
+    return make
+
+
+def tick_font(window):
+    return window.grid.panels[0].plot.getAxis("left").style["tickFont"]
+
+
+def tick_height(window) -> int:
+    """How tall a tick label's text is drawn, in pixels."""
+    return QFontMetrics(tick_font(window)).boundingRect("0.001").height()
+
+
+def test_zoom_steps_hold_at_both_ends():
+    assert [next_zoom(p, 1) for p in ZOOM_STEPS] == [*ZOOM_STEPS[1:], 300]
+    assert [next_zoom(p, -1) for p in ZOOM_STEPS] == [75, *ZOOM_STEPS[:-1]]
+
+
+def test_ctrl_plus_doubles_fonts_lines_and_the_docks_text(make_window, qtbot):
+    window = make_window()
+    assert window.zoom.percent == 100
+    size, height = tick_font(window).pointSize(), tick_height(window)
+    dock_points = window.controls.font().pointSizeF()
+    curve = window.grid.panels[0].curves[0]
+    width = curve.opts["pen"].widthF()
+    assert size == DEFAULT.tick_pt
+    for _ in range(3):  # 125, 150, 200
+        QTest.keyClick(window, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
+    assert window.zoom.percent == 200
+    assert tick_font(window).pointSize() == 2 * size
+    assert abs(tick_height(window) - 2 * height) <= 2  # the drawn text is twice as tall
+    assert window.controls.font().pointSizeF() == pytest.approx(2 * dock_points)
+    assert window.grid.panels[0].curves[0].opts["pen"].widthF() == pytest.approx(2 * width)
+    title = window.grid.panels[0].plot.titleLabel.item.toHtml()
+    assert f"font-size:{2 * DEFAULT.title_pt}pt" in title.replace(" ", "")
+    assert window.theme is DEFAULT  # the chosen theme is unchanged: only drawn larger
+    QTest.keyClick(window, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    assert window.zoom.percent == 100 and tick_font(window).pointSize() == size
+
+
+def test_zoom_is_remembered_and_keeps_the_themes_colours(make_window, settings):
+    window = make_window()
+    window.set_theme(PRESENTATION)
+    window.zoom.set_percent(150)
+    window.close()
+    again = make_window()
+    assert again.zoom.percent == 150
+    assert tick_font(again).pointSize() == round(PRESENTATION.tick_pt * 1.5)
+    assert again.grid.backgroundBrush().color().name() == PRESENTATION.background
+    QTest.keyClick(again, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
+    assert again.zoom.percent == 125 and settings.value("view/zoom") in (125, "125")
+
+
+def test_exports_are_not_zoomed(make_window, qtbot, tmp_path):
+    from PySide6.QtGui import QImage
+
+    window = make_window()
+    window.step()
+    qtbot.waitUntil(lambda: window.session.steps_taken == 1)
+    plain = tmp_path / "plain.png"
+    assert window.files.export_figure(str(plain), scale=1)
+    window.zoom.set_percent(300)
+    zoomed = tmp_path / "zoomed.png"
+    assert window.files.export_figure(str(zoomed), scale=1)
+    assert QImage(str(plain)) == QImage(str(zoomed))
