@@ -1,0 +1,145 @@
+"""The window, the command line and the experiment file agree on every setting: each field of
+ExperimentConfig has a flag, a widget and a file key, and all three set the same value."""
+
+import dataclasses
+
+import pytest
+from PySide6.QtWidgets import QDialog
+
+from engine.branches import parse_branch
+from engine.cli import config_from_args, parse_args
+from engine.config import DatasetSpec, ExperimentConfig, OptimizerSpec
+from engine.config_io import config_from_dict, config_to_dict
+from engine.schedules import ScheduleSpec
+
+FIELDS = tuple(f.name for f in dataclasses.fields(ExperimentConfig))
+
+
+def set_rate(window, value: float) -> None:
+    field = window.controls.rates.fields[0]
+    field.setText(str(value))
+    field.editingFinished.emit()
+
+
+def choose(combo, data) -> None:
+    combo.setCurrentIndex(combo.findData(data))
+
+
+def commit(field, text: str) -> None:
+    field.setText(text)
+    field.editingFinished.emit()
+
+
+def start_at(window) -> None:
+    choose(window.controls.problem.chooser, "rosenbrock")
+    commit(window.controls.problem.start_x, "0.5")
+    commit(window.controls.problem.start_y, "0.25")
+
+
+def branch_through_the_dialog(window, monkeypatch, qtbot) -> None:
+    """Step once, then branch SGD at η = 1 at step 0 with η = 0.1, as a user does in the dialog."""
+    window.step()
+    qtbot.waitUntil(lambda: window.session.steps_taken == 1)
+
+    def fill_in(dialog):
+        dialog.step.setValue(0)
+        dialog.lr.setText("0.1")
+        dialog.lr.editingFinished.emit()
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr("gui.branching.BranchDialog.exec", fill_in)
+    sgd_at_1 = next(
+        r for r in window.session.started.runs if r.optimizer.name == "sgd" and r.lr == 1.0
+    )
+    window.run_table.branch_requested.emit(sgd_at_1.index)
+
+
+# field -> (command-line flags, what the window does, the value both must give); a problem
+# brings its own rates, stop loss and max steps (ALSO lists what may change beside the field)
+SETTINGS = {
+    "optimizers": (
+        ["--optimizers", "sgd,momentum,rmsprop,adam,lion"],
+        lambda w: w.controls.optimizer_boxes["lion"].setChecked(True),
+        tuple(OptimizerSpec.create(n) for n in ("sgd", "momentum", "rmsprop", "adam", "lion")),
+    ),
+    "learning_rates": (
+        ["--lrs", "0.5,0.01,0.1,1"],
+        lambda w: set_rate(w, 0.5),
+        (0.5, 0.01, 0.1, 1.0),
+    ),
+    "seed": (["--seed", "4"], lambda w: w.controls.seed.setValue(4), 4),
+    "max_steps": (["--max-steps", "77"], lambda w: w.controls.max_steps.setValue(77), 77),
+    "stop_loss": (
+        ["--stop-loss", "0.25"],
+        lambda w: (
+            w.controls.stop_loss.setText("0.25"),
+            w.controls.stop_loss.editingFinished.emit(),
+        ),
+        0.25,
+    ),
+    "hidden": (["--hidden", "5"], lambda w: w.controls.hidden.setValue(5), 5),
+    "schedule": (
+        ["--schedule", "cosine"],
+        lambda w: choose(w.controls.schedule_name, "cosine"),
+        ScheduleSpec.create("cosine"),
+    ),
+    "dtype": (
+        ["--dtype", "float64"],
+        lambda w: w.controls.dtype.setCurrentText("float64"),
+        "float64",
+    ),
+    "dataset": (
+        ["--dataset", "generated"],
+        lambda w: choose(w.controls.data_kind, "generated"),
+        DatasetSpec(kind="generated"),
+    ),
+    "batch_size": (["--batch-size", "2"], lambda w: w.controls.batch_size.setValue(2), 2),
+    "problem": (
+        ["--problem", "rosenbrock"],
+        lambda w: choose(w.controls.problem.chooser, "rosenbrock"),
+        "rosenbrock",
+    ),
+    "start": (["--problem", "rosenbrock", "--start=0.5,0.25"], start_at, (0.5, 0.25)),
+    "seeds": (["--seeds", "3"], lambda w: w.controls.seeds.setValue(3), 3),
+    "branches": (
+        ["--branch", "sgd@1:0:lr=0.1"],
+        branch_through_the_dialog,
+        (parse_branch("sgd@1:0:lr=0.1"),),
+    ),
+    "activation": (
+        ["--activation", "tanh"],
+        lambda w: w.controls.activation.setCurrentText("tanh"),
+        "tanh",
+    ),
+}
+
+
+ALSO = {
+    "problem": {"learning_rates", "stop_loss", "max_steps"},
+    "start": {"problem", "learning_rates", "stop_loss", "max_steps"},
+}
+
+
+def test_every_setting_has_a_flag_a_widget_and_a_file_key():
+    assert set(SETTINGS) == set(FIELDS), "a setting the window, CLI or file cannot set"
+
+
+@pytest.mark.parametrize("name", sorted(SETTINGS))
+def test_the_flag_and_the_file_set_the_same_value(name):
+    flags, _, value = SETTINGS[name]
+    config = config_from_args(parse_args(flags))
+    assert getattr(config, name) == value
+    changed = {f for f in FIELDS if getattr(config, f) != getattr(ExperimentConfig(), f)}
+    assert changed - ALSO.get(name, set()) == {name}
+    assert config_from_dict(config_to_dict(config)) == config
+
+
+@pytest.mark.parametrize("name", sorted(SETTINGS))
+def test_the_window_sets_the_same_value_and_tells_the_engine(window, qtbot, monkeypatch, name):
+    _, act, value = SETTINGS[name]
+    if act is branch_through_the_dialog:
+        act(window, monkeypatch, qtbot)
+    else:
+        act(window)
+    assert getattr(window.model.config, name) == value
+    qtbot.waitUntil(lambda: window.session.started.config == window.model.config)
