@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from engine import cli
+from engine import cli, headless
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -16,9 +16,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.list_optimizers:
         print(cli.list_optimizers())
         return 0
-    if cli.wants_headless(args):
+    if headless.wants_headless(args):
         figures = None
-        if cli.wants_figures(args):
+        if headless.wants_figures(args):
             from engine.config import ConfigError
             from gui.headless import HeadlessFigures
 
@@ -26,7 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 figures = HeadlessFigures(args)
             except ConfigError as err:
                 return cli.fail(str(err))
-        return cli.run_headless(args, figures)
+        return headless.run_headless(args, figures)
     from gui.app import run_app
 
     return run_app(args)

@@ -7,9 +7,9 @@ from __future__ import annotations
 import argparse
 import os
 
-from engine.cli import draws_sweep
 from engine.config import ConfigError, ExperimentConfig
 from engine.experiment import BatchedExperiment
+from engine.headless import draws_sweep
 from engine.progress import ExperimentStarted, full_update
 from engine.stability import initial_stability
 from engine.sweep import SweepResult

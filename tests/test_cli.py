@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import main
-from engine import cli
+from engine import cli, headless
 from engine.config import ExperimentConfig, OptimizerSpec
 from engine.experiment import BatchedExperiment
 
@@ -117,7 +117,7 @@ def test_a_failed_write_leaves_neither_file_nor_temp(tmp_path, capsys, monkeypat
         handle.write("optimizer,lr,step,loss\n")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(cli, "write_losses_csv", full_disk)
+    monkeypatch.setattr(headless, "write_losses_csv", full_disk)
     assert main.main(["--csv", str(out), "--max-steps", "3"]) == 2
     assert "No space left on device" in capsys.readouterr().err
     assert [p.name for p in tmp_path.iterdir()] == ["losses.csv"]
@@ -147,7 +147,7 @@ def test_the_real_command_exits_0_and_2(tmp_path):
 
 def test_engine_core_imports_no_qt():
     code = (
-        "import sys, engine.cli, engine.experiment, engine.records; "
+        "import sys, engine.cli, engine.headless, engine.experiment, engine.records; "
         "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph', 'gui'))))"
     )
     result = subprocess.run(
@@ -239,8 +239,8 @@ SWEEP_FLAGS = ("--optimizers", "sgd,adam", "--max-steps", "100")
 )
 def test_only_a_drawing_needs_the_gui(flags, figures):
     args = cli.parse_args(flags)
-    assert cli.wants_headless(args)
-    assert cli.wants_figures(args) is figures
+    assert headless.wants_headless(args)
+    assert headless.wants_figures(args) is figures
 
 
 def test_a_csv_sweep_imports_no_qt_and_trains_no_panel_experiment(tmp_path):
