@@ -17,9 +17,9 @@ from engine.landscape_map import LandscapeMap
 from engine.progress import ExperimentStarted
 from gui.history import LossHistory
 from gui.landscape_plot import MARKS, LandscapePlot
-from gui.loss_panel import point_font
 from gui.palette import optimizer_colour
 from gui.panels import grid_shape
+from gui.plot_helpers import point_font
 from gui.themes import DEFAULT, Theme
 
 COLOUR_MAP = "viridis"  # perceptually uniform, and readable in grey

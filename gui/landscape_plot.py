@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem
 
 from engine.experiment import RunKey
 from engine.landscape_map import LandscapeMap
-from gui.loss_panel import point_font
 from gui.palette import optimizer_colour, optimizer_line_style
+from gui.plot_helpers import point_font
 from gui.themes import DEFAULT, Theme
 
 MAX_PATH_SEGMENTS = 2048  # wide lines are dear to paint: a path draws at most this many

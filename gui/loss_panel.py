@@ -5,12 +5,11 @@ median curve per optimizer in its 10–90 % band (:mod:`gui.seed_bands`)."""
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPen
+from PySide6.QtGui import QColor, QFontMetricsF, QPen
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem
 
 from engine.config import ARTICLE_LOSS_RANGE
@@ -18,6 +17,7 @@ from engine.experiment import RunKey, RunStatus
 from engine.progress import LossUpdate
 from gui.history import LossHistory
 from gui.palette import optimizer_colour, optimizer_line_style
+from gui.plot_helpers import band_text, cached_brush, cached_pen, decimate, point_font, same_status
 from gui.seed_bands import BAND_POINTS, BandLayer, envelope
 from gui.themes import DEFAULT, Theme
 
@@ -164,8 +164,8 @@ class LossPanel:
     def _style_head(self, head: QGraphicsEllipseItem, optimizer_name: str) -> None:
         radius = self.theme.head_size / 2
         head.setRect(-radius, -radius, 2 * radius, 2 * radius)
-        head.setBrush(_brush(optimizer_colour(optimizer_name)))
-        head.setPen(_pen(self.theme.background, self.theme.scale))
+        head.setBrush(cached_brush(optimizer_colour(optimizer_name)))
+        head.setPen(cached_pen(self.theme.background, self.theme.scale))
 
     def start(self, lr: float, runs: list[RunKey], max_steps: int, seeds: int = 1) -> None:
         """Items for ``runs``: a curve per run, or with several seeds a median curve and a band
@@ -239,7 +239,7 @@ class LossPanel:
         status = None if update is None else history.status[rows]
         if (
             np.array_equal(counts, self._drawn)
-            and _same(status, self._drawn_statuses)
+            and same_status(status, self._drawn_statuses)
             and self.now == self._drawn_now
         ):
             return  # nothing new in this panel since the last frame
@@ -292,8 +292,8 @@ class LossPanel:
                 x=[m[0] for m in marks],
                 y=[m[1] for m in marks],
                 symbol=[m[2] for m in marks],
-                brush=[_brush(m[3]) for m in marks],
-                pen=[_pen(m[3], width) for m in marks],
+                brush=[cached_brush(m[3]) for m in marks],
+                pen=[cached_pen(m[3], width) for m in marks],
             )
             self._drawn_marks = marks
         self._drawn, self._drawn_statuses, self._drawn_now = counts, status, self.now
@@ -368,7 +368,7 @@ class LossPanel:
             lines = [f"step {step} · median [10–90 %] of {self.seeds} seeds"]
             for lane in self.lanes:
                 band = history.band_at(lane.index // self.seeds, step)
-                text = "—" if band is None else _band_text(*band, self.seeds)
+                text = "—" if band is None else band_text(*band, self.seeds)
                 lines.append(f"{lane.optimizer.label}: {text}")
         else:
             lines = [f"step {step}"]
@@ -402,51 +402,3 @@ class LossPanel:
 
 
 RUNNING, DIVERGED = RunStatus.RUNNING, RunStatus.DIVERGED
-
-
-def _same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
-    return a is b if a is None or b is None else np.array_equal(a, b)
-
-
-def _band_text(low: float, median: float, high: float, alive: int, seeds: int) -> str:
-    """'0.1234 [0.1–0.2]', and how many draws are left when some blew up."""
-    if alive == 0:
-        return f"all {seeds} blew up"
-    left = "" if alive == seeds else f" ({alive} of {seeds} left)"
-    return f"{median:.4g} [{low:.3g}–{high:.3g}]{left}"
-
-
-def point_font(points: int) -> QFont:
-    font = QFont()
-    font.setPointSize(points)
-    return font
-
-
-@lru_cache(maxsize=64)
-def _brush(colour: str) -> QBrush:
-    return pg.mkBrush(colour)
-
-
-@lru_cache(maxsize=64)
-def _pen(colour: str, width: float) -> QPen:
-    return pg.mkPen(colour, width=width)
-
-
-def decimate(x: np.ndarray, y: np.ndarray, max_points: int) -> tuple[np.ndarray, np.ndarray]:
-    """At most about ``max_points`` points that keep every bin's lowest and highest value
-    (so spikes survive), in step order; shorter curves come back as they are."""
-    n = len(y)
-    if n <= max_points:
-        return x, y
-    bins = max_points // 2
-    size = -(-n // bins)
-    usable = (n // size) * size
-    blocks = y[:usable].reshape(-1, size)
-    rows = np.arange(len(blocks))
-    low, high = blocks.argmin(axis=1), blocks.argmax(axis=1)
-    first, second = np.minimum(low, high), np.maximum(low, high)
-    index = np.empty(2 * len(blocks), dtype=np.int64)
-    index[0::2] = rows * size + first
-    index[1::2] = rows * size + second
-    index = np.concatenate([index, np.arange(usable, n)])
-    return x[index], y[index]

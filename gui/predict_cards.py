@@ -19,8 +19,9 @@ from PySide6.QtWidgets import QGraphicsRectItem, QGraphicsTextItem
 
 from engine.config import ExperimentConfig
 from engine.predictions import NO_OPTIMIZER, Outcomes, Predictions, Score, marks
-from gui.loss_panel import LossPanel, point_font
+from gui.loss_panel import LossPanel
 from gui.palette import optimizer_colour
+from gui.plot_helpers import point_font
 from gui.themes import Theme
 
 RIGHT, WRONG = "#009E73", "#D55E00"  # Okabe–Ito green and vermillion: legible on both themes

@@ -12,8 +12,9 @@ from PySide6.QtGui import QColor, QPen
 from engine.experiment import RunKey
 from engine.sharpness import threshold_at, threshold_position
 from gui.history import LossHistory
-from gui.loss_panel import MAX_POINTS, LossPanel, decimate
+from gui.loss_panel import MAX_POINTS, LossPanel
 from gui.palette import optimizer_colour, optimizer_line_style
+from gui.plot_helpers import decimate
 from gui.themes import Theme
 
 THRESHOLD_DASHES = [3.0, 3.0]  # in pen widths: shorter than a dashed optimizer's curve

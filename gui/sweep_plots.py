@@ -23,8 +23,8 @@ from engine.sweep import (
     off_chart_runs,
 )
 from gui.legend_fit import fit_legend
-from gui.loss_panel import point_font
 from gui.palette import optimizer_colour, optimizer_line_style
+from gui.plot_helpers import point_font
 from gui.themes import DEFAULT, Theme
 
 SYMBOLS = ("o", "s", "t", "d", "t1", "p", "h", "star")  # by optimizer order: overlaps stay legible

@@ -329,7 +329,7 @@ def test_without_a_display_the_app_says_so_in_one_line():
 
 
 def test_decimation_keeps_every_bins_extremes():
-    from gui.loss_panel import decimate
+    from gui.plot_helpers import decimate
 
     x = np.arange(10_000, dtype=float)
     y = np.sin(x / 50) + (x == 7_777) * 5.0  # one spike must survive

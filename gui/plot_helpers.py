@@ -1,0 +1,58 @@
+"""Small pieces the plots share: fonts, cached pens and brushes, min/max decimation, and the
+text of a seed band."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QBrush, QFont, QPen
+
+
+def same_status(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    return a is b if a is None or b is None else np.array_equal(a, b)
+
+
+def band_text(low: float, median: float, high: float, alive: int, seeds: int) -> str:
+    """'0.1234 [0.1–0.2]', and how many draws are left when some blew up."""
+    if alive == 0:
+        return f"all {seeds} blew up"
+    left = "" if alive == seeds else f" ({alive} of {seeds} left)"
+    return f"{median:.4g} [{low:.3g}–{high:.3g}]{left}"
+
+
+def point_font(points: int) -> QFont:
+    font = QFont()
+    font.setPointSize(points)
+    return font
+
+
+@lru_cache(maxsize=64)
+def cached_brush(colour: str) -> QBrush:
+    return pg.mkBrush(colour)
+
+
+@lru_cache(maxsize=64)
+def cached_pen(colour: str, width: float) -> QPen:
+    return pg.mkPen(colour, width=width)
+
+
+def decimate(x: np.ndarray, y: np.ndarray, max_points: int) -> tuple[np.ndarray, np.ndarray]:
+    """At most about ``max_points`` points that keep every bin's lowest and highest value
+    (so spikes survive), in step order; shorter curves come back as they are."""
+    n = len(y)
+    if n <= max_points:
+        return x, y
+    bins = max_points // 2
+    size = -(-n // bins)
+    usable = (n // size) * size
+    blocks = y[:usable].reshape(-1, size)
+    rows = np.arange(len(blocks))
+    low, high = blocks.argmin(axis=1), blocks.argmax(axis=1)
+    first, second = np.minimum(low, high), np.maximum(low, high)
+    index = np.empty(2 * len(blocks), dtype=np.int64)
+    index[0::2] = rows * size + first
+    index[1::2] = rows * size + second
+    index = np.concatenate([index, np.arange(usable, n)])
+    return x[index], y[index]
