@@ -67,6 +67,8 @@ class LossPanel:
         self.follow = True  # grow the x range with the curves until the user pans or zooms
         self.log_y = False
         self.limit: float | None = None  # 2/λ at the initial parameters, in the title
+        self.surface = False  # a 2-D problem: its loss is f(x, y), its scale its own
+        self.y_top: float | None = None  # the loss axis' top: the article's 30, or fitted
         self.title_note: str | None = None  # said in the title instead of that limit
         self.title_form = "line"  # or "wrap", "short": see _title_lines
         self.show_lr = False  # the learning rate over steps instead of the loss
@@ -141,7 +143,8 @@ class LossPanel:
     def _set_labels(self) -> None:
         label = {"color": self.theme.foreground, "font-size": f"{self.theme.label_pt}pt"}
         self.plot.setLabel("bottom", "step", **label)
-        self.plot.setLabel("left", "learning rate" if self.show_lr else "loss (MSE)", **label)
+        loss = "loss f(x, y)" if self.surface else "loss (MSE)"
+        self.plot.setLabel("left", "learning rate" if self.show_lr else loss, **label)
 
     def _curve_pen(self, optimizer_name: str, branch: int | None = None) -> QPen:
         """The optimizer's colour and style; the ``branch``-th branch's dashes, a bit wider."""
@@ -175,6 +178,8 @@ class LossPanel:
         for item in [*self.curves.values(), *self.twins.values(), *self.heads.values()]:
             self.plot.removeItem(item)
         self.seeds = seeds
+        self.y_top = None if self.surface else Y_RANGE[1]
+        self._set_labels()
         self.lanes = [run for run in runs if run.seed_index == 0]
         self._rows = np.array([run.index for run in runs], dtype=np.intp)  # lane by lane
         self._optimizer_of = {run.index: run.optimizer.name for run in self.lanes}
@@ -227,7 +232,7 @@ class LossPanel:
             self.plot.enableAutoRange(axis="y")
             return
         self.plot.disableAutoRange()
-        low, high = Y_RANGE
+        low, high = Y_RANGE[0], self.y_top or Y_RANGE[1]
         if self.log_y:
             low, high = -3.0, math.log10(high)
         self.plot.setRange(xRange=(0, self.x_extent), yRange=(low, high), padding=0.04)
@@ -243,6 +248,8 @@ class LossPanel:
             and self.now == self._drawn_now
         ):
             return  # nothing new in this panel since the last frame
+        if self.y_top is None and counts.size and counts.max() > 0:
+            self._fit_top(history, rows[counts > 0])
         top = self._view_top()
         seeds = self.seeds
         for k, lane in enumerate(self.lanes):
@@ -298,6 +305,15 @@ class LossPanel:
             self._drawn_marks = marks
         self._drawn, self._drawn_statuses, self._drawn_now = counts, status, self.now
         self.grow_x(int(counts.max()) if counts.size else 0)
+
+    def _fit_top(self, history: LossHistory, rows: np.ndarray) -> None:
+        """A 2-D problem's loss axis: from 0 to a little above its runs' loss at step 0 (its
+        own scale: Rosenbrock starts at 409, the bowl at 33), once that loss has arrived."""
+        first = np.array([history.losses(int(row))[0] for row in rows], dtype=np.float64)
+        first = first[np.isfinite(first) & (first > 0)]
+        self.y_top = float(first.max()) * 1.1 if first.size else Y_RANGE[1]
+        if self.follow:
+            self.show_default_view()
 
     def set_now(self, step: int | None) -> None:
         """Show the runs at ``step`` (a line, heads there), or at their latest (None)."""

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QGraphicsItem
 
 from engine.config import MAX_LEARNING_RATES
 from engine.experiment import RunKey
+from engine.problems import DEFAULT_PROBLEM
 from engine.progress import ExperimentStarted, LossUpdate
 from gui.history import LossHistory
 from gui.legend_fit import fit_legend
@@ -125,6 +126,7 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         )
         for panel, layer, lr, runs in zip(self.panels, self.layers, lrs, self._panel_runs):
             panel.limit = limit
+            panel.surface = started.config.problem != DEFAULT_PROBLEM
             panel.start(lr, runs, started.config.max_steps, started.config.seeds)
             layer.start(runs, started.config.max_steps)
             layer.show(self.show_sharpness)

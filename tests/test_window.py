@@ -338,3 +338,19 @@ def test_decimation_keeps_every_bins_extremes():
     assert dy.max() == y.max() and dy.min() == y.min() and 7_777 in dx
     short_x, short_y = decimate(x[:100], y[:100], 2048)
     assert short_x is x[:100].base or len(short_x) == 100
+
+
+def test_a_2d_problem_gets_a_loss_axis_of_its_own_scale(window, qtbot):
+    from engine.problems.settings import config_for_problem
+
+    assert window.model.set_config(config_for_problem("rosenbrock", window.model.config))
+    qtbot.waitUntil(lambda: window.session.started.config.problem == "rosenbrock")
+    window.step()
+    qtbot.waitUntil(lambda: window.session.steps_taken == 1)
+    window.refresh_now()
+    start_loss = window.session.history.losses(0)[0]  # (1 − (−2))² + 100·(2 − 4)² = 409
+    assert start_loss == pytest.approx(409.0)
+    for panel in window.grid.panels:
+        top = panel.plot.getViewBox().viewRange()[1][1]
+        assert start_loss < top < 2 * start_loss  # the article's 0–30 would clip it
+        assert panel.plot.getAxis("left").labelText == "loss f(x, y)"
