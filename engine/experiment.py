@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from engine.batches import MiniBatches, batch_order
 from engine.branches import branch_run, branch_schedule, keeps_optimizer_state, restarts_schedule
 from engine.config import ExperimentConfig, OptimizerSpec, check_learning_rate, load_dataset
 from engine.data import Dataset
@@ -29,14 +30,6 @@ __all__ = [
     "StepState",
     "batch_order",
 ]
-
-
-def batch_order(seed: int, epoch: int, samples: int) -> torch.Tensor:
-    """The order mini-batches take the samples in during ``epoch``: a permutation from a
-    generator of its own, seeded from the experiment's seed and the epoch (never the stream the
-    initial parameters come from), so any step's batch follows from the seed alone."""
-    mixed = (seed * 1_000_003 + epoch + 1) * 0x9E3779B97F4A7C15 % 2**64
-    return torch.randperm(samples, generator=torch.Generator().manual_seed(mixed))
 
 
 class BatchedExperiment:
@@ -81,10 +74,7 @@ class BatchedExperiment:
         data = self._given_data if self._given_data is not None else load_dataset(config.dataset)
         self._data = data.to(self._dtype)
         self._problem = build_problem(config, self._data)
-        samples, size = int(self._data.x.shape[0]), config.batch_size
-        # a batch of every sample is the full batch, in the data's own order
-        self._batch_size = size if size is not None and size < samples else None
-        self._batches_per_epoch = math.ceil(samples / size) if self._batch_size else 1
+        self._batches = MiniBatches(self._data, config.batch_size, config.seed)
         self.learning_rates = self._given_lrs or config.learning_rates
         n_lrs, seeds = len(self.learning_rates), config.seeds
         self.runs = [
@@ -144,7 +134,6 @@ class BatchedExperiment:
         if self.record_parameters:
             self._history = ParameterHistory(n_runs, self._problem.size, cfg.max_steps, np_dtype)
         self.steps_taken = 0
-        self._order_epoch, self._order = -1, None  # the mini-batch permutation of that epoch
         self.reference = None
         if self.with_reference:
             from engine.reference import ReferenceCheck  # the one place torch.optim is used
@@ -209,14 +198,7 @@ class BatchedExperiment:
     def current_data(self) -> Dataset:
         """The data the next step trains on: every sample, or that step's mini-batch. Reading
         it changes nothing; ``reset`` starts the batches over."""
-        if self._batch_size is None:
-            return self._data
-        epoch, index = divmod(self.steps_taken, self._batches_per_epoch)
-        if epoch != self._order_epoch:
-            self._order = batch_order(self.config.seed, epoch, int(self._data.x.shape[0]))
-            self._order_epoch = epoch
-        rows = self._order[index * self._batch_size : (index + 1) * self._batch_size]
-        return Dataset(self._data.x[rows], self._data.y[rows])
+        return self._batches.at(self.steps_taken)
 
     def snapshot(self, run: int) -> RunSnapshot:
         """Copies of one run's parameters, optimizer state, and loss and gradient on the data
