@@ -271,7 +271,7 @@ def test_panels_inspector_sweep_and_exports_work_for_a_2d_problem(open_window, q
     for panel in window.grid.panels:
         for index, curve in panel.curves.items():
             np.testing.assert_array_equal(curve.getData()[1], window.session.history.losses(index))
-    window._inspect_run(3)
+    window.grid.run_clicked.emit(3)  # as a click on its curve
     qtbot.waitUntil(lambda: window.inspector.table.rowCount() == 2)
     header = window.inspector.table.verticalHeaderItem
     assert (header(0).text(), header(1).text()) == ("x", "y")
