@@ -22,13 +22,14 @@ from engine.history import paths_fit
 from engine.inspection import inspect_run
 from engine.live_sharpness import SharpnessSampler
 from engine.progress import loss_update, started
-from engine.tasks import TaskState
+from engine.tasks import ForegroundGate, TaskState
 from engine.timeline import Timeline
 
 CHUNK_SECONDS = 0.008  # longest a chunk of steps holds the thread (and the GIL) at once
 EMIT_INTERVAL = 1 / 60  # at most ~60 loss updates a second, whatever the step rate
 INSPECT_INTERVAL = 0.25  # the inspector's numbers while playing: a few times a second
 LONGEST_NAP = 0.05  # a slow play loop sleeps at most this long between looks at its speed
+FOREGROUND_WAIT = 0.1  # the longest a chunk waits for the window to finish drawing a frame
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class LiveSession:
         self.view_step: int | None = None  # the step the window went back to; None: the latest
         self._sent = 0  # loss columns already reported
         self._step_cost = 1e-4  # running estimate of one step's seconds
+        self.foreground = ForegroundGate()  # closed by the window while it draws a frame
 
     # --- tasks ---------------------------------------------------------------------------
 
@@ -129,6 +131,7 @@ class LiveSession:
         speed, clock, played = None, 0.0, 0
         last_emit = last_inspection = time.perf_counter()
         while not task.stop_requested and not experiment.done:
+            self.foreground.pass_through(FOREGROUND_WAIT)  # the window is drawing a frame
             now = time.perf_counter()
             if (math.inf if fast else self.speed) != speed:  # new speed: count from now
                 speed = math.inf if fast else self.speed

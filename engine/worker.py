@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QCoreApplication, QMetaObject, QObject, Qt, QThread, Signal, Slot
@@ -256,10 +257,16 @@ class EngineWorker(QObject):
         """End the engine's thread and wait for it (the window calls this on close)."""
         return self._runner.shutdown(timeout_ms)
 
+    def foreground(self) -> AbstractContextManager[None]:
+        """A ``with`` block in which the GUI thread draws while the play loop waits between
+        chunks of steps (see :class:`engine.tasks.ForegroundGate`)."""
+        return self._session.foreground.held()
+
     @Slot(object)
     def _on_reported(self, payload: object) -> None:
         if isinstance(payload, LossUpdate):
-            self.progress.emit(payload)
+            with self.foreground():  # taking in new losses is part of the window's frame
+                self.progress.emit(payload)
         elif isinstance(payload, ExperimentStarted):
             self.started.emit(payload)
         elif isinstance(payload, PlayingChanged):

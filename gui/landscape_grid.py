@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import math
-import time
 
 import numpy as np
 import pyqtgraph as pg
@@ -17,6 +16,7 @@ from engine.landscape_map import LandscapeMap
 from engine.progress import ExperimentStarted
 from gui.history import LossHistory
 from gui.landscape_plot import MARKS, LandscapePlot
+from gui.pacing import PacedView
 from gui.palette import optimizer_colour
 from gui.panels import grid_shape
 from gui.plot_helpers import point_font
@@ -27,7 +27,7 @@ COLOUR_BAR_LABEL = "loss (log scale)"
 NEAR = 0.06  # a path point this close (a share of the view's width and height) is "nearest"
 
 
-class LandscapeGrid(pg.GraphicsLayoutWidget):
+class LandscapeGrid(PacedView, pg.GraphicsLayoutWidget):
     """A :class:`LandscapePlot` per learning rate in :func:`gui.panels.grid_shape`'s layout.
 
     :meth:`start` makes the plots' paths for an experiment, :meth:`set_map` draws the map every
@@ -53,7 +53,6 @@ class LandscapeGrid(pg.GraphicsLayoutWidget):
         if self.footer is not None:
             self.addItem(self.footer, row=3, col=0, colspan=2)
         self.plots: list[LandscapePlot] = []
-        self.last_paint_ms = 0.0  # the window paces its redraws by it
         self.runs: list[RunKey] = []
         self._plot_runs: list[list[RunKey]] = []
         self.map: LandscapeMap | None = None
@@ -212,11 +211,6 @@ class LandscapeGrid(pg.GraphicsLayoutWidget):
                 plot.show_readout(point, text, nearest)
             else:
                 plot.hide_readout()
-
-    def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        began = time.perf_counter()
-        super().paintEvent(event)
-        self.last_paint_ms = (time.perf_counter() - began) * 1000
 
     def leaveEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         for plot in self.plots:

@@ -9,33 +9,41 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QColor, QFontMetricsF, QPen
+from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem
 
 from engine.config import ARTICLE_LOSS_RANGE
 from engine.experiment import RunKey, RunStatus
 from engine.progress import LossUpdate
+from gui.decimation import GrowingBins
 from gui.history import LossHistory
-from gui.palette import optimizer_colour, optimizer_line_style
-from gui.plot_helpers import band_text, cached_brush, cached_pen, decimate, point_font, same_status
-from gui.seed_bands import BAND_POINTS, BandLayer, envelope
+from gui.palette import curve_pen, optimizer_colour, twin_pen
+from gui.panel_title import PanelTitle
+from gui.plot_helpers import (
+    LiveCurve,
+    band_text,
+    cached_brush,
+    cached_pen,
+    decimate,
+    point_font,
+    same_status,
+)
+from gui.seed_bands import BAND_POINTS, BandLayer
 from gui.themes import DEFAULT, Theme
 
 Y_RANGE = ARTICLE_LOSS_RANGE  # the article's fixed y range
 LOG_FLOOR = 1e-12  # non-positive losses are drawn here on a log axis, never dropped
 FIRST_X_RANGE = 50
 MAX_POINTS = 2048  # per curve and frame; longer curves are min/max decimated
-# A branch is dashed in its optimizer's colour; branches of one optimizer differ by their dashes
-# (in pen widths: long dashes, dots, dash-dot, long-short), none like a torch variant's.
-BRANCH_DASHES = ([4.0, 2.0], [1.0, 1.6], [4.0, 1.6, 1.0, 1.6], [7.0, 2.0, 2.5, 2.0])
-TITLE_ROW = 30  # pixels pyqtgraph gives a title row
+MIN_COLUMNS = 512  # bins per curve at least (a bin per pixel column): 1,024 steps drawn whole
 
 
 class LossPanel:
     """One learning rate: its curves, the heads of running curves, divergence markers, hover.
 
-    Curves are plain ``PlotCurveItem``s fed with at most MAX_POINTS points (min/max decimation),
-    and on a log axis with log10 values, so a frame's ``setData`` stays cheap.
+    Curves are ``LiveCurve``s fed with one or two points per pixel column (min/max decimation of
+    the steps that arrived, :class:`GrowingBins`; at most MAX_POINTS), and on a log axis with
+    log10 values, so a frame's ``setData`` and paint stay cheap.
     """
 
     def __init__(self, plot: pg.PlotItem):
@@ -49,6 +57,7 @@ class LossPanel:
         self._branches: dict[int, int] = {}  # run index -> its place among the branches
         self.seeds = 1
         self.lanes: list[RunKey] = []  # a curve each: every run, or each optimizer's first draw
+        self._bins: dict[int, tuple[GrowingBins, GrowingBins, GrowingBins]] = {}  # curve, band
         self.bands = BandLayer(plot)
         self._rows = np.zeros(0, dtype=np.intp)  # the runs drawn here, in history's rows
         self.diverged = pg.ScatterPlotItem(pxMode=True)
@@ -66,13 +75,11 @@ class LossPanel:
         self.max_steps = FIRST_X_RANGE
         self.follow = True  # grow the x range with the curves until the user pans or zooms
         self.log_y = False
-        self.limit: float | None = None  # 2/λ at the initial parameters, in the title
         self.surface = False  # a 2-D problem: its loss is f(x, y), its scale its own
         self.y_top: float | None = None  # the loss axis' top: the article's 30, or fitted
-        self.title_note: str | None = None  # said in the title instead of that limit
-        self.title_form = "line"  # or "wrap", "short": see _title_lines
         self.show_lr = False  # the learning rate over steps instead of the loss
         self.lr = 0.0
+        self.title = PanelTitle(plot)
         self.theme, self.pen_scale = DEFAULT, 1.0
         self.on_click = lambda run_index: None  # set by the grid: a curve was clicked
         self.invalidate()
@@ -89,10 +96,11 @@ class LossPanel:
             axis.setTickFont(point_font(theme.tick_pt))
         self._set_labels()
         self.plot.showGrid(x=True, y=True, alpha=theme.grid_alpha)
-        self._set_title()
+        self.title.theme = theme
+        self.title.show()
         self.now_line.setPen(pg.mkPen(theme.foreground, width=1.5 * pen_scale))
         for index, curve in self.curves.items():
-            curve.setPen(self._curve_pen(self._optimizer_of[index], self._branches.get(index)))
+            curve.setPen(self._curve_pen(self._optimizer_of[index], index))
         for index, twin in self.twins.items():
             twin.setPen(self._twin_pen(self._optimizer_of[index]))
         for index, head in self.heads.items():
@@ -101,68 +109,18 @@ class LossPanel:
         self.readout.textItem.setFont(point_font(theme.label_pt))
         self.invalidate()
 
-    def _title_lines(self, form: str) -> list[str]:
-        """The title as ``form`` lays it out: "line" (one line), "wrap" (the limit on a second
-        line, so that three panels fit abreast) or "short" (η for "Learning rate", wrapped:
-        for a projector's zoom)."""
-        rate = f"η = {self.lr:g}" if form == "short" else f"Learning rate: {self.lr:g}"
-        limit = [] if self.limit is None else [f"2/λ₀ = {self.limit:.3g}"]
-        if self.title_note is not None:  # what another view says there instead
-            limit = [self.title_note]
-        return [rate, *limit] if form != "line" else ["   ·   ".join([rate, *limit])]
-
-    def _set_title(self) -> None:
-        lines = self._title_lines(self.title_form)
-        wrapped = len(lines) > 1
-        text = f"<div align='center'>{'<br>'.join(lines)}</div>" if wrapped else lines[0]
-        label = self.plot.titleLabel
-        label.item.setTextWidth(-1)  # as wide as the new text, to measure it
-        self.plot.setTitle(text, color=self.theme.foreground, size=f"{self.theme.title_pt}pt")
-        if wrapped:  # a text width makes Qt centre the lines; pyqtgraph fixes one line
-            label.item.setTextWidth(label.item.document().idealWidth())
-        height = label.itemRect().height()
-        if wrapped or height > TITLE_ROW:  # pyqtgraph's row is 30 px, too low when zoomed
-            label.setMaximumHeight(height)
-            self.plot.layout.setRowFixedHeight(0, height)
-
-    def title_width(self, form: str) -> float:
-        """How wide the title's widest line is in ``form``, in pixels."""
-        metrics = QFontMetricsF(point_font(self.theme.title_pt))
-        return max(metrics.horizontalAdvance(line) for line in self._title_lines(form))
-
-    def set_title_form(self, form: str) -> None:
-        if form != self.title_form:
-            self.title_form = form
-            self._set_title()
-
-    def set_title_note(self, note: str | None) -> None:
-        """What the title says after the learning rate (None: 2/λ₀, the initial limit)."""
-        self.title_note = note
-        self._set_title()
-
     def _set_labels(self) -> None:
         label = {"color": self.theme.foreground, "font-size": f"{self.theme.label_pt}pt"}
         self.plot.setLabel("bottom", "step", **label)
         loss = "loss f(x, y)" if self.surface else "loss (MSE)"
         self.plot.setLabel("left", "learning rate" if self.show_lr else loss, **label)
 
-    def _curve_pen(self, optimizer_name: str, branch: int | None = None) -> QPen:
-        """The optimizer's colour and style; the ``branch``-th branch's dashes, a bit wider."""
+    def _curve_pen(self, optimizer_name: str, run_index: int) -> QPen:
         width = self.theme.line_width * self.pen_scale
-        wider = 1.6 if branch is not None else 1.0
-        pen = pg.mkPen(optimizer_colour(optimizer_name), width=width * wider)
-        if branch is not None:
-            pen.setDashPattern(BRANCH_DASHES[branch % len(BRANCH_DASHES)])
-        else:
-            pen.setStyle(optimizer_line_style(optimizer_name))
-        return pen
+        return curve_pen(optimizer_name, width, self._branches.get(run_index))
 
     def _twin_pen(self, optimizer_name: str) -> QPen:
-        colour = QColor(optimizer_colour(optimizer_name))
-        colour.setAlpha(120)
-        pen = pg.mkPen(colour, width=(self.theme.line_width + 2) * self.pen_scale)
-        pen.setStyle(Qt.PenStyle.DotLine)
-        return pen
+        return twin_pen(optimizer_name, (self.theme.line_width + 2) * self.pen_scale)
 
     def _style_head(self, head: QGraphicsEllipseItem, optimizer_name: str) -> None:
         radius = self.theme.head_size / 2
@@ -173,8 +131,8 @@ class LossPanel:
     def start(self, lr: float, runs: list[RunKey], max_steps: int, seeds: int = 1) -> None:
         """Items for ``runs``: a curve per run, or with several seeds a median curve and a band
         per optimizer (keyed by its first draw's run index)."""
-        self.lr = lr
-        self._set_title()
+        self.lr = self.title.lr = lr
+        self.title.show()
         for item in [*self.curves.values(), *self.twins.values(), *self.heads.values()]:
             self.plot.removeItem(item)
         self.seeds = seeds
@@ -186,15 +144,23 @@ class LossPanel:
         forks = [run.index for run in self.lanes if run.branch is not None]
         self._branches = {index: place for place, index in enumerate(forks)}  # own dashes each
         self.curves, self.twins, self.heads = {}, {}, {}
+        self._bins = {
+            run.index: (
+                GrowingBins(MAX_POINTS // 2),
+                GrowingBins(BAND_POINTS),
+                GrowingBins(BAND_POINTS),
+            )
+            for run in self.lanes
+        }
         self.bands.start(self.lanes if seeds > 1 else [])
         for run in self.lanes:
-            pen = self._curve_pen(run.optimizer.name, self._branches.get(run.index))
-            curve = pg.PlotCurveItem(pen=pen, skipFiniteCheck=True)
+            pen = self._curve_pen(run.optimizer.name, run.index)
+            curve = LiveCurve(pen=pen, skipFiniteCheck=True)
             curve.setClickable(True, width=8)
             curve.sigClicked.connect(lambda _c, _e, index=run.index: self.on_click(index))
             self.plot.addItem(curve)
             self.curves[run.index] = curve
-            twin = pg.PlotCurveItem(pen=self._twin_pen(run.optimizer.name), skipFiniteCheck=True)
+            twin = LiveCurve(pen=self._twin_pen(run.optimizer.name), skipFiniteCheck=True)
             twin.setZValue(-1)  # under the from-scratch curve it should hide
             twin.hide()
             self.plot.addItem(twin)
@@ -252,6 +218,8 @@ class LossPanel:
             self._fit_top(history, rows[counts > 0])
         top = self._view_top()
         seeds = self.seeds
+        width = int(self.plot.getViewBox().width())
+        columns = min(MAX_POINTS // 2, max(MIN_COLUMNS, width))
         for k, lane in enumerate(self.lanes):
             group = lane.index // seeds
             length = int(counts[k * seeds : (k + 1) * seeds].max())
@@ -259,7 +227,9 @@ class LossPanel:
             shown, start = len(values), lane.start
             if self._drawn_lengths.get(lane.index) != length:
                 part = slice(start, max(start, shown))  # a branch from its step on
-                x, y = decimate(history.steps[part], values[part], MAX_POINTS)
+                curve_bins = self._bins[lane.index][0]
+                curve_bins.resize(columns)
+                x, y = curve_bins.min_max(history.steps[part], values[part])
                 self.curves[lane.index].setData(x, self._to_view(y))
                 if seeds > 1:
                     self._draw_band(history, group, lane.index)
@@ -302,6 +272,7 @@ class LossPanel:
                 brush=[cached_brush(m[3]) for m in marks],
                 pen=[cached_pen(m[3], width) for m in marks],
             )
+            self.diverged.setVisible(bool(marks))  # an empty scatter still costs its paint
             self._drawn_marks = marks
         self._drawn, self._drawn_statuses, self._drawn_now = counts, status, self.now
         self.grow_x(int(counts.max()) if counts.size else 0)
@@ -336,8 +307,9 @@ class LossPanel:
         if self.show_lr:
             low, high = low[:0], high[:0]
         steps = history.steps[: len(low)]
-        x_low, y_low = envelope(steps, low, BAND_POINTS, upper=False)
-        x_high, y_high = envelope(steps, high, BAND_POINTS, upper=True)
+        _, low_bins, high_bins = self._bins[lane]
+        x_low, y_low = low_bins.edge(steps, low, upper=False)
+        x_high, y_high = high_bins.edge(steps, high, upper=True)
         self.bands.draw(lane, x_low, self._to_view(y_low), x_high, self._to_view(y_high))
 
     def _draw_twin(self, index: int, history: LossHistory, count: int) -> None:
@@ -354,6 +326,9 @@ class LossPanel:
         self._drawn, self._drawn_statuses, self._drawn_marks = None, None, None
         self._drawn_now: int | None = None
         self._drawn_lengths: dict[int, int] = {}  # per lane, the steps its curve shows
+        for bins in self._bins.values():  # the curves may be other data now (the lr view)
+            for each in bins:
+                each.clear()
 
     def _to_view(self, values):
         """Data to view coordinates: log10 on a log axis, where a loss ≤ 0 sits at LOG_FLOOR."""

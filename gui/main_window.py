@@ -77,6 +77,8 @@ class MainWindow(QMainWindow):
         self.grid.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.sweep = SweepView()
         self.landscape = LandscapeView(self.session)
+        for view in (self.grid, self.landscape.grid):  # the engine waits while they paint
+            view.paint_guard = self.engine.foreground
         self.tabs = QTabWidget()
         timeline_bar = TimelineBar()
         self.tabs.addTab(panels_page(self.grid, timeline_bar), "Panels")
@@ -280,10 +282,11 @@ class MainWindow(QMainWindow):
         """One coalesced redraw; returns what painting cost besides (for the pacer)."""
         if self.session.started is None:
             return 0.0
-        self.grid.redraw(self.session.latest)
-        if self.tabs.currentWidget() is self.landscape:
-            self.landscape.redraw()
-            return self.landscape.grid.last_paint_ms
+        with self.engine.foreground():
+            self.grid.redraw(self.session.latest)
+            if self.tabs.currentWidget() is self.landscape:
+                self.landscape.redraw()
+                return self.landscape.grid.last_paint_ms
         return self.grid.last_paint_ms
 
     @Slot()

@@ -1,9 +1,11 @@
-"""Optimizer colours and line styles: Okabe–Ito (safe for colour-blind viewers), fixed per
-optimizer so a curve keeps its look whatever else is selected."""
+"""Optimizer colours, line styles and pens: Okabe–Ito (safe for colour-blind viewers), fixed
+per optimizer so a curve keeps its look whatever else is selected."""
 
 from __future__ import annotations
 
+import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPen
 
 from engine.optimizers import REGISTRY
 
@@ -56,3 +58,27 @@ def optimizer_colour(name: str) -> str:
 
 def optimizer_line_style(name: str) -> Qt.PenStyle:
     return _style(name)[1]
+
+
+# A branch is dashed in its optimizer's colour; branches of one optimizer differ by their dashes
+# (in pen widths: long dashes, dots, dash-dot, long-short), none like a torch variant's.
+BRANCH_DASHES = ([4.0, 2.0], [1.0, 1.6], [4.0, 1.6, 1.0, 1.6], [7.0, 2.0, 2.5, 2.0])
+
+
+def curve_pen(name: str, width: float, branch: int | None = None) -> QPen:
+    """The optimizer's colour and style; the ``branch``-th branch's dashes, a bit wider."""
+    pen = pg.mkPen(optimizer_colour(name), width=width * (1.6 if branch is not None else 1.0))
+    if branch is not None:
+        pen.setDashPattern(BRANCH_DASHES[branch % len(BRANCH_DASHES)])
+    else:
+        pen.setStyle(optimizer_line_style(name))
+    return pen
+
+
+def twin_pen(name: str, width: float) -> QPen:
+    """A torch.optim twin: the optimizer's colour, faint and dotted (wider than its curve)."""
+    colour = QColor(optimizer_colour(name))
+    colour.setAlpha(120)
+    pen = pg.mkPen(colour, width=width)
+    pen.setStyle(Qt.PenStyle.DotLine)
+    return pen

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Signal
@@ -16,13 +15,14 @@ from engine.progress import ExperimentStarted, LossUpdate
 from gui.history import LossHistory
 from gui.legend_fit import fit_legend
 from gui.loss_panel import LossPanel
+from gui.pacing import PacedView
 from gui.sharpness_layer import THRESHOLD_NOTE, SharpnessLayer, legend_label, threshold_sample
 from gui.themes import DEFAULT, Theme
 
 TITLE_MARGIN = 90  # of a panel's width, what its left axis and the gaps take (at 100 %)
 
 
-class PanelGrid(pg.GraphicsLayoutWidget):
+class PanelGrid(PacedView, pg.GraphicsLayoutWidget):
     """A legend row over a grid of :class:`LossPanel`, one per learning rate in reading order
     (see :func:`grid_shape`), and, for exported figures, a footer naming the settings."""
 
@@ -32,7 +32,6 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         self, parent=None, theme: Theme = DEFAULT, footer: bool = False, live: bool = False
     ):
         super().__init__(parent)
-        self.last_paint_ms = 0.0
         self.live = live
         self.log_y, self.show_lr = False, False  # for every panel, also those built later
         self.show_sharpness = False  # each panel's SharpnessLayer instead of its losses
@@ -72,8 +71,8 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         room = self.width() / columns - TITLE_MARGIN * self.theme.scale
         forms = ("wrap", "short") if columns > 2 else ("line", "wrap", "short")
         for panel in self.panels:
-            fits = (f for f in forms if panel.title_width(f) <= room)
-            panel.set_title_form(next(fits, forms[-1]))
+            fits = (f for f in forms if panel.title.width(f) <= room)
+            panel.title.set_form(next(fits, forms[-1]))
         fit_legend(self.legend, self.width() - 20)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
@@ -125,7 +124,7 @@ class PanelGrid(pg.GraphicsLayoutWidget):
             else started.stability.limit
         )
         for panel, layer, lr, runs in zip(self.panels, self.layers, lrs, self._panel_runs):
-            panel.limit = limit
+            panel.title.limit = limit
             panel.surface = started.config.problem != DEFAULT_PROBLEM
             panel.start(lr, runs, started.config.max_steps, started.config.seeds)
             layer.start(runs, started.config.max_steps)
@@ -202,12 +201,6 @@ class PanelGrid(pg.GraphicsLayoutWidget):
                     panel.show_readout(scene_pos, self._history, runs)
             else:
                 panel.hide_readout()
-
-    def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        """Paint, and remember what it cost: the window paces its redraws by it."""
-        began = time.perf_counter()
-        super().paintEvent(event)
-        self.last_paint_ms = (time.perf_counter() - began) * 1000
 
     def leaveEvent(self, event) -> None:
         for panel in self.panels:

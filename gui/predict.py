@@ -60,6 +60,7 @@ class PredictMode(QObject):
         self._result: Outcomes | None = None
         self._score: Score | None = None
         self._status = None  # the run statuses the result was computed from
+        self._title = window.windowTitle()
         window.grid.installEventFilter(self)
         window.session.advanced.connect(self._on_advance)
         window.session.playing_changed.connect(lambda _: self.refresh())
@@ -124,6 +125,7 @@ class PredictMode(QObject):
         self.refresh()
 
     def refresh(self) -> None:
+        self._show_title()
         config = self.config
         if not self.active or config is None:
             return
@@ -136,6 +138,14 @@ class PredictMode(QObject):
             locked,
             self._score,
         )
+
+    def _show_title(self) -> None:
+        """The title bar says Predict mode and, once every run has ended, the score: seen from
+        the back of a room and readable from outside the window (the real-window test)."""
+        title = self._title
+        if self.active:
+            title += " — Predict" + ("" if self._score is None else f" · score {self._score.text}")
+        self.window.setWindowTitle(title)
 
     @Slot(object)
     def _on_advance(self, update: LossUpdate) -> None:

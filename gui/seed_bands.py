@@ -72,22 +72,6 @@ class BandLayer:
         self.items[lane].setData(x_low, low, x_high, high)
 
 
-def envelope(
-    x: np.ndarray, y: np.ndarray, points: int, upper: bool
-) -> tuple[np.ndarray, np.ndarray]:
-    """At most about ``points`` points of a band's edge: per bin its highest value for the
-    ``upper`` edge, its lowest for the lower one (so the band never looks narrower than it is),
-    at the bin's first step; shorter edges come back as they are."""
-    n = len(y)
-    if n <= points:
-        return x, y
-    size = -(-n // points)
-    usable = (n // size) * size
-    blocks = y[:usable].reshape(-1, size)
-    edge = blocks.max(axis=1) if upper else blocks.min(axis=1)
-    return np.concatenate([x[:usable:size], x[usable:]]), np.concatenate([edge, y[usable:]])
-
-
 def band_colour(optimizer_name: str) -> QColor:
     colour = QColor(optimizer_colour(optimizer_name))
     colour.setAlpha(BAND_ALPHA)

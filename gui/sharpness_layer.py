@@ -14,7 +14,7 @@ from engine.sharpness import threshold_at, threshold_position
 from gui.history import LossHistory
 from gui.loss_panel import MAX_POINTS, LossPanel
 from gui.palette import optimizer_colour, optimizer_line_style
-from gui.plot_helpers import decimate
+from gui.plot_helpers import LiveCurve, decimate
 from gui.themes import Theme
 
 THRESHOLD_DASHES = [3.0, 3.0]  # in pen widths: shorter than a dashed optimizer's curve
@@ -86,10 +86,10 @@ class SharpnessLayer:
         self.runs, self.max_steps = list(runs), max_steps
         self.curves, self.thresholds = {}, {}
         for run in runs:
-            curve = pg.PlotCurveItem(skipFiniteCheck=True)
+            curve = LiveCurve(skipFiniteCheck=True)
             curve.setClickable(True, width=8)
             curve.sigClicked.connect(lambda _c, _e, index=run.index: self.panel.on_click(index))
-            line = pg.PlotCurveItem(skipFiniteCheck=True)
+            line = LiveCurve(skipFiniteCheck=True)
             line.setZValue(-2)
             for item in (curve, line):
                 item.setVisible(self.shown)
@@ -123,7 +123,7 @@ class SharpnessLayer:
         for item in self.curves.values():
             item.setVisible(on)
         self._drawn, self._thresholds_drawn = {}, {}
-        panel.set_title_note(self._title_note() if on else None)
+        panel.title.set_note(self._title_note() if on else None)
         if on:
             self._set_axes()
             panel.plot.disableAutoRange()

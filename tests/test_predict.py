@@ -200,7 +200,9 @@ def test_reveal_marks_each_pick_and_scores_the_article_experiment(
 ):
     verdicts, first = truth
     window = make_window()
+    title = window.windowTitle()
     window.predict.action.trigger()
+    assert window.windowTitle() == f"{title} — Predict"
     picks = Predictions()
     for (key, lr), verdict in verdicts.items():  # right everywhere but SGD at 1
         picks = picks.with_verdict(
@@ -221,6 +223,9 @@ def test_reveal_marks_each_pick_and_scores_the_article_experiment(
     assert lines[2] == "■ Momentum: converges ✓"
     legend = [label.text for _, label in window.grid.legend.items]
     assert "Score: 19 of 20" in legend
+    assert window.windowTitle() == f"{title} — Predict · score 19 of 20"
+    window.predict.action.trigger()
+    assert window.windowTitle() == title
     # a run's outcome is the same in predict mode as without it, to the bit
     history, summaries = window.session.history, window.session.latest.summaries
     np.testing.assert_array_equal(summaries.status, played.status)

@@ -387,6 +387,8 @@ def test_real_window_predicts_with_keys_reveals_and_scores(tmp_path):
             )
             changed = (np.abs(revealed[legend] - picked[legend]) > COLOUR_TOLERANCE).any(axis=2)
             assert changed.sum() >= MIN_SCORE_PIXELS, f"no score shown; screenshot {revealed_png}"
+            title = _xdotool(env, "getwindowname", window).stdout.strip()
+            assert "Predict · score 3 of 4" in title, f"title {title!r}; {revealed_png}"
             _quit(env, window, app, log)
         finally:
             _stop(app)
