@@ -72,7 +72,9 @@ class PacedView:
 
 
 class RedrawPacer(QObject):
-    """Calls ``draw`` on a timer when something asked for a redraw since the last one.
+    """Calls ``draw`` when something asked for a redraw, at most once per interval: one
+    single-shot timer, started by a request for when the interval since the last redraw is over
+    (so a redraw never waits for a tick that missed the data by a little).
 
     ``draw`` returns what painting took besides its own run time (ms); the interval then
     keeps redrawing to about PAINT_SHARE of the thread's time.
@@ -82,11 +84,14 @@ class RedrawPacer(QObject):
         super().__init__(parent)
         self._draw = draw
         self._dirty = False
+        self._drawing = False
+        self._stopped = False
         self._cost_ms = 10.0  # smoothed: one frame that waited for the GIL should not halve it
+        self._due = 0.0  # perf_counter time from which the next redraw may come
         self._redraws = 0
         self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
         self.timer.timeout.connect(self._tick)
-        self.timer.start(MIN_REDRAW_MS)
 
     @property
     def redraws(self) -> int:
@@ -94,26 +99,37 @@ class RedrawPacer(QObject):
         return self._redraws
 
     def request(self) -> None:
-        """Something changed: draw it at the next tick."""
+        """Something changed: draw it once the interval since the last redraw is over."""
         self._dirty = True
+        if not self._drawing:
+            self._schedule()
 
     def draw_now(self) -> None:
         """Draw what was requested at once, without waiting for the timer."""
         self._tick()
 
     def stop(self) -> None:
+        self._stopped = True
         self.timer.stop()
+
+    def _schedule(self) -> None:
+        if self._dirty and not self._stopped and not self.timer.isActive():
+            wait_ms = (self._due - time.perf_counter()) * 1000
+            self.timer.start(max(0, math.ceil(wait_ms)))
 
     @Slot()
     def _tick(self) -> None:
-        if not self._dirty:
+        if not self._dirty or self._drawing:
             return
-        self._dirty = False
+        self._dirty, self._drawing = False, True
         began = time.perf_counter()
-        extra_ms = self._draw()
+        try:
+            extra_ms = self._draw()
+        finally:
+            self._drawing = False
         cost_ms = (time.perf_counter() - began) * 1000 + extra_ms
         self._redraws += 1
         self._cost_ms = 0.8 * self._cost_ms + 0.2 * cost_ms
-        interval = int(min(max(self._cost_ms / PAINT_SHARE, MIN_REDRAW_MS), MAX_REDRAW_MS))
-        if abs(interval - self.timer.interval()) > 4:
-            self.timer.setInterval(interval)
+        interval_ms = min(max(self._cost_ms / PAINT_SHARE, MIN_REDRAW_MS), MAX_REDRAW_MS)
+        self._due = began + interval_ms / 1000
+        self._schedule()  # what was asked for while drawing
