@@ -21,6 +21,7 @@ from gui.palette import curve_pen, optimizer_colour, twin_pen
 from gui.panel_title import PanelTitle
 from gui.plot_helpers import (
     LiveCurve,
+    ReadableAxis,
     band_text,
     cached_brush,
     cached_pen,
@@ -48,6 +49,7 @@ class LossPanel:
 
     def __init__(self, plot: pg.PlotItem):
         self.plot = plot
+        plot.setAxisItems({"bottom": ReadableAxis("bottom")})
         plot.hideButtons()
         plot.setMenuEnabled(False)
         self.curves: dict[int, pg.PlotCurveItem] = {}

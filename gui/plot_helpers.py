@@ -8,7 +8,7 @@ from functools import lru_cache
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QBrush, QFont, QPen
+from PySide6.QtGui import QBrush, QFont, QFontMetricsF, QPen
 
 
 class LiveCurve(pg.PlotCurveItem):
@@ -25,6 +25,42 @@ class LiveCurve(pg.PlotCurveItem):
         if not (math.isfinite(low) and math.isfinite(high)) or (pen and not pen.isCosmetic()):
             return super().dataBounds(ax, frac, orthoRange)  # infinities; a width in data units
         return low, high
+
+
+class ReadableAxis(pg.AxisItem):
+    """A horizontal axis whose tick labels never run together. pyqtgraph spaces major ticks by
+    the axis' length alone, so a small panel at a projector's zoom read "200400600800"; here the
+    major spacing steps up (1, 2, 5, 10, …) until every label has room beside the next."""
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float):  # noqa: N802, N803
+        levels = super().tickSpacing(minVal, maxVal, size)
+        if not levels or size <= 0 or self.orientation not in ("bottom", "top"):
+            return levels
+        major = levels[0][0]
+        metrics = QFontMetricsF(self.style["tickFont"] or QFont())
+        widest = max(
+            metrics.horizontalAdvance(text)
+            for text in self.tickStrings([minVal, maxVal], 1.0, major)
+        )
+        fits = size / (1.5 * widest + 8)  # labels with a gap of half a label between them
+        span = abs(maxVal - minVal)
+        if span / major <= fits:
+            return levels
+        while span / major > fits:
+            major = next_nice(major)
+        return [(major, 0.0), (major / (5 if leading_digit(major) == 5 else 2), 0.0)]
+
+
+def leading_digit(value: float) -> int:
+    """1, 2 or 5 for a tick spacing of the 1-2-5 series (e.g. 5 for 0.05)."""
+    return round(value / 10 ** math.floor(math.log10(value) + 1e-9))
+
+
+def next_nice(value: float) -> float:
+    """The next spacing of the 1-2-5 series after ``value``: 1 → 2 → 5 → 10 → 20 …"""
+    exponent = math.floor(math.log10(value) + 1e-9)
+    step = {1: 2, 2: 5}.get(leading_digit(value), 10)
+    return step * 10.0**exponent
 
 
 def same_status(a: np.ndarray | None, b: np.ndarray | None) -> bool:

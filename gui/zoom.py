@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -22,6 +22,8 @@ ZOOM_STEPS = (75, 100, 125, 150, 200, 250, 300)  # percent
 SETTINGS_KEY = "view/zoom"
 SETTINGS_DOCK_WIDTH = 330  # the Settings dock's narrowest at 100 %
 DOCK_GROWTH = 1.5  # it widens with the zoom up to this much (then scrolls), leaving the panels room
+DOCK_SHARE = 0.35  # the most of the window's width a zoom leaves the side docks: the room looks
+# at the panels (at 200 % the docks' own size took 875 of 1,400 pixels)
 
 
 def next_zoom(percent: int, direction: int) -> int:
@@ -93,14 +95,33 @@ class Zoom(QObject):
         self.changed.emit(percent)
 
     def apply(self) -> None:
-        """The docks' text (and the Settings dock's width) at this zoom."""
+        """The docks' text (and the Settings dock's width) at this zoom; then, once the window
+        has laid them out, docks no wider than DOCK_SHARE of it."""
         font = QFont(self._base_font)
         font.setPointSizeF(self._base_font.pointSizeF() * self.factor)
         for dock in self.window.docks:
             _set_font(dock, font)
         _set_font(self.window.statusBar(), font)
-        settings = self.window.docks[0].widget()
-        settings.setMinimumWidth(round(SETTINGS_DOCK_WIDTH * min(self.factor, DOCK_GROWTH)))
+        self.fit_docks()
+        QTimer.singleShot(0, self.fit_docks)  # again once the window has its size
+
+    @Slot()
+    def fit_docks(self) -> None:
+        """The Settings dock as wide as the zoom wants, and every side dock wider than
+        DOCK_SHARE of the window narrowed to that (they scroll)."""
+        room = self._room()
+        wanted = round(SETTINGS_DOCK_WIDTH * min(self.factor, DOCK_GROWTH))
+        self.window.docks[0].widget().setMinimumWidth(min(wanted, room))
+        wide = [
+            dock
+            for dock in self.window.docks
+            if dock.isVisible() and not dock.isFloating() and dock.width() > room
+        ]
+        if wide:
+            self.window.resizeDocks(wide, [room] * len(wide), Qt.Orientation.Horizontal)
+
+    def _room(self) -> int:
+        return max(SETTINGS_DOCK_WIDTH, round(self.window.width() * DOCK_SHARE))
 
 
 def _set_font(widget: QWidget, font: QFont) -> None:

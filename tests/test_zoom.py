@@ -3,13 +3,14 @@ from 75 % to 300 %, and is remembered; the theme stays the choice of colours."""
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtGui import QFontMetrics, QFontMetricsF
 from PySide6.QtTest import QTest
 
 from engine.config import ExperimentConfig
 from gui.main_window import MainWindow
+from gui.plot_helpers import ReadableAxis, point_font
 from gui.themes import DEFAULT, PRESENTATION
-from gui.zoom import ZOOM_STEPS, next_zoom
+from gui.zoom import DOCK_SHARE, ZOOM_STEPS, next_zoom
 
 
 @pytest.fixture
@@ -91,3 +92,34 @@ def test_exports_are_not_zoomed(make_window, qtbot, tmp_path):
     zoomed = tmp_path / "zoomed.png"
     assert window.files.export_figure(str(zoomed), scale=1)
     assert QImage(str(plain)) == QImage(str(zoomed))
+
+
+@pytest.mark.parametrize("size", [(1400, 900), (1024, 768)])
+def test_at_200_percent_the_docks_leave_the_panels_most_of_the_window(qtbot, settings, size):
+    """A projector is often narrower than 1920: the docks' own size at 200 % took 875 of 1,400
+    pixels and left the panels a sliver. Now they take at most DOCK_SHARE and scroll."""
+    settings.setValue("view/zoom", 200)
+    window = MainWindow(ExperimentConfig(), settings)
+    qtbot.addWidget(window)
+    window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: window.tabs.width() >= (1 - DOCK_SHARE) * size[0] - 20)
+    assert window.zoom.percent == 200
+    assert all(dock.width() <= DOCK_SHARE * size[0] + 1 for dock in window.docks)
+
+
+def test_zoomed_tick_labels_of_a_small_panel_do_not_run_together(qapp):
+    """At 200 % a 330-pixel axis over 1,000 steps labelled every 200 ("200400600800"); the
+    labels now stand at least one label's width apart, and a roomy axis keeps pyqtgraph's."""
+    axis = ReadableAxis("bottom")
+    for points, size, expected in ((18, 330, None), (9, 600, 200.0)):
+        axis.setTickFont(point_font(points))
+        (major, labelled), *_ = axis.tickValues(0.0, 1000.0, size)
+        widest = max(
+            QFontMetricsF(point_font(points)).horizontalAdvance(text)
+            for text in axis.tickStrings(labelled, 1.0, major)
+        )
+        assert major * size / 1000 >= 2 * widest
+        if expected is not None:
+            assert major == expected
