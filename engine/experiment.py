@@ -13,7 +13,7 @@ from engine.batches import MiniBatches, batch_order
 from engine.branches import branch_run, branch_schedule, keeps_optimizer_state, restarts_schedule
 from engine.config import ExperimentConfig, OptimizerSpec, check_learning_rate, load_dataset
 from engine.data import Dataset
-from engine.history import ParameterHistory
+from engine.ledger import RunLedger
 from engine.model import ParameterLayout
 from engine.optimizers import State
 from engine.problems import MLPProblem, Problem, build_problem
@@ -121,18 +121,12 @@ class BatchedExperiment:
             state = spec.optimizer.init_state(params, spec.params)
             self._groups.append(Group(spec, rows, params, self._lr[rows], state))
         self._group_sizes = [g.rows.stop - g.rows.start for g in self._groups]
-        self._starts = np.array([r.start for r in self.runs], dtype=np.int64)
         np_dtype = np.float32 if cfg.dtype == "float32" else np.float64
-        self._losses = np.full((n_runs, cfg.max_steps), np.nan, dtype=np_dtype)
-        self._lrs = np.full((n_runs, cfg.max_steps), np.nan)  # the rate each step used
-        self._counts = np.zeros(n_runs, dtype=np.int64)
-        self._status = np.full(n_runs, RunStatus.RUNNING, dtype=np.int8)
-        self._status[n_base:] = RunStatus.WAITING
-        self._status_step = np.full(n_runs, -1, dtype=np.int64)
+        path_size = self._problem.size if self.record_parameters else None
+        self._ledger = RunLedger(
+            self.runs, n_base, cfg.max_steps, cfg.stop_loss, np_dtype, path_size
+        )
         self._initial = initial.numpy().copy()
-        self._history = None
-        if self.record_parameters:
-            self._history = ParameterHistory(n_runs, self._problem.size, cfg.max_steps, np_dtype)
         self.steps_taken = 0
         self.reference = None
         if self.with_reference:
@@ -150,47 +144,29 @@ class BatchedExperiment:
     @property
     def done(self) -> bool:
         """No run is training or waiting for its branch step."""
-        return not bool((self._status == RunStatus.RUNNING).any() or self._waiting.any())
-
-    @property
-    def _waiting(self) -> np.ndarray:
-        return self._status == RunStatus.WAITING
+        return not bool(self.running.any() or self._ledger.waiting.any())
 
     @property
     def loss_buffer(self) -> np.ndarray:
         """(runs, max_steps) losses, NaN where none was recorded; column k is step k. Read-only."""
-        view = self._losses.view()
-        view.flags.writeable = False
-        return view
+        return _read_only(self._ledger.losses)
 
     @property
     def counts(self) -> np.ndarray:
         """How many losses each run has recorded: the column its next one goes in (a branch's
         count includes its parent's steps before it; 0 while it waits)."""
-        return self._counts.copy()
+        return self._ledger.counts.copy()
 
     @property
     def lr_buffer(self) -> np.ndarray:
         """(runs, max_steps) learning rate each recorded step trained with. Read-only."""
-        view = self._lrs.view()
-        view.flags.writeable = False
-        return view
+        return _read_only(self._ledger.lrs)
 
     def losses(self, run: int) -> np.ndarray:
-        return self._losses[run, : self._counts[run]].copy()
+        return self._ledger.losses[run, : self._ledger.counts[run]].copy()
 
     def summary(self, run: int) -> RunSummary:
-        count = int(self._counts[run])
-        status = RunStatus(int(self._status[run]))
-        return RunSummary(
-            run=self.runs[run],
-            steps=count,
-            final_loss=float(self._losses[run, count - 1]) if count > self._starts[run] else None,
-            status=status,
-            status_step=None
-            if status in (RunStatus.RUNNING, RunStatus.WAITING)
-            else int(self._status_step[run]),
-        )
+        return self._ledger.summary(run)
 
     def summaries(self) -> list[RunSummary]:
         return [self.summary(r) for r in range(len(self.runs))]
@@ -215,8 +191,8 @@ class BatchedExperiment:
                 state[name] = self._as_arrays(tensor[local : local + 1])
         return RunSnapshot(
             run=self.runs[run],
-            step=int(self._counts[run]),
-            status=RunStatus(int(self._status[run])),
+            step=int(self._ledger.counts[run]),
+            status=RunStatus(int(self._ledger.status[run])),
             loss=float(loss[0]),
             params=self._as_arrays(row),
             gradient=self._as_arrays(grad),
@@ -249,15 +225,11 @@ class BatchedExperiment:
         """(runs, steps, P) parameters at each recorded step, ``steps`` the most any run has
         recorded: column k is where loss k was computed, NaN past a run's count. Read-only;
         ``ValueError`` unless the experiment was made with ``record_parameters=True``."""
-        if self._history is None:
-            raise ValueError(
-                "parameters are not recorded: make the experiment with record_parameters=True"
-            )
-        return self._history.view(int(self._counts.max()) if self._counts.size else 0)
+        return self._ledger.paths()
 
     def parameters(self, run: int) -> np.ndarray:
         """(count, P): one run's path so far, a copy (see ``parameter_buffer``)."""
-        return self.parameter_buffer[run, : self._counts[run]].copy()
+        return self.parameter_buffer[run, : self._ledger.counts[run]].copy()
 
     def run_tensors(self, run: int) -> tuple[torch.Tensor, State, torch.Tensor, OptimizerSpec]:
         """Copies of one run's (1, P) parameters, its (1, ·) optimizer state, its (1, 1)
@@ -271,17 +243,17 @@ class BatchedExperiment:
     @property
     def status(self) -> np.ndarray:
         """(runs,) each run's RunStatus value (a copy)."""
-        return self._status.copy()
+        return self._ledger.status.copy()
 
     @property
     def status_steps(self) -> np.ndarray:
         """(runs,) the step each run's status was decided at, −1 while it runs (a copy)."""
-        return self._status_step.copy()
+        return self._ledger.status_step.copy()
 
     @property
     def running(self) -> np.ndarray:
         """(runs,) True for each run still training: its current parameters give its next loss."""
-        return self._status == RunStatus.RUNNING
+        return self._ledger.status == RunStatus.RUNNING
 
     def current_parameters(self) -> torch.Tensor:
         """A copy of every run's current (runs, P) parameters."""
@@ -314,9 +286,9 @@ class BatchedExperiment:
                 {k: v.clone() for k, v in g.state.items()} for g in self._groups
             ),
             schedules=tuple(block.schedule.copy() for block in self._blocks),
-            counts=self._counts.copy(),
-            status=self._status.copy(),
-            status_step=self._status_step.copy(),
+            counts=self._ledger.counts.copy(),
+            status=self._ledger.status.copy(),
+            status_step=self._ledger.status_step.copy(),
         )
 
     def load_state(self, state: StepState) -> None:
@@ -332,13 +304,7 @@ class BatchedExperiment:
         for block, saved in zip(self._blocks, state.schedules, strict=True):
             block.schedule = saved.copy()
         self._lr64 = np.concatenate([block.schedule.lr for block in self._blocks])
-        if self.steps_taken > state.steps_taken:
-            cleared = slice(state.steps_taken, self.steps_taken)
-            self._losses[:, cleared] = np.nan
-            self._lrs[:, cleared] = np.nan
-        self._counts[:] = state.counts
-        self._status[:] = state.status
-        self._status_step[:] = state.status_step
+        self._ledger.restore(state, self.steps_taken)
         self.steps_taken = state.steps_taken
         self._fork_due()  # a branch new to this experiment, due at this very step
 
@@ -357,10 +323,7 @@ class BatchedExperiment:
     ) -> None:
         """Take ``other``'s recorded losses, rates (and path) of ``their_rows`` for ``rows``:
         the same runs in an experiment that differs in its branches (see ``engine.timeline``)."""
-        self._losses[rows] = other._losses[their_rows]
-        self._lrs[rows] = other._lrs[their_rows]
-        if self._history is not None and other._history is not None:
-            self._history.copy_rows(other._history, rows, their_rows)
+        self._ledger.copy_rows(other._ledger, rows, their_rows)
 
     def _as_arrays(self, flat_row: torch.Tensor) -> dict[str, np.ndarray]:
         return {k: v[0].numpy().copy() for k, v in self._problem.unflatten(flat_row).items()}
@@ -379,16 +342,16 @@ class BatchedExperiment:
             pass
 
     def _step_once(self) -> bool:
-        active = self._status == RunStatus.RUNNING
+        active = self.running
         if not active.any():
             return False
         data = self.current_data()
         loss, grad, finite = evaluate(self._problem, self._params, self._blocks, data, active)
         loss_np = loss.numpy()
         checking = self.reference is not None
-        columns = self._counts.copy() if checking else None  # where this step's losses go
-        self._record(active, loss_np, finite)
-        updating = self._status == RunStatus.RUNNING
+        columns = self._ledger.counts.copy() if checking else None  # where this step's losses go
+        self._ledger.record(active, loss_np, finite, self._lr64, self._params)
+        updating = self.running
         update_groups(self._groups, self._group_sizes, grad, updating)
         if checking:
             recorded = np.flatnonzero(active & finite)
@@ -404,11 +367,10 @@ class BatchedExperiment:
         updates before that step), so that the step's update is already the branch's own."""
         if self._n_base == len(self.runs):
             return
-        due = np.flatnonzero(self._waiting & (self._starts == self.steps_taken))
-        for row in due:
+        for row in self._ledger.due(self.steps_taken):
             run = self.runs[row]
-            if self._status[run.parent] != RunStatus.RUNNING:
-                self._status[row], self._status_step[row] = RunStatus.UNREACHED, run.start
+            if not self._ledger.parent_running(row):
+                self._ledger.never_started(row)
                 continue
             self._params[row] = self._params[run.parent]
             group, parent = self._group_of(row), self._group_of(run.parent)
@@ -425,46 +387,10 @@ class BatchedExperiment:
                 block.schedule = self._blocks[0].schedule.row(run.parent)
             self._lr64[row] = block.schedule.lr[0]
             self._lr[row : row + 1].copy_(torch.from_numpy(self._lr64[row : row + 1, None]))
-            self._counts[row], self._status[row] = run.start, RunStatus.RUNNING
+            self._ledger.started(row)
 
-    def _record(self, active: np.ndarray, loss: np.ndarray, finite: np.ndarray) -> None:
-        """Record finite losses; mark divergence, convergence and the step limit."""
-        recorded = active & finite
-        diverged = active & ~finite
-        if diverged.any():
-            self._status[diverged] = RunStatus.DIVERGED
-            self._status_step[diverged] = self._counts[diverged]
 
-        rows = np.flatnonzero(recorded)
-        counts = self._counts[rows]
-        self._losses[rows, counts] = loss[rows]
-        self._lrs[rows, counts] = self._lr64[rows]
-        if self._history is not None:
-            self._history.record(rows, counts, self._params.numpy())
-        counts += 1
-        self._counts[rows] = counts
-
-        converged = loss[rows].astype(np.float64) <= self.config.stop_loss
-        finished = converged | (counts >= self.config.max_steps)
-        if finished.any():
-            done = rows[finished]
-            self._status[done] = np.where(
-                converged[finished], RunStatus.CONVERGED, RunStatus.MAX_STEPS
-            )
-            self._status_step[done] = counts[finished] - 1
-        if self._n_base < len(self.runs):
-            self._mark_unreached(diverged)
-
-    def _mark_unreached(self, diverged: np.ndarray) -> None:
-        """A branch that diverged at its birth, or waits for a parent that has stopped, never
-        starts: its parent had stopped (or diverged) by its step."""
-        branch = np.arange(len(self.runs)) >= self._n_base
-        at_birth = diverged & branch & (self._counts == self._starts)
-        parents = np.array([-1 if r.parent is None else r.parent for r in self.runs])
-        orphaned = self._waiting & branch
-        orphaned[branch] &= self._status[parents[branch]] != RunStatus.RUNNING
-        unreached = at_birth | orphaned
-        if unreached.any():
-            self._status[unreached] = RunStatus.UNREACHED
-            self._status_step[unreached] = self._starts[unreached]
-            self._counts[unreached] = 0  # it recorded nothing
+def _read_only(array: np.ndarray) -> np.ndarray:
+    view = array.view()
+    view.flags.writeable = False
+    return view
