@@ -1,5 +1,5 @@
-"""Small pieces the plots share: a curve for live data, fonts, cached pens and brushes,
-min/max decimation, and the text of a seed band."""
+"""Small pieces the plots share: a curve for live data, a curve's head dot, fonts, cached pens
+and brushes, min/max decimation, and the text of a seed band."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from functools import lru_cache
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QBrush, QFont, QPen
+from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem
 
 
 class LiveCurve(pg.PlotCurveItem):
@@ -25,6 +26,25 @@ class LiveCurve(pg.PlotCurveItem):
         if not (math.isfinite(low) and math.isfinite(high)) or (pen and not pen.isCosmetic()):
             return super().dataBounds(ax, frac, orthoRange)  # infinities; a width in data units
         return low, high
+
+
+def add_head_dot(plot: pg.PlotItem) -> QGraphicsEllipseItem:
+    """A hidden dot for a curve's head, above the curves, of a fixed size in pixels (it ignores
+    the view's zoom); :func:`style_head_dot` gives it its size and colours."""
+    head = QGraphicsEllipseItem()
+    head.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+    head.setZValue(10)
+    head.hide()
+    plot.addItem(head, ignoreBounds=True)
+    return head
+
+
+def style_head_dot(head: QGraphicsEllipseItem, diameter: float, colour: str, pen: QPen) -> None:
+    """``diameter`` pixels across, filled with ``colour`` (an optimizer's), ringed by ``pen``."""
+    radius = diameter / 2
+    head.setRect(-radius, -radius, diameter, diameter)
+    head.setBrush(cached_brush(colour))
+    head.setPen(pen)
 
 
 def same_status(a: np.ndarray | None, b: np.ndarray | None) -> bool:
