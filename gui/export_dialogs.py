@@ -15,9 +15,12 @@ from PySide6.QtWidgets import (
 from gui.offscreen import SCALES
 from gui.themes import THEMES, Theme
 
+FIGURE_FORMATS = {"png": "PNG image", "svg": "SVG vector image"}
+
 
 class OptionsDialog(QDialog):
-    """The theme chooser and Save/Cancel buttons every export dialog ends with (`_finish`)."""
+    """The theme chooser and Save/Cancel buttons every export dialog ends with (`_finish`);
+    :class:`FormatRows` and :class:`FrameRows` add the rows before them."""
 
     def __init__(self, title: str, theme: Theme, parent: QWidget | None = None):
         super().__init__(parent)
@@ -42,24 +45,27 @@ class OptionsDialog(QDialog):
         return THEMES[self.theme_box.currentData()]
 
 
-class FigureExportDialog(OptionsDialog):
-    """PNG (at 1×, 2× or 3×) or SVG, in either theme."""
+class FormatRows:
+    """Mixin for an :class:`OptionsDialog`: the file's format, and the scale a PNG is drawn at
+    (the only format it changes)."""
 
-    def __init__(self, theme: Theme, parent: QWidget | None = None):
-        super().__init__("Export figure", theme, parent)
+    form: QFormLayout
+
+    def _add_format_rows(self, formats: dict[str, str]) -> None:
+        """A format box offering ``formats`` (name: title), then the scale box."""
         self.format_box = QComboBox()
-        self.format_box.addItem("PNG image", "png")
-        self.format_box.addItem("SVG vector image", "svg")
+        for name, title in formats.items():
+            self.format_box.addItem(title, name)
         self.scale_box = QComboBox()
         for scale in SCALES:
             self.scale_box.addItem(f"{scale}× ({1280 * scale}×{800 * scale})", scale)
         self.scale_box.setCurrentIndex(1)  # 2×: sharp on a projector
-        self.format_box.currentIndexChanged.connect(
-            lambda _: self.scale_box.setEnabled(self.format == "png")
-        )
+        self.format_box.currentIndexChanged.connect(lambda _: self._format_chosen())
         self.form.addRow("Format", self.format_box)
         self.form.addRow("Scale", self.scale_box)
-        self._finish()
+
+    def _format_chosen(self) -> None:
+        self.scale_box.setEnabled(self.format == "png")
 
     @property
     def format(self) -> str:
@@ -70,11 +76,13 @@ class FigureExportDialog(OptionsDialog):
         return int(self.scale_box.currentData())
 
 
-class AnimationExportDialog(OptionsDialog):
-    """An animated GIF: a frame every k steps, at a chosen frame rate."""
+class FrameRows:
+    """Mixin for an :class:`OptionsDialog`: an animation's frame spacing and frame rate."""
 
-    def __init__(self, theme: Theme, steps: int, every: int, parent: QWidget | None = None):
-        super().__init__("Export animation", theme, parent)
+    form: QFormLayout
+
+    def _add_frame_rows(self, steps: int, every: int) -> None:
+        """A frame every ``every`` steps (at most ``steps``), at 10 frames a second."""
         self.every_box = QSpinBox()
         self.every_box.setRange(1, max(1, steps))
         self.every_box.setValue(every)
@@ -85,7 +93,6 @@ class AnimationExportDialog(OptionsDialog):
         self.fps_box.setSuffix(" frames/s")
         self.form.addRow("A frame every", self.every_box)
         self.form.addRow("Frame rate", self.fps_box)
-        self._finish()
 
     @property
     def every(self) -> int:
@@ -94,3 +101,21 @@ class AnimationExportDialog(OptionsDialog):
     @property
     def fps(self) -> float:
         return self.fps_box.value()
+
+
+class FigureExportDialog(FormatRows, OptionsDialog):
+    """PNG (at 1×, 2× or 3×) or SVG, in either theme."""
+
+    def __init__(self, theme: Theme, parent: QWidget | None = None):
+        super().__init__("Export figure", theme, parent)
+        self._add_format_rows(FIGURE_FORMATS)
+        self._finish()
+
+
+class AnimationExportDialog(FrameRows, OptionsDialog):
+    """An animated GIF: a frame every k steps, at a chosen frame rate."""
+
+    def __init__(self, theme: Theme, steps: int, every: int, parent: QWidget | None = None):
+        super().__init__("Export animation", theme, parent)
+        self._add_frame_rows(steps, every)
+        self._finish()

@@ -8,20 +8,20 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QSpinBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from engine.experiment import BatchedExperiment
 from engine.files import atomic_write, check_writable
 from engine.landscape_map import LandscapeMap, LandscapeRequest, landscape_task
 from engine.progress import ExperimentStarted, LossUpdate, full_update, update_at_step
 from engine.tasks import TaskState
-from gui.export_dialogs import OptionsDialog
+from gui.export_dialogs import FIGURE_FORMATS, FormatRows, FrameRows, OptionsDialog
 from gui.figure import encode_gif, frame_steps, pillow_image
 from gui.history import LossHistory
 from gui.landscape_grid import LandscapeGrid
 from gui.landscape_paths import PathHistory
 from gui.landscape_view import caption_text
-from gui.offscreen import SCALES, OffscreenFigure, footer_text, settings_json
+from gui.offscreen import OffscreenFigure, footer_text, settings_json
 from gui.themes import Theme
 
 FORMATS = ("png", "svg", "gif")
@@ -151,51 +151,17 @@ def window_state(
     return LandscapeState(started, replace(update, paths=columns), landscape)
 
 
-class LandscapeExportDialog(OptionsDialog):
+class LandscapeExportDialog(FormatRows, FrameRows, OptionsDialog):
     """PNG (1×–3×), SVG or an animated GIF (a frame every k steps, at a frame rate)."""
 
     def __init__(self, theme: Theme, steps: int, every: int, parent: QWidget | None = None):
         super().__init__("Export landscape", theme, parent)
-        self.format_box = QComboBox()
-        for name, title in zip(FORMATS, ("PNG image", "SVG vector image", "Animated GIF")):
-            self.format_box.addItem(title, name)
-        self.scale_box = QComboBox()
-        for scale in SCALES:
-            self.scale_box.addItem(f"{scale}× ({1280 * scale}×{800 * scale})", scale)
-        self.scale_box.setCurrentIndex(1)
-        self.every_box = QSpinBox()
-        self.every_box.setRange(1, max(1, steps))
-        self.every_box.setValue(every)
-        self.every_box.setSuffix(" steps")
-        self.fps_box = QDoubleSpinBox()
-        self.fps_box.setRange(1, 50)
-        self.fps_box.setValue(10)
-        self.fps_box.setSuffix(" frames/s")
-        self.format_box.currentIndexChanged.connect(self._format_chosen)
-        self.form.addRow("Format", self.format_box)
-        self.form.addRow("Scale", self.scale_box)
-        self.form.addRow("A frame every", self.every_box)
-        self.form.addRow("Frame rate", self.fps_box)
+        self._add_format_rows({**FIGURE_FORMATS, "gif": "Animated GIF"})
+        self._add_frame_rows(steps, every)
         self._finish()
         self._format_chosen()
 
     def _format_chosen(self) -> None:
-        self.scale_box.setEnabled(self.format == "png")
+        super()._format_chosen()
         for box in (self.every_box, self.fps_box):
             box.setEnabled(self.format == "gif")
-
-    @property
-    def format(self) -> str:
-        return self.format_box.currentData()
-
-    @property
-    def scale(self) -> int:
-        return int(self.scale_box.currentData())
-
-    @property
-    def every(self) -> int:
-        return self.every_box.value()
-
-    @property
-    def fps(self) -> float:
-        return self.fps_box.value()

@@ -18,7 +18,7 @@ from gui.history import LossHistory
 from gui.landscape_plot import MARKS, LandscapePlot
 from gui.pacing import PacedView
 from gui.palette import optimizer_colour
-from gui.panels import grid_shape
+from gui.panels import replace_plots
 from gui.plot_helpers import point_font
 from gui.themes import DEFAULT, Theme
 
@@ -100,16 +100,14 @@ class LandscapeGrid(PacedView, pg.GraphicsLayoutWidget):
         self._fill_legend()
 
     def _build_plots(self, count: int) -> None:
-        for plot in self.plots:
-            self.cells.removeItem(plot.plot)
-            plot.plot.deleteLater()
-        columns = grid_shape(count)[1]
-        self.plots = []
-        for j in range(count):
-            plot = LandscapePlot(self.cells.addPlot(row=j // columns, col=j % columns))
-            plot.apply_theme(self.theme, self.pen_scale)
-            self.plots.append(plot)
+        old = [plot.plot for plot in self.plots]
+        self.plots = replace_plots(self.cells, old, count, self._new_plot)
         self.colour_bar.setImageItem([plot.image for plot in self.plots])
+
+    def _new_plot(self, item: pg.PlotItem) -> LandscapePlot:
+        plot = LandscapePlot(item)
+        plot.apply_theme(self.theme, self.pen_scale)
+        return plot
 
     def _fill_legend(self) -> None:
         """Every optimizer once in its colour, then the marks the map shows."""

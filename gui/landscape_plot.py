@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF
-from PySide6.QtGui import QBrush, QColor, QPen
+from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem
 
 from engine.experiment import RunKey
 from engine.landscape_map import LandscapeMap
 from gui.palette import optimizer_colour, optimizer_line_style
-from gui.plot_helpers import point_font
+from gui.plot_helpers import add_head_dot, cached_brush, point_font, style_head_dot
 from gui.themes import DEFAULT, Theme
 
 MAX_PATH_SEGMENTS = 2048  # wide lines are dear to paint: a path draws at most this many
@@ -82,7 +80,7 @@ class LandscapePlot:
         for name, mark in self.marks.items():
             mark.setSize(size * 1.4 if name == "minimum" else size)  # a star looks smaller
             mark.setPen(pg.mkPen(HALO, width=1.5 * pen_scale))
-            mark.setBrush(_brush(MARK_FILL))
+            mark.setBrush(cached_brush(MARK_FILL))
         self.nearest.setSize(size + 6)
         self.nearest.setPen(pg.mkPen("#ffffff", width=2 * pen_scale))
         for index, path in self.paths.items():
@@ -122,10 +120,8 @@ class LandscapePlot:
         path.setShadowPen(halo)
 
     def _style_head(self, head: QGraphicsEllipseItem, optimizer_name: str) -> None:
-        radius = (self.theme.head_size + 2) / 2
-        head.setRect(-radius, -radius, 2 * radius, 2 * radius)
-        head.setBrush(_brush(optimizer_colour(optimizer_name)))
-        head.setPen(pg.mkPen(HALO, width=1.5 * self.pen_scale))
+        halo = pg.mkPen(HALO, width=1.5 * self.pen_scale)
+        style_head_dot(head, self.theme.head_size + 2, optimizer_colour(optimizer_name), halo)
 
     # --- an experiment and its map -----------------------------------------------------------
 
@@ -143,13 +139,8 @@ class LandscapePlot:
             self._style_path(path, run.optimizer.name)
             self.plot.addItem(path, ignoreBounds=True)
             self.paths[run.index] = path
-            head = QGraphicsEllipseItem()  # a dot of fixed size in pixels at the path's head
-            head.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
-            head.setZValue(10)
-            head.hide()
+            head = self.heads[run.index] = add_head_dot(self.plot)
             self._style_head(head, run.optimizer.name)
-            self.plot.addItem(head, ignoreBounds=True)
-            self.heads[run.index] = head
 
     def show_map(self, landscape: LandscapeMap, image: np.ndarray, start: tuple[float, float]):
         """The map (``image``: log10 loss, rows along y) over its window, its contour lines,
@@ -256,8 +247,3 @@ def path_segments(rows: np.ndarray, window, pixels: int = PIXELS) -> np.ndarray:
     out = np.empty((2 * len(first), 2))
     out[0::2], out[1::2] = rows[first], rows[first + 1]
     return out
-
-
-@lru_cache(maxsize=64)
-def _brush(colour: str) -> QBrush:
-    return pg.mkBrush(colour)

@@ -10,7 +10,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QPen
-from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem
+from PySide6.QtWidgets import QGraphicsEllipseItem
 
 from engine.config import ARTICLE_LOSS_RANGE
 from engine.experiment import RunKey, RunStatus
@@ -22,12 +22,14 @@ from gui.panel_title import PanelTitle
 from gui.plot_helpers import (
     LiveCurve,
     ReadableAxis,
+    add_head_dot,
     band_text,
     cached_brush,
     cached_pen,
     decimate,
     point_font,
     same_status,
+    style_head_dot,
 )
 from gui.seed_bands import BAND_POINTS, BandLayer
 from gui.themes import DEFAULT, Theme
@@ -125,10 +127,8 @@ class LossPanel:
         return twin_pen(optimizer_name, (self.theme.line_width + 2) * self.pen_scale)
 
     def _style_head(self, head: QGraphicsEllipseItem, optimizer_name: str) -> None:
-        radius = self.theme.head_size / 2
-        head.setRect(-radius, -radius, 2 * radius, 2 * radius)
-        head.setBrush(cached_brush(optimizer_colour(optimizer_name)))
-        head.setPen(cached_pen(self.theme.background, self.theme.scale))
+        ring = cached_pen(self.theme.background, self.theme.scale)
+        style_head_dot(head, self.theme.head_size, optimizer_colour(optimizer_name), ring)
 
     def start(self, lr: float, runs: list[RunKey], max_steps: int, seeds: int = 1) -> None:
         """Items for ``runs``: a curve per run, or with several seeds a median curve and a band
@@ -167,13 +167,8 @@ class LossPanel:
             twin.hide()
             self.plot.addItem(twin)
             self.twins[run.index] = twin
-            head = QGraphicsEllipseItem()  # a dot of fixed size in pixels at the curve's head
-            head.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
-            head.setZValue(10)
-            head.hide()
+            head = self.heads[run.index] = add_head_dot(self.plot)
             self._style_head(head, run.optimizer.name)
-            self.plot.addItem(head, ignoreBounds=True)
-            self.heads[run.index] = head
         self.max_steps = max_steps
         self.diverged.clear()
         self.invalidate()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import TypeVar
 
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Signal
@@ -19,6 +21,7 @@ from gui.pacing import PacedView
 from gui.sharpness_layer import THRESHOLD_NOTE, SharpnessLayer, legend_label, threshold_sample
 from gui.themes import DEFAULT, Theme
 
+T = TypeVar("T")  # what replace_plots makes of each plot
 TITLE_MARGIN = 90  # of a panel's width, what its left axis and the gaps take (at 100 %)
 
 
@@ -134,24 +137,21 @@ class PanelGrid(PacedView, pg.GraphicsLayoutWidget):
 
     def _build_panels(self, count: int) -> None:
         """``count`` new panels laid out as :func:`grid_shape` says; the old ones are deleted."""
-        for panel in self.panels:
-            self.cells.removeItem(panel.plot)  # out of the layout and the scene
-            panel.plot.deleteLater()
-        self.panels, self.layers = [], []
-        columns = grid_shape(count)[1]
-        for j in range(count):
-            panel = LossPanel(self.cells.addPlot(row=j // columns, col=j % columns))
-            panel.on_click = self.run_clicked.emit
-            if self.live:  # axes and grid change only when a range does: paint them from a cache
-                for name in ("bottom", "left"):
-                    panel.plot.getAxis(name).setCacheMode(
-                        QGraphicsItem.CacheMode.DeviceCoordinateCache
-                    )
-            panel.apply_theme(self.theme, self.pen_scale)
-            panel.set_log_y(self.log_y)
-            panel.set_quantity(self.show_lr)
-            self.panels.append(panel)
-            self.layers.append(SharpnessLayer(panel))
+        old = [panel.plot for panel in self.panels]
+        self.panels = replace_plots(self.cells, old, count, self._new_panel)
+        self.layers = [SharpnessLayer(panel) for panel in self.panels]
+
+    def _new_panel(self, plot: pg.PlotItem) -> LossPanel:
+        """A panel on ``plot`` with the grid's theme and modes."""
+        panel = LossPanel(plot)
+        panel.on_click = self.run_clicked.emit
+        if self.live:  # axes and grid change only when a range does: paint them from a cache
+            for name in ("bottom", "left"):
+                plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        panel.apply_theme(self.theme, self.pen_scale)
+        panel.set_log_y(self.log_y)
+        panel.set_quantity(self.show_lr)
+        return panel
 
     def redraw(self, update: LossUpdate | None) -> None:
         for panel, layer, runs in zip(self.panels, self.layers, self._panel_runs):
@@ -214,3 +214,20 @@ def grid_shape(count: int) -> tuple[int, int]:
         raise ValueError(f"between 1 and {MAX_LEARNING_RATES} panels, not {count}")
     columns = math.ceil(math.sqrt(count))
     return math.ceil(count / columns), columns
+
+
+def replace_plots(
+    cells: pg.GraphicsLayout,
+    old: list[pg.PlotItem],
+    count: int,
+    make: Callable[[pg.PlotItem], T],
+) -> list[T]:
+    """``make`` on each of ``count`` new plots in ``cells``, in reading order as
+    :func:`grid_shape` lays them out; the ``old`` plots leave the layout and the scene and are
+    deleted. Each is made before the next is added, as the grids always did: adding them all
+    first gave an exported landscape figure other column widths."""
+    for plot in old:
+        cells.removeItem(plot)
+        plot.deleteLater()
+    columns = grid_shape(count)[1]
+    return [make(cells.addPlot(row=j // columns, col=j % columns)) for j in range(count)]

@@ -1,5 +1,5 @@
-"""Small pieces the plots share: a curve for live data, fonts, cached pens and brushes,
-min/max decimation, and the text of a seed band."""
+"""Small pieces the plots share: a curve for live data, an axis whose labels keep apart, a
+curve's head dot, fonts, cached pens and brushes, min/max decimation, and a seed band's text."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from functools import lru_cache
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QBrush, QFont, QFontMetricsF, QPen
+from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem
 
 
 class LiveCurve(pg.PlotCurveItem):
@@ -61,6 +62,25 @@ def next_nice(value: float) -> float:
     exponent = math.floor(math.log10(value) + 1e-9)
     step = {1: 2, 2: 5}.get(leading_digit(value), 10)
     return step * 10.0**exponent
+
+
+def add_head_dot(plot: pg.PlotItem) -> QGraphicsEllipseItem:
+    """A hidden dot for a curve's head, above the curves, of a fixed size in pixels (it ignores
+    the view's zoom); :func:`style_head_dot` gives it its size and colours."""
+    head = QGraphicsEllipseItem()
+    head.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+    head.setZValue(10)
+    head.hide()
+    plot.addItem(head, ignoreBounds=True)
+    return head
+
+
+def style_head_dot(head: QGraphicsEllipseItem, diameter: float, colour: str, pen: QPen) -> None:
+    """``diameter`` pixels across, filled with ``colour`` (an optimizer's), ringed by ``pen``."""
+    radius = diameter / 2
+    head.setRect(-radius, -radius, diameter, diameter)
+    head.setBrush(cached_brush(colour))
+    head.setPen(pen)
 
 
 def same_status(a: np.ndarray | None, b: np.ndarray | None) -> bool:

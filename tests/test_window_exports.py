@@ -10,11 +10,13 @@ from PySide6.QtWidgets import QApplication, QDialog, QFileDialog
 
 from engine.config import ExperimentConfig
 from engine.config_io import config_from_dict
+from gui.export_dialogs import AnimationExportDialog, FigureExportDialog
 from gui.figure import frame_steps
+from gui.landscape_export import LandscapeExportDialog
 from gui.main_window import MainWindow
 from gui.offscreen import FIGURE_SIZE, SETTINGS_KEY
 from gui.pacing import SPEED_STEPS
-from gui.themes import PRESENTATION
+from gui.themes import DEFAULT, PRESENTATION
 
 
 def step(window, qtbot, n):
@@ -131,6 +133,25 @@ def test_export_figure_dialog_flow_adds_the_extension(window, qtbot, tmp_path, m
     window.files.ask_export_figure()
     with Image.open(tmp_path / "slide.png") as image:
         assert image.size == (FIGURE_SIZE[0] * 2, FIGURE_SIZE[1] * 2)  # 2× is the default
+
+
+def test_export_dialogs_offer_their_formats_and_grey_out_what_a_format_ignores(qtbot):
+    figure = FigureExportDialog(PRESENTATION)
+    landscape = LandscapeExportDialog(DEFAULT, steps=300, every=3)
+    animation = AnimationExportDialog(DEFAULT, steps=0, every=1)
+    for dialog in (figure, landscape, animation):
+        qtbot.addWidget(dialog)
+    formats = landscape.format_box
+    assert [formats.itemData(i) for i in range(formats.count())] == ["png", "svg", "gif"]
+    assert (figure.format, figure.scale, figure.theme) == ("png", 2, PRESENTATION)
+    assert (landscape.format, landscape.scale, landscape.every, landscape.fps) == ("png", 2, 3, 10)
+    assert (animation.every, animation.every_box.maximum()) == (1, 1)  # no step yet: one frame
+    boxes = ("scale_box", "every_box", "fps_box")
+    for name, enabled in {"png": ["scale_box"], "svg": [], "gif": ["every_box", "fps_box"]}.items():
+        formats.setCurrentIndex(formats.findData(name))
+        assert [box for box in boxes if getattr(landscape, box).isEnabled()] == enabled
+    figure.format_box.setCurrentIndex(figure.format_box.findData("svg"))
+    assert not figure.scale_box.isEnabled()
 
 
 def test_presentation_theme_on_screen_is_remembered(window, qtbot, tmp_path):
