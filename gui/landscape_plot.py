@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem
 from engine.experiment import RunKey
 from engine.landscape_map import LandscapeMap
 from gui.palette import optimizer_colour, optimizer_line_style
-from gui.plot_helpers import add_head_dot, cached_brush, point_font, style_head_dot
+from gui.plot_helpers import LiveCurve, add_head_dot, cached_brush, point_font, style_head_dot
 from gui.themes import DEFAULT, Theme
 
 MAX_PATH_SEGMENTS = 2048  # wide lines are dear to paint: a path draws at most this many
@@ -47,6 +47,7 @@ class LandscapePlot:
         self.marks = {name: pg.ScatterPlotItem(symbol=symbol) for name, symbol in MARKS}
         for mark in self.marks.values():
             mark.setZValue(15)
+            mark.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # still, like the map
             plot.addItem(mark, ignoreBounds=True)
         self.paths: dict[int, pg.PlotCurveItem] = {}
         self.heads: dict[int, QGraphicsEllipseItem] = {}
@@ -134,7 +135,7 @@ class LandscapePlot:
         self._optimizer_of = {run.index: run.optimizer.name for run in runs}
         self.paths, self.heads, self._drawn = {}, {}, {}
         for run in runs:
-            path = pg.PlotCurveItem(connect="pairs", skipFiniteCheck=True)
+            path = LiveCurve(connect="pairs", skipFiniteCheck=True)
             path.setZValue(5)
             self._style_path(path, run.optimizer.name)
             self.plot.addItem(path, ignoreBounds=True)

@@ -282,11 +282,13 @@ class MainWindow(QMainWindow):
         """One coalesced redraw; returns what painting cost besides (for the pacer)."""
         if self.session.started is None:
             return 0.0
-        with self.engine.foreground():
-            self.grid.redraw(self.session.latest)
-            if self.tabs.currentWidget() is self.landscape:
+        shown = self.tabs.currentWidget()
+        with self.engine.foreground():  # a hidden view catches up when it is shown again
+            if shown is self.landscape:
                 self.landscape.redraw()
                 return self.landscape.grid.last_paint_ms
+            if shown is not self.sweep:
+                self.grid.redraw(self.session.latest)
         return self.grid.last_paint_ms
 
     @Slot()

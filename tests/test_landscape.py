@@ -27,6 +27,7 @@ from engine.landscape import (
 from engine.problems import PROBLEMS, get_problem
 from engine.problems.settings import config_for_problem
 from engine.stability import loss_hessian
+from gui.landscape_paths import OffPlaneSums
 from tests.surfaces import FORMULAS
 
 
@@ -176,6 +177,20 @@ def test_off_plane_distance_is_the_mean_over_path_length():
     expected = (math.sqrt(2) * 0.5 + 1.0 * 1.0) / (math.sqrt(2) + 1.0)
     assert got[0] == pytest.approx(expected, rel=1e-15)
     assert got[1] == 2.0 and math.isnan(got[2])
+
+
+def test_off_plane_sums_over_growing_paths_equal_the_distance_of_the_whole_paths():
+    """The window sums the caption's distances on as steps arrive; the result is the engine's
+    over the whole paths, also for a run that starts late (a branch) or stops early."""
+    rng = np.random.default_rng(0)
+    plane = Plane(np.zeros(4), np.linalg.qr(rng.normal(size=(4, 2)))[0].T, "pca", "", ("a", "b"))
+    paths = np.cumsum(rng.normal(size=(3, 300, 4)), axis=1)
+    paths[1, :120] = np.nan  # a branch from step 120
+    paths[2, 200:] = np.nan  # a run that diverged at step 200
+    sums = OffPlaneSums(plane, 3)
+    for end in (1, 2, 57, 120, 121, 250, 300):
+        got = sums.add(paths[:, :end])
+    np.testing.assert_allclose(got, off_plane_distance(plane, paths), rtol=1e-12)
 
 
 def test_off_plane_distance_of_the_mlp_paths_is_small_on_the_pca_plane(trained):

@@ -267,6 +267,7 @@ def test_panels_inspector_sweep_and_exports_work_for_a_2d_problem(open_window, q
     window = open_window(config)
     window.run_to_end()
     qtbot.waitUntil(lambda: window.session.done, timeout=30_000)
+    window.tabs.setCurrentIndex(0)  # the panels, hidden while the runs trained, catch up
     window.refresh_now()
     for panel in window.grid.panels:
         for index, curve in panel.curves.items():
