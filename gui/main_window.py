@@ -97,6 +97,7 @@ class MainWindow(QMainWindow):
         self.predict = PredictMode(self)
         self.commands = WindowActions(self)
         self.progress_label = QLabel("Step 0 · ready")
+        self.progress_label.setContentsMargins(16, 0, 0, 0)  # a long message stops short of it
         self.statusBar().addPermanentWidget(self.progress_label)
 
         engine_ = self.engine
