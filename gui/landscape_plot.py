@@ -11,13 +11,10 @@ from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem
 from engine.experiment import RunKey
 from engine.landscape_map import LandscapeMap
 from gui.palette import optimizer_colour, optimizer_line_style
+from gui.path_segments import GrowingPath, clip_box
 from gui.plot_helpers import LiveCurve, add_head_dot, cached_brush, point_font, style_head_dot
 from gui.themes import DEFAULT, Theme
 
-MAX_PATH_SEGMENTS = 2048  # wide lines are dear to paint: a path draws at most this many
-PIXELS = 1000  # a path draws one segment per move between cells of this fine a grid
-CLIP = 20.0  # paths are drawn within this many windows of the map: Qt mishandles huge numbers
-CELL_OFFSET = int(PIXELS * (CLIP + 1))  # cell numbers of clipped points, made non-negative
 HALO = "#000000"  # under every path, head and mark: they stand out on any colour of the map
 MARK_FILL = "#ffffff"
 CONTOUR_PEN = (255, 255, 255, 70)
@@ -62,7 +59,8 @@ class LandscapePlot:
         self.axis_labels = ("x", "y")
         self.window = ((-1.0, 1.0), (-1.0, 1.0))
         self.theme, self.pen_scale = DEFAULT, 1.0
-        self._drawn: dict[int, int] = {}
+        self._drawn: dict[int, int] = {}  # the count each run was last drawn at
+        self._growing: dict[int, GrowingPath] = {}
 
     # --- looks -----------------------------------------------------------------------------
 
@@ -133,7 +131,8 @@ class LandscapePlot:
         for item in [*self.paths.values(), *self.heads.values()]:
             self.plot.removeItem(item)
         self._optimizer_of = {run.index: run.optimizer.name for run in runs}
-        self.paths, self.heads, self._drawn = {}, {}, {}
+        self.paths, self.heads = {}, {}
+        self.invalidate()
         for run in runs:
             path = LiveCurve(connect="pairs", skipFiniteCheck=True)
             path.setZValue(5)
@@ -161,7 +160,7 @@ class LandscapePlot:
         self.window = landscape.window
         self.plot.setRange(xRange=self.window[0], yRange=self.window[1], padding=0)
         self.set_axis_labels(landscape.plane.axis_labels)
-        self._drawn = {}
+        self.invalidate()
 
     def _mark(self, name: str, points) -> None:
         points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
@@ -170,10 +169,9 @@ class LandscapePlot:
     # --- a frame ---------------------------------------------------------------------------
 
     def redraw(self, coordinates: np.ndarray, counts: np.ndarray) -> None:
-        """``setData`` on the paths whose count changed: ``coordinates`` (runs, steps, 2)."""
-        (x0, x1), (y0, y1) = self.window
-        low = np.array([x0 - CLIP * (x1 - x0), y0 - CLIP * (y1 - y0)])
-        high = np.array([x1 + CLIP * (x1 - x0), y1 + CLIP * (y1 - y0)])
+        """Move on the paths whose count changed: ``coordinates`` (runs, steps, 2), every step
+        before a count as at the last redraw (a new window or experiment starts them again)."""
+        low, high = clip_box(self.window)
         for index, path in self.paths.items():
             count = int(counts[index]) if index < len(counts) else 0
             if self._drawn.get(index) == count:
@@ -181,17 +179,20 @@ class LandscapePlot:
             self._drawn[index] = count
             head = self.heads[index]
             head.setVisible(count > 0)
+            growing = self._growing.setdefault(index, GrowingPath(self.window))
             if count == 0:
+                growing.clear()
                 path.setData([], [])
                 continue
-            rows = np.clip(coordinates[index, :count], low, high)
-            segments = path_segments(rows, self.window)
+            growing.extend(coordinates[index], count)
+            segments = growing.segments()[0]
             path.setData(segments[:, 0], segments[:, 1])
-            head.setPos(float(rows[-1, 0]), float(rows[-1, 1]))
+            x, y = np.clip(coordinates[index, count - 1], low, high)
+            head.setPos(float(x), float(y))
 
     def invalidate(self) -> None:
-        """Draw every path again at the next redraw."""
-        self._drawn = {}
+        """Draw every path again, from its first step, at the next redraw."""
+        self._drawn, self._growing = {}, {}
 
     def set_vector_paths(self, on: bool) -> None:
         """Each path one polyline (for an SVG: a line per step bloats the file), or pyqtgraph's
@@ -225,26 +226,3 @@ class LandscapePlot:
     def hide_readout(self) -> None:
         self.readout.hide()
         self.nearest.hide()
-
-
-def path_segments(rows: np.ndarray, window, pixels: int = PIXELS) -> np.ndarray:
-    """The segments a path (steps, 2) is drawn with, as (2N, 2) start and end rows: one per
-    distinct move between cells of a ``pixels`` × ``pixels`` grid over ``window``. A run that
-    creeps or sits still draws a segment per cell it enters, not per step, and one bouncing
-    between two walls draws each crossing once; beyond MAX_PATH_SEGMENTS, evenly thinned."""
-    (x0, x1), (y0, y1) = window
-    cells = np.floor((rows - (x0, y0)) / ((x1 - x0) / pixels, (y1 - y0) / pixels))
-    moved = np.ones(len(rows), dtype=bool)
-    moved[1:] = (cells[1:] != cells[:-1]).any(axis=1)
-    moved[-1] = True  # the head stays exact
-    rows, cells = rows[moved], cells[moved].astype(np.int64) + CELL_OFFSET
-    if len(rows) < 2:
-        return np.zeros((0, 2))
-    span = 2 * CELL_OFFSET
-    keys = ((cells[:-1, 0] * span + cells[:-1, 1]) * span + cells[1:, 0]) * span + cells[1:, 1]
-    first = np.sort(np.unique(keys, return_index=True)[1])
-    if len(first) > MAX_PATH_SEGMENTS:
-        first = first[np.linspace(0, len(first) - 1, MAX_PATH_SEGMENTS).astype(int)]
-    out = np.empty((2 * len(first), 2))
-    out[0::2], out[1::2] = rows[first], rows[first + 1]
-    return out

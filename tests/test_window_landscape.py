@@ -317,7 +317,7 @@ def test_the_landscape_keeps_one_plot_per_rate_as_the_rates_change(open_window, 
 
 
 def test_a_path_draws_each_distinct_move_between_pixels_once():
-    from gui.landscape_plot import MAX_PATH_SEGMENTS, path_segments
+    from gui.path_segments import MAX_PATH_SEGMENTS, path_segments
 
     window = ((0.0, 1.0), (0.0, 1.0))
     bounce = np.array([[0.2, 0.5], [0.8, 0.5]] * 500)  # SGD between two walls, 1000 steps
