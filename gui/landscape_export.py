@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtGui import QImage
@@ -54,7 +55,8 @@ class LandscapeFigure:
 
     def __init__(self, state: LandscapeState, theme: Theme, scale: int = 1):
         self.state, self.theme = state, theme
-        self.offscreen = OffscreenFigure(lambda: LandscapeGrid(footer=True), theme, scale)
+        figure = partial(LandscapeGrid, footer=True, cache_paths=False)  # a still picture
+        self.offscreen = OffscreenFigure(figure, theme, scale)
         self.grid = self.offscreen.widget
         self.history, self.paths = LossHistory(), PathHistory()
         try:
@@ -74,6 +76,7 @@ class LandscapeFigure:
         self.paths.clear(len(started.runs), size)
         self.paths.apply(update)
         self.grid.redraw(self.paths.coordinates(landscape.plane), self.paths.counts)
+        self.grid.settle()
         self.grid.set_caption(caption_text(landscape, started, self.paths))
         lead = f"loss landscape · step {update.steps_taken}"
         self.grid.set_footer(footer_text(lead, started.config))

@@ -31,10 +31,19 @@ class LandscapeGrid(PacedView, pg.GraphicsLayoutWidget):
     """A :class:`LandscapePlot` per learning rate in :func:`gui.panels.grid_shape`'s layout.
 
     :meth:`start` makes the plots' paths for an experiment, :meth:`set_map` draws the map every
-    plot shares, :meth:`redraw` moves the paths on; ``caption`` says what the plane is."""
+    plot shares, :meth:`redraw` moves the paths on; ``caption`` says what the plane is. A still
+    picture (an export) is made with ``cache_paths=False``: it is painted once, and a cache's
+    pixmap could round a pixel of a long line differently from painting it directly."""
 
-    def __init__(self, parent=None, theme: Theme = DEFAULT, footer: bool = False):
+    def __init__(
+        self,
+        parent=None,
+        theme: Theme = DEFAULT,
+        footer: bool = False,
+        cache_paths: bool = True,
+    ):
         super().__init__(parent)
+        self.cache_paths = cache_paths
         self.legend = pg.LegendItem(colCount=4)
         self.addItem(self.legend, row=0, col=0, colspan=2)
         self.cells = self.addLayout(row=1, col=0)
@@ -105,7 +114,7 @@ class LandscapeGrid(PacedView, pg.GraphicsLayoutWidget):
         self.colour_bar.setImageItem([plot.image for plot in self.plots])
 
     def _new_plot(self, item: pg.PlotItem) -> LandscapePlot:
-        plot = LandscapePlot(item)
+        plot = LandscapePlot(item, cache_paths=self.cache_paths)
         plot.apply_theme(self.theme, self.pen_scale)
         return plot
 
@@ -116,7 +125,7 @@ class LandscapeGrid(PacedView, pg.GraphicsLayoutWidget):
             return
         first = self.plots[0]
         for run in self._plot_runs[0]:
-            self.legend.addItem(first.paths[run.index], run.optimizer.label)
+            self.legend.addItem(first.legend_samples[run.index], run.optimizer.label)
         for name, _ in MARKS:
             if name == "start" or len(first.marks[name].data):
                 self.legend.addItem(first.marks[name], name)
@@ -140,6 +149,11 @@ class LandscapeGrid(PacedView, pg.GraphicsLayoutWidget):
         self.coordinates, self.counts = coordinates, counts
         for plot in self.plots:
             plot.redraw(coordinates, counts)
+
+    def settle(self) -> None:
+        """Every plot's paths whole into its cached layer: for a still picture."""
+        for plot in self.plots:
+            plot.settle()
 
     def invalidate(self) -> None:
         for plot in self.plots:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF
@@ -11,13 +13,15 @@ from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem
 from engine.experiment import RunKey
 from engine.landscape_map import LandscapeMap
 from gui.palette import optimizer_colour, optimizer_line_style
-from gui.plot_helpers import LiveCurve, add_head_dot, cached_brush, point_font, style_head_dot
+from gui.path_layer import PathLayer
+from gui.path_segments import GrowingPath, clip_box
+from gui.plot_helpers import add_head_dot, cached_brush, point_font, style_head_dot
 from gui.themes import DEFAULT, Theme
 
-MAX_PATH_SEGMENTS = 2048  # wide lines are dear to paint: a path draws at most this many
-PIXELS = 1000  # a path draws one segment per move between cells of this fine a grid
-CLIP = 20.0  # paths are drawn within this many windows of the map: Qt mishandles huge numbers
-CELL_OFFSET = int(PIXELS * (CLIP + 1))  # cell numbers of clipped points, made non-negative
+# The live segments move down into the cached layer once they are more than √(2 S a) (S settled,
+# a added per redraw; at least LIVE_SEGMENTS): stroking them every paint then costs about what
+# repainting the layer does, spread over the redraws until the next move (a square-root rule).
+LIVE_SEGMENTS = 64
 HALO = "#000000"  # under every path, head and mark: they stand out on any colour of the map
 MARK_FILL = "#ffffff"
 CONTOUR_PEN = (255, 255, 255, 70)
@@ -28,10 +32,13 @@ class LandscapePlot:
     """A ``PlotItem`` showing a :class:`LandscapeMap` (an image of log10 loss, the contour
     lines), the start, minima and saddle points, and one path with a head dot per run.
 
-    Items are made when the plot starts an experiment; frames only ``setData`` them.
+    Items are made when the plot starts an experiment; frames only ``setData`` them. The paths
+    are two layers of every run's segments: ``settled_paths``, painted once into a cache, holds
+    those that will not change; ``live_paths``, above it, the newest, until there are enough of
+    them to move down. A frame strokes a few segments and copies the rest as pixels.
     """
 
-    def __init__(self, plot: pg.PlotItem):
+    def __init__(self, plot: pg.PlotItem, cache_paths: bool = True):
         self.plot = plot
         plot.hideButtons()
         plot.setMenuEnabled(False)
@@ -49,7 +56,12 @@ class LandscapePlot:
             mark.setZValue(15)
             mark.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # still, like the map
             plot.addItem(mark, ignoreBounds=True)
-        self.paths: dict[int, pg.PlotCurveItem] = {}
+        self.settled_paths = PathLayer(cached=cache_paths)
+        self.live_paths = PathLayer(cached=False)  # the newest segments, over the settled ones
+        for z, layer in enumerate((self.settled_paths, self.live_paths)):
+            layer.setZValue(5 + z)
+            plot.addItem(layer, ignoreBounds=True)
+        self.legend_samples: dict[int, pg.PlotCurveItem] = {}  # each run's pens (not in the plot)
         self.heads: dict[int, QGraphicsEllipseItem] = {}
         self._optimizer_of: dict[int, str] = {}
         self.nearest = pg.ScatterPlotItem(symbol="o", brush=None)
@@ -62,7 +74,10 @@ class LandscapePlot:
         self.axis_labels = ("x", "y")
         self.window = ((-1.0, 1.0), (-1.0, 1.0))
         self.theme, self.pen_scale = DEFAULT, 1.0
-        self._drawn: dict[int, int] = {}
+        self._drawn: dict[int, int] = {}  # the count each run was last drawn at
+        self._growing: dict[int, GrowingPath] = {}
+        self._drawing: dict[int, tuple[np.ndarray, int]] = {}  # segments, rows that stay so
+        self._pace = 0.0  # segment rows a redraw adds, on average
 
     # --- looks -----------------------------------------------------------------------------
 
@@ -84,8 +99,8 @@ class LandscapePlot:
             mark.setBrush(cached_brush(MARK_FILL))
         self.nearest.setSize(size + 6)
         self.nearest.setPen(pg.mkPen("#ffffff", width=2 * pen_scale))
-        for index, path in self.paths.items():
-            self._style_path(path, self._optimizer_of[index])
+        for index in self.legend_samples:
+            self._style_path(index)
         for index, head in self.heads.items():
             self._style_head(head, self._optimizer_of[index])
 
@@ -115,10 +130,13 @@ class LandscapePlot:
         halo.setAlpha(190)
         return pen, pg.mkPen(halo, width=width + 2.5 * self.pen_scale)
 
-    def _style_path(self, path: pg.PlotCurveItem, optimizer_name: str) -> None:
-        pen, halo = self.path_pens(optimizer_name)
-        path.setPen(pen)
-        path.setShadowPen(halo)
+    def _style_path(self, index: int) -> None:
+        pen, halo = self.path_pens(self._optimizer_of[index])
+        sample = self.legend_samples[index]
+        sample.setPen(pen)
+        sample.setShadowPen(halo)
+        for layer in (self.settled_paths, self.live_paths):
+            layer.set_pens(index, pen, halo)
 
     def _style_head(self, head: QGraphicsEllipseItem, optimizer_name: str) -> None:
         halo = pg.mkPen(HALO, width=1.5 * self.pen_scale)
@@ -130,18 +148,19 @@ class LandscapePlot:
         """Empty paths for ``runs`` (the optimizers at this rate)."""
         self.lr = lr
         self._set_title()
-        for item in [*self.paths.values(), *self.heads.values()]:
-            self.plot.removeItem(item)
+        for head in self.heads.values():
+            self.plot.removeItem(head)
         self._optimizer_of = {run.index: run.optimizer.name for run in runs}
-        self.paths, self.heads, self._drawn = {}, {}, {}
+        self.legend_samples, self.heads = {}, {}
+        pens = {run.index: self.path_pens(run.optimizer.name) for run in runs}
+        for layer in (self.settled_paths, self.live_paths):
+            layer.set_runs(pens)
         for run in runs:
-            path = LiveCurve(connect="pairs", skipFiniteCheck=True)
-            path.setZValue(5)
-            self._style_path(path, run.optimizer.name)
-            self.plot.addItem(path, ignoreBounds=True)
-            self.paths[run.index] = path
+            self.legend_samples[run.index] = pg.PlotCurveItem()
+            self._style_path(run.index)
             head = self.heads[run.index] = add_head_dot(self.plot)
             self._style_head(head, run.optimizer.name)
+        self.invalidate()
 
     def show_map(self, landscape: LandscapeMap, image: np.ndarray, start: tuple[float, float]):
         """The map (``image``: log10 loss, rows along y) over its window, its contour lines,
@@ -161,7 +180,7 @@ class LandscapePlot:
         self.window = landscape.window
         self.plot.setRange(xRange=self.window[0], yRange=self.window[1], padding=0)
         self.set_axis_labels(landscape.plane.axis_labels)
-        self._drawn = {}
+        self.invalidate()
 
     def _mark(self, name: str, points) -> None:
         points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
@@ -170,34 +189,76 @@ class LandscapePlot:
     # --- a frame ---------------------------------------------------------------------------
 
     def redraw(self, coordinates: np.ndarray, counts: np.ndarray) -> None:
-        """``setData`` on the paths whose count changed: ``coordinates`` (runs, steps, 2)."""
-        (x0, x1), (y0, y1) = self.window
-        low = np.array([x0 - CLIP * (x1 - x0), y0 - CLIP * (y1 - y0)])
-        high = np.array([x1 + CLIP * (x1 - x0), y1 + CLIP * (y1 - y0)])
-        for index, path in self.paths.items():
+        """Move on the paths whose count changed: ``coordinates`` (runs, steps, 2), every step
+        before a count as at the last redraw (a new window or experiment starts them again)."""
+        low, high = clip_box(self.window)
+        changed, added = [], 0
+        for index, head in self.heads.items():
             count = int(counts[index]) if index < len(counts) else 0
             if self._drawn.get(index) == count:
                 continue
             self._drawn[index] = count
-            head = self.heads[index]
+            growing = self._growing.setdefault(index, GrowingPath(self.window))
+            if count > 0:
+                growing.extend(coordinates[index], count)
+            else:
+                growing.clear()
+            before = self._drawing.get(index)
+            self._drawing[index] = growing.segments()
+            if before is not None:  # not the whole path again
+                added += max(0, len(self._drawing[index][0]) - len(before[0]))
+            changed.append(index)
             head.setVisible(count > 0)
-            if count == 0:
-                path.setData([], [])
-                continue
-            rows = np.clip(coordinates[index, :count], low, high)
-            segments = path_segments(rows, self.window)
-            path.setData(segments[:, 0], segments[:, 1])
-            head.setPos(float(rows[-1, 0]), float(rows[-1, 1]))
+            if count > 0:
+                x, y = np.clip(coordinates[index, count - 1], low, high)
+                head.setPos(float(x), float(y))
+        self._pace = 0.8 * self._pace + 0.2 * added
+        if changed:
+            self._lay_out(changed, whole=False)
+
+    def settle(self) -> None:
+        """Every path whole into the cached layer, none live: for a still picture (an export,
+        or runs that have all ended)."""
+        self._lay_out([], whole=True)
+
+    def _lay_out(self, changed: list[int], whole: bool) -> None:
+        """Split each run's segments between the layers. The settled layer keeps what it holds
+        while that is still the start of the run's path; once the live segments are many (or
+        ``whole``), it takes every run's segments that stay as they are (or all of them)."""
+        layer = self.settled_paths
+        stale = [i for i in changed if not starts_with(self._drawing[i][0], layer.segments(i))]
+        wanted = {i: len(drawn) if whole else stays for i, (drawn, stays) in self._drawing.items()}
+        held = sum(len(layer.segments(i)) for i in wanted)
+        movable = sum(max(0, n - len(layer.segments(i))) for i, n in wanted.items())
+        budget = max(2 * LIVE_SEGMENTS, math.sqrt(2 * held * self._pace))  # in rows
+        if stale or movable > budget or (whole and movable):
+            moved = {
+                i: self._drawing[i][0][:n]
+                for i, n in wanted.items()
+                if i in stale or len(layer.segments(i)) < n
+            }
+            layer.set_segments(moved)
+            changed = [*changed, *(i for i in moved if i not in changed)]
+        if changed:
+            live = {i: self._drawing[i][0][len(layer.segments(i)) :] for i in changed}
+            self.live_paths.set_segments(live)
 
     def invalidate(self) -> None:
-        """Draw every path again at the next redraw."""
-        self._drawn = {}
+        """Work every path out again, from its first step, at the next redraw (what is drawn
+        stays until then: the settled layer keeps what is still the start of a path)."""
+        self._drawn, self._growing, self._drawing = {}, {}, {}
+        self._pace = 0.0
+
+    def drawn_segments(self, run: int) -> np.ndarray:
+        """What the plot shows of ``run``'s path: its settled segments, then its live ones, as
+        (2N, 2) start and end rows (:func:`gui.path_segments.path_segments`)."""
+        return np.concatenate([self.settled_paths.segments(run), self.live_paths.segments(run)])
 
     def set_vector_paths(self, on: bool) -> None:
         """Each path one polyline (for an SVG: a line per step bloats the file), or pyqtgraph's
         choice (separate segments: faster to paint wide lines on screen)."""
-        for path in self.paths.values():
-            path.setSegmentedLineMode("off" if on else "auto")
+        for layer in (self.settled_paths, self.live_paths):
+            layer.set_vector(on)
 
     # --- hover -----------------------------------------------------------------------------
 
@@ -227,24 +288,6 @@ class LandscapePlot:
         self.nearest.hide()
 
 
-def path_segments(rows: np.ndarray, window, pixels: int = PIXELS) -> np.ndarray:
-    """The segments a path (steps, 2) is drawn with, as (2N, 2) start and end rows: one per
-    distinct move between cells of a ``pixels`` × ``pixels`` grid over ``window``. A run that
-    creeps or sits still draws a segment per cell it enters, not per step, and one bouncing
-    between two walls draws each crossing once; beyond MAX_PATH_SEGMENTS, evenly thinned."""
-    (x0, x1), (y0, y1) = window
-    cells = np.floor((rows - (x0, y0)) / ((x1 - x0) / pixels, (y1 - y0) / pixels))
-    moved = np.ones(len(rows), dtype=bool)
-    moved[1:] = (cells[1:] != cells[:-1]).any(axis=1)
-    moved[-1] = True  # the head stays exact
-    rows, cells = rows[moved], cells[moved].astype(np.int64) + CELL_OFFSET
-    if len(rows) < 2:
-        return np.zeros((0, 2))
-    span = 2 * CELL_OFFSET
-    keys = ((cells[:-1, 0] * span + cells[:-1, 1]) * span + cells[1:, 0]) * span + cells[1:, 1]
-    first = np.sort(np.unique(keys, return_index=True)[1])
-    if len(first) > MAX_PATH_SEGMENTS:
-        first = first[np.linspace(0, len(first) - 1, MAX_PATH_SEGMENTS).astype(int)]
-    out = np.empty((2 * len(first), 2))
-    out[0::2], out[1::2] = rows[first], rows[first + 1]
-    return out
+def starts_with(rows: np.ndarray, start: np.ndarray) -> bool:
+    """``rows`` begin with the rows of ``start`` (NaN as NaN)."""
+    return len(start) <= len(rows) and np.array_equal(rows[: len(start)], start, equal_nan=True)

@@ -223,6 +223,9 @@ class LandscapeView(QWidget):
             return  # the new settings' map is on its way (its plane may not even fit the paths)
         coordinates = self.paths.coordinates(landscape.plane)
         self.grid.redraw(coordinates, self.paths.counts)
+        latest = self.session.latest
+        if latest is not None and latest.done:
+            self.grid.settle()  # nothing more to come: no live segments to stroke every paint
         if self._pending is None and self.paths.length:
             window = grown_window(landscape.problem, landscape.plane, landscape.window, coordinates)
             if window is not None:

@@ -107,14 +107,12 @@ def test_a_step_draws_the_paths_exactly_where_the_engine_went(open_window, qtbot
     expected = BatchedExperiment(config, record_parameters=True)
     expected.step(3)
     for plot in window.landscape.grid.plots:
-        for index, path in plot.paths.items():
-            x, y = path.getData()  # segments: each step's start and end
+        for index, head in plot.heads.items():
+            segments = plot.drawn_segments(index).reshape(-1, 2, 2)  # each step's start and end
             points = expected.parameters(index)
-            segments = np.column_stack([x, y]).reshape(-1, 2, 2)
             moves = np.stack([points[:-1], points[1:]], axis=1)
             distinct = [m for m in moves if not np.array_equal(m[0], m[1])]
             np.testing.assert_array_equal(segments, distinct)
-            head = plot.heads[index]
             assert head.isVisible()
             assert (head.pos().x(), head.pos().y()) == tuple(expected.parameters(index)[-1])
 
@@ -317,7 +315,7 @@ def test_the_landscape_keeps_one_plot_per_rate_as_the_rates_change(open_window, 
 
 
 def test_a_path_draws_each_distinct_move_between_pixels_once():
-    from gui.landscape_plot import MAX_PATH_SEGMENTS, path_segments
+    from gui.path_segments import MAX_PATH_SEGMENTS, path_segments
 
     window = ((0.0, 1.0), (0.0, 1.0))
     bounce = np.array([[0.2, 0.5], [0.8, 0.5]] * 500)  # SGD between two walls, 1000 steps
@@ -345,6 +343,6 @@ def test_new_hidden_units_draw_on_a_new_plane_only(open_window, qtbot):
         window.refresh_now()  # before the new map arrives, nothing is put on the old plane
     qtbot.waitUntil(lambda: view.map is not None and view.map.plane.origin.size == 22)
     window.refresh_now()
-    path = next(iter(view.grid.plots[0].paths.values()))
-    x, y = path.getData()  # two recorded points (θ₀ and after one update): one segment
+    plot = view.grid.plots[0]
+    x, y = plot.drawn_segments(next(iter(plot.heads))).T  # θ₀ and after one update: a segment
     assert len(x) == 2 and (x[0], y[0]) == pytest.approx((0.0, 0.0), abs=1e-9)
