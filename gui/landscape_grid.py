@@ -19,7 +19,7 @@ from gui.landscape_plot import MARKS, LandscapePlot
 from gui.pacing import PacedView
 from gui.palette import optimizer_colour
 from gui.panels import replace_plots
-from gui.plot_helpers import point_font
+from gui.plot_helpers import KeySample, point_font
 from gui.themes import DEFAULT, Theme
 
 COLOUR_MAP = "viridis"  # perceptually uniform, and readable in grey
@@ -44,7 +44,7 @@ class LandscapeGrid(PacedView, pg.GraphicsLayoutWidget):
     ):
         super().__init__(parent)
         self.cache_paths = cache_paths
-        self.legend = pg.LegendItem(colCount=4)
+        self.legend = pg.LegendItem(colCount=4, sampleType=KeySample)
         self.addItem(self.legend, row=0, col=0, colspan=2)
         self.cells = self.addLayout(row=1, col=0)
         self.cells.setContentsMargins(0, 0, 0, 0)

@@ -18,6 +18,7 @@ from gui.history import LossHistory
 from gui.legend_fit import fit_legend
 from gui.loss_panel import LossPanel
 from gui.pacing import PacedView
+from gui.plot_helpers import KeySample
 from gui.sharpness_layer import THRESHOLD_NOTE, SharpnessLayer, legend_label, threshold_sample
 from gui.themes import DEFAULT, Theme
 
@@ -38,7 +39,7 @@ class PanelGrid(PacedView, pg.GraphicsLayoutWidget):
         self.live = live
         self.log_y, self.show_lr = False, False  # for every panel, also those built later
         self.show_sharpness = False  # each panel's SharpnessLayer instead of its losses
-        self.legend = pg.LegendItem(colCount=4)
+        self.legend = pg.LegendItem(colCount=4, sampleType=KeySample)
         self.band_sample = pg.PlotDataItem([0.0], [0.0], pen=None, fillLevel=0.0)
         self.addItem(self.legend, row=0, col=0)
         self.cells = self.addLayout(row=1, col=0)  # the panels; rebuilt when their count changes

@@ -83,6 +83,14 @@ def style_head_dot(head: QGraphicsEllipseItem, diameter: float, colour: str, pen
     head.setPen(pen)
 
 
+class KeySample(pg.ItemSample):
+    """A legend sample that is only a key: pyqtgraph's hides its item when clicked, which in a
+    grid of plots hid one optimizer in the first plot only and showed an eye icon."""
+
+    def mouseClickEvent(self, event) -> None:  # noqa: N802 (pyqtgraph's name)
+        event.ignore()
+
+
 def same_status(a: np.ndarray | None, b: np.ndarray | None) -> bool:
     return a is b if a is None or b is None else np.array_equal(a, b)
 

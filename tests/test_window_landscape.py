@@ -346,3 +346,31 @@ def test_new_hidden_units_draw_on_a_new_plane_only(open_window, qtbot):
     plot = view.grid.plots[0]
     x, y = plot.drawn_segments(next(iter(plot.heads))).T  # θ₀ and after one update: a segment
     assert len(x) == 2 and (x[0], y[0]) == pytest.approx((0.0, 0.0), abs=1e-9)
+
+
+def test_clicking_the_legend_hides_nothing(open_window, qtbot):
+    """The legend is a key: a click on an optimizer's sample (which pyqtgraph takes as "hide
+    this item": a hidden-eye icon and, in the loss panels, one curve of the first panel gone)
+    leaves every path and its sample as they were; the loss panels' legend likewise."""
+    window = open_window(config_for_problem("rosenbrock").with_changes(max_steps=20))
+    window.run_to_end()
+    qtbot.waitUntil(lambda: window.session.done, timeout=30_000)
+    window.refresh_now()
+    grid = window.landscape.grid
+    sample, _ = grid.legend.items[0]
+    assert sample.item.isVisible()  # its line is drawn, not pyqtgraph's "hidden" eye
+    first = grid.runs[0]  # drawn in the first plot
+    before = grid.plots[0].drawn_segments(first.index).copy()
+    centre = grid.mapFromScene(sample.mapToScene(sample.boundingRect().center()))
+    qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    window.refresh_now()
+    assert sample.item.isVisible()
+    after = grid.plots[0].drawn_segments(first.index)
+    assert len(before) and np.array_equal(after, before)
+    window.tabs.setCurrentIndex(0)
+    panels = window.grid
+    sample, _ = panels.legend.items[0]
+    centre = panels.mapFromScene(sample.mapToScene(sample.boundingRect().center()))
+    qtbot.mouseClick(panels.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    assert sample.item.isVisible()
+    assert all(curve.isVisible() for curve in panels.panels[0].curves.values())
