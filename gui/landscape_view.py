@@ -224,8 +224,8 @@ class LandscapeView(QWidget):
         coordinates = self.paths.coordinates(landscape.plane)
         self.grid.redraw(coordinates, self.paths.counts)
         latest = self.session.latest
-        if latest is not None and latest.done:
-            self.grid.settle()  # nothing more to come: no live segments to stroke every paint
+        if latest is not None and (latest.done or not self.session.playing):
+            self.grid.settle()  # a still picture: every path whole, in the runs' order
         if self._pending is None and self.paths.length:
             window = grown_window(landscape.problem, landscape.plane, landscape.window, coordinates)
             if window is not None:

@@ -260,6 +260,7 @@ class MainWindow(QMainWindow):
     @Slot(bool)
     def _on_playing_change(self, playing: bool) -> None:
         self.commands.play.setText("Pause" if playing else "Play")
+        self.pacer.request()  # paused: the landscape settles its paths into one still picture
 
     @Slot(str)
     def _on_engine_failure(self, message: str) -> None:
