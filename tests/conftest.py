@@ -43,18 +43,7 @@ def _still_running(thread) -> bool:
 
 @pytest.fixture
 def window(qtbot, tmp_path):
-    """The main window with the article's experiment, its settings in a temporary file, and
-    error dialogs collected in ``window.errors`` instead of shown."""
-    from PySide6.QtCore import QSettings
+    """The main window with the article's experiment (see :mod:`tests.windows`)."""
+    from tests.windows import open_main_window, temporary_settings
 
-    from engine.config import ExperimentConfig
-    from gui.main_window import MainWindow
-
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(ExperimentConfig(), settings)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitUntil(lambda: window.session.started is not None)
-    window.errors = []
-    window.report_error = lambda title, message: window.errors.append(message)
-    return window
+    return open_main_window(qtbot, temporary_settings(tmp_path))

@@ -23,11 +23,11 @@ from engine.predictions import (
 )
 from engine.progress import full_update
 from gui.figure import Figure, FigureState
-from gui.main_window import MainWindow
 from gui.offscreen import SETTINGS_KEY
 from gui.pacing import SPEED_STEPS
 from gui.themes import DEFAULT
 from tests import reference
+from tests.windows import open_main_window
 
 ARTICLE = ExperimentConfig()  # the article's four optimizers at 0.001, 0.01, 0.1 and 1; seed 0
 VERDICTS = {"converged": Verdict.CONVERGES, "max": Verdict.STALLS, "diverged": Verdict.BLOWS_UP}
@@ -107,15 +107,7 @@ def settings(tmp_path):
 @pytest.fixture
 def make_window(qtbot, settings):
     def make(config=ARTICLE):
-        window = MainWindow(config, settings)
-        qtbot.addWidget(window)
-        window.commands.speed.setValue(SPEED_STEPS)
-        window.show()
-        qtbot.waitExposed(window)
-        qtbot.waitUntil(lambda: window.session.started is not None)
-        window.errors = []
-        window.report_error = lambda title, message: window.errors.append(message)
-        return window
+        return open_main_window(qtbot, settings, config, SPEED_STEPS)
 
     return make
 

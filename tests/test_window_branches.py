@@ -3,7 +3,7 @@ drawn dashed in its parent's panel; the file and the command line give the same 
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
@@ -12,9 +12,9 @@ from engine.config import BranchSpec, ExperimentConfig, OptimizerSpec
 from engine.experiment import BatchedExperiment, RunStatus
 from gui.branch_dialog import BranchDialog
 from gui.figure import Figure
-from gui.main_window import MainWindow
 from gui.pacing import SPEED_STEPS
 from gui.themes import DEFAULT
+from tests.windows import open_main_window, temporary_settings
 
 CONFIG = ExperimentConfig(max_steps=120)
 SGD_DROP = BranchSpec("sgd", 1.0, 50, lr=0.1)
@@ -22,15 +22,7 @@ LABEL = "SGD η=1 → η=0.1 @ 50"
 
 
 def open_window(qtbot, tmp_path, config=CONFIG, train=True):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(config, settings)
-    qtbot.addWidget(window)
-    window.commands.speed.setValue(SPEED_STEPS)
-    window.show()
-    qtbot.waitExposed(window)
-    qtbot.waitUntil(lambda: window.session.started is not None)
-    window.errors = []
-    window.report_error = lambda title, message: window.errors.append(message)
+    window = open_main_window(qtbot, temporary_settings(tmp_path), config, SPEED_STEPS)
     if train:
         window.run_to_end()
         qtbot.waitUntil(lambda: window.session.done and not window.session.playing, timeout=30_000)

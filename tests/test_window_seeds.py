@@ -5,16 +5,16 @@ import csv
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, QSettings
+from PySide6.QtCore import QPointF
 
 from engine.config import ExperimentConfig, OptimizerSpec
 from engine.experiment import BatchedExperiment
 from engine.progress import full_update
 from engine.seeds import seed_bands, seed_outcomes
 from engine.sweep import band_curve_data, run_sweep
-from gui.main_window import MainWindow
 from gui.pacing import SPEED_STEPS
 from gui.sweep_plots import SweepPlots
+from tests.windows import open_main_window, temporary_settings
 
 SEEDS = 4
 CONFIG = ExperimentConfig(
@@ -26,15 +26,7 @@ CONFIG = ExperimentConfig(
 
 @pytest.fixture
 def window(qtbot, tmp_path):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(CONFIG, settings)
-    qtbot.addWidget(window)
-    window.commands.speed.setValue(SPEED_STEPS)
-    window.show()
-    qtbot.waitUntil(lambda: window.session.started is not None)
-    window.errors = []
-    window.report_error = lambda title, message: window.errors.append(message)
-    return window
+    return open_main_window(qtbot, temporary_settings(tmp_path), CONFIG, SPEED_STEPS)
 
 
 def seeded(window, qtbot):

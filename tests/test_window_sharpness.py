@@ -6,17 +6,17 @@ import json
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMenu
 
 from engine.config import ExperimentConfig, OptimizerSpec
 from engine.experiment import BatchedExperiment
 from engine.presets import EDGE_OF_STABILITY
 from engine.sharpness import SharpnessTracker, threshold_position
-from gui.main_window import MainWindow
 from gui.offscreen import SETTINGS_KEY
 from gui.pacing import SPEED_STEPS
 from gui.sharpness_layer import THRESHOLD_NOTE, every_text
+from tests.windows import open_main_window, temporary_settings
 
 CONFIG = EDGE_OF_STABILITY.apply().with_changes(
     optimizers=tuple(OptimizerSpec.create(n) for n in ("sgd", "adam_torch", "lion")),
@@ -29,13 +29,7 @@ SGD, ADAM, LION = 0, 2, 4  # run indices at η = 0.1 (panel 0); +1 for η = 0.05
 @pytest.fixture
 def make_window(qtbot, tmp_path):
     def make(config=CONFIG):
-        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(config, settings)
-        qtbot.addWidget(window)
-        window.show()
-        qtbot.waitExposed(window)
-        qtbot.waitUntil(lambda: window.session.started is not None)
-        return window
+        return open_main_window(qtbot, temporary_settings(tmp_path), config)
 
     return make
 

@@ -2,28 +2,21 @@
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from engine.config import ExperimentConfig
 from engine.experiment import BatchedExperiment
 from engine.inspection import Inspection
-from gui.main_window import MainWindow
 from gui.pacing import SPEED_STEPS
+from tests.windows import open_main_window, temporary_settings
 
 CONFIG = ExperimentConfig(max_steps=60)  # SGD at η = 0.1 converges at step 11
 
 
 @pytest.fixture
 def window(qtbot, tmp_path):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(CONFIG, settings)
-    qtbot.addWidget(window)
-    window.commands.speed.setValue(SPEED_STEPS)
-    window.show()
-    qtbot.waitExposed(window)
-    qtbot.waitUntil(lambda: window.session.started is not None)
-    return window
+    return open_main_window(qtbot, temporary_settings(tmp_path), CONFIG, SPEED_STEPS)
 
 
 def trained(window, qtbot):

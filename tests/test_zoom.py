@@ -11,6 +11,7 @@ from gui.main_window import MainWindow
 from gui.plot_helpers import ReadableAxis, point_font
 from gui.themes import DEFAULT, PRESENTATION
 from gui.zoom import DOCK_SHARE, ZOOM_STEPS, next_zoom
+from tests.windows import open_main_window
 
 
 @pytest.fixture
@@ -21,12 +22,7 @@ def settings(tmp_path):
 @pytest.fixture
 def make_window(qtbot, settings):
     def make():
-        window = MainWindow(ExperimentConfig(), settings)
-        qtbot.addWidget(window)
-        window.show()
-        qtbot.waitExposed(window)
-        qtbot.waitUntil(lambda: window.session.started is not None)
-        return window
+        return open_main_window(qtbot, settings)
 
     return make
 

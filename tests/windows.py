@@ -1,0 +1,35 @@
+"""The main window as the window tests open it: settings in a temporary file, shown, its first
+experiment built, and error dialogs collected in ``window.errors`` instead of shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+from engine.config import ExperimentConfig
+from gui.main_window import MainWindow
+
+
+def temporary_settings(folder: Path) -> QSettings:
+    return QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
+
+
+def open_main_window(
+    qtbot,
+    settings: QSettings,
+    config: ExperimentConfig | None = None,
+    speed: int | None = None,
+) -> MainWindow:
+    """A shown window of ``config`` (the article's by default) once the engine has built it;
+    ``speed`` a speed-slider position."""
+    window = MainWindow(config or ExperimentConfig(), settings)
+    qtbot.addWidget(window)
+    if speed is not None:
+        window.commands.speed.setValue(speed)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: window.session.started is not None)
+    window.errors = []
+    window.report_error = lambda title, message: window.errors.append(message)
+    return window
