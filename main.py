@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from engine import cli, headless
+from engine.io import cli, headless
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -19,15 +19,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if headless.wants_headless(args):
         figures = None
         if headless.wants_figures(args):
-            from engine.config import ConfigError
-            from gui.headless import HeadlessFigures
+            from engine.config.settings import ConfigError
+            from gui.export.headless import HeadlessFigures
 
             try:
                 figures = HeadlessFigures(args)
             except ConfigError as err:
                 return cli.fail(str(err))
         return headless.run_headless(args, figures)
-    from gui.app import run_app
+    from gui.shell.app import run_app
 
     return run_app(args)
 

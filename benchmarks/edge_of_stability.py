@@ -77,10 +77,10 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.config import OptimizerSpec  # noqa: E402
-from engine.experiment import BatchedExperiment  # noqa: E402
-from engine.presets import PRESETS  # noqa: E402
-from engine.sharpness import SharpnessTracker  # noqa: E402
+from engine.analysis.sharpness import SharpnessTracker  # noqa: E402
+from engine.config.presets import PRESETS  # noqa: E402
+from engine.config.settings import OptimizerSpec  # noqa: E402
+from engine.experiment.batched import BatchedExperiment  # noqa: E402
 
 HEADER = (
     f"{'optimizer':<10} {'lr':<7} {'thr':>5} {'λ0':>6} {'first':>5} {'mean':>6} "
@@ -120,11 +120,11 @@ def measure(config) -> tuple[list[str], SharpnessTracker]:
 def save_figure(path: str, tracker: SharpnessTracker) -> None:
     """The run's Sharpness view as the window exports it (Presentation theme, 2×)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from engine.progress import ExperimentStarted, full_update
-    from engine.stability import initial_stability
-    from gui.exports import export_png
-    from gui.figure import FigureState
-    from gui.themes import PRESENTATION
+    from engine.analysis.stability import initial_stability
+    from engine.live.messages import ExperimentStarted, full_update
+    from gui.export.figure import FigureState
+    from gui.export.writers import export_png
+    from gui.plotting.themes import PRESENTATION
 
     experiment = tracker.experiment
     config = experiment.config

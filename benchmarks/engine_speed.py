@@ -13,11 +13,11 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.config import DatasetSpec, ExperimentConfig, OptimizerSpec  # noqa: E402
-from engine.data import article_dataset  # noqa: E402
-from engine.experiment import BatchedExperiment  # noqa: E402
+from engine.analysis.sweep import run_sweep  # noqa: E402
+from engine.config.settings import DatasetSpec, ExperimentConfig, OptimizerSpec  # noqa: E402
+from engine.core.data import article_dataset  # noqa: E402
+from engine.experiment.batched import BatchedExperiment  # noqa: E402
 from engine.optimizers import REGISTRY  # noqa: E402
-from engine.sweep import run_sweep  # noqa: E402
 
 
 def _article_rule(name: str):

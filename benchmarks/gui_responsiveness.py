@@ -71,12 +71,12 @@ from PySide6.QtCore import (  # noqa: E402
 )
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from engine.config import ExperimentConfig  # noqa: E402
-from engine.experiment import BatchedExperiment  # noqa: E402
-from engine.presets import PRESETS  # noqa: E402
-from engine.progress import LossUpdate, loss_update  # noqa: E402
-from gui.history import LossHistory  # noqa: E402
-from gui.main_window import MainWindow  # noqa: E402
+from engine.config.presets import PRESETS  # noqa: E402
+from engine.config.settings import ExperimentConfig  # noqa: E402
+from engine.experiment.batched import BatchedExperiment  # noqa: E402
+from engine.live.messages import LossUpdate, loss_update  # noqa: E402
+from gui.shell.main_window import MainWindow  # noqa: E402
+from gui.state.loss_history import LossHistory  # noqa: E402
 
 PROBE_MS = 10
 WINDOW_SIZE = (1400, 900)

@@ -17,12 +17,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from engine.config import ExperimentConfig  # noqa: E402
-from engine.experiment import BatchedExperiment  # noqa: E402
-from engine.landscape import BASES, GRID_RESOLUTION, loss_grid, make_plane  # noqa: E402
-from engine.landscape_map import compute_map  # noqa: E402
+from engine.analysis.landscape import BASES, GRID_RESOLUTION, loss_grid, make_plane  # noqa: E402
+from engine.analysis.landscape_map import compute_map  # noqa: E402
+from engine.config.problem_switch import config_for_problem  # noqa: E402
+from engine.config.settings import ExperimentConfig  # noqa: E402
+from engine.experiment.batched import BatchedExperiment  # noqa: E402
 from engine.problems import PROBLEMS  # noqa: E402
-from engine.problems.settings import config_for_problem  # noqa: E402
 
 REPEATS = 15
 

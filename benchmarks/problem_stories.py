@@ -41,10 +41,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.experiment import BatchedExperiment  # noqa: E402
+from engine.analysis.stability import initial_stability  # noqa: E402
+from engine.config.problem_switch import config_for_problem  # noqa: E402
+from engine.experiment.batched import BatchedExperiment  # noqa: E402
 from engine.problems import PROBLEMS  # noqa: E402
-from engine.problems.settings import config_for_problem  # noqa: E402
-from engine.stability import initial_stability  # noqa: E402
 
 
 def describe(name: str) -> None:

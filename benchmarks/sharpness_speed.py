@@ -41,15 +41,15 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.config import DatasetSpec, ExperimentConfig, OptimizerSpec  # noqa: E402
-from engine.experiment import BatchedExperiment  # noqa: E402
-from engine.model import batched_loss  # noqa: E402
-from engine.sharpness import (  # noqa: E402
+from engine.analysis.sharpness import (  # noqa: E402
     SharpnessTracker,
     WarmLanczos,
     loss_hessians,
     top_eigenvalues,
 )
+from engine.config.settings import DatasetSpec, ExperimentConfig, OptimizerSpec  # noqa: E402
+from engine.core.model import batched_loss  # noqa: E402
+from engine.experiment.batched import BatchedExperiment  # noqa: E402
 
 OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam_torch")
 STEPS = 100

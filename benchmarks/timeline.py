@@ -16,10 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.config import ExperimentConfig, OptimizerSpec  # noqa: E402
-from engine.experiment import BatchedExperiment  # noqa: E402
-from engine.problems.settings import config_for_problem  # noqa: E402
-from engine.timeline import Timeline  # noqa: E402
+from engine.config.problem_switch import config_for_problem  # noqa: E402
+from engine.config.settings import ExperimentConfig, OptimizerSpec  # noqa: E402
+from engine.experiment.batched import BatchedExperiment  # noqa: E402
+from engine.live.timeline import Timeline  # noqa: E402
 
 MB = 2**20
 

@@ -1,6 +1,11 @@
-"""Qt-free training core: data, model, optimizers and the batched experiment.
+"""Qt-free training core, in layers, each using only those below it (checked by import-linter):
 
-Only :mod:`engine.worker` imports Qt; everything else here runs headless.
+``io`` (command line, headless runs, files) > ``live`` (the window's experiment as tasks, the
+messages it sends) > ``analysis`` (sharpness, stability, inspection, landscape, sweep) >
+``experiment`` (the batched runs and their books) > ``config`` (settings, presets) >
+``optimizers`` | ``problems`` (the two registries) > ``core`` (data, the MLP's math, files).
+
+Only :mod:`engine.live.worker` imports Qt; everything else here runs headless.
 """
 
 __version__ = "0.1.0"

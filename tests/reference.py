@@ -10,7 +10,7 @@ import math
 
 import torch
 
-from engine.data import article_dataset
+from engine.core.data import article_dataset
 
 
 def initial_parameters(seed: int, hidden: int, dtype=torch.float64) -> list[torch.Tensor]:

@@ -2,8 +2,8 @@
 
 import io
 
-from engine.config import ExperimentConfig, OptimizerSpec
-from engine.sweep import SweepResult, write_sweep_csv
+from engine.analysis.sweep import SweepResult, write_sweep_csv
+from engine.config.settings import ExperimentConfig, OptimizerSpec
 
 PANEL_LRS = (0.001, 0.01, 0.1, 1.0)
 

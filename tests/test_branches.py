@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from engine.branches import with_fitting_branches
-from engine.config import (
+from engine.config.settings import (
     BranchSpec,
     ConfigError,
     DatasetSpec,
@@ -16,14 +15,20 @@ from engine.config import (
     OptimizerSpec,
     schedule_spec,
 )
-from engine.config_io import config_from_dict, config_to_dict, read_config_file, write_config_file
-from engine.experiment import BatchedExperiment, RunStatus
-from engine.live import LiveSession
+from engine.core.tasks import TaskState
+from engine.experiment.batched import BatchedExperiment, RunStatus
+from engine.experiment.branches import with_fitting_branches
+from engine.io.experiment_file import (
+    config_from_dict,
+    config_to_dict,
+    read_config_file,
+    write_config_file,
+)
+from engine.io.records import write_losses_csv
+from engine.live.messages import ExperimentStarted, LossUpdate, full_update
+from engine.live.session import LiveSession
+from engine.live.timeline import Timeline, branch_refusal, summaries_at
 from engine.optimizers import REGISTRY
-from engine.progress import ExperimentStarted, LossUpdate, full_update
-from engine.records import write_losses_csv
-from engine.tasks import TaskState
-from engine.timeline import Timeline, branch_refusal, summaries_at
 
 GENERATED = DatasetSpec("generated", samples=40, noise=0.1)
 SGD_DROP = BranchSpec("sgd", 1.0, 50, lr=0.1)  # the example

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import main
-from engine import cli, headless
-from engine.config import ExperimentConfig, OptimizerSpec
-from engine.experiment import BatchedExperiment
+from engine.config.settings import ExperimentConfig, OptimizerSpec
+from engine.experiment.batched import BatchedExperiment
+from engine.io import cli, headless
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -147,7 +147,8 @@ def test_the_real_command_exits_0_and_2(tmp_path):
 
 def test_engine_core_imports_no_qt():
     code = (
-        "import sys, engine.cli, engine.headless, engine.experiment, engine.records; "
+        "import sys, engine.io.cli, engine.io.headless, engine.experiment.batched, "
+        "engine.io.records; "
         "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph', 'gui'))))"
     )
     result = subprocess.run(
@@ -172,7 +173,7 @@ def test_schedule_flag_trains_with_it_and_is_saved(tmp_path, capsys):
     ]
     assert main.main(args) == 0
     assert "converged at step 31" in capsys.readouterr().out  # stuck at 16.35 without it
-    from engine.config_io import read_config_file
+    from engine.io.experiment_file import read_config_file
 
     schedule = read_config_file(saved).schedule
     assert (schedule.name, dict(schedule.params)) == ("step", {"step_size": 30, "gamma": 0.5})
@@ -196,7 +197,7 @@ def test_bad_schedule_is_one_line_exit_2(tmp_path, capsys, text, message):
 
 def test_list_optimizers_names_every_one_with_its_defaults(capsys):
     from engine.optimizers import REGISTRY
-    from engine.schedules import SCHEDULES
+    from engine.optimizers.schedules import SCHEDULES
 
     assert main.main(["--list-optimizers"]) == 0
     listing = capsys.readouterr().out
@@ -212,7 +213,7 @@ def test_list_optimizers_names_every_one_with_its_defaults(capsys):
 def test_summary_names_the_stability_limit_at_the_initial_parameters(tmp_path, capsys):
     import re
 
-    from engine.stability import initial_stability
+    from engine.analysis.stability import initial_stability
 
     assert main.main(["--csv", str(tmp_path / "l.csv"), "--seed", "2"]) == 0
     line = capsys.readouterr().out.splitlines()[-2]
@@ -247,7 +248,7 @@ def test_a_csv_sweep_imports_no_qt_and_trains_no_panel_experiment(tmp_path):
     out = tmp_path / "sweep.csv"
     code = (
         "import sys, main\n"
-        "from engine.experiment import BatchedExperiment\n"
+        "from engine.experiment.batched import BatchedExperiment\n"
         "def refuse(self): raise AssertionError('the panel experiment was trained')\n"
         "BatchedExperiment.run_to_end = refuse\n"
         "code = main.main(sys.argv[1:])\n"

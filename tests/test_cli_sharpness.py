@@ -9,13 +9,13 @@ import pytest
 import torch
 
 import main
-from engine.config import ExperimentConfig, OptimizerSpec
-from engine.config_io import read_config_file
-from engine.experiment import BatchedExperiment
+from engine.analysis.sharpness import SharpnessTracker
+from engine.analysis.stability import initial_stability, largest_eigenvalue
+from engine.config.presets import EDGE_OF_STABILITY
+from engine.config.settings import ExperimentConfig, OptimizerSpec
+from engine.experiment.batched import BatchedExperiment
+from engine.io.experiment_file import read_config_file
 from engine.optimizers import REGISTRY
-from engine.presets import EDGE_OF_STABILITY
-from engine.sharpness import SharpnessTracker
-from engine.stability import initial_stability, largest_eigenvalue
 
 FLAGS = ("--optimizers", "sgd,momentum,adam_torch,lion", "--lrs", "0.05,0.1", "--seed", "3")
 

@@ -9,10 +9,22 @@ import pytest
 import torch
 
 import main
-from engine.config import ConfigError, DatasetSpec, ExperimentConfig, OptimizerSpec, load_dataset
-from engine.config_io import config_from_dict, config_to_dict, read_config_file, write_config_file
-from engine.data import ARTICLE_X, DatasetError, article_label, generated_dataset, read_csv_dataset
-from engine.experiment import BatchedExperiment
+from engine.config.loading import load_dataset
+from engine.config.settings import ConfigError, DatasetSpec, ExperimentConfig, OptimizerSpec
+from engine.core.data import (
+    ARTICLE_X,
+    DatasetError,
+    article_label,
+    generated_dataset,
+    read_csv_dataset,
+)
+from engine.experiment.batched import BatchedExperiment
+from engine.io.experiment_file import (
+    config_from_dict,
+    config_to_dict,
+    read_config_file,
+    write_config_file,
+)
 from tests import reference
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 
-from gui.decimation import GrowingBins
-from gui.plot_helpers import LiveCurve
+from gui.plotting.decimation import GrowingBins
+from gui.plotting.helpers import LiveCurve
 
 
 def reference_bins(y: np.ndarray, bins: int) -> tuple[int, np.ndarray, np.ndarray]:

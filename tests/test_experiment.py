@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from engine.config import ExperimentConfig, OptimizerSpec
-from engine.experiment import BatchedExperiment, RunStatus
+from engine.config.settings import ExperimentConfig, OptimizerSpec
+from engine.experiment.batched import BatchedExperiment, RunStatus
 from engine.optimizers import ARTICLE_OPTIMIZERS
 from tests import reference
 
@@ -218,7 +218,7 @@ def test_the_torch_optim_twin_uses_the_activation():
 
 
 def test_an_unknown_activation_is_one_clear_config_error():
-    from engine.config import ConfigError
+    from engine.config.settings import ConfigError
 
     message = "activation must be one of relu, tanh, softplus, not 'x'"
     with pytest.raises(ConfigError, match=f"^{message}$"):

@@ -7,12 +7,13 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-import engine.config
-import engine.config_io
-from engine.config import ExperimentConfig, OptimizerSpec
-from engine.config_io import KEYS, config_from_dict, config_to_dict, read_config_file
-from engine.experiment import BatchedExperiment
-from gui.experiment_model import ExperimentModel
+import engine.config.loading
+import engine.config.settings
+import engine.io.experiment_file
+from engine.config.settings import ExperimentConfig, OptimizerSpec
+from engine.experiment.batched import BatchedExperiment
+from engine.io.experiment_file import KEYS, config_from_dict, config_to_dict, read_config_file
+from gui.state.experiment_model import ExperimentModel
 
 
 def test_file_keys_are_the_configs_own_fields_and_every_one_round_trips():
@@ -64,10 +65,12 @@ def test_a_csv_file_is_parsed_once_however_many_settings_change(qtbot, tmp_path,
     path = tmp_path / "data.csv"
     path.write_text("a,b,y\n0.1,0.2,1\n0.3,0.4,2\n0.5,0.6,3\n")
     calls = []
-    real = engine.config.read_csv_dataset
-    monkeypatch.setattr(engine.config, "read_csv_dataset", lambda p: calls.append(p) or real(p))
+    real = engine.config.loading.read_csv_dataset
+    monkeypatch.setattr(
+        engine.config.loading, "read_csv_dataset", lambda p: calls.append(p) or real(p)
+    )
     model = ExperimentModel()
-    assert model.update(dataset=engine.config.DatasetSpec(kind="csv", path=str(path)))
+    assert model.update(dataset=engine.config.settings.DatasetSpec(kind="csv", path=str(path)))
     for seed in range(1, 6):
         assert model.update(seed=seed)
     BatchedExperiment(model.config)  # as the engine thread builds it
@@ -160,7 +163,7 @@ def test_opening_a_file_replaces_every_setting_and_a_bad_one_none(window, qtbot,
         optimizers=(OptimizerSpec.create("adam_torch"),), learning_rates=(0.1, 0.2, 0.3), seed=2
     )
     path = tmp_path / "good.json"
-    engine.config_io.write_config_file(path, good)
+    engine.io.experiment_file.write_config_file(path, good)
     assert window.files.open_experiment_from(str(path))
     assert window.model.config == good and len(window.controls.rates.fields) == 3
     bad = tmp_path / "bad.json"

@@ -12,11 +12,11 @@ import pytest
 from PIL import Image
 
 import main
-from engine.config import ExperimentConfig, OptimizerSpec
-from engine.config_io import config_from_dict, read_config_file
-from gui.figure import frame_steps
-from gui.offscreen import FIGURE_SIZE, SETTINGS_KEY
-from gui.palette import OKABE_ITO
+from engine.config.settings import ExperimentConfig, OptimizerSpec
+from engine.io.experiment_file import config_from_dict, read_config_file
+from gui.export.figure import frame_steps
+from gui.export.offscreen import FIGURE_SIZE, SETTINGS_KEY
+from gui.plotting.palette import OKABE_ITO
 
 ROOT = Path(__file__).resolve().parents[1]
 CURVE_COLOURS = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in OKABE_ITO[:4]])
@@ -220,7 +220,7 @@ def test_sweep_from_the_command_line(tmp_path, capsys):
 
 
 def test_a_drawn_sweep_alone_trains_no_panel_experiment(tmp_path, capsys, monkeypatch):
-    from engine.experiment import BatchedExperiment
+    from engine.experiment.batched import BatchedExperiment
 
     def refuse(experiment):
         raise AssertionError("the panel experiment was trained")

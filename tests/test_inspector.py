@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from engine.config import ExperimentConfig, OptimizerSpec
-from engine.experiment import BatchedExperiment
-from engine.inspection import inspect_run, weight_names
+from engine.analysis.inspection import inspect_run, weight_names
+from engine.config.settings import ExperimentConfig, OptimizerSpec
+from engine.experiment.batched import BatchedExperiment
 
 SPECS = [
     ("sgd", {}),
@@ -129,7 +129,7 @@ def test_clicking_a_curve_inspects_its_run(window, qtbot):
 
 
 def test_while_playing_the_numbers_refresh_and_end_on_the_last_step(window, qtbot):
-    from gui.pacing import SPEED_STEPS
+    from gui.plotting.pacing import SPEED_STEPS
 
     window.inspector.optimizer_box.setCurrentIndex(0)
     arrivals = []
@@ -145,7 +145,7 @@ def test_while_playing_the_numbers_refresh_and_end_on_the_last_step(window, qtbo
 
 
 def test_the_inspector_and_panels_show_the_stability_limit(window, qtbot):
-    from engine.stability import initial_stability
+    from engine.analysis.stability import initial_stability
 
     limit = initial_stability(ExperimentConfig()).limit
     assert f"2/λ₀ = {limit:.3g}" in window.grid.panels[3].plot.titleLabel.text

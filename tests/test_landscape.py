@@ -7,9 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from engine.config import ExperimentConfig
-from engine.experiment import BatchedExperiment
-from engine.landscape import (
+from engine.analysis.landscape import (
     BASES,
     Plane,
     default_window,
@@ -24,10 +22,12 @@ from engine.landscape import (
     random_plane,
     window_around,
 )
+from engine.analysis.stability import loss_hessian
+from engine.config.problem_switch import config_for_problem
+from engine.config.settings import ExperimentConfig
+from engine.experiment.batched import BatchedExperiment
 from engine.problems import PROBLEMS, get_problem
-from engine.problems.settings import config_for_problem
-from engine.stability import loss_hessian
-from gui.landscape_paths import OffPlaneSums
+from gui.landscape.paths import OffPlaneSums
 from tests.surfaces import FORMULAS
 
 

@@ -9,15 +9,15 @@ import numpy as np
 import pytest
 from PySide6.QtGui import QImage
 
-from engine.experiment import BatchedExperiment
-from engine.landscape_map import LandscapeRequest, landscape_task
-from engine.problems.settings import config_for_problem
-from engine.tasks import TaskState
-from gui.landscape_export import LandscapeFigure, export_landscape, trained_state
-from gui.landscape_grid import LandscapeGrid
-from gui.palette import optimizer_colour
-from gui.path_segments import path_segments
-from gui.themes import DEFAULT
+from engine.analysis.landscape_map import LandscapeRequest, landscape_task
+from engine.config.problem_switch import config_for_problem
+from engine.core.tasks import TaskState
+from engine.experiment.batched import BatchedExperiment
+from gui.export.landscape import LandscapeFigure, export_landscape, trained_state
+from gui.landscape.grid import LandscapeGrid
+from gui.landscape.path_segments import path_segments
+from gui.plotting.palette import optimizer_colour
+from gui.plotting.themes import DEFAULT
 from tests.test_path_segments import clipped
 
 OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")

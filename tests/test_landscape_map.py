@@ -5,11 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from engine.config import ExperimentConfig, OptimizerSpec
-from engine.experiment import BatchedExperiment
-from engine.history import PATH_BUDGET, paths_fit
-from engine.landscape import default_window, make_plane
-from engine.landscape_map import (
+from engine.analysis.landscape import default_window, make_plane
+from engine.analysis.landscape_map import (
     LandscapeRequest,
     contour_segments,
     grown_window,
@@ -17,11 +14,14 @@ from engine.landscape_map import (
     landscape_task,
     map_key,
 )
-from engine.live import LiveSession
+from engine.config.problem_switch import config_for_problem
+from engine.config.settings import ExperimentConfig, OptimizerSpec
+from engine.core.history import PATH_BUDGET, paths_fit
+from engine.core.tasks import TaskCancelled, TaskState
+from engine.experiment.batched import BatchedExperiment
+from engine.live.messages import ExperimentStarted, LossUpdate, full_update, update_at_step
+from engine.live.session import LiveSession
 from engine.problems import get_problem
-from engine.problems.settings import config_for_problem
-from engine.progress import ExperimentStarted, LossUpdate, full_update, update_at_step
-from engine.tasks import TaskCancelled, TaskState
 from tests.surfaces import FORMULAS
 
 

@@ -5,12 +5,12 @@ import threading
 
 import numpy as np
 
-from engine.config import ExperimentConfig, OptimizerSpec
-from engine.experiment import BatchedExperiment
-from engine.inspection import Inspection
-from engine.live import LiveSession, PlayingChanged
-from engine.progress import ExperimentStarted, LossUpdate
-from engine.tasks import TaskState
+from engine.analysis.inspection import Inspection
+from engine.config.settings import ExperimentConfig, OptimizerSpec
+from engine.core.tasks import TaskState
+from engine.experiment.batched import BatchedExperiment
+from engine.live.messages import ExperimentStarted, LossUpdate
+from engine.live.session import LiveSession, PlayingChanged
 
 CONFIG = ExperimentConfig(
     optimizers=(OptimizerSpec.create("sgd"), OptimizerSpec.create("adam")), max_steps=60
@@ -85,7 +85,7 @@ def test_a_followed_run_is_inspected_after_every_step():
 
 
 class FakeClock:
-    """``time`` for engine.live: every look at the clock moves it on by a millisecond."""
+    """``time`` for engine.live.session: every look at the clock moves it on by a millisecond."""
 
     def __init__(self):
         self.now = 0.0
@@ -99,10 +99,10 @@ class FakeClock:
 
 
 def test_while_playing_losses_go_out_at_most_60_and_inspections_4_times_a_second(monkeypatch):
-    import engine.live
+    import engine.live.session
 
     clock = FakeClock()
-    monkeypatch.setattr(engine.live, "time", clock)
+    monkeypatch.setattr(engine.live.session, "time", clock)
     reports: list = []
     session = LiveSession()
     session.target = (0, 0)
@@ -120,7 +120,7 @@ def test_while_playing_losses_go_out_at_most_60_and_inspections_4_times_a_second
 
 def test_the_play_loop_waits_while_the_window_holds_the_foreground_gate(monkeypatch):
     """No step is taken while the window draws (the gate is held), then the run ends."""
-    monkeypatch.setattr("engine.live.FOREGROUND_WAIT", 30.0)  # only the gate ends the wait
+    monkeypatch.setattr("engine.live.session.FOREGROUND_WAIT", 30.0)  # only the gate ends the wait
     reports: list = []
     session = LiveSession()
     session.build(task(reports), CONFIG, reference=False)

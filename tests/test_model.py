@@ -5,8 +5,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.data import article_dataset, generated_dataset
-from engine.model import ACTIVATIONS, ParameterLayout, initial_parameters, loss_and_gradient
+from engine.core.data import article_dataset, generated_dataset
+from engine.core.model import ACTIVATIONS, ParameterLayout, initial_parameters, loss_and_gradient
 from tests import reference
 
 

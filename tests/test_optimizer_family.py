@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from engine.config import ExperimentConfig, OptimizerSpec
-from engine.experiment import BatchedExperiment
+from engine.config.settings import ExperimentConfig, OptimizerSpec
+from engine.experiment.batched import BatchedExperiment
 from engine.optimizers import REGISTRY, TorchEquivalent
 from tests import reference
 

@@ -3,7 +3,7 @@ frame the same as those of the whole path."""
 
 import numpy as np
 
-from gui.path_segments import CLIP, MAX_PATH_SEGMENTS, GrowingPath, path_segments
+from gui.landscape.path_segments import CLIP, MAX_PATH_SEGMENTS, GrowingPath, path_segments
 
 
 def clipped(rows: np.ndarray, window) -> np.ndarray:

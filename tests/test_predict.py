@@ -10,10 +10,9 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 
 import main
-from engine.config import ConfigError, ExperimentConfig
-from engine.config_io import read_config_file, read_experiment_file
-from engine.experiment import BatchedExperiment, RunStatus
-from engine.predictions import (
+from engine.config.settings import ConfigError, ExperimentConfig
+from engine.experiment.batched import BatchedExperiment, RunStatus
+from engine.experiment.predictions import (
     NO_OPTIMIZER,
     Predictions,
     Verdict,
@@ -21,11 +20,12 @@ from engine.predictions import (
     predictions_from_dict,
     score,
 )
-from engine.progress import full_update
-from gui.figure import Figure, FigureState
-from gui.offscreen import SETTINGS_KEY
-from gui.pacing import SPEED_STEPS
-from gui.themes import DEFAULT
+from engine.io.experiment_file import read_config_file, read_experiment_file
+from engine.live.messages import full_update
+from gui.export.figure import Figure, FigureState
+from gui.export.offscreen import SETTINGS_KEY
+from gui.plotting.pacing import SPEED_STEPS
+from gui.plotting.themes import DEFAULT
 from tests import reference
 from tests.windows import open_main_window
 

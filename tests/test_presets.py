@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from engine.config import ConfigError, DatasetSpec, ExperimentConfig, OptimizerSpec
-from engine.experiment import BatchedExperiment
-from engine.presets import PRESETS, get_preset
-from engine.sharpness import SharpnessTracker
+from engine.analysis.sharpness import SharpnessTracker
+from engine.config.presets import PRESETS, get_preset
+from engine.config.settings import ConfigError, DatasetSpec, ExperimentConfig, OptimizerSpec
+from engine.experiment.batched import BatchedExperiment
 
 
 def test_the_presets_gradient_descent_hovers_at_two_over_eta():

@@ -11,15 +11,15 @@ import pytest
 from PIL import Image
 
 import main
-from engine import cli
-from engine.config import ExperimentConfig
-from engine.config_io import config_from_dict, read_config_file, write_config_file
-from engine.experiment import BatchedExperiment
+from engine.config.problem_switch import config_for_problem
+from engine.config.settings import ExperimentConfig
+from engine.experiment.batched import BatchedExperiment
+from engine.io import cli
+from engine.io.experiment_file import config_from_dict, read_config_file, write_config_file
 from engine.problems import get_problem
-from engine.problems.settings import config_for_problem
-from gui.figure import frame_steps
-from gui.offscreen import FIGURE_SIZE, SETTINGS_KEY
-from gui.palette import optimizer_colour
+from gui.export.figure import frame_steps
+from gui.export.offscreen import FIGURE_SIZE, SETTINGS_KEY
+from gui.plotting.palette import optimizer_colour
 
 ROOT = Path(__file__).resolve().parents[1]
 

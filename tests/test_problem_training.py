@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 import torch
 
-from engine.config import ExperimentConfig, OptimizerSpec
-from engine.experiment import BatchedExperiment, RunStatus
-from engine.inspection import inspect_run, weight_names
+from engine.analysis.inspection import inspect_run, weight_names
+from engine.analysis.stability import initial_stability
+from engine.config.problem_switch import config_for_problem
+from engine.config.settings import ExperimentConfig, OptimizerSpec
+from engine.experiment.batched import BatchedExperiment, RunStatus
+from engine.live.messages import started
 from engine.problems import get_problem
-from engine.problems.settings import config_for_problem
-from engine.progress import started
-from engine.stability import initial_stability
 from tests.surfaces import FORMULAS
 from tests.test_optimizer_family import TWINS, torch_optimizer
 

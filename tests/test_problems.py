@@ -7,12 +7,13 @@ import numpy as np
 import pytest
 import torch
 
-from engine.config import ConfigError, DatasetSpec, ExperimentConfig
-from engine.data import article_dataset
-from engine.model import ParameterLayout, initial_parameters, loss_and_gradient
+from engine.analysis.stability import loss_hessian
+from engine.config.loading import build_problem
+from engine.config.problem_switch import config_for_problem
+from engine.config.settings import ConfigError, DatasetSpec, ExperimentConfig
+from engine.core.data import article_dataset
+from engine.core.model import ParameterLayout, initial_parameters, loss_and_gradient
 from engine.problems import PROBLEMS, MLPProblem, get_problem
-from engine.problems.settings import config_for_problem
-from engine.stability import loss_hessian
 from tests.surfaces import FORMULAS
 
 SURFACES = sorted(FORMULAS)
@@ -145,7 +146,7 @@ def test_the_mlp_problem_is_the_model_unchanged():
 @pytest.mark.parametrize("name", list(PROBLEMS))
 def test_the_autograd_loss_of_the_split_row_is_the_batched_loss(name):
     config = config_for_problem(name)
-    problem = get_problem(name).from_config(config, article_dataset().to(torch.float64))
+    problem = build_problem(config, article_dataset().to(torch.float64))
     row = problem.initial_parameters(0).double() + 0.1
     tensors = [t.requires_grad_() for t in problem.split(row)]
     value = problem.autograd_loss(tensors)

@@ -13,16 +13,17 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QGraphicsItem
 
 import main
-from engine.config import MAX_LEARNING_RATES, ConfigError, ExperimentConfig, OptimizerSpec
-from engine.config_io import config_from_dict, read_config_file
-from engine.experiment import BatchedExperiment
-from engine.progress import ExperimentStarted, full_update
-from gui.figure import Figure
-from gui.history import LossHistory
-from gui.offscreen import FIGURE_SIZE
-from gui.palette import optimizer_colour
-from gui.panels import PanelGrid, grid_shape
-from gui.themes import DEFAULT, PRESENTATION
+from engine.config.settings import MAX_LEARNING_RATES, ConfigError, ExperimentConfig, OptimizerSpec
+from engine.experiment.batched import BatchedExperiment
+from engine.io.experiment_file import config_from_dict, read_config_file
+from engine.live.messages import ExperimentStarted, full_update
+from gui.export.figure import Figure
+from gui.export.offscreen import FIGURE_SIZE
+from gui.panels.grid import PanelGrid
+from gui.plotting.palette import optimizer_colour
+from gui.plotting.plot_grid import grid_shape
+from gui.plotting.themes import DEFAULT, PRESENTATION
+from gui.state.loss_history import LossHistory
 
 RATES = {
     1: (0.1,),
@@ -141,7 +142,7 @@ def test_a_three_column_figure_fits_the_presentation_theme(tmp_path):
 
 def open_window(qtbot, tmp_path, lrs):
     """The main window on an experiment with these rates, its settings in a temporary file."""
-    from gui.main_window import MainWindow
+    from gui.shell.main_window import MainWindow
 
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(ExperimentConfig(learning_rates=lrs), settings)

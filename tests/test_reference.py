@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from engine.config import ExperimentConfig, OptimizerSpec
-from engine.experiment import BatchedExperiment, RunStatus
+from engine.config.settings import ExperimentConfig, OptimizerSpec
+from engine.experiment.batched import BatchedExperiment, RunStatus
 from engine.optimizers import REGISTRY, TorchEquivalent
 
 
@@ -25,7 +25,7 @@ def test_every_twin_stays_within_1e_4_over_the_articles_1000_float32_steps():
 
 
 def test_the_twin_follows_a_schedule_and_stops_with_its_run():
-    from engine.config import schedule_spec
+    from engine.config.settings import schedule_spec
 
     config = ExperimentConfig(
         optimizers=(OptimizerSpec.create("adam_torch"),),

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from engine.config import ConfigError, ExperimentConfig, OptimizerSpec, schedule_spec
-from engine.experiment import BatchedExperiment
-from engine.schedules import SCHEDULES
+from engine.config.settings import ConfigError, ExperimentConfig, OptimizerSpec, schedule_spec
+from engine.experiment.batched import BatchedExperiment
+from engine.optimizers.schedules import SCHEDULES
 from tests import reference
 
 CASES = [

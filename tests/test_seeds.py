@@ -9,19 +9,19 @@ import numpy as np
 import pytest
 
 import main
-from engine.config import ConfigError, ExperimentConfig, OptimizerSpec
-from engine.config_io import config_from_dict, config_to_dict
-from engine.experiment import BatchedExperiment, RunStatus
-from engine.progress import full_update
-from engine.records import CSV_HEADER, SEEDS_CSV_HEADER, write_losses_csv
-from engine.seeds import (
+from engine.analysis.sweep import SEEDS_CSV_HEADER as SWEEP_SEEDS_HEADER
+from engine.analysis.sweep import run_sweep, write_sweep_csv
+from engine.config.settings import ConfigError, ExperimentConfig, OptimizerSpec
+from engine.experiment.batched import BatchedExperiment, RunStatus
+from engine.experiment.seeds import (
     group_status,
     median_converged_step,
     seed_bands,
     seed_outcomes,
 )
-from engine.sweep import SEEDS_CSV_HEADER as SWEEP_SEEDS_HEADER
-from engine.sweep import run_sweep, write_sweep_csv
+from engine.io.experiment_file import config_from_dict, config_to_dict
+from engine.io.records import CSV_HEADER, SEEDS_CSV_HEADER, write_losses_csv
+from engine.live.messages import full_update
 
 SEEDS = 4
 # every outcome shows up: SGD stalls at 0.001, converges at 0.1 and blows up at 30
@@ -215,7 +215,7 @@ def test_seeds_flag_file_key_and_one_line_refusals(tmp_path, capsys):
 def test_a_2d_problem_refuses_seeds_in_one_line():
     with pytest.raises(ConfigError, match="starts every run at one point: seeds must be 1"):
         ExperimentConfig(problem="rosenbrock", seeds=2)
-    from engine.problems.settings import config_for_problem
+    from engine.config.problem_switch import config_for_problem
 
     assert config_for_problem("rosenbrock", CONFIG).seeds == 1  # switching puts it back
 

@@ -6,11 +6,11 @@ import dataclasses
 import pytest
 from PySide6.QtWidgets import QDialog
 
-from engine.branches import parse_branch
-from engine.cli import config_from_args, parse_args
-from engine.config import DatasetSpec, ExperimentConfig, OptimizerSpec
-from engine.config_io import config_from_dict, config_to_dict
-from engine.schedules import ScheduleSpec
+from engine.config.settings import DatasetSpec, ExperimentConfig, OptimizerSpec
+from engine.experiment.branches import parse_branch
+from engine.io.cli import config_from_args, parse_args
+from engine.io.experiment_file import config_from_dict, config_to_dict
+from engine.optimizers.schedules import ScheduleSpec
 
 FIELDS = tuple(f.name for f in dataclasses.fields(ExperimentConfig))
 
@@ -47,7 +47,7 @@ def branch_through_the_dialog(window, monkeypatch, qtbot) -> None:
         dialog.lr.editingFinished.emit()
         return QDialog.DialogCode.Accepted
 
-    monkeypatch.setattr("gui.branching.BranchDialog.exec", fill_in)
+    monkeypatch.setattr("gui.timeline.branching.BranchDialog.exec", fill_in)
     sgd_at_1 = next(
         r for r in window.session.started.runs if r.optimizer.name == "sgd" and r.lr == 1.0
     )

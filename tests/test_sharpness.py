@@ -11,20 +11,20 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.config import DatasetSpec, ExperimentConfig, OptimizerSpec
-from engine.data import generated_dataset
-from engine.experiment import BatchedExperiment
-from engine.model import ACTIVATIONS, ParameterLayout
-from engine.records import SHARPNESS_HEADER, write_sharpness_csv
-from engine.schedules import ScheduleSpec
-from engine.sharpness import (
+from engine.analysis.sharpness import (
     SharpnessTracker,
     WarmLanczos,
     loss_hessians,
     precondition,
     top_eigenvalues,
 )
-from engine.stability import initial_stability, largest_eigenvalue, loss_hessian
+from engine.analysis.stability import initial_stability, largest_eigenvalue, loss_hessian
+from engine.config.settings import DatasetSpec, ExperimentConfig, OptimizerSpec
+from engine.core.data import generated_dataset
+from engine.core.model import ACTIVATIONS, ParameterLayout
+from engine.experiment.batched import BatchedExperiment
+from engine.io.records import SHARPNESS_HEADER, write_sharpness_csv
+from engine.optimizers.schedules import ScheduleSpec
 from tests import reference
 from tests.test_stability import finite_difference_hessian
 
@@ -206,7 +206,7 @@ def test_preconditioned_sharpness_uses_torch_adams_own_denominator(steps):
 def test_the_inspector_shows_the_trackers_sharpness():
     """The inspector's λ (autograd, one run) and the tracker's (hand-written, batched) at the
     same step of a tanh run: the activation reaches both."""
-    from engine.inspection import inspect_run
+    from engine.analysis.inspection import inspect_run
 
     experiment = BatchedExperiment(smooth_config(learning_rates=(0.1,)))
     tracker = SharpnessTracker(experiment)

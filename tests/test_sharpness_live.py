@@ -7,23 +7,23 @@ import numpy as np
 import pytest
 import torch
 
-from engine.config import ExperimentConfig, OptimizerSpec
-from engine.experiment import BatchedExperiment
-from engine.inspection import inspect_run
-from engine.live import LiveSession
-from engine.live_sharpness import MARGIN, cadence
-from engine.presets import EDGE_OF_STABILITY
-from engine.problems import PROBLEMS
-from engine.progress import LossUpdate
-from engine.schedules import ScheduleSpec
-from engine.sharpness import (
+from engine.analysis.inspection import inspect_run
+from engine.analysis.sharpness import (
     SharpnessTracker,
     surface_hessians,
     threshold_at,
     threshold_position,
 )
-from engine.stability import largest_eigenvalue, problem_stability
-from engine.tasks import TaskState
+from engine.analysis.stability import largest_eigenvalue, problem_stability
+from engine.config.presets import EDGE_OF_STABILITY
+from engine.config.settings import ExperimentConfig, OptimizerSpec
+from engine.core.tasks import TaskState
+from engine.experiment.batched import BatchedExperiment
+from engine.live.messages import LossUpdate
+from engine.live.session import LiveSession
+from engine.live.sharpness import MARGIN, cadence
+from engine.optimizers.schedules import ScheduleSpec
+from engine.problems import PROBLEMS
 
 SMALL_PRESET = EDGE_OF_STABILITY.apply().with_changes(
     optimizers=(OptimizerSpec.create("sgd"), OptimizerSpec.create("adam_torch")), max_steps=40

@@ -9,10 +9,7 @@ import torch
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from engine.config import ExperimentConfig
-from engine.data import Dataset, article_dataset
-from engine.model import ParameterLayout, initial_parameters, loss_and_gradient
-from engine.stability import (
+from engine.analysis.stability import (
     Stability,
     initial_stability,
     largest_eigenvalue,
@@ -21,6 +18,9 @@ from engine.stability import (
     stability_limit,
     stability_per_run,
 )
+from engine.config.settings import ExperimentConfig
+from engine.core.data import Dataset, article_dataset
+from engine.core.model import ParameterLayout, initial_parameters, loss_and_gradient
 
 STEP = 1e-5  # central differences: error ~ STEP² · third derivative, round-off ~ 1e-16 / STEP
 DATA64 = article_dataset().to(torch.float64)

@@ -8,9 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from engine.config import ExperimentConfig, OptimizerSpec
-from engine.experiment import BatchedExperiment, RunStatus
-from engine.sweep import (
+from engine.analysis.sweep import (
     CSV_HEADER,
     SWEEP_LRS,
     SweepResult,
@@ -22,6 +20,8 @@ from engine.sweep import (
     sweep_caption,
     sweep_summary,
 )
+from engine.config.settings import ExperimentConfig, OptimizerSpec
+from engine.experiment.batched import BatchedExperiment, RunStatus
 from tests.sweep_cases import csv_text, small_config
 
 # converged, max steps and diverged all occur among these (sgd diverges at the top end)

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from engine.files import OutputError
-from engine.sweep import SweepResult, run_sweep
-from gui.palette import optimizer_colour
-from gui.themes import DEFAULT, PRESENTATION
+from engine.analysis.sweep import SweepResult, run_sweep
+from engine.core.files import OutputError
+from gui.plotting.palette import optimizer_colour
+from gui.plotting.themes import DEFAULT, PRESENTATION
 from tests.sweep_cases import MARKER_CASES, PANEL_LRS, csv_text, small_config
 
 
@@ -27,8 +27,8 @@ def colour_pixels(image: Image.Image, colour: str) -> int:
 
 @pytest.mark.parametrize("scale", [1, 2])
 def test_png_export_is_the_figure_size_times_the_scale_with_curves(qapp, tmp_path, result, scale):
-    from gui.offscreen import FIGURE_SIZE, SETTINGS_KEY
-    from gui.sweep_export import export_sweep
+    from gui.export.offscreen import FIGURE_SIZE, SETTINGS_KEY
+    from gui.export.sweep import export_sweep
 
     path = tmp_path / "sweep.png"
     export_sweep(path, result, PANEL_LRS, PRESENTATION, scale)
@@ -41,7 +41,7 @@ def test_png_export_is_the_figure_size_times_the_scale_with_curves(qapp, tmp_pat
 
 
 def test_svg_export_parses_and_names_its_axes(qapp, tmp_path, result):
-    from gui.sweep_export import export_sweep
+    from gui.export.sweep import export_sweep
 
     path = tmp_path / "sweep.svg"
     export_sweep(path, result, PANEL_LRS, DEFAULT)
@@ -51,7 +51,7 @@ def test_svg_export_parses_and_names_its_axes(qapp, tmp_path, result):
 
 
 def test_csv_export_by_extension(qapp, tmp_path, result):
-    from gui.sweep_export import export_sweep
+    from gui.export.sweep import export_sweep
 
     path = tmp_path / "sweep.CSV"
     export_sweep(path, result, PANEL_LRS, DEFAULT)
@@ -60,7 +60,7 @@ def test_csv_export_by_extension(qapp, tmp_path, result):
 
 @pytest.mark.parametrize("name", ["missing/sweep.png", "folder", "sweep.gif"])
 def test_export_to_an_unwritable_path_fails_cleanly(qapp, tmp_path, result, name):
-    from gui.sweep_export import export_sweep
+    from gui.export.sweep import export_sweep
 
     (tmp_path / "folder").mkdir()
     before = sorted(tmp_path.rglob("*"))
@@ -75,7 +75,7 @@ def svg_texts(data: bytes) -> Counter:
 
 @pytest.mark.parametrize("count", sorted(MARKER_CASES))
 def test_svg_export_labels_every_panel_rate(qapp, result, count):
-    from gui.sweep_export import sweep_svg_bytes
+    from gui.export.sweep import sweep_svg_bytes
 
     lrs = MARKER_CASES[count]
     without = svg_texts(sweep_svg_bytes(result, (), DEFAULT))  # tick labels share the texts
@@ -90,8 +90,8 @@ def test_svg_export_draws_what_the_png_does(qapp, result):
     from PySide6.QtGui import QColor, QImage, QPainter
     from PySide6.QtSvg import QSvgRenderer
 
-    from gui.offscreen import FIGURE_SIZE
-    from gui.sweep_export import sweep_image, sweep_svg_bytes
+    from gui.export.offscreen import FIGURE_SIZE
+    from gui.export.sweep import sweep_image, sweep_svg_bytes
 
     def pixels(image: QImage) -> np.ndarray:
         rgb = image.convertToFormat(QImage.Format.Format_RGB888)

@@ -7,10 +7,16 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from engine.config import ExperimentConfig, OptimizerSpec
-from engine.sweep import SweepResult, loss_ceiling, loss_curve_data, off_chart_runs, run_sweep
-from gui.palette import optimizer_colour
-from gui.themes import DEFAULT, PRESENTATION
+from engine.analysis.sweep import (
+    SweepResult,
+    loss_ceiling,
+    loss_curve_data,
+    off_chart_runs,
+    run_sweep,
+)
+from engine.config.settings import ExperimentConfig, OptimizerSpec
+from gui.plotting.palette import optimizer_colour
+from gui.plotting.themes import DEFAULT, PRESENTATION
 from tests.sweep_cases import MARKER_CASES, PANEL_LRS, small_config
 
 
@@ -23,7 +29,7 @@ def result() -> SweepResult:
 
 
 def test_view_draws_one_curve_per_optimizer_and_the_panels_rates(qtbot, result):
-    from gui.sweep_view import SweepView
+    from gui.sweep.view import SweepView
 
     view = SweepView()
     qtbot.addWidget(view)
@@ -56,8 +62,8 @@ def test_view_draws_one_curve_per_optimizer_and_the_panels_rates(qtbot, result):
 
 
 def test_view_survives_zero_and_missing_losses(qtbot, result):
-    from gui.sweep_export import sweep_png_bytes
-    from gui.sweep_view import SweepView
+    from gui.export.sweep import sweep_png_bytes
+    from gui.sweep.view import SweepView
 
     final_loss = result.final_loss.copy()
     final_loss[0, :10] = 0.0
@@ -74,7 +80,7 @@ def test_view_survives_zero_and_missing_losses(qtbot, result):
 
 def test_a_long_legend_wraps_instead_of_widening_the_figure(qtbot):
     from engine.optimizers import REGISTRY
-    from gui.sweep_plots import SweepPlots
+    from gui.sweep.plots import SweepPlots
 
     config = ExperimentConfig(
         optimizers=tuple(OptimizerSpec.create(name) for name in REGISTRY), max_steps=5
@@ -93,7 +99,7 @@ def test_a_long_legend_wraps_instead_of_widening_the_figure(qtbot):
 
 @pytest.mark.parametrize("count", sorted(MARKER_CASES))
 def test_every_panel_rate_gets_a_marker_and_a_whole_label(qtbot, result, count):
-    from gui.sweep_plots import SweepPlots
+    from gui.sweep.plots import SweepPlots
 
     lrs = MARKER_CASES[count]
     plots = SweepPlots(theme=PRESENTATION)
@@ -130,7 +136,7 @@ def test_a_zoom_by_the_user_is_kept_when_the_plots_resize(qtbot, result):
     from PySide6.QtGui import QWheelEvent
     from PySide6.QtWidgets import QApplication
 
-    from gui.sweep_plots import SweepPlots
+    from gui.sweep.plots import SweepPlots
 
     plots = SweepPlots()
     qtbot.addWidget(plots)
@@ -169,7 +175,7 @@ def long_config() -> ExperimentConfig:
 
 
 def test_runner_computes_in_a_thread_and_the_view_shows_it(qtbot, result):
-    from gui.sweep_view import SweepView
+    from gui.sweep.view import SweepView
 
     view = SweepView()
     qtbot.addWidget(view)
@@ -189,7 +195,7 @@ def test_runner_computes_in_a_thread_and_the_view_shows_it(qtbot, result):
 
 
 def test_a_failing_sweep_says_why(qtbot):
-    from gui.sweep_view import SweepView
+    from gui.sweep.view import SweepView
 
     view = SweepView()
     qtbot.addWidget(view)
@@ -201,7 +207,7 @@ def test_a_failing_sweep_says_why(qtbot):
 
 
 def test_stopping_mid_computation_ends_the_thread_and_shows_nothing(qtbot):
-    from gui.sweep_view import SweepView
+    from gui.sweep.view import SweepView
 
     view = SweepView()
     qtbot.addWidget(view)
@@ -221,7 +227,7 @@ def test_stopping_mid_computation_ends_the_thread_and_shows_nothing(qtbot):
 
 
 def test_a_new_compute_drops_the_one_under_way(qtbot):
-    from gui.sweep_view import SweepView
+    from gui.sweep.view import SweepView
 
     view = SweepView()
     qtbot.addWidget(view)
@@ -239,7 +245,7 @@ def test_a_new_compute_drops_the_one_under_way(qtbot):
 def test_deleting_the_view_mid_computation_ends_the_thread(qtbot, monkeypatch):
     from PySide6.QtCore import QCoreApplication, QEvent, QThread
 
-    from gui.sweep_view import SweepView
+    from gui.sweep.view import SweepView
 
     started = []
     start = QThread.start

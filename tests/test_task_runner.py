@@ -5,8 +5,8 @@ import threading
 import pytest
 from PySide6.QtCore import QObject, QThread, Slot
 
-from engine.tasks import TaskCancelled, TaskState
-from engine.worker import TaskRunner
+from engine.core.tasks import TaskCancelled, TaskState
+from engine.live.worker import TaskRunner
 
 
 class Collector(QObject):

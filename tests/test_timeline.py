@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from engine.config import DatasetSpec, ExperimentConfig, OptimizerSpec, schedule_spec
-from engine.experiment import BatchedExperiment, RunSnapshot
-from engine.inspection import Inspection, inspect_run
-from engine.live import LiveSession
+from engine.analysis.inspection import Inspection, inspect_run
+from engine.config.settings import DatasetSpec, ExperimentConfig, OptimizerSpec, schedule_spec
+from engine.core.tasks import TaskState
+from engine.experiment.batched import BatchedExperiment, RunSnapshot
+from engine.live.session import LiveSession
+from engine.live.timeline import Timeline, checkpoint_interval, summaries_at
 from engine.optimizers import REGISTRY
-from engine.tasks import TaskState
-from engine.timeline import Timeline, checkpoint_interval, summaries_at
 
 EVERY_OPTIMIZER = tuple(OptimizerSpec.create(name) for name in REGISTRY)
 GENERATED = DatasetSpec("generated", samples=40, noise=0.1)

@@ -13,11 +13,11 @@ from PySide6.QtGui import QValidator
 from PySide6.QtTest import QTest
 
 import main
-from engine.config import ExperimentConfig, OptimizerSpec
-from engine.experiment import RunStatus
-from gui.fields import NumberValidator
-from gui.main_window import MainWindow, load_config
-from gui.pacing import SPEED_STEPS
+from engine.config.settings import ExperimentConfig, OptimizerSpec
+from engine.experiment.batched import RunStatus
+from gui.plotting.pacing import SPEED_STEPS
+from gui.shell.main_window import MainWindow, load_config
+from gui.widgets.fields import NumberValidator
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -329,7 +329,7 @@ def test_without_a_display_the_app_says_so_in_one_line():
 
 
 def test_decimation_keeps_every_bins_extremes():
-    from gui.plot_helpers import decimate
+    from gui.plotting.helpers import decimate
 
     x = np.arange(10_000, dtype=float)
     y = np.sin(x / 50) + (x == 7_777) * 5.0  # one spike must survive
@@ -341,7 +341,7 @@ def test_decimation_keeps_every_bins_extremes():
 
 
 def test_a_2d_problem_gets_a_loss_axis_of_its_own_scale(window, qtbot):
-    from engine.problems.settings import config_for_problem
+    from engine.config.problem_switch import config_for_problem
 
     assert window.model.set_config(config_for_problem("rosenbrock", window.model.config))
     qtbot.waitUntil(lambda: window.session.started.config.problem == "rosenbrock")

@@ -8,12 +8,12 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 import main
-from engine.config import BranchSpec, ExperimentConfig, OptimizerSpec
-from engine.experiment import BatchedExperiment, RunStatus
-from gui.branch_dialog import BranchDialog
-from gui.figure import Figure
-from gui.pacing import SPEED_STEPS
-from gui.themes import DEFAULT
+from engine.config.settings import BranchSpec, ExperimentConfig, OptimizerSpec
+from engine.experiment.batched import BatchedExperiment, RunStatus
+from gui.export.figure import Figure
+from gui.plotting.pacing import SPEED_STEPS
+from gui.plotting.themes import DEFAULT
+from gui.timeline.branch_dialog import BranchDialog
 from tests.windows import open_main_window, temporary_settings
 
 CONFIG = ExperimentConfig(max_steps=120)

@@ -2,7 +2,7 @@
 
 from PySide6.QtWidgets import QFileDialog
 
-from engine.data import ARTICLE_X, article_label
+from engine.core.data import ARTICLE_X, article_label
 
 
 def choose(window, qtbot, kind):

@@ -8,15 +8,15 @@ from PIL import Image
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog
 
-from engine.config import ExperimentConfig
-from engine.config_io import config_from_dict
-from gui.export_dialogs import AnimationExportDialog, FigureExportDialog
-from gui.figure import frame_steps
-from gui.landscape_export import LandscapeExportDialog
-from gui.main_window import MainWindow
-from gui.offscreen import FIGURE_SIZE, SETTINGS_KEY
-from gui.pacing import SPEED_STEPS
-from gui.themes import DEFAULT, PRESENTATION
+from engine.config.settings import ExperimentConfig
+from engine.io.experiment_file import config_from_dict
+from gui.export.dialogs import AnimationExportDialog, FigureExportDialog
+from gui.export.figure import frame_steps
+from gui.export.landscape import LandscapeExportDialog
+from gui.export.offscreen import FIGURE_SIZE, SETTINGS_KEY
+from gui.plotting.pacing import SPEED_STEPS
+from gui.plotting.themes import DEFAULT, PRESENTATION
+from gui.shell.main_window import MainWindow
 
 
 def step(window, qtbot, n):
@@ -123,7 +123,7 @@ def test_a_bad_experiment_file_changes_nothing(window, qtbot, tmp_path):
 def test_export_figure_dialog_flow_adds_the_extension(window, qtbot, tmp_path, monkeypatch):
     step(window, qtbot, 2)
     monkeypatch.setattr(
-        "gui.file_actions.FigureExportDialog.exec", lambda self: QDialog.DialogCode.Accepted
+        "gui.shell.file_actions.FigureExportDialog.exec", lambda self: QDialog.DialogCode.Accepted
     )
     monkeypatch.setattr(
         QFileDialog,

@@ -3,7 +3,7 @@
 import numpy as np
 from PySide6.QtCore import Qt
 
-from engine.config import OptimizerSpec
+from engine.config.settings import OptimizerSpec
 from engine.optimizers import REGISTRY
 
 
@@ -105,7 +105,7 @@ def test_schedule_survives_save_and_open(window, qtbot, tmp_path):
 
 
 def test_every_registered_optimizer_looks_different():
-    from gui.palette import optimizer_colour, optimizer_line_style
+    from gui.plotting.palette import optimizer_colour, optimizer_line_style
 
     looks = {(optimizer_colour(n), optimizer_line_style(n)) for n in REGISTRY}
     assert len(looks) == len(REGISTRY)
@@ -114,7 +114,7 @@ def test_every_registered_optimizer_looks_different():
 def test_the_sweep_tab_computes_for_the_settings_shown_and_exports(window, qtbot, tmp_path):
     from PIL import Image
 
-    from engine.config import OptimizerSpec as Spec
+    from engine.config.settings import OptimizerSpec as Spec
 
     window.controls.optimizer_boxes["momentum"].setChecked(False)
     window.controls.max_steps.setValue(150)

@@ -12,14 +12,14 @@ from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
 from PySide6.QtGui import QImage, QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from engine.config import ExperimentConfig, OptimizerSpec
-from engine.experiment import BatchedExperiment
-from engine.problems.settings import config_for_problem
-from engine.stability import loss_hessian
-from gui.figure import frame_steps
-from gui.main_window import MainWindow
-from gui.offscreen import FIGURE_SIZE, SETTINGS_KEY
-from gui.palette import optimizer_colour
+from engine.analysis.stability import loss_hessian
+from engine.config.problem_switch import config_for_problem
+from engine.config.settings import ExperimentConfig, OptimizerSpec
+from engine.experiment.batched import BatchedExperiment
+from gui.export.figure import frame_steps
+from gui.export.offscreen import FIGURE_SIZE, SETTINGS_KEY
+from gui.plotting.palette import optimizer_colour
+from gui.shell.main_window import MainWindow
 from tests.surfaces import FORMULAS
 
 OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
@@ -315,7 +315,7 @@ def test_the_landscape_keeps_one_plot_per_rate_as_the_rates_change(open_window, 
 
 
 def test_a_path_draws_each_distinct_move_between_pixels_once():
-    from gui.path_segments import MAX_PATH_SEGMENTS, path_segments
+    from gui.landscape.path_segments import MAX_PATH_SEGMENTS, path_segments
 
     window = ((0.0, 1.0), (0.0, 1.0))
     bounce = np.array([[0.2, 0.5], [0.8, 0.5]] * 500)  # SGD between two walls, 1000 steps

@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF
 
-from engine.config import ExperimentConfig, OptimizerSpec
-from engine.experiment import BatchedExperiment
-from engine.progress import full_update
-from engine.seeds import seed_bands, seed_outcomes
-from engine.sweep import band_curve_data, run_sweep
-from gui.pacing import SPEED_STEPS
-from gui.sweep_plots import SweepPlots
+from engine.analysis.sweep import band_curve_data, run_sweep
+from engine.config.settings import ExperimentConfig, OptimizerSpec
+from engine.experiment.batched import BatchedExperiment
+from engine.experiment.seeds import seed_bands, seed_outcomes
+from engine.live.messages import full_update
+from gui.plotting.pacing import SPEED_STEPS
+from gui.sweep.plots import SweepPlots
 from tests.windows import open_main_window, temporary_settings
 
 SEEDS = 4

@@ -9,13 +9,13 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMenu
 
-from engine.config import ExperimentConfig, OptimizerSpec
-from engine.experiment import BatchedExperiment
-from engine.presets import EDGE_OF_STABILITY
-from engine.sharpness import SharpnessTracker, threshold_position
-from gui.offscreen import SETTINGS_KEY
-from gui.pacing import SPEED_STEPS
-from gui.sharpness_layer import THRESHOLD_NOTE, every_text
+from engine.analysis.sharpness import SharpnessTracker, threshold_position
+from engine.config.presets import EDGE_OF_STABILITY
+from engine.config.settings import ExperimentConfig, OptimizerSpec
+from engine.experiment.batched import BatchedExperiment
+from gui.export.offscreen import SETTINGS_KEY
+from gui.panels.sharpness_layer import THRESHOLD_NOTE, every_text
+from gui.plotting.pacing import SPEED_STEPS
 from tests.windows import open_main_window, temporary_settings
 
 CONFIG = EDGE_OF_STABILITY.apply().with_changes(

@@ -5,10 +5,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from engine.config import ExperimentConfig
-from engine.experiment import BatchedExperiment
-from engine.inspection import Inspection
-from gui.pacing import SPEED_STEPS
+from engine.analysis.inspection import Inspection
+from engine.config.settings import ExperimentConfig
+from engine.experiment.batched import BatchedExperiment
+from gui.plotting.pacing import SPEED_STEPS
 from tests.windows import open_main_window, temporary_settings
 
 CONFIG = ExperimentConfig(max_steps=60)  # SGD at η = 0.1 converges at step 11

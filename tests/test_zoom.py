@@ -6,11 +6,11 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QFontMetrics, QFontMetricsF
 from PySide6.QtTest import QTest
 
-from engine.config import ExperimentConfig
-from gui.main_window import MainWindow
-from gui.plot_helpers import ReadableAxis, point_font
-from gui.themes import DEFAULT, PRESENTATION
-from gui.zoom import DOCK_SHARE, ZOOM_STEPS, next_zoom
+from engine.config.settings import ExperimentConfig
+from gui.plotting.helpers import ReadableAxis, point_font
+from gui.plotting.themes import DEFAULT, PRESENTATION
+from gui.shell.main_window import MainWindow
+from gui.shell.zoom import DOCK_SHARE, ZOOM_STEPS, next_zoom
 from tests.windows import open_main_window
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
-from engine.config import ExperimentConfig
-from gui.main_window import MainWindow
+from engine.config.settings import ExperimentConfig
+from gui.shell.main_window import MainWindow
 
 
 def temporary_settings(folder: Path) -> QSettings:

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from engine.data import Dataset
 from engine.problems.base import DisplayDefaults, Point, Problem
 from engine.problems.mlp import MLPProblem
 from engine.problems.surfaces import Beale, Bowl, Himmelblau, Rastrigin, Rosenbrock, Saddle, Surface
-
-if TYPE_CHECKING:
-    from engine.config import ExperimentConfig
 
 PROBLEMS: dict[str, type[Problem]] = {
     problem.name: problem
@@ -27,11 +21,6 @@ def get_problem(name: str) -> type[Problem]:
         raise KeyError(f"unknown problem {name!r} (known: {', '.join(PROBLEMS)})") from None
 
 
-def build_problem(config: ExperimentConfig, data: Dataset) -> Problem:
-    """The problem ``config`` trains, on ``data`` (used by the MLP only)."""
-    return get_problem(config.problem).from_config(config, data)
-
-
 __all__ = [
     "DEFAULT_PROBLEM",
     "PROBLEMS",
@@ -40,6 +29,5 @@ __all__ = [
     "Point",
     "Problem",
     "Surface",
-    "build_problem",
     "get_problem",
 ]

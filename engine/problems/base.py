@@ -10,15 +10,12 @@ from __future__ import annotations
 import abc
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import torch
 
-from engine.data import Dataset
-
-if TYPE_CHECKING:  # the config imports this package to validate problem names
-    from engine.config import ExperimentConfig
+from engine.core.data import Dataset
 
 Point = tuple[float, float]
 
@@ -57,8 +54,9 @@ class Problem(abc.ABC):
 
     @classmethod
     @abc.abstractmethod
-    def from_config(cls, config: ExperimentConfig, data: Dataset) -> Problem:
-        """The problem ``config`` trains, on ``data`` (the experiment's, in its dtype)."""
+    def build(cls, data: Dataset, hidden: int = 3, activation: str = "relu") -> Problem:
+        """The problem on ``data`` (the experiment's, in its dtype); ``hidden`` and
+        ``activation`` shape the MLP and mean nothing to a surface."""
 
     # --- parameters ----------------------------------------------------------------------
 

@@ -1,18 +1,13 @@
-"""The article's MLP as a problem: a thin wrapper over ``engine.model``, which it leaves as is,
+"""The article's MLP as a problem: a thin wrapper over ``engine.core.model``, which it leaves as is,
 so the default experiment's losses are the same bit for bit."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import torch
 
-from engine.data import Dataset
-from engine.model import ParameterLayout, activate, initial_parameters, loss_and_gradient
+from engine.core.data import Dataset
+from engine.core.model import ParameterLayout, activate, initial_parameters, loss_and_gradient
 from engine.problems.base import DisplayDefaults, Point, Problem
-
-if TYPE_CHECKING:
-    from engine.config import ExperimentConfig
 
 
 class MLPProblem(Problem):
@@ -35,8 +30,8 @@ class MLPProblem(Problem):
         self.layout = ParameterLayout(data.n_features, hidden, activation)
 
     @classmethod
-    def from_config(cls, config: ExperimentConfig, data: Dataset) -> MLPProblem:
-        return cls(data, config.hidden, config.activation)
+    def build(cls, data: Dataset, hidden: int = 3, activation: str = "relu") -> MLPProblem:
+        return cls(data, hidden, activation)
 
     @property
     def shapes(self) -> dict[str, tuple[int, ...]]:
@@ -46,7 +41,7 @@ class MLPProblem(Problem):
         return self.layout.unflatten(flat)
 
     def initial_parameters(self, seed: int, start: Point | None = None) -> torch.Tensor:
-        """``engine.model.initial_parameters``: float32, from ``torch.manual_seed(seed)``."""
+        """``engine.core.model.initial_parameters``: float32, from ``torch.manual_seed(seed)``."""
         return initial_parameters(seed, self.layout)
 
     def _data(self, data: Dataset | None, dtype: torch.dtype) -> Dataset:
@@ -63,7 +58,8 @@ class MLPProblem(Problem):
         return int(self.data.x.shape[0]) * (self.layout.hidden + 1) + self.size
 
     def hessian(self, row: torch.Tensor) -> torch.Tensor:
-        """As ``engine.stability.loss_hessian``: autograd twice through the model's own forward
+        """As ``engine.analysis.stability.loss_hessian``: autograd twice through the model's own
+        forward
         pass, in float64 (ReLU's second derivative taken as zero, as gradient descent sees it)."""
         data64 = self.data.to(torch.float64)
 

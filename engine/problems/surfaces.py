@@ -7,15 +7,11 @@ from __future__ import annotations
 
 import abc
 import math
-from typing import TYPE_CHECKING
 
 import torch
 
-from engine.data import Dataset
+from engine.core.data import Dataset
 from engine.problems.base import DisplayDefaults, Point, Problem
-
-if TYPE_CHECKING:
-    from engine.config import ExperimentConfig
 
 Pair = tuple[torch.Tensor, torch.Tensor]
 
@@ -26,7 +22,7 @@ class Surface(Problem):
     is_surface = True
 
     @classmethod
-    def from_config(cls, config: ExperimentConfig, data: Dataset) -> Surface:
+    def build(cls, data: Dataset, hidden: int = 3, activation: str = "relu") -> Surface:
         return cls()
 
     @property

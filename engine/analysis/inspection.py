@@ -1,0 +1,153 @@
+"""Inside one step of one run: parameters, gradient, optimizer state, and the next update of a
+chosen weight with the rule's quantities filled in (g, m, v, √v + ε, bias corrections, Δθ)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import torch
+
+from engine.analysis.sharpness import (
+    precondition,
+    threshold_at,
+    threshold_position,
+    top_eigenvalues,
+)
+from engine.analysis.stability import Stability, largest_eigenvalue, stability_limit
+from engine.experiment.batched import BatchedExperiment, RunSnapshot
+
+
+@dataclass(frozen=True)
+class UpdateBreakdown:
+    """The next update of one weight, as numbers: what the rule computes, term by term."""
+
+    weight: str  # e.g. "W1[0,2]"
+    theta: float
+    gradient: float
+    lr: float
+    state_before: dict[str, float]
+    state_after: dict[str, float]
+    terms: tuple[tuple[str, float], ...]  # derived quantities the rule uses
+    new_theta: float
+
+    @property
+    def delta(self) -> float:
+        return self.new_theta - self.theta
+
+    @property
+    def effective_step(self) -> float:
+        """|Δθ / g|: the learning rate plain SGD would need to take the same step."""
+        return abs(self.delta / self.gradient) if self.gradient else math.nan
+
+    def lines(self) -> list[str]:
+        """The breakdown as text, one quantity a line."""
+        rows = [(f"θ  ({self.weight})", self.theta), ("g", self.gradient), ("η", self.lr)]
+        rows += [(f"{k} before", v) for k, v in self.state_before.items()]
+        rows += [(f"{k} after", v) for k, v in self.state_after.items()]
+        rows += list(self.terms)
+        rows += [("Δθ", self.delta), ("θ after", self.new_theta)]
+        rows += [("|Δθ / g|  (effective step)", self.effective_step)]
+        width = max(len(name) for name, _ in rows)
+        return [f"{name:<{width}}  {value: .6g}" for name, value in rows]
+
+
+@dataclass(frozen=True)
+class SharpnessReading:
+    """A run's sharpness at its current step against its optimizer's stability threshold."""
+
+    sharpness: float  # λ, the top eigenvalue of the loss's Hessian on all the data
+    adaptive: bool  # the rule divides by a denominator P: its threshold bounds P^{-1/2}·H·P^{-1/2}
+    preconditioned: float | None  # that matrix's top eigenvalue; None once the run has stopped
+    # (no next update to divide) or for a rule that is not adaptive
+    threshold: float  # at the next step's rate; NaN where none is known
+    rule: str  # how the threshold follows from η, or why none is known
+
+    @property
+    def bounded(self) -> float:
+        """What the threshold bounds: the preconditioned λ for an adaptive rule, else λ."""
+        if not self.adaptive:
+            return self.sharpness
+        return math.nan if self.preconditioned is None else self.preconditioned
+
+    @property
+    def position(self) -> str:
+        """ "below", "at" (within 5 %) or "above" the threshold; "" if none is known."""
+        return threshold_position(self.bounded, self.threshold)
+
+
+@dataclass(frozen=True)
+class Inspection:
+    snapshot: RunSnapshot
+    breakdown: UpdateBreakdown | None  # None once the run has stopped
+    stability: Stability  # of the loss on the whole data, at the run's current parameters
+    sharpness: SharpnessReading | None = None
+    view_step: int | None = None  # the step a timeline went back to; None: the latest
+
+
+def weight_names(experiment: BatchedExperiment) -> list[str]:
+    """Names of the flat parameters in order: W1[i,j], b1, W2[i,0], b2 (x, y on a surface)."""
+    return list(experiment.problem.parameter_names)
+
+
+def inspect_run(experiment: BatchedExperiment, run: int, weight: int) -> Inspection:
+    """The run's numbers now, and (while it runs) its next update of flat weight ``weight``."""
+    snapshot = experiment.snapshot(run)
+    params, state, lr, spec = experiment.run_tensors(run)
+    hessian = experiment.problem.hessian(params[0])  # once: for λ and the preconditioned λ
+    lambda_max = largest_eigenvalue(hessian)
+    stability = Stability(lambda_max, stability_limit(lambda_max))
+    optimizer, hp = spec.optimizer, spec.params
+    threshold = float(threshold_at(spec, float(lr[0, 0])))
+    reading = SharpnessReading(
+        stability.lambda_max, optimizer.preconditioned, None, threshold, optimizer.threshold_rule
+    )
+    if snapshot.status.name != "RUNNING":
+        return Inspection(snapshot, None, stability, reading)
+    _, grad = experiment.problem.loss_and_gradient(params, experiment.current_data())
+    new_params, new_state = optimizer.update(params, grad, state, lr, hp)
+    denominator = optimizer.preconditioner(grad, state, hp)
+    if denominator is not None:
+        top = float(top_eigenvalues(precondition(hessian[None], denominator))[0])
+        reading = replace(reading, preconditioned=top)
+
+    def at(tensor: torch.Tensor) -> float:
+        return float(tensor[0, weight if tensor.shape[1] > 1 else 0])
+
+    before = {k: at(v) for k, v in state.items()}
+    after = {k: at(v) for k, v in new_state.items()}
+    return Inspection(
+        snapshot,
+        UpdateBreakdown(
+            weight=weight_names(experiment)[weight],
+            theta=at(params),
+            gradient=at(grad),
+            lr=float(lr[0, 0]),
+            state_before=before,
+            state_after=after,
+            terms=tuple(_terms(after, hp)),
+            new_theta=at(new_params),
+        ),
+        stability,
+        reading,
+    )
+
+
+def _terms(after: dict[str, float], hp) -> list[tuple[str, float]]:
+    """The quantities a rule builds from its state, where the state and settings have them."""
+    terms = []
+    t = after.get("step")
+    corrects = hp.get("bias_correction", "beta1" in hp and "beta2" in hp and t is not None)
+    if t is not None and corrects and "beta1" in hp:
+        b1 = 1 - hp["beta1"] ** t
+        terms += [("1 − β₁ᵗ", b1)]
+        if "m" in after:
+            terms += [("m̂ = m / (1 − β₁ᵗ)", after["m"] / b1)]
+        if "beta2" in hp and "v" in after:
+            b2 = 1 - hp["beta2"] ** t
+            terms += [("1 − β₂ᵗ", b2), ("v̂ = v / (1 − β₂ᵗ)", after["v"] / b2)]
+            if "eps" in hp:
+                terms += [("√v̂ + ε", math.sqrt(after["v"] / b2) + hp["eps"])]
+    elif "v" in after and "eps" in hp:
+        terms += [("√v + ε", math.sqrt(max(after["v"], 0.0)) + hp["eps"])]
+    return terms

@@ -1,0 +1,101 @@
+"""What a task running in a worker thread sees of its runner: stop requests and a way to report.
+
+Qt-free, so that the work itself (a sweep, the live experiment's play loop) is plain Python that
+tests can run directly; :class:`engine.live.worker.TaskRunner` hosts it in a thread. The split
+follows
+Orange3's ``TaskState``: the runner asks, the task checks cooperatively between two steps.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+
+class TaskCancelled(Exception):
+    """Raised by :meth:`TaskState.check` when the runner asked the task to stop."""
+
+
+class TaskState:
+    """One task's side of the conversation with its runner (thread-safe).
+
+    ``interrupt`` asks the task to stop at its next check and keeps what it reported (a paused
+    play loop); ``cancel`` also tells the runner to drop its reports (a sweep whose settings
+    changed). Either wakes a task sleeping in :meth:`wait`.
+    """
+
+    def __init__(self, generation: int = 0, report: Callable[[object], None] | None = None):
+        self.generation = generation
+        self._report = report or (lambda payload: None)
+        self._stop = threading.Event()
+        self._cancelled = False
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    @property
+    def cancelled(self) -> bool:
+        """Stopped and disowned: the runner drops whatever this task still reports."""
+        return self._cancelled
+
+    def interrupt(self) -> None:
+        self._stop.set()
+
+    def cancel(self) -> None:
+        self._cancelled = True
+        self._stop.set()
+
+    def check(self) -> None:
+        """Raise :class:`TaskCancelled` if the task was asked to stop."""
+        if self._stop.is_set():
+            raise TaskCancelled
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to ``seconds``, waking at once on a stop request; True if one came."""
+        return self._stop.wait(max(0.0, seconds))
+
+    def report(self, payload: object) -> None:
+        """Send a partial result to the runner's owner (delivered in the owner's thread)."""
+        if not self._cancelled:
+            self._report(payload)
+
+
+class ForegroundGate:
+    """Lets the GUI thread draw a frame without the engine thread in its way.
+
+    CPython's GIL has no priorities. A play loop releases it at every torch op and takes it back
+    in the middle of the window's frame, which then takes up to twice as long (a paint of 4 ms
+    took 7 beside a playing engine), and the engine gains nothing from it. While the window
+    holds the gate (:meth:`held`), a loop that calls :meth:`pass_through` between chunks of
+    steps waits for the frame to end, never longer than ``longest`` seconds.
+    """
+
+    def __init__(self) -> None:
+        self._open = threading.Event()
+        self._open.set()
+        self._holders = 0
+        self._lock = threading.Lock()
+
+    @property
+    def is_open(self) -> bool:
+        return self._open.is_set()
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Close the gate for the ``with`` block (re-entrant: nested blocks keep it closed)."""
+        with self._lock:
+            self._holders += 1
+            self._open.clear()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._holders -= 1
+                if self._holders == 0:
+                    self._open.set()
+
+    def pass_through(self, longest: float = 0.1) -> bool:
+        """Wait until the gate is open, at most ``longest`` seconds; True if it is."""
+        return self._open.wait(longest)

@@ -1,0 +1,256 @@
+"""Settings to and from plain dicts (JSON, QSettings), refusing anything unknown or mistyped."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import fields, replace
+from pathlib import Path
+from typing import Any
+
+from engine.config.settings import (
+    BranchSpec,
+    ConfigError,
+    DatasetSpec,
+    ExperimentConfig,
+    OptimizerSpec,
+    schedule_spec,
+)
+from engine.core.files import atomic_write
+from engine.experiment.predictions import (
+    Predictions,
+    Score,
+    predictions_from_dict,
+    predictions_to_dict,
+)
+from engine.optimizers.schedules import ScheduleSpec
+
+KEYS = tuple(f.name for f in fields(ExperimentConfig))  # one list: the config's own fields
+DATASET_KEYS = tuple(f.name for f in fields(DatasetSpec))
+PREDICTIONS_KEY = "predictions"  # beside the settings in an experiment file, never among them
+DATASET_USES = {"article": (), "generated": ("samples", "noise", "seed"), "csv": ("path",)}
+
+
+def config_to_dict(config: ExperimentConfig) -> dict[str, Any]:
+    """Every field of ``config`` as plain JSON values, in the config's field order."""
+    out: dict[str, Any] = {}
+    for key in KEYS:
+        value = getattr(config, key)
+        writer = _WRITERS.get(key)
+        out[key] = writer(value) if writer else list(value) if isinstance(value, tuple) else value
+    return out
+
+
+def _dataset_to_dict(spec: DatasetSpec) -> dict[str, Any]:
+    """The kind and what it uses, plus any other setting that is not the default (so that the
+    dict reads back to an equal spec)."""
+    default = DatasetSpec()
+    return {
+        f.name: getattr(spec, f.name)
+        for f in fields(DatasetSpec)
+        if f.name == "kind"
+        or f.name in DATASET_USES[spec.kind]
+        or getattr(spec, f.name) != getattr(default, f.name)
+    }
+
+
+def config_from_dict(data: object, base: ExperimentConfig | None = None) -> ExperimentConfig:
+    """Settings from ``data``; keys it lacks come from ``base``. ``ConfigError`` names a bad key."""
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"settings must be an object of keys, not {type(data).__name__}")
+    unknown = sorted(set(data) - set(KEYS))
+    if unknown:
+        raise ConfigError(f"unknown setting {unknown[0]!r} (known: {', '.join(KEYS)})")
+    base = base or ExperimentConfig()
+    changes: dict[str, Any] = {}
+    for key in KEYS:
+        if key in data:
+            reader = _READERS.get(key)
+            value = data[key]
+            changes[key] = reader(data, key) if reader else _plain(value)
+    try:
+        return base.with_changes(**changes)
+    except ConfigError as err:
+        bad = _bad_key(changes, base)
+        raise ConfigError(f"{bad}: {err}" if bad else str(err)) from None
+
+
+def _plain(value: object) -> object:
+    """JSON lists read back as the tuples the config holds; anything else as it is."""
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _bad_key(changes: dict[str, Any], base: ExperimentConfig) -> str | None:
+    """The first key whose value alone makes ``base`` invalid, to name it in the message."""
+    for key, value in changes.items():
+        try:
+            base.with_changes(**{key: value})
+        except ConfigError:
+            return key
+    return None
+
+
+def _list(data: Mapping, key: str) -> list:
+    value = data[key]
+    if not isinstance(value, list):
+        raise ConfigError(f"{key} must be a list, not {type(value).__name__}")
+    return value
+
+
+def _schedule(item: object) -> ScheduleSpec:
+    if isinstance(item, str):
+        return schedule_spec(item)
+    if not isinstance(item, Mapping) or not isinstance(item.get("name"), str):
+        raise ConfigError(
+            f"schedule must be a name or {{'name': ..., parameters...}}, not {item!r}"
+        )
+    return schedule_spec(item["name"], {k: v for k, v in item.items() if k != "name"})
+
+
+def _dataset(item: object) -> DatasetSpec:
+    if isinstance(item, str):
+        return DatasetSpec(kind=item)
+    if not isinstance(item, Mapping) or not isinstance(item.get("kind"), str):
+        raise ConfigError(f"dataset must be a kind or {{'kind': ..., settings...}}, not {item!r}")
+    extra = sorted(set(item) - set(DATASET_KEYS))
+    if extra:
+        known = ", ".join(DATASET_KEYS)
+        raise ConfigError(f"unknown key {extra[0]!r} in dataset (known: {known})")
+    return DatasetSpec(**item)
+
+
+def _optimizer(item: object) -> OptimizerSpec:
+    if isinstance(item, str):
+        return OptimizerSpec.create(item)
+    if not isinstance(item, Mapping) or not isinstance(item.get("name"), str):
+        raise ConfigError(
+            f"each optimizer must be a name or {{'name': ..., 'params': {{...}}}}, not {item!r}"
+        )
+    extra = sorted(set(item) - {"name", "params"})
+    if extra:
+        raise ConfigError(f"unknown key {extra[0]!r} in optimizer {item['name']!r}")
+    params = item.get("params", {})
+    if not isinstance(params, Mapping):
+        raise ConfigError(f"params of optimizer {item['name']!r} must be an object")
+    return OptimizerSpec.create(item["name"], params)
+
+
+BRANCH_KEYS = ("from", "step", "lr", "optimizer", "schedule")
+BRANCH_PARENT_KEYS = ("optimizer", "lr")
+
+
+def _branch(number: int, item: object) -> BranchSpec:
+    """``{"from": {"optimizer": "sgd", "lr": 1.0}, "step": 50, "lr": 0.1}``; ``optimizer`` as
+    an optimizer item, ``schedule`` as the top-level one. Errors name the branch."""
+    try:
+        if not isinstance(item, Mapping):
+            raise ConfigError(f"must be an object with 'from' and 'step', not {item!r}")
+        extra = sorted(set(item) - set(BRANCH_KEYS))
+        if extra:
+            raise ConfigError(f"unknown key {extra[0]!r} (known: {', '.join(BRANCH_KEYS)})")
+        parent = item.get("from")
+        if not isinstance(parent, Mapping) or set(parent) != set(BRANCH_PARENT_KEYS):
+            raise ConfigError(
+                f"'from' must name the parent run: {{'optimizer': ..., 'lr': ...}}, not {parent!r}"
+            )
+        if "step" not in item:
+            raise ConfigError("'step' is missing: the step the branch starts at")
+        optimizer = parent["optimizer"]
+        key = optimizer if isinstance(optimizer, str) else _optimizer(optimizer).key
+        return BranchSpec(
+            from_optimizer=key,
+            from_lr=parent["lr"],
+            step=item["step"],
+            lr=item.get("lr"),
+            optimizer=_optimizer(item["optimizer"]) if "optimizer" in item else None,
+            schedule=_schedule(item["schedule"]) if "schedule" in item else None,
+        )
+    except ConfigError as err:
+        raise ConfigError(f"branch {number}: {err}") from None
+
+
+def _branch_to_dict(branch: BranchSpec) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "from": {"optimizer": branch.from_optimizer, "lr": branch.from_lr},
+        "step": branch.step,
+    }
+    if branch.lr is not None:
+        out["lr"] = branch.lr
+    if branch.optimizer is not None:
+        out["optimizer"] = _WRITERS["optimizers"]([branch.optimizer])[0]
+    if branch.schedule is not None:
+        out["schedule"] = _WRITERS["schedule"](branch.schedule)
+    return out
+
+
+_WRITERS = {
+    "optimizers": lambda specs: [{"name": s.name, "params": dict(s.params)} for s in specs],
+    "schedule": lambda spec: {"name": spec.name, **spec.params},
+    "dataset": _dataset_to_dict,
+    "branches": lambda branches: [_branch_to_dict(b) for b in branches],
+}
+_READERS = {
+    "optimizers": lambda data, key: tuple(_optimizer(item) for item in _list(data, key)),
+    "learning_rates": lambda data, key: tuple(_list(data, key)),
+    "schedule": lambda data, key: _schedule(data[key]),
+    "dataset": lambda data, key: _dataset(data[key]),
+    "branches": lambda data, key: tuple(
+        _branch(n, item) for n, item in enumerate(_list(data, key), start=1)
+    ),
+}
+
+
+def read_config_file(path: str | os.PathLike) -> ExperimentConfig:
+    """An experiment file's settings (any predictions in it are checked, then left out);
+    ``ConfigError`` says in one line what is wrong and where."""
+    return read_experiment_file(path)[0]
+
+
+def read_experiment_file(path: str | os.PathLike) -> tuple[ExperimentConfig, Predictions | None]:
+    """An experiment file's settings and the class's predictions if it holds any (its
+    ``predictions`` key, beside the settings); ``ConfigError`` in one line."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigError(f"cannot read {path}: {err.strerror or err}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not a text file") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ConfigError(
+            f"{path} is not valid JSON: {err.msg} (line {err.lineno}, column {err.colno})"
+        ) from None
+    predictions = None
+    try:
+        if isinstance(data, dict) and PREDICTIONS_KEY in data:
+            data = dict(data)
+            predictions = predictions_from_dict(data.pop(PREDICTIONS_KEY))
+        config = config_from_dict(data)
+    except ConfigError as err:
+        raise ConfigError(f"{path}: {err}") from None
+    return _data_path_from(Path(path).parent, config), predictions
+
+
+def _data_path_from(folder: Path, config: ExperimentConfig) -> ExperimentConfig:
+    """A relative data file in an experiment file is relative to that file's folder."""
+    data = config.dataset
+    if data.path is None or Path(data.path).is_absolute():
+        return config
+    return config.with_changes(dataset=replace(data, path=str(folder / data.path)))
+
+
+def write_config_file(
+    path: str | os.PathLike,
+    config: ExperimentConfig,
+    predictions: Predictions | None = None,
+    score: Score | None = None,
+) -> None:
+    """Every setting as indented JSON, written atomically; with ``predictions`` (not empty),
+    also the class's picks and, once known, their score under a ``predictions`` key."""
+    data = config_to_dict(config)
+    if predictions is not None and not predictions.empty:
+        data[PREDICTIONS_KEY] = predictions_to_dict(predictions, score)
+    text = json.dumps(data, indent=2) + "\n"
+    atomic_write(path, lambda handle: handle.write(text))

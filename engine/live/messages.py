@@ -1,0 +1,228 @@
+"""What the engine worker tells the window: plain numpy payloads, no tensors and no Qt."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from engine.analysis.stability import Stability, problem_stability
+from engine.config.settings import ExperimentConfig
+from engine.experiment.batched import BatchedExperiment, RunKey
+from engine.experiment.runs import RunStatus, RunSummary, summaries_at
+
+if TYPE_CHECKING:
+    from engine.analysis.sharpness import SharpnessTracker
+
+
+@dataclass(frozen=True)
+class ExperimentStarted:
+    """A new experiment at step 0, or the same one with other branches at the step it had
+    reached (its losses follow from column 0); updates of older generations are stale."""
+
+    generation: int
+    config: ExperimentConfig
+    runs: tuple[RunKey, ...]
+    reference_notes: tuple[str | None, ...] | None = None  # None: the check is off; per run,
+    # None when it has a torch.optim twin, else why it has none
+    stability: Stability | None = None  # at the initial parameters, every run's start
+    initial_parameters: np.ndarray | None = None  # (P,) θ₀, every run's start (a copy)
+
+
+class RunSummaries(Sequence[RunSummary]):
+    """Every run's :class:`RunSummary`, made only when asked for, from per-run arrays: an update
+    of hundreds of runs sixty times a second then costs a few array copies, not hundreds of
+    objects (the views that count outcomes read :attr:`status` instead)."""
+
+    def __init__(
+        self,
+        runs: Sequence[RunKey],
+        counts: np.ndarray,
+        status: np.ndarray,
+        status_step: np.ndarray,
+        final: np.ndarray,
+    ):
+        self.runs = runs
+        self._counts, self._status, self._steps, self._final = counts, status, status_step, final
+        self._made: dict[int, RunSummary] = {}
+
+    @classmethod
+    def of(cls, experiment: BatchedExperiment) -> RunSummaries:
+        counts = experiment.counts
+        final = np.full(len(counts), np.nan, dtype=experiment.loss_buffer.dtype)
+        recorded = np.flatnonzero(counts > 0)
+        final[recorded] = experiment.loss_buffer[recorded, counts[recorded] - 1]
+        return cls(experiment.runs, counts, experiment.status, experiment.status_steps, final)
+
+    @property
+    def status(self) -> np.ndarray:
+        """(runs,) RunStatus values, read-only."""
+        return _read_only(self._status)
+
+    @property
+    def status_steps(self) -> np.ndarray:
+        """(runs,) the step each run's status was decided at, −1 while it runs; read-only."""
+        return _read_only(self._steps)
+
+    @property
+    def final(self) -> np.ndarray:
+        """(runs,) each run's last recorded loss, NaN before its first; read-only."""
+        return _read_only(self._final)
+
+    def at_step(self, step: int, losses: np.ndarray) -> RunSummaries:
+        """The summaries after ``step`` steps, ``losses`` the full loss table: a run that went
+        on past it was running then, with ``step`` losses recorded; a branch was waiting until
+        its step (see :func:`engine.experiment.runs.summaries_at`)."""
+        summaries = summaries_at(tuple(self), losses, step)
+        counts = np.array([s.steps for s in summaries], dtype=self._counts.dtype)
+        status = np.array([s.status for s in summaries], dtype=np.int8)
+        steps = np.array([-1 if s.status_step is None else s.status_step for s in summaries])
+        final = np.array([np.nan if s.final_loss is None else s.final_loss for s in summaries])
+        return RunSummaries(self.runs, counts, status, steps, final.astype(self._final.dtype))
+
+    def __len__(self) -> int:
+        return len(self._counts)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        index = range(len(self))[index]
+        if index not in self._made:
+            count, status = int(self._counts[index]), RunStatus(int(self._status[index]))
+            run = self.runs[index]
+            self._made[index] = RunSummary(
+                run=run,
+                steps=count,
+                final_loss=float(self._final[index]) if count > run.start else None,
+                status=status,
+                status_step=None
+                if status in (RunStatus.RUNNING, RunStatus.WAITING)
+                else int(self._steps[index]),
+            )
+        return self._made[index]
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
+@dataclass(frozen=True)
+class LossUpdate:
+    """Loss columns ``[start, start + losses.shape[1])`` that are new since the last update."""
+
+    generation: int
+    start: int
+    losses: np.ndarray  # (runs, k) copy; NaN where a run recorded nothing
+    counts: np.ndarray  # losses recorded per run
+    summaries: RunSummaries  # a sequence of RunSummary, made when read
+    steps_taken: int
+    done: bool
+    lrs: np.ndarray | None = None  # (runs, k) the learning rate each of those steps used
+    reference_losses: np.ndarray | None = None  # (runs, k) the torch.optim twins' losses
+    reference_diff: np.ndarray | None = None  # (runs,) largest relative difference so far
+    sharpness: np.ndarray | None = None  # (runs, k) λ at those steps, NaN where not computed;
+    # None while sharpness is off
+    preconditioned: np.ndarray | None = None  # (runs, k) preconditioned λ; NaN for the runs
+    # whose optimizer divides by nothing
+    sharpness_every: int | None = None  # λ is computed every this many steps (None: off)
+    paths: np.ndarray | None = None  # (runs, k, P) the parameters each of those losses was
+    # computed at, when the experiment records them (NaN where a run recorded nothing)
+
+    @property
+    def end(self) -> int:
+        return self.start + self.losses.shape[1]
+
+
+def loss_update(
+    experiment: BatchedExperiment,
+    generation: int,
+    start: int,
+    tracker: SharpnessTracker | None = None,
+) -> LossUpdate:
+    """Copy what ``experiment`` recorded from column ``start`` on (and the sharpness
+    ``tracker`` computed at those steps, if one is given)."""
+    counts = experiment.counts
+    end = int(counts.max()) if counts.size else 0
+    reference = experiment.reference
+    columns = slice(start, end)
+    recording = experiment.record_parameters
+    return LossUpdate(
+        generation=generation,
+        start=start,
+        losses=experiment.loss_buffer[:, start:end].copy(),
+        counts=counts,
+        summaries=RunSummaries.of(experiment),
+        steps_taken=experiment.steps_taken,
+        done=experiment.done,
+        lrs=experiment.lr_buffer[:, start:end].copy(),
+        reference_losses=None if reference is None else reference.losses[:, start:end].copy(),
+        reference_diff=None if reference is None else reference.max_diff.copy(),
+        sharpness=None if tracker is None else tracker.sharpness[:, columns].copy(),
+        preconditioned=None if tracker is None else tracker.preconditioned[:, columns].copy(),
+        sharpness_every=None if tracker is None else tracker.every,
+        paths=experiment.parameter_buffer[:, start:end].copy() if recording else None,
+    )
+
+
+def started(experiment: BatchedExperiment, generation: int) -> ExperimentStarted:
+    """The announcement of a fresh experiment (and whether each run has a twin)."""
+    reference = experiment.reference
+    params, _, _, _ = experiment.run_tensors(0)  # at step 0 every run has these
+    return ExperimentStarted(
+        generation,
+        experiment.config,
+        tuple(experiment.runs),
+        None if reference is None else tuple(reference.notes),
+        problem_stability(experiment.problem, params[0]),
+        experiment.initial_parameters,
+    )
+
+
+def full_update(
+    experiment: BatchedExperiment, generation: int = 0, tracker: SharpnessTracker | None = None
+) -> LossUpdate:
+    """Everything ``experiment`` recorded so far (and ``tracker`` computed), as one update."""
+    return loss_update(experiment, generation, 0, tracker)
+
+
+def update_at_step(update: LossUpdate, step: int) -> LossUpdate:
+    """What a complete ``update`` (``start == 0``) looked like after ``step`` steps.
+
+    A run that went on past ``step`` was still running then, with ``step`` losses recorded; a
+    branch was waiting until its step.
+    Used to draw the frames of an animation from one finished experiment.
+    """
+    if update.start != 0:
+        raise ValueError("update_at_step needs an update from column 0")
+    summaries = update.summaries.at_step(step, update.losses)
+    counts = np.array([s.steps for s in summaries], dtype=update.counts.dtype)
+    losses = update.losses[:, :step].copy()
+    paths = None if update.paths is None else update.paths[:, :step].copy()
+    for row, count in enumerate(counts):
+        losses[row, count:] = np.nan
+        if paths is not None:
+            paths[row, count:] = np.nan
+
+    def cut(columns: np.ndarray | None) -> np.ndarray | None:
+        return None if columns is None else columns[:, :step].copy()
+
+    return LossUpdate(
+        generation=update.generation,
+        start=0,
+        losses=losses,
+        counts=counts,
+        summaries=summaries,
+        steps_taken=min(update.steps_taken, step),
+        done=update.done and step >= update.steps_taken,
+        lrs=cut(update.lrs),
+        reference_losses=cut(update.reference_losses),
+        reference_diff=update.reference_diff,
+        sharpness=cut(update.sharpness),
+        preconditioned=cut(update.preconditioned),
+        sharpness_every=update.sharpness_every,
+        paths=paths,
+    )

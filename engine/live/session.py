@@ -1,0 +1,192 @@
+"""The experiment the window watches, as tasks for one worker thread: build, step, play, inspect.
+
+Qt-free: every method that touches the experiment takes a :class:`TaskState` and runs in the
+runner's thread, one task at a time, so the experiment has a single user. What the window sees
+leaves through ``task.report``: an :class:`ExperimentStarted`, then :class:`LossUpdate` columns
+(at most ~60 a second while playing), :class:`Inspection` of the followed run and
+:class:`PlayingChanged`. Three settings the GUI thread may change during a play loop, ``speed``,
+``target``, ``view_step`` and ``sharpness``, are single immutable values read once per
+chunk. The experiment is stepped through its :class:`Timeline`, so the inspector can be shown
+any step reached so far.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, replace
+
+from engine.analysis.inspection import inspect_run
+from engine.config.settings import ExperimentConfig
+from engine.core.history import paths_fit
+from engine.core.tasks import ForegroundGate, TaskState
+from engine.experiment.batched import BatchedExperiment
+from engine.live.messages import loss_update, started
+from engine.live.sharpness import SharpnessSampler
+from engine.live.timeline import Timeline
+
+CHUNK_SECONDS = 0.008  # longest a chunk of steps holds the thread (and the GIL) at once
+EMIT_INTERVAL = 1 / 60  # at most ~60 loss updates a second, whatever the step rate
+INSPECT_INTERVAL = 0.25  # the inspector's numbers while playing: a few times a second
+LONGEST_NAP = 0.05  # a slow play loop sleeps at most this long between looks at its speed
+FOREGROUND_WAIT = 0.1  # the longest a chunk waits for the window to finish drawing a frame
+
+
+@dataclass(frozen=True)
+class PlayingChanged:
+    playing: bool
+
+
+class LiveSession:
+    """One experiment and what the window has been sent of it."""
+
+    def __init__(self) -> None:
+        self.experiment: BatchedExperiment | None = None
+        self.timeline: Timeline | None = None
+        self.generation = 0  # bumped by every build or reset: older updates are stale
+        self.speed = math.inf  # steps a second; inf: as fast as the machine goes
+        self.target: tuple[int, int] | None = None  # (run, flat weight) the inspector follows
+        self.sharpness = False  # compute every run's sharpness (every k steps) while True
+        self._sampler: SharpnessSampler | None = None
+        self.view_step: int | None = None  # the step the window went back to; None: the latest
+        self._sent = 0  # loss columns already reported
+        self._step_cost = 1e-4  # running estimate of one step's seconds
+        self.foreground = ForegroundGate()  # closed by the window while it draws a frame
+
+    # --- tasks ---------------------------------------------------------------------------
+
+    def build(self, task: TaskState, config: ExperimentConfig, reference: bool) -> None:
+        """A new experiment at step 0 for ``config`` (torch.optim twins beside it if asked).
+        If only the branches changed (and no twins train), the experiment keeps its past and
+        the step it reached instead: new branches are made from their parents' history. Every
+        run's path is recorded for the landscape when they fit ``PATH_BUDGET``."""
+        old = self.experiment
+        if (
+            old is not None
+            and old.reference is None
+            and not reference
+            and _same_but_branches(old.config, config)
+        ):
+            self.timeline.rebranch(config)
+            self.experiment = self.timeline.experiment
+            self._announce(task)
+            self._report_losses(task)
+            return
+        experiment = BatchedExperiment(config, reference=reference)
+        if paths_fit(len(experiment.runs), config.max_steps, experiment.problem.size):
+            experiment.record_parameters = True  # read by reset, which starts the record
+            experiment.reset()
+        self.experiment = experiment
+        self.timeline = Timeline(self.experiment)
+        self._announce(task)
+
+    def reset(self, task: TaskState) -> None:
+        if self.experiment is not None:
+            self.experiment.reset()
+            self.timeline.reset()
+            self._announce(task)
+
+    def step(self, task: TaskState) -> None:
+        if self.experiment is not None:
+            self._advance(1, 1.0)
+            self._report_losses(task)
+            self.inspect(task)
+
+    def follow_sharpness(self, task: TaskState) -> None:
+        """Start or stop computing sharpness as ``self.sharpness`` says: on, at once at the
+        current step, and the window hears k; off, no more values are sent."""
+        if self.experiment is not None:
+            sampler = self._sampler_now()
+            if sampler is not None:
+                sampler.record(self.speed)
+            self._report_losses(task)
+
+    def inspect(self, task: TaskState) -> None:
+        """The followed run's numbers at the step viewed (nothing if it follows nobody)."""
+        target, experiment, step = self.target, self.experiment, self.view_step
+        if target is None or experiment is None or target[0] >= len(experiment.runs):
+            return
+        if step is None or step >= experiment.steps_taken:
+            task.report(inspect_run(experiment, *target))
+        else:
+            task.report(self.timeline.inspect(step, *target))
+
+    def play(self, task: TaskState, fast: bool = False) -> None:
+        """Step until every run has finished or the task is interrupted; ``fast`` ignores the
+        speed setting ("run to end"). A slow speed spreads its steps out in time."""
+        experiment = self.experiment
+        if experiment is None or experiment.done:
+            return
+        task.report(PlayingChanged(True))
+        try:
+            self._play_loop(task, experiment, fast)
+        finally:
+            self._report_losses(task)
+            self.inspect(task)
+            task.report(PlayingChanged(False))
+
+    # --- inside ----------------------------------------------------------------------------
+
+    def _play_loop(self, task: TaskState, experiment: BatchedExperiment, fast: bool) -> None:
+        speed, clock, played = None, 0.0, 0
+        last_emit = last_inspection = time.perf_counter()
+        while not task.stop_requested and not experiment.done:
+            self.foreground.pass_through(FOREGROUND_WAIT)  # the window is drawing a frame
+            now = time.perf_counter()
+            if (math.inf if fast else self.speed) != speed:  # new speed: count from now
+                speed = math.inf if fast else self.speed
+                clock, played = now - (1 / speed if math.isfinite(speed) else 0), 0
+            most = max(1, int(CHUNK_SECONDS / self._step_cost))
+            wanted = most
+            if math.isfinite(speed):
+                wanted = min(int((now - clock) * speed) - played, most)
+                if wanted <= 0:
+                    task.wait(min((played + 1) / speed - (now - clock), LONGEST_NAP))
+                    continue
+            taken = self._advance(wanted, speed)
+            if taken:
+                cost = (time.perf_counter() - now) / taken
+                self._step_cost = 0.8 * self._step_cost + 0.2 * cost
+                played += taken
+            now = time.perf_counter()
+            if now - last_emit >= EMIT_INTERVAL:
+                self._report_losses(task)
+                last_emit = now
+            if now - last_inspection >= INSPECT_INTERVAL:
+                self.inspect(task)
+                last_inspection = now
+            time.sleep(0)  # let the GUI thread have the GIL between two chunks
+
+    def _sampler_now(self) -> SharpnessSampler | None:
+        """The sampler if sharpness is wanted (made for the current experiment), else None."""
+        if not self.sharpness:
+            self._sampler = None
+        elif self._sampler is None or self._sampler.tracker.experiment is not self.experiment:
+            self._sampler = SharpnessSampler(self.experiment)
+        return self._sampler
+
+    def _advance(self, n: int, speed: float) -> int:
+        """Up to ``n`` steps through the timeline (checkpoints kept), sharpness where due."""
+        sampler = self._sampler_now()
+        if sampler is None:
+            return self.timeline.step(n)
+        return sampler.step(n, speed, self.timeline.step)
+
+    def _announce(self, task: TaskState) -> None:
+        self.generation += 1
+        self._sent = 0
+        self._sampler = None  # a fresh one, from step 0, when next wanted
+        task.report(started(self.experiment, self.generation))
+        self.inspect(task)
+
+    def _report_losses(self, task: TaskState) -> None:
+        sampler = self._sampler_now()
+        tracker = None if sampler is None else sampler.tracker
+        update = loss_update(self.experiment, self.generation, self._sent, tracker)
+        self._sent = update.end
+        task.report(update)
+
+
+def _same_but_branches(old: ExperimentConfig, new: ExperimentConfig) -> bool:
+    """The branches alone differ (the same settings again start over, as they always did)."""
+    return old.branches != new.branches and replace(old, branches=()) == replace(new, branches=())

@@ -1,0 +1,252 @@
+"""The landscape's plots in the panels' grid (one per learning rate), one colour bar, the legend,
+a caption naming the plane and how far the paths stray from it, and the hover readout."""
+
+from __future__ import annotations
+
+import html
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF
+
+from engine.analysis.landscape import nearest_point
+from engine.analysis.landscape_map import LandscapeMap
+from engine.experiment.batched import RunKey
+from engine.live.messages import ExperimentStarted
+from gui.landscape.plot import MARKS, LandscapePlot
+from gui.plotting.helpers import KeySample, point_font
+from gui.plotting.pacing import PacedView
+from gui.plotting.palette import optimizer_colour
+from gui.plotting.plot_grid import replace_plots
+from gui.plotting.themes import DEFAULT, Theme
+from gui.state.loss_history import LossHistory
+
+COLOUR_MAP = "viridis"  # perceptually uniform, and readable in grey
+COLOUR_BAR_LABEL = "loss (log scale)"
+NEAR = 0.06  # a path point this close (a share of the view's width and height) is "nearest"
+
+
+class LandscapeGrid(PacedView, pg.GraphicsLayoutWidget):
+    """A :class:`LandscapePlot` per learning rate in :func:`gui.plotting.plot_grid.grid_shape`'s
+    layout.
+
+    :meth:`start` makes the plots' paths for an experiment, :meth:`set_map` draws the map every
+    plot shares, :meth:`redraw` moves the paths on; ``caption`` says what the plane is. A still
+    picture (an export) is made with ``cache_paths=False``: it is painted once, and a cache's
+    pixmap could round a pixel of a long line differently from painting it directly."""
+
+    def __init__(
+        self,
+        parent=None,
+        theme: Theme = DEFAULT,
+        footer: bool = False,
+        cache_paths: bool = True,
+    ):
+        super().__init__(parent)
+        self.cache_paths = cache_paths
+        self.legend = pg.LegendItem(colCount=4, sampleType=KeySample)
+        self.addItem(self.legend, row=0, col=0, colspan=2)
+        self.cells = self.addLayout(row=1, col=0)
+        self.cells.setContentsMargins(0, 0, 0, 0)
+        self.colour_bar = pg.ColorBarItem(
+            colorMap=pg.colormap.get(COLOUR_MAP),
+            label=COLOUR_BAR_LABEL,
+            interactive=False,
+            colorMapMenu=False,
+            width=18,
+        )
+        self.addItem(self.colour_bar, row=1, col=1)
+        self.caption = pg.LabelItem(justify="left")
+        self.addItem(self.caption, row=2, col=0, colspan=2)
+        self.footer = pg.LabelItem(justify="right") if footer else None
+        if self.footer is not None:
+            self.addItem(self.footer, row=3, col=0, colspan=2)
+        self.plots: list[LandscapePlot] = []
+        self.runs: list[RunKey] = []
+        self._plot_runs: list[list[RunKey]] = []
+        self.map: LandscapeMap | None = None
+        self.coordinates: np.ndarray = np.zeros((0, 0, 2))
+        self.counts: np.ndarray = np.zeros(0, dtype=np.int64)
+        self._history: LossHistory | None = None
+        self._initial: np.ndarray | None = None  # θ₀: the start mark
+        self._caption = ""
+        self.scene().sigMouseMoved.connect(self._hover)
+        self.apply_theme(theme)
+
+    def apply_theme(self, theme: Theme, pen_scale: float = 1.0) -> None:
+        self.theme, self.pen_scale = theme, pen_scale
+        self.setBackground(theme.background)
+        self.legend.setLabelTextColor(theme.foreground)
+        self.legend.setLabelTextSize(f"{theme.legend_pt}pt")
+        for plot in self.plots:
+            plot.apply_theme(theme, pen_scale)
+        bar_axes = [self.colour_bar.getAxis(name) for name in ("left", "right", "top", "bottom")]
+        for axis in bar_axes:
+            axis.setPen(pg.mkPen(theme.foreground, width=pen_scale))
+            axis.setTextPen(pg.mkPen(theme.foreground))
+        self.colour_bar.axis.setTickFont(point_font(theme.tick_pt))
+        self.colour_bar.getAxis("left").setLabel(
+            COLOUR_BAR_LABEL, color=theme.foreground, **{"font-size": f"{theme.label_pt}pt"}
+        )
+        self._fill_legend()
+        self.set_caption(self._caption)
+
+    def start(self, started: ExperimentStarted, history: LossHistory | None = None) -> None:
+        """Paths for a new experiment: plot j shows every optimizer at learning rate j."""
+        self._history = history
+        self._initial = started.initial_parameters
+        self.runs = list(started.runs)
+        lrs = started.config.learning_rates
+        rebuilt = len(self.plots) != len(lrs)
+        if rebuilt:
+            self._build_plots(len(lrs))
+        self._plot_runs = [[r for r in self.runs if r.lr_index == j] for j in range(len(lrs))]
+        for plot, lr, runs in zip(self.plots, lrs, self._plot_runs):
+            plot.start(lr, runs)
+        self.counts = np.zeros(len(self.runs), dtype=np.int64)
+        if rebuilt and self.map is not None:
+            self.set_map(self.map)  # the new plots show the map the old ones did
+        self._fill_legend()
+
+    def _build_plots(self, count: int) -> None:
+        old = [plot.plot for plot in self.plots]
+        self.plots = replace_plots(self.cells, old, count, self._new_plot)
+        self.colour_bar.setImageItem([plot.image for plot in self.plots])
+
+    def _new_plot(self, item: pg.PlotItem) -> LandscapePlot:
+        plot = LandscapePlot(item, cache_paths=self.cache_paths)
+        plot.apply_theme(self.theme, self.pen_scale)
+        return plot
+
+    def _fill_legend(self) -> None:
+        """Every optimizer once in its colour, then the marks the map shows."""
+        self.legend.clear()
+        if not self.plots or not self._plot_runs:
+            return
+        first = self.plots[0]
+        for run in self._plot_runs[0]:
+            self.legend.addItem(first.legend_samples[run.index], run.optimizer.label)
+        for name, _ in MARKS:
+            if name == "start" or len(first.marks[name].data):
+                self.legend.addItem(first.marks[name], name)
+
+    def set_map(self, landscape: LandscapeMap) -> None:
+        """Draw ``landscape`` in every plot, with its colour range on the bar."""
+        self.map = landscape
+        plane = landscape.plane
+        initial = self._initial if self._initial is not None else plane.origin
+        start = tuple(float(v) for v in plane.coordinates(initial))
+        image = landscape.image()
+        for plot in self.plots:
+            plot.show_map(landscape, image, start)
+        low, high = landscape.colour_range
+        self.colour_bar.setLevels((low, high))
+        self.colour_bar.axis.setTicks([decade_ticks(low, high)])
+        self._fill_legend()
+
+    def redraw(self, coordinates: np.ndarray, counts: np.ndarray) -> None:
+        """Every plot's paths from ``coordinates`` (runs, steps, 2), ``counts`` points each."""
+        self.coordinates, self.counts = coordinates, counts
+        for plot in self.plots:
+            plot.redraw(coordinates, counts)
+
+    def settle(self) -> None:
+        """Every plot's paths whole into its cached layer: for a still picture."""
+        for plot in self.plots:
+            plot.settle()
+
+    def invalidate(self) -> None:
+        for plot in self.plots:
+            plot.invalidate()
+
+    def set_caption(self, text: str) -> None:
+        self._caption = text
+        self.caption.setText(text, color=self.theme.foreground, size=f"{self.theme.tick_pt}pt")
+        self._wrap_caption()
+
+    def _wrap_caption(self) -> None:
+        """Wrap the caption to the widget's width (a label item otherwise widens the layout to
+        its longest line, pushing the plots out of view)."""
+        self.caption.item.setTextWidth(max(200, self.width() - 40))
+        self.caption.updateMin()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        # not during the base class's __init__, nor once close() has cleared the scene
+        if getattr(self, "caption", None) is not None and not getattr(self, "closed", False):
+            self._wrap_caption()
+
+    def set_footer(self, text: str) -> None:
+        if self.footer is not None:
+            self.footer.setText(text, color=self.theme.foreground, size=f"{self.theme.tick_pt}pt")
+
+    # --- hover -----------------------------------------------------------------------------
+
+    def readout_text(self, plot_index: int, point: tuple[float, float]) -> tuple[str, tuple]:
+        """What hovering ``point`` of plot ``plot_index`` says: where, the loss there, and the
+        run whose path passes nearest (with its step); and that nearest point (or None)."""
+        landscape = self.map
+        names = ("x", "y") if landscape is None else landscape.plane.axis_labels
+        lines = [f"{names[0]} = {point[0]:.4g},  {names[1]} = {point[1]:.4g}"]
+        if landscape is not None:
+            lines.append(f"loss {landscape.loss_at(point):.5g}")
+        runs = self._plot_runs[plot_index] if plot_index < len(self._plot_runs) else []
+        nearest = self._nearest(plot_index, runs, point)
+        if nearest is None:
+            lines.append("no path nearby")
+            return "\n".join(lines), None
+        run, step = nearest
+        loss = ""
+        if self._history is not None and step < int(self._history.counts[run.index]):
+            loss = f", loss {self._history.losses(run.index)[step]:.5g}"
+        lines.append(f"nearest: {run.optimizer.label}, step {step}{loss}")
+        return "\n".join(lines), tuple(self.coordinates[run.index, step])
+
+    def _nearest(self, plot_index: int, runs: list[RunKey], point) -> tuple[RunKey, int] | None:
+        if not runs or self.coordinates.size == 0:
+            return None
+        rows = [run.index for run in runs]
+        coordinates = self.coordinates[rows].copy()
+        for i, index in enumerate(rows):
+            coordinates[i, int(self.counts[index]) :] = np.nan
+        (x0, x1), (y0, y1) = self.plots[plot_index].window
+        found = nearest_point(coordinates, point, scale=(x1 - x0, y1 - y0))
+        if found is None or found[2] > NEAR:
+            return None
+        return runs[found[0]], found[1]
+
+    def _hover(self, scene_pos: QPointF) -> None:
+        for index, plot in enumerate(self.plots):
+            if plot.contains(scene_pos):
+                point = plot.to_plane(scene_pos)
+                text, nearest = self.readout_text(index, point)
+                plot.show_readout(point, text, nearest)
+            else:
+                plot.hide_readout()
+
+    def leaveEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        for plot in self.plots:
+            plot.hide_readout()
+        super().leaveEvent(event)
+
+
+def decade_ticks(low: float, high: float) -> list[tuple[float, str]]:
+    """Ticks at whole powers of ten between log10 values ``low`` and ``high``, written as a
+    teacher would: 0.01, 1, 100 near 1, 10⁻⁶ and 10⁸ far from it; every other decade if there
+    are more than eight."""
+    first, last = math.ceil(low - 1e-9), math.floor(high + 1e-9)
+    step = 1 if last - first <= 8 else 2
+    return [(float(k), _decade(k)) for k in range(first, last + 1, step)]
+
+
+def _decade(k: int) -> str:
+    if -3 <= k <= 4:
+        return f"{10.0**k:g}" if k < 0 else str(10**k)
+    superscript = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+    return "10" + str(k).translate(superscript)
+
+
+def coloured(name: str, text: str) -> str:
+    """``text`` in ``name``'s optimizer colour, escaped, for a caption."""
+    return f"<span style='color:{optimizer_colour(name)}'>{html.escape(text)}</span>"

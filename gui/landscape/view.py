@@ -1,0 +1,285 @@
+"""The Landscape tab: where each optimizer travels over the loss, one plot per learning rate.
+
+It reads the session (the experiment and the paths the engine sends) and draws on the window's
+redraw pacer; the map under the paths (a plane and the loss over a window of it) is computed by
+its own :class:`TaskRunner`, once per experiment settings, plane and window, shared by every plot.
+For the MLP the plane is chosen here (``BASIS_CHOICES``), and the caption says how far each path
+strays from it; the window grows (a new map) when a path leaves it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.analysis.landscape import GRID_RESOLUTION
+from engine.analysis.landscape_map import (
+    SURFACE_RESOLUTION,
+    LandscapeMap,
+    LandscapeRequest,
+    grown_window,
+    landscape_task,
+    map_key,
+)
+from engine.core.history import PATH_BUDGET
+from engine.live.messages import ExperimentStarted, LossUpdate
+from engine.live.worker import TaskRunner
+from engine.problems import get_problem
+from gui.landscape.grid import LandscapeGrid, coloured
+from gui.landscape.paths import PathHistory
+from gui.plotting.themes import Theme
+from gui.state.session import EngineSession
+
+BASIS_CHOICES = (  # (basis, short name, what it is)
+    ("hessian", "Sharpest Hessian", "The two sharpest Hessian directions at θ₀ (fixed: live)"),
+    ("pca", "PCA of the paths", "The plane closest to every run's path (refitted at the end)"),
+    ("random", "Random (Li et al.)", "Two filter-normalised random directions from the seed"),
+)
+
+
+class LandscapeView(QWidget):
+    """The plane chooser and status line over a :class:`LandscapeGrid`."""
+
+    def __init__(self, session: EngineSession, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.paths = PathHistory()
+        self.runner = TaskRunner("landscape", self)
+        self.runner.finished.connect(self._on_map)
+        self.runner.failed.connect(self._on_failure)
+        self.grid = LandscapeGrid()
+        self.basis_box = QComboBox()
+        for index, (basis, title, tip) in enumerate(BASIS_CHOICES):
+            self.basis_box.addItem(title, basis)
+            self.basis_box.setItemData(index, tip, Qt.ItemDataRole.ToolTipRole)
+        self.basis_box.setToolTip(
+            "The MLP has many parameters: the map is the plane through θ₀ spanned by two "
+            "directions, and paths are drawn where they project onto it"
+        )
+        self.basis_box.currentIndexChanged.connect(self._basis_chosen)
+        self.refit = QPushButton("Fit to the paths")
+        self.refit.setToolTip("Compute the plane (PCA) and the window again from the paths so far")
+        self.refit.clicked.connect(self.fit_to_paths)
+        self.status = QLabel()
+        # a long status must not widen the window
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.basis_box.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.basis_box.setMinimumContentsLength(16)
+        bar = QHBoxLayout()
+        self.basis_label = QLabel("Plane:")
+        for widget in (self.basis_label, self.basis_box, self.refit):
+            bar.addWidget(widget)
+        bar.addWidget(self.status, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.grid, 1)
+        self.map: LandscapeMap | None = None
+        self._pending: LandscapeRequest | None = None
+        self._fitted_generation = -1  # the experiment whose finished paths the plane was fitted to
+        self._captioned: tuple | None = None
+        session.restarted.connect(self._on_started)
+        session.advanced.connect(self._on_advanced)
+
+    # --- what it shows ---------------------------------------------------------------------
+
+    @property
+    def basis(self) -> str:
+        return self.basis_box.currentData()
+
+    @property
+    def computing(self) -> bool:
+        """A map is being computed for the experiment shown."""
+        return self._pending is not None
+
+    @property
+    def caption(self) -> str:
+        return self.grid.caption.text
+
+    def _say(self, text: str) -> None:
+        """The status line (and, as it may be cut short, its tooltip)."""
+        self.status.setText(text)
+        self.status.setToolTip(text)
+
+    def apply_theme(self, theme: Theme) -> None:
+        self.grid.apply_theme(theme)
+        self.grid.invalidate()
+
+    def shutdown(self) -> None:
+        self.runner.shutdown()
+
+    # --- from the session ------------------------------------------------------------------
+
+    @Slot(object)
+    def _on_started(self, started: ExperimentStarted) -> None:
+        problem = get_problem(started.config.problem)
+        size = 0 if started.initial_parameters is None else len(started.initial_parameters)
+        self.paths.clear(len(started.runs), size)
+        self.grid.start(started, self.session.history)
+        for widget in (self.basis_label, self.basis_box, self.refit):
+            widget.setVisible(not problem.is_surface)
+        self.layout().invalidate()  # a hidden tab's layout would keep the old minimum width
+        self._captioned = None
+        if self.map is not None and self.map.key == map_key(started.config):
+            self.grid.set_map(self.map)
+            self._show_caption()
+        else:
+            self._request()
+
+    @Slot(object)
+    def _on_advanced(self, update: LossUpdate) -> None:
+        self.paths.apply(update)
+        if update.paths is None and update.end > 0:
+            self._say(self._unrecorded())
+        started = self.session.started
+        if (
+            update.done
+            and self.basis == "pca"
+            and started is not None
+            and not get_problem(started.config.problem).is_surface
+            and self._fitted_generation != started.generation
+        ):
+            self._fitted_generation = started.generation
+            self.fit_to_paths()
+
+    def _unrecorded(self) -> str:
+        config = self.session.started.config
+        return (
+            f"Paths are not drawn: {len(self.session.started.runs)} runs × {config.max_steps:,} "
+            f"steps × {self.paths.parameters.shape[-1] or 'all'} parameters is more than the "
+            f"{PATH_BUDGET:,} numbers kept. Lower max steps (or hidden units)."
+        )
+
+    # --- maps ------------------------------------------------------------------------------
+
+    @Slot()
+    def fit_to_paths(self) -> None:
+        """A new map from the paths so far: PCA's plane fitted to them, any window grown to
+        hold them."""
+        self._request(with_paths=True)
+
+    @Slot()
+    def _basis_chosen(self) -> None:
+        self._request(with_paths=self.paths.length > 0)
+
+    def _request(self, with_paths: bool = False, window=None, keep_plane: bool = False) -> None:
+        started = self.session.started
+        if started is None or started.initial_parameters is None:
+            return
+        paths = self.paths.parameters.copy() if with_paths and self.paths.recorded else None
+        request = LandscapeRequest(
+            started.config,
+            started.initial_parameters,
+            self.basis,
+            paths=paths,
+            window=window,
+            problem=self.map.problem if keep_plane and self.map is not None else None,
+            plane=self.map.plane if keep_plane and self.map is not None else None,
+        )
+        self._pending = request
+        problem = get_problem(started.config.problem)
+        side = SURFACE_RESOLUTION if problem.is_surface else GRID_RESOLUTION
+        self._say(f"Computing the loss at {side} × {side} points…")
+        self.runner.start(landscape_task, request)
+
+    @Slot(object)
+    def _on_map(self, landscape: LandscapeMap) -> None:
+        self._pending = None
+        started = self.session.started
+        if landscape is None or started is None or landscape.key != map_key(started.config):
+            return  # for settings that have since changed; their own map is on its way
+        self.map = landscape
+        self.grid.set_map(landscape)
+        self._captioned = None
+        self._show_caption()
+        (x0, x1), (y0, y1) = landscape.window
+        plane = "Plane: the parameters (x, y) themselves · " if landscape.problem.is_surface else ""
+        self._say(f"{plane}window x {x0:.3g} … {x1:.3g}, y {y0:.3g} … {y1:.3g}")
+        self.redraw()
+
+    @Slot(str)
+    def _on_failure(self, message: str) -> None:
+        self._pending = None
+        self._say(f"Could not compute the landscape: {message}")
+
+    # --- drawing ---------------------------------------------------------------------------
+
+    def redraw(self) -> None:
+        """Move the paths on to what has arrived (``setData`` on existing items); a path that
+        left an MLP map's window asks for a wider one."""
+        landscape = self.map
+        if not self._current(landscape):
+            return  # the new settings' map is on its way (its plane may not even fit the paths)
+        coordinates = self.paths.coordinates(landscape.plane)
+        self.grid.redraw(coordinates, self.paths.counts)
+        latest = self.session.latest
+        if latest is not None and (latest.done or not self.session.playing):
+            self.grid.settle()  # a still picture: every path whole, in the runs' order
+        if self._pending is None and self.paths.length:
+            window = grown_window(landscape.problem, landscape.plane, landscape.window, coordinates)
+            if window is not None:
+                self._request(window=window, keep_plane=True)
+
+    def _current(self, landscape: LandscapeMap | None) -> bool:
+        """``landscape`` is a map of the experiment shown."""
+        started = self.session.started
+        return (
+            landscape is not None
+            and started is not None
+            and landscape.key == map_key(started.config)
+        )
+
+    def refresh_text(self) -> None:
+        """The caption's off-plane distances, when the paths have moved (a few times a second)."""
+        if self.isVisible():
+            self._show_caption()
+
+    def _show_caption(self) -> None:
+        landscape, started = self.map, self.session.started
+        if not self._current(landscape):
+            return
+        state = (id(landscape), started.generation, tuple(self.paths.counts))
+        if state == self._captioned:
+            return
+        self._captioned = state
+        self.grid.set_caption(caption_text(landscape, started, self.paths))
+
+
+def caption_text(landscape: LandscapeMap, started: ExperimentStarted, paths: PathHistory) -> str:
+    """What the plane is and, for the MLP, each run's mean distance from it, per optimizer in
+    the panels' order; a 2-D problem's plane is exact."""
+    problem = landscape.problem
+    if problem.is_surface:
+        return (
+            f"{problem.display_name}: f(x, y) = {problem.formula}. The map is the parameter "
+            "plane itself: every path is exactly where it went."
+        )
+    lines = [f"Plane through θ₀: {landscape.plane.description}."]
+    if paths.length == 0:
+        lines.append("Each path's mean distance from the plane shows here once runs move.")
+        return "<br>".join(lines)
+    distances = paths.off_plane(landscape.plane)
+    parts = []
+    for i, spec in enumerate(started.config.optimizers):
+        values = [distances[r.index] for r in started.runs if r.optimizer_index == i]
+        numbers = " ".join("–" if not np.isfinite(v) else f"{v:.2g}" for v in values)
+        parts.append(f"{coloured(spec.name, spec.label)} {numbers}")
+    lines.append(
+        "Mean distance of each path from the plane, one number per panel: " + " · ".join(parts)
+    )
+    lines.append(
+        "Paths are drawn where they project onto the plane: the further one is off it, the less "
+        "the colours under it are the losses it met."
+    )
+    return "<br>".join(lines)

@@ -1,0 +1,392 @@
+"""One loss panel: a learning rate's curves, heads, divergence marks and hover readout; the
+step the timeline went back to ("now": a line, with the heads at it); with several seeds, one
+median curve per optimizer in its 10–90 % band (:mod:`gui.panels.seed_bands`)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QPen
+from PySide6.QtWidgets import QGraphicsEllipseItem
+
+from engine.config.settings import ARTICLE_LOSS_RANGE
+from engine.experiment.batched import RunKey, RunStatus
+from engine.live.messages import LossUpdate
+from gui.panels.seed_bands import BAND_POINTS, BandLayer
+from gui.panels.title import PanelTitle
+from gui.plotting.decimation import GrowingBins
+from gui.plotting.helpers import (
+    LiveCurve,
+    ReadableAxis,
+    add_head_dot,
+    band_text,
+    cached_brush,
+    cached_pen,
+    decimate,
+    point_font,
+    same_status,
+    style_head_dot,
+)
+from gui.plotting.palette import curve_pen, optimizer_colour, twin_pen
+from gui.plotting.themes import DEFAULT, Theme
+from gui.state.loss_history import LossHistory
+
+Y_RANGE = ARTICLE_LOSS_RANGE  # the article's fixed y range
+LOG_FLOOR = 1e-12  # non-positive losses are drawn here on a log axis, never dropped
+FIRST_X_RANGE = 50
+MAX_POINTS = 2048  # per curve and frame; longer curves are min/max decimated
+MIN_COLUMNS = 512  # bins per curve at least (a bin per pixel column): 1,024 steps drawn whole
+
+
+class LossPanel:
+    """One learning rate: its curves, the heads of running curves, divergence markers, hover.
+
+    Curves are ``LiveCurve``s fed with one or two points per pixel column (min/max decimation of
+    the steps that arrived, :class:`GrowingBins`; at most MAX_POINTS), and on a log axis with
+    log10 values, so a frame's ``setData`` and paint stay cheap.
+    """
+
+    def __init__(self, plot: pg.PlotItem):
+        self.plot = plot
+        plot.setAxisItems({"bottom": ReadableAxis("bottom")})
+        plot.hideButtons()
+        plot.setMenuEnabled(False)
+        self.curves: dict[int, pg.PlotCurveItem] = {}
+        self.twins: dict[int, pg.PlotCurveItem] = {}  # torch.optim reference, faint and dashed
+        self.heads: dict[int, QGraphicsEllipseItem] = {}
+        self._optimizer_of: dict[int, str] = {}  # run index -> optimizer name, for its colour
+        self._branches: dict[int, int] = {}  # run index -> its place among the branches
+        self.seeds = 1
+        self.lanes: list[RunKey] = []  # a curve each: every run, or each optimizer's first draw
+        self._bins: dict[int, tuple[GrowingBins, GrowingBins, GrowingBins]] = {}  # curve, band
+        self.bands = BandLayer(plot)
+        self._rows = np.zeros(0, dtype=np.intp)  # the runs drawn here, in history's rows
+        self.diverged = pg.ScatterPlotItem(pxMode=True)
+        self.diverged.setZValue(10)
+        plot.addItem(self.diverged)
+        self.cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen("#888888", style=Qt.PenStyle.DashLine))
+        self.readout = pg.TextItem(color="#eeeeee", fill=pg.mkBrush(20, 20, 20, 210))
+        self.now_line = pg.InfiniteLine(angle=90, movable=False)
+        for item in (self.cursor, self.readout, self.now_line):
+            item.setZValue(20)
+            item.hide()
+            plot.addItem(item, ignoreBounds=True)
+        self.now: int | None = None  # the step the timeline shows; None: the latest
+        self.x_extent = FIRST_X_RANGE
+        self.max_steps = FIRST_X_RANGE
+        self.follow = True  # grow the x range with the curves until the user pans or zooms
+        self.log_y = False
+        self.surface = False  # a 2-D problem: its loss is f(x, y), its scale its own
+        self.y_top: float | None = None  # the loss axis' top: the article's 30, or fitted
+        self.show_lr = False  # the learning rate over steps instead of the loss
+        self.lr = 0.0
+        self.title = PanelTitle(plot)
+        self.theme, self.pen_scale = DEFAULT, 1.0
+        self.on_click = lambda run_index: None  # set by the grid: a curve was clicked
+        self.invalidate()
+        plot.getViewBox().sigRangeChangedManually.connect(self._stop_following)
+
+    def apply_theme(self, theme: Theme, pen_scale: float = 1.0) -> None:
+        """Axis, text and line styles; ``pen_scale`` widens every line for a sharper export."""
+        self.theme, self.pen_scale = theme, pen_scale
+        fg = theme.foreground
+        for name in ("bottom", "left"):
+            axis = self.plot.getAxis(name)
+            axis.setPen(pg.mkPen(fg, width=pen_scale * theme.scale))
+            axis.setTextPen(pg.mkPen(fg))
+            axis.setTickFont(point_font(theme.tick_pt))
+        self._set_labels()
+        self.plot.showGrid(x=True, y=True, alpha=theme.grid_alpha)
+        self.title.theme = theme
+        self.title.show()
+        self.now_line.setPen(pg.mkPen(theme.foreground, width=1.5 * pen_scale))
+        for index, curve in self.curves.items():
+            curve.setPen(self._curve_pen(self._optimizer_of[index], index))
+        for index, twin in self.twins.items():
+            twin.setPen(self._twin_pen(self._optimizer_of[index]))
+        for index, head in self.heads.items():
+            self._style_head(head, self._optimizer_of[index])
+        self.diverged.setSize(theme.head_size * 1.8)
+        self.readout.textItem.setFont(point_font(theme.label_pt))
+        self.invalidate()
+
+    def _set_labels(self) -> None:
+        label = {"color": self.theme.foreground, "font-size": f"{self.theme.label_pt}pt"}
+        self.plot.setLabel("bottom", "step", **label)
+        loss = "loss f(x, y)" if self.surface else "loss (MSE)"
+        self.plot.setLabel("left", "learning rate" if self.show_lr else loss, **label)
+
+    def _curve_pen(self, optimizer_name: str, run_index: int) -> QPen:
+        width = self.theme.line_width * self.pen_scale
+        return curve_pen(optimizer_name, width, self._branches.get(run_index))
+
+    def _twin_pen(self, optimizer_name: str) -> QPen:
+        return twin_pen(optimizer_name, (self.theme.line_width + 2) * self.pen_scale)
+
+    def _style_head(self, head: QGraphicsEllipseItem, optimizer_name: str) -> None:
+        ring = cached_pen(self.theme.background, self.theme.scale)
+        style_head_dot(head, self.theme.head_size, optimizer_colour(optimizer_name), ring)
+
+    def start(self, lr: float, runs: list[RunKey], max_steps: int, seeds: int = 1) -> None:
+        """Items for ``runs``: a curve per run, or with several seeds a median curve and a band
+        per optimizer (keyed by its first draw's run index)."""
+        self.lr = self.title.lr = lr
+        self.title.show()
+        for item in [*self.curves.values(), *self.twins.values(), *self.heads.values()]:
+            self.plot.removeItem(item)
+        self.seeds = seeds
+        self.y_top = None if self.surface else Y_RANGE[1]
+        self._set_labels()
+        self.lanes = [run for run in runs if run.seed_index == 0]
+        self._rows = np.array([run.index for run in runs], dtype=np.intp)  # lane by lane
+        self._optimizer_of = {run.index: run.optimizer.name for run in self.lanes}
+        forks = [run.index for run in self.lanes if run.branch is not None]
+        self._branches = {index: place for place, index in enumerate(forks)}  # own dashes each
+        self.curves, self.twins, self.heads = {}, {}, {}
+        self._bins = {
+            run.index: (
+                GrowingBins(MAX_POINTS // 2),
+                GrowingBins(BAND_POINTS),
+                GrowingBins(BAND_POINTS),
+            )
+            for run in self.lanes
+        }
+        self.bands.start(self.lanes if seeds > 1 else [])
+        for run in self.lanes:
+            pen = self._curve_pen(run.optimizer.name, run.index)
+            curve = LiveCurve(pen=pen, skipFiniteCheck=True)
+            curve.setClickable(True, width=8)
+            curve.sigClicked.connect(lambda _c, _e, index=run.index: self.on_click(index))
+            self.plot.addItem(curve)
+            self.curves[run.index] = curve
+            twin = LiveCurve(pen=self._twin_pen(run.optimizer.name), skipFiniteCheck=True)
+            twin.setZValue(-1)  # under the from-scratch curve it should hide
+            twin.hide()
+            self.plot.addItem(twin)
+            self.twins[run.index] = twin
+            head = self.heads[run.index] = add_head_dot(self.plot)
+            self._style_head(head, run.optimizer.name)
+        self.max_steps = max_steps
+        self.diverged.clear()
+        self.invalidate()
+        self.follow = True
+        self.x_extent = min(FIRST_X_RANGE, max_steps)
+        self.show_default_view()
+
+    def set_log_y(self, log_y: bool) -> None:
+        self.log_y = log_y
+        self.invalidate()
+        self.plot.getAxis("left").setLogMode(False, log_y)  # tick labels; the data we log10
+        self.show_default_view()
+
+    def set_quantity(self, show_lr: bool) -> None:
+        """Loss (the default) or the learning rate each step used, on the same x axis."""
+        self.show_lr = show_lr
+        self._set_labels()
+        self.invalidate()
+        self.show_default_view()
+
+    def show_default_view(self) -> None:
+        if self.show_lr:
+            self.plot.setXRange(0, self.x_extent, padding=0.02)
+            self.plot.enableAutoRange(axis="y")
+            return
+        self.plot.disableAutoRange()
+        low, high = Y_RANGE[0], self.y_top or Y_RANGE[1]
+        if self.log_y:
+            low, high = -3.0, math.log10(high)
+        self.plot.setRange(xRange=(0, self.x_extent), yRange=(low, high), padding=0.04)
+
+    def redraw(self, history: LossHistory, update: LossUpdate | None, runs: list[RunKey]) -> None:
+        """``setData`` on the existing items whose data changed; nothing is created here."""
+        rows = self._rows
+        counts = history.counts[rows]
+        status = None if update is None else history.status[rows]
+        if (
+            np.array_equal(counts, self._drawn)
+            and same_status(status, self._drawn_statuses)
+            and self.now == self._drawn_now
+        ):
+            return  # nothing new in this panel since the last frame
+        if self.y_top is None and counts.size and counts.max() > 0:
+            self._fit_top(history, rows[counts > 0])
+        top = self._view_top()
+        seeds = self.seeds
+        width = int(self.plot.getViewBox().width())
+        columns = min(MAX_POINTS // 2, max(MIN_COLUMNS, width))
+        for k, lane in enumerate(self.lanes):
+            group = lane.index // seeds
+            length = int(counts[k * seeds : (k + 1) * seeds].max())
+            values = self._lane_values(history, lane, group)
+            shown, start = len(values), lane.start
+            if self._drawn_lengths.get(lane.index) != length:
+                part = slice(start, max(start, shown))  # a branch from its step on
+                curve_bins = self._bins[lane.index][0]
+                curve_bins.resize(columns)
+                x, y = curve_bins.min_max(history.steps[part], values[part])
+                self.curves[lane.index].setData(x, self._to_view(y))
+                if seeds > 1:
+                    self._draw_band(history, group, lane.index)
+                else:
+                    self._draw_twin(lane.index, history, shown)
+                self._drawn_lengths[lane.index] = length
+            head = self.heads[lane.index]
+            if self.now is not None:  # the timeline went back: heads where the runs were then
+                there = start <= self.now < shown
+                head.setVisible(there)
+                if there:
+                    head.setPos(self.now, float(self._to_view(values[self.now])))
+                continue
+            draws = slice(k * seeds, (k + 1) * seeds)
+            moving = status is not None and shown > 0 and (status[draws] == RUNNING).any()
+            head.setVisible(bool(moving))
+            if moving:
+                head.setPos(shown - 1, float(self._to_view(values[shown - 1])))
+        marks = []
+        blown = [] if status is None else np.flatnonzero((status == DIVERGED) & (counts > 0))
+        for i in blown:
+            run, count = runs[i], int(counts[i])
+            values = history.lrs(run.index) if self.show_lr else history.losses(run.index)
+            last = self._to_view(values[count - 1])
+            off_chart = bool(last > top)  # ▲ at the top edge when it left the view
+            marks.append(
+                (
+                    count - 1,
+                    top if off_chart else float(last),
+                    "t1" if off_chart else "x",
+                    optimizer_colour(run.optimizer.name),
+                )
+            )
+        if marks != self._drawn_marks:
+            width = 2.5 * self.pen_scale * self.theme.scale
+            self.diverged.setData(
+                x=[m[0] for m in marks],
+                y=[m[1] for m in marks],
+                symbol=[m[2] for m in marks],
+                brush=[cached_brush(m[3]) for m in marks],
+                pen=[cached_pen(m[3], width) for m in marks],
+            )
+            self.diverged.setVisible(bool(marks))  # an empty scatter still costs its paint
+            self._drawn_marks = marks
+        self._drawn, self._drawn_statuses, self._drawn_now = counts, status, self.now
+        self.grow_x(int(counts.max()) if counts.size else 0)
+
+    def _fit_top(self, history: LossHistory, rows: np.ndarray) -> None:
+        """A 2-D problem's loss axis: from 0 to a little above its runs' loss at step 0 (its
+        own scale: Rosenbrock starts at 409, the bowl at 33), once that loss has arrived."""
+        first = np.array([history.losses(int(row))[0] for row in rows], dtype=np.float64)
+        first = first[np.isfinite(first) & (first > 0)]
+        self.y_top = float(first.max()) * 1.1 if first.size else Y_RANGE[1]
+        if self.follow:
+            self.show_default_view()
+
+    def set_now(self, step: int | None) -> None:
+        """Show the runs at ``step`` (a line, heads there), or at their latest (None)."""
+        self.now = step
+        self.now_line.setVisible(step is not None)
+        if step is not None:
+            self.now_line.setPos(step)
+
+    def _lane_values(self, history: LossHistory, lane: RunKey, group: int) -> np.ndarray:
+        """What a lane's curve shows: its run's losses, or its draws' median; the learning rate
+        of its (first) run in the learning-rate view."""
+        if self.show_lr:
+            return history.lrs(lane.index)
+        if self.seeds > 1:
+            return history.band(group)[1]
+        return history.losses(lane.index)
+
+    def _draw_band(self, history: LossHistory, group: int, lane: int) -> None:
+        low, _, high = history.band(group)
+        if self.show_lr:
+            low, high = low[:0], high[:0]
+        steps = history.steps[: len(low)]
+        _, low_bins, high_bins = self._bins[lane]
+        x_low, y_low = low_bins.edge(steps, low, upper=False)
+        x_high, y_high = high_bins.edge(steps, high, upper=True)
+        self.bands.draw(lane, x_low, self._to_view(y_low), x_high, self._to_view(y_high))
+
+    def _draw_twin(self, index: int, history: LossHistory, count: int) -> None:
+        twin = self.twins[index]
+        values = history.reference_losses(index)
+        shown = not self.show_lr and count > 0 and bool(np.isfinite(values).any())
+        twin.setVisible(shown)
+        if shown:
+            x, y = decimate(history.steps[:count], values, MAX_POINTS)
+            twin.setData(x, self._to_view(y))
+
+    def invalidate(self) -> None:
+        """Draw everything again at the next redraw (new axis mode, theme or data)."""
+        self._drawn, self._drawn_statuses, self._drawn_marks = None, None, None
+        self._drawn_now: int | None = None
+        self._drawn_lengths: dict[int, int] = {}  # per lane, the steps its curve shows
+        for bins in self._bins.values():  # the curves may be other data now (the lr view)
+            for each in bins:
+                each.clear()
+
+    def _to_view(self, values):
+        """Data to view coordinates: log10 on a log axis, where a loss ≤ 0 sits at LOG_FLOOR."""
+        return np.log10(np.maximum(values, LOG_FLOOR)) if self.log_y else values
+
+    def _view_top(self) -> float:
+        return self.plot.getViewBox().viewRange()[1][1]
+
+    def grow_x(self, length: int) -> None:
+        """Double the x range when curves reach its end: re-laying ticks every frame is costly."""
+        if not self.follow or length < 0.95 * self.x_extent or self.x_extent >= self.max_steps:
+            return
+        while length >= 0.95 * self.x_extent and self.x_extent < self.max_steps:
+            self.x_extent = min(self.x_extent * 2, self.max_steps)
+        self.plot.setXRange(0, self.x_extent, padding=0.02)
+
+    def _stop_following(self, *_) -> None:
+        self.follow = False
+
+    # --- hover -----------------------------------------------------------------------------
+
+    def contains(self, scene_pos: QPointF) -> bool:
+        return self.plot.getViewBox().sceneBoundingRect().contains(scene_pos)
+
+    def show_readout(self, scene_pos: QPointF, history: LossHistory, runs: list[RunKey]) -> None:
+        step = self.step_at(scene_pos)
+        if self.seeds > 1:
+            lines = [f"step {step} · median [10–90 %] of {self.seeds} seeds"]
+            for lane in self.lanes:
+                band = history.band_at(lane.index // self.seeds, step)
+                text = "—" if band is None else band_text(*band, self.seeds)
+                lines.append(f"{lane.optimizer.label}: {text}")
+        else:
+            lines = [f"step {step}"]
+        for run in runs if self.seeds == 1 else ():
+            count = int(history.counts[run.index])
+            value = history.losses(run.index)[step] if 0 <= step < count else None
+            if value is not None and not math.isfinite(value):
+                value = None  # a branch before its step
+            lines.append(f"{run.label}: " + ("—" if value is None else f"{value:.5g}"))
+        self.place_readout(scene_pos, lines)
+
+    def step_at(self, scene_pos: QPointF) -> int:
+        """The step under a point of the scene."""
+        return int(round(self.plot.getViewBox().mapSceneToView(scene_pos).x()))
+
+    def place_readout(self, scene_pos: QPointF, lines: list[str]) -> None:
+        """The cursor at the step under ``scene_pos`` and ``lines`` beside it."""
+        point = self.plot.getViewBox().mapSceneToView(scene_pos)
+        self.cursor.setPos(int(round(point.x())))
+        self.readout.setText("\n".join(lines))
+        x_range = self.plot.getViewBox().viewRange()[0]
+        right_half = point.x() > (x_range[0] + x_range[1]) / 2
+        self.readout.setAnchor((1, 0) if right_half else (0, 0))
+        self.readout.setPos(point.x(), point.y())
+        self.cursor.show()
+        self.readout.show()
+
+    def hide_readout(self) -> None:
+        self.cursor.hide()
+        self.readout.hide()
+
+
+RUNNING, DIVERGED = RunStatus.RUNNING, RunStatus.DIVERGED

@@ -1,0 +1,4 @@
+"""The Runs and Inspector docks: where every run stands, and one run's step seen from inside.
+
+Uses ``gui.state`` and ``gui.plotting``.
+"""

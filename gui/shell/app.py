@@ -1,0 +1,69 @@
+"""Start the window: check for a display, set up the application, restore the last settings."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from engine.config.loading import load_dataset
+from engine.config.settings import ConfigError, DatasetSpec, ExperimentConfig
+from engine.core.data import DatasetError
+from engine.io.cli import PROG, config_from_args, fail
+
+APP_ID = "optimizers-from-scratch"
+
+
+def display_problem() -> str | None:
+    """Why Qt could not open a window here, in one line, or None if it probably can."""
+    if os.environ.get("QT_QPA_PLATFORM") or not sys.platform.startswith("linux"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "no display found (DISPLAY and WAYLAND_DISPLAY are unset); to train and export "
+        f"without a window, give an output flag, e.g. {PROG} --csv losses.csv"
+    )
+
+
+def run_app(args: argparse.Namespace) -> int:
+    problem = display_problem()
+    if problem:
+        return fail(problem)
+
+    from PySide6.QtCore import QSettings
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication
+
+    from gui.shell.main_window import TITLE, MainWindow, load_config
+    from gui.shell.resources import icon_path
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName("OptimizersFromScratch")
+    app.setApplicationName(APP_ID)
+    app.setApplicationDisplayName(TITLE)
+    app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(QIcon(icon_path()))
+    settings = QSettings()
+    try:
+        config = config_from_args(args, base=load_config(settings))
+        config = _with_readable_data(config, from_flags=args.data is not None)
+    except (ConfigError, DatasetError) as err:
+        return fail(str(err))
+    window = MainWindow(config, settings)
+    window.show()
+    code = app.exec()
+    window.deleteLater()
+    return code
+
+
+def _with_readable_data(config: ExperimentConfig, from_flags: bool) -> ExperimentConfig:
+    """Read the data file now: a bad --data file stops here in one line; a remembered file
+    that has since gone is replaced by the article's data rather than stopping the app."""
+    try:
+        load_dataset(config.dataset)
+    except DatasetError:
+        if from_flags:
+            raise
+        return config.with_changes(dataset=DatasetSpec())
+    return config

@@ -1,0 +1,151 @@
+"""The one owner of the experiment's settings in the window, with napari-style change events.
+
+Widgets edit it, views read it, the engine worker is told by it; nothing the engine reports
+writes back into it. Every change is validated whole (``ExperimentConfig`` refuses a bad one) and
+either applied in full or refused with one line, so the settings never half-change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from engine.config.loading import load_dataset
+from engine.config.settings import (
+    ARTICLE_LEARNING_RATES,
+    MAX_LEARNING_RATES,
+    ConfigError,
+    ExperimentConfig,
+    check_learning_rate,
+)
+from engine.core.data import DatasetError
+from engine.experiment.branches import with_fitting_branches
+from engine.experiment.predictions import Predictions, Verdict
+
+FIELDS = tuple(f.name for f in fields(ExperimentConfig))
+
+# One signal per setting (``model.events.learning_rates``), carrying the new value, as napari's
+# evented models do; built from the config's own fields, so a new setting needs no change here.
+ExperimentEvents = type("ExperimentEvents", (QObject,), {name: Signal(object) for name in FIELDS})
+
+
+@dataclass(frozen=True)
+class ConfigChange:
+    """What one edit did: the settings before and after, and which fields differ."""
+
+    old: ExperimentConfig
+    new: ExperimentConfig
+
+    @property
+    def names(self) -> frozenset[str]:
+        return frozenset(n for n in FIELDS if getattr(self.old, n) != getattr(self.new, n))
+
+
+class ExperimentModel(QObject):
+    """The settings of the experiment shown, whether torch.optim twins train beside it, and the
+    class's predictions for it: everything an experiment file holds."""
+
+    changed = Signal(object)  # ConfigChange, after the per-field events
+    reference_changed = Signal(bool)
+    predictions_changed = Signal(object)  # Predictions
+    refused = Signal(str)  # a one-line reason an edit was not applied
+
+    def __init__(self, config: ExperimentConfig | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self._config = config or ExperimentConfig()
+        self._reference = False
+        self._predictions = Predictions()
+        self.events = ExperimentEvents(self)
+
+    @property
+    def config(self) -> ExperimentConfig:
+        return self._config
+
+    @property
+    def reference(self) -> bool:
+        return self._reference
+
+    def update(self, **changes: Any) -> bool:
+        """Apply ``changes`` (config field names) together, or refuse them all. Branches
+        whose parent run the changes remove are dropped with it."""
+        try:
+            return self.set_config(with_fitting_branches(self._config, **changes))
+        except ConfigError as err:
+            self.refused.emit(str(err))
+            return False
+
+    def set_config(self, config: ExperimentConfig) -> bool:
+        """Replace every setting; a data file is read (once per version) to refuse a bad one."""
+        if config == self._config:
+            return True
+        if config.dataset != self._config.dataset:
+            try:
+                load_dataset(config.dataset)
+            except DatasetError as err:
+                self.refused.emit(str(err))
+                return False
+        change = ConfigChange(self._config, config)
+        self._config = config
+        for name in sorted(change.names, key=FIELDS.index):
+            getattr(self.events, name).emit(getattr(config, name))
+        self.changed.emit(change)
+        return True
+
+    def set_reference(self, on: bool) -> None:
+        if on != self._reference:
+            self._reference = on
+            self.reference_changed.emit(on)
+
+    # --- predictions: picks the class made, never what the engine reported ----------------
+
+    @property
+    def predictions(self) -> Predictions:
+        return self._predictions
+
+    def set_predictions(self, predictions: Predictions) -> None:
+        if predictions != self._predictions:
+            self._predictions = predictions
+            self.predictions_changed.emit(predictions)
+
+    def set_verdict(self, key: str, lr: float, verdict: Verdict | None) -> None:
+        """The class's verdict for optimizer ``key`` at ``lr`` (None: no pick)."""
+        self.set_predictions(self._predictions.with_verdict(key, lr, verdict))
+
+    def set_first(self, lr: float, key: str | None) -> None:
+        """Which optimizer the class says converges first at ``lr`` (NO_OPTIMIZER: none)."""
+        self.set_predictions(self._predictions.with_first(lr, key))
+
+    # --- learning rates: one panel each ----------------------------------------------------
+
+    def set_learning_rate(self, index: int, value: object) -> bool:
+        try:
+            lr = check_learning_rate(value)
+        except ConfigError as err:
+            self.refused.emit(str(err))
+            return False
+        rates = list(self._config.learning_rates)
+        rates[index] = lr
+        return self.update(learning_rates=tuple(rates))
+
+    def add_learning_rate(self) -> bool:
+        """One more panel, ten times the largest rate (a decade up is what a class asks next)."""
+        rates = self._config.learning_rates
+        if len(rates) >= MAX_LEARNING_RATES:
+            self.refused.emit(f"at most {MAX_LEARNING_RATES} learning rates (one panel each)")
+            return False
+        new = max(rates) * 10
+        while new in rates:
+            new *= 10
+        return self.update(learning_rates=(*rates, new))
+
+    def remove_learning_rate(self, index: int) -> bool:
+        rates = self._config.learning_rates
+        if len(rates) <= 1:
+            self.refused.emit("keep at least one learning rate")
+            return False
+        return self.update(learning_rates=rates[:index] + rates[index + 1 :])
+
+    def article_learning_rates(self) -> bool:
+        return self.update(learning_rates=ARTICLE_LEARNING_RATES)

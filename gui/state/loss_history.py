@@ -1,0 +1,165 @@
+"""The window's copy of every run's losses (and learning rates, twins' losses and sharpness),
+in numpy buffers that grow by doubling; with several seeds, also each (optimizer, rate)'s median
+and 10–90 % band (:mod:`engine.experiment.seeds`)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.experiment.seeds import seed_bands
+from engine.live.messages import LossUpdate
+
+BAND_ROWS = ("low", "median", "high", "alive")
+RESERVE_BYTES = 96 * 2**20  # what a new experiment's buffers may take up front
+
+
+class LossHistory:
+    """Losses per run as rows of one buffer; ``steps`` is a matching x axis, never rebuilt.
+
+    With ``seeds`` > 1 every update's new columns also become band columns of their groups
+    (runs ``g * seeds`` onwards): a column never changes once received, since every run still
+    running has recorded it, so the bands grow as the losses do."""
+
+    def __init__(self, n_runs: int = 0, dtype: str = "float32", seeds: int = 1):
+        self.clear(n_runs, dtype, seeds)
+
+    def clear(
+        self, n_runs: int, dtype: str = "float32", seeds: int = 1, max_steps: int = 0
+    ) -> None:
+        """Empty buffers in the engine's dtype, so exported numbers are the engine's to the bit;
+        room for ``max_steps`` columns at once when that takes at most RESERVE_BYTES (growing
+        hundreds of rows while playing would stall a frame)."""
+        groups = n_runs // seeds if seeds > 1 else 0
+        per_step = n_runs * (2 * np.dtype(dtype).itemsize + 24) + groups * len(BAND_ROWS) * 8
+        capacity = max(1024, min(max_steps, RESERVE_BYTES // max(per_step, 1)))
+        self._losses = np.full((n_runs, capacity), np.nan, dtype=dtype)
+        self._lrs = np.full((n_runs, capacity), np.nan)
+        self._reference = np.full((n_runs, capacity), np.nan, dtype=dtype)
+        self._sharpness = np.full((n_runs, capacity), np.nan)
+        self._preconditioned = np.full((n_runs, capacity), np.nan)
+        self.reference_diff: np.ndarray | None = None
+        self.sharpness_every: int | None = None  # k of the latest update; None: not computing
+        self.steps = np.arange(capacity, dtype=float)
+        self.counts = np.zeros(n_runs, dtype=np.int64)
+        self.status = np.zeros(n_runs, dtype=np.int8)  # RunStatus values of the latest update
+        self.seeds = seeds
+        self._bands = np.full((len(BAND_ROWS), groups, capacity), np.nan)  # low, median, high,…
+
+    @property
+    def length(self) -> int:
+        """Steps recorded by the longest run."""
+        return int(self.counts.max()) if self.counts.size else 0
+
+    def apply(self, update: LossUpdate) -> None:
+        self._reserve(update.end)
+        columns = slice(update.start, update.end)
+        self._losses[:, columns] = update.losses
+        if update.lrs is not None:
+            self._lrs[:, columns] = update.lrs
+        if update.reference_losses is not None:
+            self._reference[:, columns] = update.reference_losses
+        if update.sharpness is not None:  # columns computed before the view went on stay
+            self._sharpness[:, columns] = update.sharpness
+            self._preconditioned[:, columns] = update.preconditioned
+        self.reference_diff = update.reference_diff
+        self.sharpness_every = update.sharpness_every
+        self.counts = update.counts.copy()
+        self.status = update.summaries.status.copy()
+        if self.seeds > 1:
+            self._apply_bands(update)
+
+    def _apply_bands(self, update: LossUpdate) -> None:
+        counts, status = self.counts, self.status
+        final = np.full(len(counts), np.nan)
+        recorded = np.flatnonzero(counts > 0)
+        final[recorded] = self._losses[recorded, counts[recorded] - 1]
+        bands = seed_bands(update.losses, update.start, counts, status, final, self.seeds)
+        columns = slice(update.start, update.end)
+        for row, values in enumerate((bands.low, bands.median, bands.high, bands.alive)):
+            self._bands[row, :, columns] = values
+
+    def as_update(self, latest: LossUpdate) -> LossUpdate:
+        """Everything received so far as one update from column 0 (for exports)."""
+        return LossUpdate(
+            generation=latest.generation,
+            start=0,
+            losses=self._losses[:, : self.length].copy(),
+            counts=self.counts.copy(),
+            summaries=latest.summaries,
+            steps_taken=latest.steps_taken,
+            done=latest.done,
+            lrs=self._lrs[:, : self.length].copy(),
+            reference_losses=self._reference[:, : self.length].copy(),
+            reference_diff=self.reference_diff,
+            sharpness=self._sharpness[:, : self.length].copy(),
+            preconditioned=self._preconditioned[:, : self.length].copy(),
+            sharpness_every=self.sharpness_every,
+        )
+
+    def loss_columns(self) -> np.ndarray:
+        """(runs, steps) every loss received, column k is step k, NaN where a run recorded
+        none (read-only view)."""
+        view = self._losses[:, : self.length]
+        view.flags.writeable = False
+        return view
+
+    def losses(self, run: int) -> np.ndarray:
+        """A view of the losses ``run`` recorded so far."""
+        return self._losses[run, : self.counts[run]]
+
+    def group_length(self, group: int) -> int:
+        """Steps recorded by the longest draw of ``group`` (one seed: its run)."""
+        seeds = self.seeds
+        return int(self.counts[group * seeds : (group + 1) * seeds].max())
+
+    def band(self, group: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Views of ``group``'s (low, median, high) so far (several seeds only)."""
+        length = self.group_length(group)
+        low, median, high = (self._bands[row, group, :length] for row in range(3))
+        return low, median, high
+
+    def band_at(self, group: int, step: int) -> tuple[float, float, float, int] | None:
+        """(low, median, high, draws contributing) of ``group`` at ``step``; None past it."""
+        if not 0 <= step < self.group_length(group):
+            return None
+        low, median, high, alive = self._bands[:, group, step]
+        return float(low), float(median), float(high), int(alive)
+
+    def lrs(self, run: int) -> np.ndarray:
+        """The learning rate each of those steps used."""
+        return self._lrs[run, : self.counts[run]]
+
+    def reference_losses(self, run: int) -> np.ndarray:
+        """The torch.optim twin's losses at the same steps (NaN where it has none)."""
+        return self._reference[run, : self.counts[run]]
+
+    def sharpness(self, run: int) -> np.ndarray:
+        """λ at each of those steps, NaN where it was not computed (view off, or between two
+        of every k steps)."""
+        return self._sharpness[run, : self.counts[run]]
+
+    def preconditioned(self, run: int) -> np.ndarray:
+        """The preconditioned λ at those steps; NaN where not computed or not adaptive."""
+        return self._preconditioned[run, : self.counts[run]]
+
+    def _reserve(self, size: int) -> None:
+        capacity = self._losses.shape[1]
+        if size <= capacity:
+            return
+        while capacity < size:
+            capacity *= 2
+        buffers = (self._losses, self._lrs, self._reference, self._sharpness, self._preconditioned)
+        self._losses, self._lrs, self._reference, self._sharpness, self._preconditioned = (
+            _grown(buffer, capacity) for buffer in buffers
+        )
+        self._bands = _grown(self._bands, capacity)
+        self.steps = np.arange(capacity, dtype=float)
+
+
+def _grown(buffer: np.ndarray, capacity: int) -> np.ndarray:
+    """``buffer`` with its last axis ``capacity`` long, NaN after the old columns."""
+    grown = np.empty((*buffer.shape[:-1], capacity), dtype=buffer.dtype)
+    old = buffer.shape[-1]
+    grown[..., :old] = buffer
+    grown[..., old:] = np.nan
+    return grown

@@ -1,0 +1,103 @@
+"""Branching in the window: "Branch from here…" (the runs table's and the inspector's context
+menus, and the key B) asks the dialog, then edits the experiment's settings; the model is the
+one owner of the branches, as of every setting, and the engine makes them from its past."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDialog
+
+from engine.config.settings import ConfigError
+from engine.experiment.branches import check_branch_count
+from engine.live.timeline import branch_refusal
+from gui.state.experiment_model import ConfigChange
+from gui.timeline.branch_dialog import BranchDialog
+
+if TYPE_CHECKING:
+    from gui.shell.main_window import MainWindow
+
+
+class BranchCommands(QObject):
+    """Branch a run at the step the timeline shows, or remove a branch."""
+
+    def __init__(self, window: MainWindow):
+        super().__init__(window)
+        self.window = window
+        self.action = QAction("Branch from here…", window)
+        self.action.setShortcut(QKeySequence("B"))
+        self.action.setToolTip(
+            "A new run from the followed run's exact state at the step shown, with another "
+            "learning rate, optimizer or schedule (B)"
+        )
+        self.action.triggered.connect(self.branch_followed)
+        window.addAction(self.action)
+        window.run_table.branch_requested.connect(self.branch_run)
+        window.run_table.remove_requested.connect(self.remove_branch)
+        window.inspector.branch_requested.connect(self.branch_run)
+
+    @Slot()
+    def branch_followed(self) -> None:
+        """Branch the run the inspector follows."""
+        run = self.window.inspector.run
+        if run < 0:
+            self.window.show_message("Pick a run in the Inspector (or click a curve) to branch")
+            return
+        self.branch_run(run)
+
+    def refusal(self, run: int, step: int) -> str:
+        """Why run ``run`` cannot be branched at ``step`` now ('' if it can)."""
+        session, config = self.window.session, self.window.model.config
+        if session.started is None or session.latest is None:
+            return "nothing has trained yet: press Play or Step first"
+        try:
+            check_branch_count(config)
+        except ConfigError as err:
+            return str(err)
+        return branch_refusal(session.latest.summaries[run], step)
+
+    def last_step(self, run: int) -> int:
+        """The furthest step a branch of ``run`` can start at: where it stopped, or the
+        step before it diverged, or the furthest step reached."""
+        summary = self.window.session.latest.summaries[run]
+        furthest = self.window.session.steps_taken
+        if summary.status_step is None:
+            return min(furthest, self.window.model.config.max_steps - 1)
+        return summary.status_step - (1 if summary.status.name == "DIVERGED" else 0)
+
+    @Slot(int)
+    def branch_run(self, run: int) -> None:
+        """Ask for a branch of ``run`` at the step shown; add it if the dialog is accepted."""
+        step = self.window.timeline.step
+        refused = self.refusal(run, step)
+        if refused:
+            self.window.show_message(f"Cannot branch: {refused}")
+            return
+        key = self.window.session.started.runs[run]
+        config = self.window.model.config
+        dialog = BranchDialog(key, step, self.last_step(run), config, self.window)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.window.model.update(branches=(*config.branches, dialog.branch()))
+
+    @Slot(int)
+    def remove_branch(self, run: int) -> None:
+        branch = self.window.session.started.runs[run].branch
+        config = self.window.model.config
+        if branch is not None:
+            self.window.model.update(branches=tuple(b for b in config.branches if b != branch))
+
+
+def change_message(change: ConfigChange, reference: bool) -> str:
+    """What the status bar says after the settings changed."""
+    names = change.names
+    if names == {"branches"} and not reference:
+        added = len(change.new.branches) - len(change.old.branches)
+        what = "Branch added" if added > 0 else "Branch removed"
+        return f"{what}: the runs keep their past; new branches start from their parent's step"
+    text = "Settings changed: the experiment restarted at step 0"
+    dropped = len(change.old.branches) - len(change.new.branches)
+    if "branches" in names and names != {"branches"} and dropped > 0:
+        text += f" ({dropped} branch{'es' if dropped > 1 else ''} dropped: no parent run left)"
+    return text
