@@ -295,3 +295,18 @@ def test_a_sweep_alone_prints_each_optimizers_best_rate_not_the_panel_table(tmp_
         assert line.endswith(f"converged at {converged} of 64 rates")
     assert printed[3:] == [f"wrote {out}"]
     assert not any("initial parameters" in line for line in printed)
+
+
+def test_a_reader_that_stops_early_gets_no_traceback():
+    """`main.py --list-optimizers | head -1`: the pipe closes before the text is written."""
+    reader = subprocess.Popen(
+        [sys.executable, "main.py", "--list-optimizers"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    reader.stdout.close()
+    stderr = reader.stderr.read().decode()
+    reader.stderr.close()
+    assert reader.wait(timeout=120) == 1
+    assert stderr == ""
