@@ -1,9 +1,15 @@
-"""Records that grow with the steps taken: the buffer itself."""
+"""Records that grow with the steps taken: the buffer itself, and an experiment allowed a
+million steps that has taken a hundred."""
 
 import numpy as np
 import pytest
 
+from engine.analysis.sharpness import SharpnessTracker
+from engine.config.settings import ExperimentConfig
 from engine.core.growing import GrowingArray
+from engine.experiment.batched import BatchedExperiment
+
+MILLION = 1_000_000
 
 
 def test_it_doubles_keeps_what_was_written_and_fills_the_rest():
@@ -51,3 +57,29 @@ def test_copied_rows_take_every_step_of_the_other_rows():
     mine.copy_rows(theirs, [0], [1])
     np.testing.assert_array_equal(mine.array[0], [5.0, 6.0, 7.0, np.nan])
     np.testing.assert_array_equal(mine.array[1:, :2], -1.0)
+
+
+def test_a_million_step_experiment_holds_the_steps_it_took():
+    """16 runs allowed 1,000,000 steps used to hold 192 MB of losses and rates before the
+    first; after 100 steps the records span a few hundred columns, with the same numbers as
+    the same experiment allowed 100 steps."""
+    long = BatchedExperiment(ExperimentConfig(max_steps=MILLION, stop_loss=-1.0))
+    tracker = SharpnessTracker(long)
+    tracker.step(100)
+    runs = len(long.runs)
+    assert long.records_nbytes <= runs * 512 * (4 + 8)  # float32 losses, float64 rates
+    assert tracker.nbytes <= runs * 512 * (8 + 8 + 1)  # λ, preconditioned λ, computed
+    short = BatchedExperiment(ExperimentConfig(max_steps=100, stop_loss=-1.0))
+    short.run_to_end()
+    assert long.loss_buffer.shape == (runs, 100)
+    np.testing.assert_array_equal(long.loss_buffer, short.loss_buffer)
+    np.testing.assert_array_equal(long.lr_buffer, short.lr_buffer)
+
+
+def test_the_torch_twins_losses_grow_too():
+    config = ExperimentConfig(max_steps=MILLION, stop_loss=-1.0)
+    experiment = BatchedExperiment(config, reference=True)
+    experiment.step(300)
+    losses = experiment.reference.losses
+    assert losses.shape == experiment.loss_buffer.shape == (len(experiment.runs), 300)
+    assert losses.base.shape[1] <= 512
