@@ -30,6 +30,7 @@ from engine.experiment.seeds import group_status, median_band, median_converged_
 
 PROGRESS_INTERVAL = 0.1  # seconds between progress reports of a sweep task
 SWEEP_LRS = np.logspace(-4, 1, 64)  # 1e-4 … 10, 64 learning rates, evenly spaced on a log axis
+SWEEP_SUFFIXES = (".png", ".svg", ".csv")  # what a sweep is saved as: a drawing or its table
 CSV_HEADER = ("optimizer", "lr", "final_loss", "converged_at", "status")
 SEEDS_CSV_HEADER = ("optimizer", "lr", "seed", "final_loss", "converged_at", "status")
 

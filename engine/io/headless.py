@@ -13,7 +13,13 @@ from typing import Protocol
 
 from engine.analysis.sharpness import SharpnessTracker
 from engine.analysis.stability import initial_stability
-from engine.analysis.sweep import SweepResult, run_sweep, save_sweep_csv, sweep_summary
+from engine.analysis.sweep import (
+    SWEEP_SUFFIXES,
+    SweepResult,
+    run_sweep,
+    save_sweep_csv,
+    sweep_summary,
+)
 from engine.config.loading import load_dataset
 from engine.config.settings import ConfigError, ExperimentConfig
 from engine.core.data import DatasetError
@@ -27,7 +33,6 @@ from engine.live.messages import full_update
 
 PANEL_OUTPUTS = ("csv", "png", "svg", "gif", "sharpness")  # need the panels' experiment
 OUTPUTS = (*PANEL_OUTPUTS, "landscape", "save_config", "sweep")
-SWEEP_SUFFIXES = (".png", ".svg", ".csv")
 LANDSCAPE_SUFFIXES = (".png", ".svg", ".gif")
 
 
