@@ -31,7 +31,7 @@ def row(title: str, config: ExperimentConfig, seeks: int = 200) -> None:
     timeline.run_to_end()
     trained = time.perf_counter() - began
     steps = experiment.steps_taken
-    recorded = experiment.loss_buffer.nbytes + experiment.lr_buffer.nbytes
+    recorded = experiment.records_nbytes
     rng = random.Random(0)
     timeline.seek(0)  # the scratch copy is made once, at the first seek
     anywhere = []

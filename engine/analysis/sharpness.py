@@ -17,6 +17,7 @@ import torch
 
 from engine.config.settings import OptimizerSpec
 from engine.core.data import Dataset
+from engine.core.growing import GrowingArray
 from engine.core.model import ParameterLayout, activate
 from engine.experiment.batched import BatchedExperiment
 from engine.problems import MLPProblem, Problem, Surface
@@ -252,7 +253,9 @@ class SharpnessTracker:
     (or let ``step`` and ``run_to_end`` do it); a step not a multiple of ``every`` is skipped,
     and so is a run that has stopped. ``method`` "exact" takes every eigenvalue with
     ``eigvalsh``; "lanczos" uses ``WarmLanczos`` (to 1e-4 relative), cheaper from about 60
-    parameters on. Arrays are (runs, max_steps), float64, NaN where nothing was computed.
+    parameters on. Arrays are (runs, steps), float64, NaN where nothing was computed; ``steps``
+    covers every loss the experiment recorded and every step a value was computed at, and the
+    arrays grow with it.
     """
 
     def __init__(self, experiment: BatchedExperiment, every: int = 1, method: str = "exact"):
@@ -266,35 +269,46 @@ class SharpnessTracker:
     def reset(self) -> None:
         """Forget every value: for the experiment back at step 0 (after its reset/configure)."""
         experiment = self.experiment
-        shape = (len(experiment.runs), experiment.config.max_steps)
-        self._sharpness = np.full(shape, np.nan)
-        self._preconditioned = np.full(shape, np.nan)
-        self._computed = np.zeros(shape, dtype=bool)
+        runs, limit = len(experiment.runs), experiment.config.max_steps
+        self._sharpness = GrowingArray((runs,), limit=limit)
+        self._preconditioned = GrowingArray((runs,), limit=limit)
+        self._computed = GrowingArray((runs,), dtype=bool, fill=False, limit=limit)
+        self._computed_steps = 0  # 1 + the latest step a value was computed at
         self._adaptive = np.array([r.optimizer.optimizer.preconditioned for r in experiment.runs])
         size = experiment.problem.size
         self._solvers = (
-            (WarmLanczos(shape[0], size), WarmLanczos(shape[0], size))
-            if self.method == "lanczos"
-            else None
+            (WarmLanczos(runs, size), WarmLanczos(runs, size)) if self.method == "lanczos" else None
         )
 
     # --- reading -------------------------------------------------------------------------
 
     @property
+    def steps(self) -> int:
+        """The columns of the arrays: the experiment's losses, and the latest step computed."""
+        counts = self.experiment.counts
+        return max(int(counts.max()) if counts.size else 0, self._computed_steps)
+
+    @property
     def sharpness(self) -> np.ndarray:
         """λ: the largest eigenvalue of the loss's Hessian on all the data. Read-only."""
-        return _read_only(self._sharpness)
+        return self._sharpness.view(self.steps)
 
     @property
     def preconditioned(self) -> np.ndarray:
         """The largest eigenvalue of P^{-1/2}·H·P^{-1/2}, P the denominator of the run's next
         update; NaN for runs whose optimizer divides by none. Read-only."""
-        return _read_only(self._preconditioned)
+        return self._preconditioned.view(self.steps)
 
     @property
     def computed(self) -> np.ndarray:
-        """(runs, max_steps) True where a value was computed (it may be NaN: a non-finite run)."""
-        return _read_only(self._computed)
+        """(runs, steps) True where a value was computed (it may be NaN: a non-finite run)."""
+        return self._computed.view(self.steps)
+
+    @property
+    def nbytes(self) -> int:
+        """Memory its arrays hold: they grow with the steps taken."""
+        buffers = (self._sharpness, self._preconditioned, self._computed)
+        return sum(buffer.nbytes for buffer in buffers)
 
     @property
     def adaptive(self) -> np.ndarray:
@@ -303,7 +317,7 @@ class SharpnessTracker:
 
     def effective_sharpness(self) -> np.ndarray:
         """What each run's threshold bounds: preconditioned λ for adaptive runs, else λ."""
-        return np.where(self._adaptive[:, None], self._preconditioned, self._sharpness)
+        return np.where(self._adaptive[:, None], self.preconditioned, self.sharpness)
 
     @property
     def thresholds(self) -> np.ndarray:
@@ -311,7 +325,7 @@ class SharpnessTracker:
         return np.array([threshold_at(run.optimizer, run.lr) for run in self.experiment.runs])
 
     def threshold_buffer(self) -> np.ndarray:
-        """(runs, max_steps) the threshold at the learning rate each recorded step used (it
+        """(runs, steps) the threshold at the learning rate each recorded step used (it
         moves with a schedule); NaN where no step was recorded or no threshold is known."""
         lrs = self.experiment.lr_buffer
         return np.stack(
@@ -328,20 +342,25 @@ class SharpnessTracker:
         steps = experiment.counts
         due = experiment.running & (steps % self.every == 0)
         rows = np.flatnonzero(due)
-        rows = rows[~self._computed[rows, steps[rows]]]
+        if not rows.size:
+            return 0
+        self._computed_steps = max(self._computed_steps, int(steps[rows].max()) + 1)
+        for buffer in (self._sharpness, self._preconditioned, self._computed):
+            buffer.reserve(self._computed_steps)
+        rows = rows[~self._computed.array[rows, steps[rows]]]
         if not rows.size:
             return 0
         at = steps[rows]
         hessians = problem_hessians(experiment.problem, experiment.current_parameters()[rows])
-        self._sharpness[rows, at] = self._top(0, hessians, rows)
+        self._sharpness.array[rows, at] = self._top(0, hessians, rows)
         adaptive = self._adaptive[rows]
         if adaptive.any():
             denominators = experiment.preconditioners()[rows[adaptive]]
             matrices = precondition(hessians[torch.from_numpy(adaptive)], denominators)
-            self._preconditioned[rows[adaptive], at[adaptive]] = self._top(
+            self._preconditioned.array[rows[adaptive], at[adaptive]] = self._top(
                 1, matrices, rows[adaptive]
             )
-        self._computed[rows, at] = True
+        self._computed.array[rows, at] = True
         return int(rows.size)
 
     def step(self, n: int = 1) -> int:
@@ -362,12 +381,6 @@ class SharpnessTracker:
         if self._solvers is None:
             return top_eigenvalues(matrices)
         return self._solvers[which](matrices, rows)
-
-
-def _read_only(array: np.ndarray) -> np.ndarray:
-    view = array.view()
-    view.flags.writeable = False
-    return view
 
 
 def threshold_at(spec: OptimizerSpec, lr: float | np.ndarray) -> np.ndarray:

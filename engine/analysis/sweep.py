@@ -26,10 +26,12 @@ from engine.config.settings import ARTICLE_LOSS_RANGE, ExperimentConfig
 from engine.core.files import atomic_write
 from engine.core.tasks import TaskCancelled, TaskState
 from engine.experiment.batched import BatchedExperiment, RunStatus
+from engine.experiment.memory import check_memory, record_buffers, worst_case_bytes
 from engine.experiment.seeds import group_status, median_band, median_converged_step
 
 PROGRESS_INTERVAL = 0.1  # seconds between progress reports of a sweep task
 SWEEP_LRS = np.logspace(-4, 1, 64)  # 1e-4 … 10, 64 learning rates, evenly spaced on a log axis
+SWEEP_SUFFIXES = (".png", ".svg", ".csv")  # what a sweep is saved as: a drawing or its table
 CSV_HEADER = ("optimizer", "lr", "final_loss", "converged_at", "status")
 SEEDS_CSV_HEADER = ("optimizer", "lr", "seed", "final_loss", "converged_at", "status")
 
@@ -146,7 +148,10 @@ def sweep_task(
     state: TaskState, config: ExperimentConfig, lrs: Sequence[float] = SWEEP_LRS
 ) -> tuple[SweepResult, float]:
     """:func:`run_sweep` as a task for a runner thread: it stops when asked, reports
-    ``(steps, max_steps)`` a few times a second, and returns the result and its seconds."""
+    ``(steps, max_steps)`` a few times a second, and returns the result and its seconds.
+    :class:`~engine.experiment.memory.MemoryRefused` before it trains if its runs could outgrow
+    the memory available."""
+    check_memory(worst_case_bytes(record_buffers(config, learning_rates=lrs)), config, "the sweep")
     began = last = time.perf_counter()
 
     def report(steps: int, max_steps: int) -> None:

@@ -157,8 +157,9 @@ class BatchedExperiment:
 
     @property
     def loss_buffer(self) -> np.ndarray:
-        """(runs, max_steps) losses, NaN where none was recorded; column k is step k. Read-only."""
-        return _read_only(self._ledger.losses)
+        """(runs, steps) losses, ``steps`` the most any run has recorded, NaN where a run
+        recorded none; column k is step k. Read-only."""
+        return self._ledger.losses
 
     @property
     def counts(self) -> np.ndarray:
@@ -168,8 +169,14 @@ class BatchedExperiment:
 
     @property
     def lr_buffer(self) -> np.ndarray:
-        """(runs, max_steps) learning rate each recorded step trained with. Read-only."""
-        return _read_only(self._ledger.lrs)
+        """(runs, steps) learning rate each recorded step trained with (as ``loss_buffer``).
+        Read-only."""
+        return self._ledger.lrs
+
+    @property
+    def records_nbytes(self) -> int:
+        """Memory its records hold (losses, rates, paths): it grows with the steps taken."""
+        return self._ledger.nbytes
 
     def losses(self, run: int) -> np.ndarray:
         return self._ledger.losses[run, : self._ledger.counts[run]].copy()
@@ -398,9 +405,3 @@ class BatchedExperiment:
             self._lr64[row] = block.schedule.lr[0]
             self._lr[row : row + 1].copy_(torch.from_numpy(self._lr64[row : row + 1, None]))
             self._ledger.started(row)
-
-
-def _read_only(array: np.ndarray) -> np.ndarray:
-    view = array.view()
-    view.flags.writeable = False
-    return view

@@ -10,14 +10,16 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from engine.core.growing import GrowingArray
 from engine.core.history import ParameterHistory
 from engine.experiment.runs import RunKey, RunStatus, RunSummary, StepState
 
 
 class RunLedger:
-    """(runs, max_steps) losses and rates, each run's count, status and the step it was decided
+    """Losses and rates per run and step, each run's count, status and the step it was decided
     at, and its path when ``path_size`` (parameters per run) is given. The base runs (the first
-    ``n_base``) start running; the branches after them wait for their step."""
+    ``n_base``) start running; the branches after them wait for their step. The records grow
+    with the steps taken (:class:`~engine.core.growing.GrowingArray`), up to ``max_steps``."""
 
     def __init__(
         self,
@@ -32,8 +34,8 @@ class RunLedger:
         self.runs, self.n_base = runs, n_base
         self.max_steps, self.stop_loss = max_steps, stop_loss
         self.starts = np.array([r.start for r in runs], dtype=np.int64)
-        self.losses = np.full((n_runs, max_steps), np.nan, dtype=dtype)
-        self.lrs = np.full((n_runs, max_steps), np.nan)  # the rate each step used
+        self._losses = GrowingArray((n_runs,), dtype=dtype, limit=max_steps)
+        self._lrs = GrowingArray((n_runs,), limit=max_steps)  # the rate each step used
         self.counts = np.zeros(n_runs, dtype=np.int64)
         self.status = np.full(n_runs, RunStatus.RUNNING, dtype=np.int8)
         self.status[n_base:] = RunStatus.WAITING
@@ -41,6 +43,27 @@ class RunLedger:
         self.history = None
         if path_size is not None:
             self.history = ParameterHistory(n_runs, path_size, max_steps, dtype)
+
+    @property
+    def steps(self) -> int:
+        """The most losses any run has recorded: the columns the records span."""
+        return int(self.counts.max()) if self.counts.size else 0
+
+    @property
+    def losses(self) -> np.ndarray:
+        """(runs, steps) losses, NaN where a run recorded none; column k is step k. Read-only."""
+        return self._losses.view(self.steps)
+
+    @property
+    def lrs(self) -> np.ndarray:
+        """(runs, steps) the learning rate each recorded step trained with. Read-only."""
+        return self._lrs.view(self.steps)
+
+    @property
+    def nbytes(self) -> int:
+        """Memory the records hold: losses, rates and paths."""
+        paths = 0 if self.history is None else self.history.nbytes
+        return self._losses.nbytes + self._lrs.nbytes + paths
 
     @property
     def waiting(self) -> np.ndarray:
@@ -54,7 +77,9 @@ class RunLedger:
         return RunSummary(
             run=self.runs[run],
             steps=count,
-            final_loss=float(self.losses[run, count - 1]) if count > self.starts[run] else None,
+            final_loss=float(self._losses.array[run, count - 1])
+            if count > self.starts[run]
+            else None,
             status=status,
             status_step=None
             if status in (RunStatus.RUNNING, RunStatus.WAITING)
@@ -68,7 +93,7 @@ class RunLedger:
             raise ValueError(
                 "parameters are not recorded: make the experiment with record_parameters=True"
             )
-        return self.history.view(int(self.counts.max()) if self.counts.size else 0)
+        return self.history.view(self.steps)
 
     # --- a step ----------------------------------------------------------------------------
 
@@ -90,8 +115,12 @@ class RunLedger:
 
         rows = np.flatnonzero(recorded)
         counts = self.counts[rows]
-        self.losses[rows, counts] = loss[rows]
-        self.lrs[rows, counts] = lr[rows]
+        if rows.size:
+            end = int(counts.max()) + 1
+            self._losses.reserve(end)
+            self._lrs.reserve(end)
+        self._losses.array[rows, counts] = loss[rows]
+        self._lrs.array[rows, counts] = lr[rows]
         if self.history is not None:
             self.history.record(rows, counts, params.numpy())
         counts += 1
@@ -147,8 +176,8 @@ class RunLedger:
         losses and rates recorded from its step on cleared."""
         if steps_taken > state.steps_taken:
             cleared = slice(state.steps_taken, steps_taken)
-            self.losses[:, cleared] = np.nan
-            self.lrs[:, cleared] = np.nan
+            self._losses.array[:, cleared] = np.nan
+            self._lrs.array[:, cleared] = np.nan
         self.counts[:] = state.counts
         self.status[:] = state.status
         self.status_step[:] = state.status_step
@@ -156,7 +185,7 @@ class RunLedger:
     def copy_rows(self, other: RunLedger, rows: list[int], their_rows: list[int]) -> None:
         """``other``'s losses, rates (and paths, when both keep them) of ``their_rows`` as
         those of ``rows``."""
-        self.losses[rows] = other.losses[their_rows]
-        self.lrs[rows] = other.lrs[their_rows]
+        self._losses.copy_rows(other._losses, rows, their_rows)
+        self._lrs.copy_rows(other._lrs, rows, their_rows)
         if self.history is not None and other.history is not None:
             self.history.copy_rows(other.history, rows, their_rows)

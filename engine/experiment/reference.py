@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from engine.core.data import Dataset
+from engine.core.growing import GrowingArray
 from engine.optimizers import TorchEquivalent
 from engine.problems import Problem
 
@@ -38,11 +39,12 @@ class ReferenceCheck:
     ):
         self.problem = problem
         n_runs = len(runs)
-        self.losses = np.full(
-            (n_runs, config.max_steps),
-            np.nan,
+        self._losses = GrowingArray(
+            (n_runs,),
             dtype=np.float32 if dtype == torch.float32 else np.float64,
+            limit=config.max_steps,
         )
+        self._steps = 0  # columns the experiment has recorded losses in
         self.max_diff = np.full(n_runs, np.nan)
         self.notes: list[str | None] = []
         self.twins: dict[int, _Twin] = {}
@@ -66,6 +68,12 @@ class ReferenceCheck:
             self.twins[run.index] = _Twin(params, optimizer, scheduler)
             self.max_diff[run.index] = 0.0
 
+    @property
+    def losses(self) -> np.ndarray:
+        """(runs, steps) the twins' losses in the experiment's columns, NaN where a run has no
+        twin or its twin no loss there. Read-only."""
+        return self._losses.view(self._steps)
+
     def step(
         self,
         recorded: np.ndarray,
@@ -77,13 +85,16 @@ class ReferenceCheck:
         """Mirror one experiment step on its ``data`` (the full set or the step's mini-batch):
         ``recorded`` runs recorded a loss in ``columns``; ``updated`` of them then updated to
         the parameter rows ``ours``."""
+        if len(columns):
+            self._steps = max(self._steps, int(columns.max()) + 1)
+            self._losses.reserve(self._steps)
         for row, column in zip(recorded, columns):
             twin = self.twins.get(int(row))
             if twin is None:
                 continue
             twin.optimizer.zero_grad()
             loss = self.problem.autograd_loss(twin.params, data)
-            self.losses[row, column] = loss.item()
+            self._losses.array[row, column] = loss.item()
             if not updated[row]:
                 continue
             loss.backward()

@@ -13,13 +13,21 @@ from typing import Protocol
 
 from engine.analysis.sharpness import SharpnessTracker
 from engine.analysis.stability import initial_stability
-from engine.analysis.sweep import SweepResult, run_sweep, save_sweep_csv, sweep_summary
+from engine.analysis.sweep import (
+    SWEEP_LRS,
+    SWEEP_SUFFIXES,
+    SweepResult,
+    run_sweep,
+    save_sweep_csv,
+    sweep_summary,
+)
 from engine.config.loading import load_dataset
 from engine.config.settings import ConfigError, ExperimentConfig
 from engine.core.data import DatasetError
 from engine.core.files import OutputError, atomic_write, check_writable
 from engine.core.history import PATH_BUDGET, paths_fit
 from engine.experiment.batched import BatchedExperiment
+from engine.experiment.memory import check_memory, record_buffers, worst_case_bytes
 from engine.io.cli import config_from_args, fail
 from engine.io.experiment_file import read_config_file, write_config_file
 from engine.io.records import summary_table, write_losses_csv, write_sharpness_csv
@@ -27,7 +35,6 @@ from engine.live.messages import full_update
 
 PANEL_OUTPUTS = ("csv", "png", "svg", "gif", "sharpness")  # need the panels' experiment
 OUTPUTS = (*PANEL_OUTPUTS, "landscape", "save_config", "sweep")
-SWEEP_SUFFIXES = (".png", ".svg", ".csv")
 LANDSCAPE_SUFFIXES = (".png", ".svg", ".gif")
 
 
@@ -91,6 +98,7 @@ def run_headless(args: argparse.Namespace, figures: FigureWriter | None = None) 
             experiment = BatchedExperiment(config, data, record_parameters=bool(landscape))
             if landscape:
                 _check_paths_fit(experiment)
+        _check_memory(args, config, experiment)
         written = []
         if args.save_config:
             write_config_file(args.save_config, config)
@@ -125,6 +133,26 @@ def run_headless(args: argparse.Namespace, figures: FigureWriter | None = None) 
     for path in written:
         print(f"wrote {path}")
     return 0
+
+
+def _check_memory(
+    args: argparse.Namespace, config: ExperimentConfig, experiment: BatchedExperiment | None
+) -> None:
+    """Refuse, before training, what could outgrow the memory available with every run at max
+    steps: the panels' records (sharpness with --sharpness, paths with --landscape) and the copy
+    the files are written from, and the sweep's records."""
+    buffers: list[int] = []
+    parts: list[str] = []
+    if experiment is not None:
+        parts.append("the experiment")
+        path_size = experiment.problem.size if args.landscape else None
+        buffers += record_buffers(config, path_size=path_size, sharpness=bool(args.sharpness))
+        if any(getattr(args, name) for name in ("csv", "png", "svg", "gif", "landscape")):
+            buffers += record_buffers(config, path_size=path_size)  # full_update's copy
+    if args.sweep is not None:
+        parts.append("the sweep")
+        buffers += record_buffers(config, learning_rates=SWEEP_LRS)
+    check_memory(worst_case_bytes(buffers), config, " and ".join(parts))
 
 
 def _check_paths_fit(experiment: BatchedExperiment) -> None:

@@ -16,14 +16,17 @@ import math
 import time
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from engine.analysis.inspection import inspect_run
 from engine.config.settings import ExperimentConfig
 from engine.core.history import paths_fit
 from engine.core.tasks import ForegroundGate, TaskState
 from engine.experiment.batched import BatchedExperiment
+from engine.experiment.memory import check_memory, record_buffers, run_count, worst_case_bytes
 from engine.live.messages import loss_update, started
 from engine.live.sharpness import SharpnessSampler
-from engine.live.timeline import Timeline
+from engine.live.timeline import CHECKPOINT_BUDGET, Timeline
 
 CHUNK_SECONDS = 0.008  # longest a chunk of steps holds the thread (and the GIL) at once
 EMIT_INTERVAL = 1 / 60  # at most ~60 loss updates a second, whatever the step rate
@@ -59,7 +62,9 @@ class LiveSession:
         """A new experiment at step 0 for ``config`` (torch.optim twins beside it if asked).
         If only the branches changed (and no twins train), the experiment keeps its past and
         the step it reached instead: new branches are made from their parents' history. Every
-        run's path is recorded for the landscape when they fit ``PATH_BUDGET``."""
+        run's path is recorded for the landscape when they fit ``PATH_BUDGET``. One that could
+        outgrow the memory available is refused (:func:`live_worst_case`): the experiment
+        before it stays."""
         old = self.experiment
         if (
             old is not None
@@ -67,13 +72,18 @@ class LiveSession:
             and not reference
             and _same_but_branches(old.config, config)
         ):
+            path_size = old.problem.size if old.record_parameters else None
+            check_memory(live_worst_case(config, path_size, reference), config)
             self.timeline.rebranch(config)
             self.experiment = self.timeline.experiment
             self._announce(task)
             self._report_losses(task)
             return
-        experiment = BatchedExperiment(config, reference=reference)
-        if paths_fit(len(experiment.runs), config.max_steps, experiment.problem.size):
+        experiment = BatchedExperiment(config, reference=reference)  # its records start small
+        size = experiment.problem.size
+        recording = paths_fit(len(experiment.runs), config.max_steps, size)
+        check_memory(live_worst_case(config, size if recording else None, reference), config)
+        if recording:
             experiment.record_parameters = True  # read by reset, which starts the record
             experiment.reset()
         self.experiment = experiment
@@ -190,3 +200,22 @@ class LiveSession:
 def _same_but_branches(old: ExperimentConfig, new: ExperimentConfig) -> bool:
     """The branches alone differ (the same settings again start over, as they always did)."""
     return old.branches != new.branches and replace(old, branches=()) == replace(new, branches=())
+
+
+def live_worst_case(config: ExperimentConfig, path_size: int | None, reference: bool) -> int:
+    """Bytes the window's experiment could reach with every run at max steps: its records
+    (with the torch.optim twins' if asked, and sharpness, which the view may turn on at any
+    step), the timeline's checkpoints and scratch copy (it replays up to the step viewed), and
+    the window's copy of what it is sent (``gui.state.loss_history``: losses, twins' losses,
+    rates, λ, preconditioned λ and seed bands; ``gui.landscape.paths``: paths and their
+    coordinates, in float64)."""
+    live = record_buffers(config, path_size=path_size, sharpness=True, reference=reference)
+    scratch = record_buffers(config, path_size=path_size)
+    cells = run_count(config) * config.max_steps
+    item = np.dtype(config.dtype).itemsize
+    window = [cells * item, cells * item, cells * 8, cells * 8, cells * 8]
+    if config.seeds > 1:
+        window.append(cells // config.seeds * 4 * 8)  # low, median, high, draws alive
+    if path_size:
+        window += [cells * path_size * 8, cells * 2 * 8]
+    return worst_case_bytes((*live, *scratch, *window)) + CHECKPOINT_BUDGET

@@ -70,7 +70,7 @@ class Timeline:
         """Memory held for the past: checkpoints and the scratch copy's buffers."""
         held = sum(state.nbytes for state in self._checkpoints.values())
         if self._scratch is not None:
-            held += self._scratch.loss_buffer.nbytes + self._scratch.lr_buffer.nbytes
+            held += self._scratch.records_nbytes
         return held
 
     # --- going on ----------------------------------------------------------------------------

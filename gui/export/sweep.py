@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtGui import QImage
 
-from engine.analysis.sweep import SweepResult, save_sweep_csv, sweep_caption
+from engine.analysis.sweep import SWEEP_SUFFIXES, SweepResult, save_sweep_csv, sweep_caption
 from engine.core.files import OutputError, atomic_write, check_writable
 from gui.export.offscreen import OffscreenFigure, footer_text, png_bytes, settings_json
 from gui.plotting.themes import Theme
@@ -56,9 +56,6 @@ def sweep_svg_bytes(
     with _figure(theme, 1) as figure:
         _draw(figure.widget, result, panel_lrs)
         return figure.svg_bytes()
-
-
-SWEEP_SUFFIXES = (".png", ".svg", ".csv")
 
 
 def export_sweep(

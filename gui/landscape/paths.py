@@ -1,8 +1,9 @@
 """The window's copy of every run's path, and where it lies on the landscape's plane.
 
 The engine sends the parameters of each new loss column (``LossUpdate.paths``); they are kept in
-one (runs, capacity, P) buffer that grows by doubling, and projected onto the current plane as
-they arrive, so a frame projects only the new columns (a new plane projects everything again).
+one (runs, capacity, P) buffer that grows by doubling (:class:`engine.core.growing.GrowingArray`),
+and projected onto the current plane as they arrive, so a frame projects only the new columns (a
+new plane projects everything again).
 """
 
 from __future__ import annotations
@@ -10,9 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from engine.analysis.landscape import Plane
+from engine.core.growing import GrowingArray
 from engine.live.messages import LossUpdate
-
-INITIAL_CAPACITY = 256
 
 
 class PathHistory:
@@ -22,8 +22,8 @@ class PathHistory:
         self.clear(0, 0)
 
     def clear(self, runs: int, size: int) -> None:
-        self._parameters = np.full((runs, INITIAL_CAPACITY, size), np.nan)
-        self._coordinates = np.full((runs, INITIAL_CAPACITY, 2), np.nan)
+        self._parameters = GrowingArray((runs,), (size,))
+        self._coordinates = GrowingArray((runs,), (2,))
         self.counts = np.zeros(runs, dtype=np.int64)
         self.recorded = False  # the engine sent paths (it does unless they are too big)
         self._plane: Plane | None = None
@@ -38,17 +38,15 @@ class PathHistory:
     @property
     def parameters(self) -> np.ndarray:
         """(runs, length, P): a read-only view."""
-        view = self._parameters[:, : self.length]
-        view.flags.writeable = False
-        return view
+        return self._parameters.view(self.length)
 
     def apply(self, update: LossUpdate) -> None:
         """Take the paths of ``update``'s columns (nothing if it carries none)."""
         if update.paths is None:
             return
         self.recorded = True
-        self._reserve(update.end)
-        self._parameters[:, update.start : update.end] = update.paths
+        self._parameters.reserve(update.end)
+        self._parameters.array[:, update.start : update.end] = update.paths
         self.counts = update.counts.copy()
         self._projected = min(self._projected, update.start)
         if self._off is not None and update.start < self._off.upto:
@@ -61,12 +59,11 @@ class PathHistory:
             self._plane, self._projected = plane, 0
         end = self.length
         if self._projected < end:
-            block = self._parameters[:, self._projected : end]
-            self._coordinates[:, self._projected : end] = plane.coordinates(block)
+            block = self._parameters.array[:, self._projected : end]
+            self._coordinates.reserve(end)
+            self._coordinates.array[:, self._projected : end] = plane.coordinates(block)
             self._projected = end
-        view = self._coordinates[:, :end]
-        view.flags.writeable = False
-        return view
+        return self._coordinates.view(end)
 
     def off_plane(self, plane: Plane) -> np.ndarray:
         """Per run, the mean distance of its path from ``plane`` over the path's length
@@ -75,20 +72,7 @@ class PathHistory:
         over the whole path it took 13 ms four times a second."""
         if self._off is None or self._off.plane is not plane:
             self._off = OffPlaneSums(plane, len(self.counts))
-        return self._off.add(self._parameters[:, : self.length])
-
-    def _reserve(self, size: int) -> None:
-        capacity = self._parameters.shape[1]
-        if size <= capacity:
-            return
-        while capacity < size:
-            capacity *= 2
-        runs, old, width = self._parameters.shape
-        parameters = np.full((runs, capacity, width), np.nan)
-        parameters[:, :old] = self._parameters
-        coordinates = np.full((runs, capacity, 2), np.nan)
-        coordinates[:, :old] = self._coordinates
-        self._parameters, self._coordinates = parameters, coordinates
+        return self._off.add(self._parameters.array[:, : self.length])
 
 
 class OffPlaneSums:

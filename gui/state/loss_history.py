@@ -1,11 +1,12 @@
 """The window's copy of every run's losses (and learning rates, twins' losses and sharpness),
-in numpy buffers that grow by doubling; with several seeds, also each (optimizer, rate)'s median
-and 10–90 % band (:mod:`engine.experiment.seeds`)."""
+in numpy buffers that grow by doubling (:class:`engine.core.growing.GrowingArray`); with several
+seeds, also each (optimizer, rate)'s median and 10–90 % band (:mod:`engine.experiment.seeds`)."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from engine.core.growing import GrowingArray
 from engine.experiment.seeds import seed_bands
 from engine.live.messages import LossUpdate
 
@@ -32,18 +33,19 @@ class LossHistory:
         groups = n_runs // seeds if seeds > 1 else 0
         per_step = n_runs * (2 * np.dtype(dtype).itemsize + 24) + groups * len(BAND_ROWS) * 8
         capacity = max(1024, min(max_steps, RESERVE_BYTES // max(per_step, 1)))
-        self._losses = np.full((n_runs, capacity), np.nan, dtype=dtype)
-        self._lrs = np.full((n_runs, capacity), np.nan)
-        self._reference = np.full((n_runs, capacity), np.nan, dtype=dtype)
-        self._sharpness = np.full((n_runs, capacity), np.nan)
-        self._preconditioned = np.full((n_runs, capacity), np.nan)
+        rows = (n_runs,)
+        self._losses = GrowingArray(rows, dtype=dtype, capacity=capacity)
+        self._lrs = GrowingArray(rows, capacity=capacity)
+        self._reference = GrowingArray(rows, dtype=dtype, capacity=capacity)
+        self._sharpness = GrowingArray(rows, capacity=capacity)
+        self._preconditioned = GrowingArray(rows, capacity=capacity)
         self.reference_diff: np.ndarray | None = None
         self.sharpness_every: int | None = None  # k of the latest update; None: not computing
         self.steps = np.arange(capacity, dtype=float)
         self.counts = np.zeros(n_runs, dtype=np.int64)
         self.status = np.zeros(n_runs, dtype=np.int8)  # RunStatus values of the latest update
         self.seeds = seeds
-        self._bands = np.full((len(BAND_ROWS), groups, capacity), np.nan)  # low, median, high,…
+        self._bands = GrowingArray((len(BAND_ROWS), groups), capacity=capacity)  # low, median,…
 
     @property
     def length(self) -> int:
@@ -53,14 +55,14 @@ class LossHistory:
     def apply(self, update: LossUpdate) -> None:
         self._reserve(update.end)
         columns = slice(update.start, update.end)
-        self._losses[:, columns] = update.losses
+        self._losses.array[:, columns] = update.losses
         if update.lrs is not None:
-            self._lrs[:, columns] = update.lrs
+            self._lrs.array[:, columns] = update.lrs
         if update.reference_losses is not None:
-            self._reference[:, columns] = update.reference_losses
+            self._reference.array[:, columns] = update.reference_losses
         if update.sharpness is not None:  # columns computed before the view went on stay
-            self._sharpness[:, columns] = update.sharpness
-            self._preconditioned[:, columns] = update.preconditioned
+            self._sharpness.array[:, columns] = update.sharpness
+            self._preconditioned.array[:, columns] = update.preconditioned
         self.reference_diff = update.reference_diff
         self.sharpness_every = update.sharpness_every
         self.counts = update.counts.copy()
@@ -72,40 +74,38 @@ class LossHistory:
         counts, status = self.counts, self.status
         final = np.full(len(counts), np.nan)
         recorded = np.flatnonzero(counts > 0)
-        final[recorded] = self._losses[recorded, counts[recorded] - 1]
+        final[recorded] = self._losses.array[recorded, counts[recorded] - 1]
         bands = seed_bands(update.losses, update.start, counts, status, final, self.seeds)
         columns = slice(update.start, update.end)
         for row, values in enumerate((bands.low, bands.median, bands.high, bands.alive)):
-            self._bands[row, :, columns] = values
+            self._bands.array[row, :, columns] = values
 
     def as_update(self, latest: LossUpdate) -> LossUpdate:
         """Everything received so far as one update from column 0 (for exports)."""
         return LossUpdate(
             generation=latest.generation,
             start=0,
-            losses=self._losses[:, : self.length].copy(),
+            losses=self._losses.view(self.length).copy(),
             counts=self.counts.copy(),
             summaries=latest.summaries,
             steps_taken=latest.steps_taken,
             done=latest.done,
-            lrs=self._lrs[:, : self.length].copy(),
-            reference_losses=self._reference[:, : self.length].copy(),
+            lrs=self._lrs.view(self.length).copy(),
+            reference_losses=self._reference.view(self.length).copy(),
             reference_diff=self.reference_diff,
-            sharpness=self._sharpness[:, : self.length].copy(),
-            preconditioned=self._preconditioned[:, : self.length].copy(),
+            sharpness=self._sharpness.view(self.length).copy(),
+            preconditioned=self._preconditioned.view(self.length).copy(),
             sharpness_every=self.sharpness_every,
         )
 
     def loss_columns(self) -> np.ndarray:
         """(runs, steps) every loss received, column k is step k, NaN where a run recorded
         none (read-only view)."""
-        view = self._losses[:, : self.length]
-        view.flags.writeable = False
-        return view
+        return self._losses.view(self.length)
 
     def losses(self, run: int) -> np.ndarray:
         """A view of the losses ``run`` recorded so far."""
-        return self._losses[run, : self.counts[run]]
+        return self._losses.array[run, : self.counts[run]]
 
     def group_length(self, group: int) -> int:
         """Steps recorded by the longest draw of ``group`` (one seed: its run)."""
@@ -115,51 +115,36 @@ class LossHistory:
     def band(self, group: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Views of ``group``'s (low, median, high) so far (several seeds only)."""
         length = self.group_length(group)
-        low, median, high = (self._bands[row, group, :length] for row in range(3))
+        low, median, high = (self._bands.array[row, group, :length] for row in range(3))
         return low, median, high
 
     def band_at(self, group: int, step: int) -> tuple[float, float, float, int] | None:
         """(low, median, high, draws contributing) of ``group`` at ``step``; None past it."""
         if not 0 <= step < self.group_length(group):
             return None
-        low, median, high, alive = self._bands[:, group, step]
+        low, median, high, alive = self._bands.array[:, group, step]
         return float(low), float(median), float(high), int(alive)
 
     def lrs(self, run: int) -> np.ndarray:
         """The learning rate each of those steps used."""
-        return self._lrs[run, : self.counts[run]]
+        return self._lrs.array[run, : self.counts[run]]
 
     def reference_losses(self, run: int) -> np.ndarray:
         """The torch.optim twin's losses at the same steps (NaN where it has none)."""
-        return self._reference[run, : self.counts[run]]
+        return self._reference.array[run, : self.counts[run]]
 
     def sharpness(self, run: int) -> np.ndarray:
         """λ at each of those steps, NaN where it was not computed (view off, or between two
         of every k steps)."""
-        return self._sharpness[run, : self.counts[run]]
+        return self._sharpness.array[run, : self.counts[run]]
 
     def preconditioned(self, run: int) -> np.ndarray:
         """The preconditioned λ at those steps; NaN where not computed or not adaptive."""
-        return self._preconditioned[run, : self.counts[run]]
+        return self._preconditioned.array[run, : self.counts[run]]
 
     def _reserve(self, size: int) -> None:
-        capacity = self._losses.shape[1]
-        if size <= capacity:
-            return
-        while capacity < size:
-            capacity *= 2
         buffers = (self._losses, self._lrs, self._reference, self._sharpness, self._preconditioned)
-        self._losses, self._lrs, self._reference, self._sharpness, self._preconditioned = (
-            _grown(buffer, capacity) for buffer in buffers
-        )
-        self._bands = _grown(self._bands, capacity)
-        self.steps = np.arange(capacity, dtype=float)
-
-
-def _grown(buffer: np.ndarray, capacity: int) -> np.ndarray:
-    """``buffer`` with its last axis ``capacity`` long, NaN after the old columns."""
-    grown = np.empty((*buffer.shape[:-1], capacity), dtype=buffer.dtype)
-    old = buffer.shape[-1]
-    grown[..., :old] = buffer
-    grown[..., old:] = np.nan
-    return grown
+        for buffer in (*buffers, self._bands):
+            buffer.reserve(size)
+        if len(self.steps) < self._losses.capacity:
+            self.steps = np.arange(self._losses.capacity, dtype=float)

@@ -1,0 +1,22 @@
+"""The window asked for an experiment that could outgrow the memory available: its engine
+refuses it, the status bar says why in one line, and the window goes on."""
+
+from engine.experiment import memory
+
+
+def test_the_status_bar_gives_the_estimate_and_the_window_goes_on(window, qtbot, monkeypatch):
+    """The article's 16 runs at 1,000,000 steps could need 1.36 GB in the window (see
+    tests/test_memory.py); the machine is made to have 1 GB."""
+    monkeypatch.setattr(memory, "available_memory", lambda: 10**9)
+    kept = window.session.started
+    assert window.model.update(max_steps=1_000_000)
+    qtbot.waitUntil(lambda: "could need" in window.statusBar().currentMessage())
+    assert window.statusBar().currentMessage() == (
+        "The engine stopped: this experiment could need 1.36 GB of memory if every run went "
+        "on to max steps (1,000,000), more than the 1 GB available: "
+        "lower max steps, seeds, learning rates or optimizers"
+    )
+    assert window.session.started is kept
+    assert window.model.update(max_steps=2000)
+    qtbot.waitUntil(lambda: window.session.started is not kept)
+    assert window.session.started.config.max_steps == 2000
