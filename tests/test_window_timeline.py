@@ -88,13 +88,13 @@ def test_the_runs_table_shows_the_runs_as_they_stood(window, qtbot):
     trained(window, qtbot)
     window.refresh_now()
     cell = window.run_table.item(0, 2)  # SGD at η = 0.1
-    assert cell.text() == "converged @ 11"
+    assert cell.text() == "converged @\N{NO-BREAK SPACE}11"
     window.timeline.move_to(5)
     window.refresh_now()
     assert cell.text() == "running"
     window.timeline.move_to(11)
     window.refresh_now()
-    assert cell.text() == "converged @ 11"
+    assert cell.text() == "converged @\N{NO-BREAK SPACE}11"
 
 
 def test_right_steps_at_the_latest_step_and_play_goes_on_from_it(window, qtbot):

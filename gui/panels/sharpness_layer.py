@@ -1,6 +1,8 @@
 """One panel's Sharpness view: every run's λ over steps on a log axis (the preconditioned λ for
-adaptive rules, whose threshold bounds that one) and its stability threshold, dashed, in the
-run's colour. It shares the panel's plot and hides the loss curves while it is shown."""
+adaptive rules, whose threshold bounds that one) and its stability threshold in the run's
+colour, but broad, faint and in long dashes, named at its end: a curve that reaches its
+threshold stays visible on it. It shares the panel's plot and hides the loss curves while it
+is shown."""
 
 from __future__ import annotations
 
@@ -12,12 +14,16 @@ from PySide6.QtGui import QColor, QPen
 from engine.analysis.sharpness import threshold_at, threshold_position
 from engine.experiment.batched import RunKey
 from gui.panels.loss_panel import MAX_POINTS, LossPanel
+from gui.panels.threshold_labels import ThresholdLabels
 from gui.plotting.helpers import LiveCurve, decimate
 from gui.plotting.palette import optimizer_colour, optimizer_line_style
 from gui.plotting.themes import Theme
 from gui.state.loss_history import LossHistory
 
-THRESHOLD_DASHES = [3.0, 3.0]  # in pen widths: shorter than a dashed optimizer's curve
+THRESHOLD_DASHES = [5.0, 3.0]  # in pen widths: longer, sparser than any curve's dashes
+THRESHOLD_WIDTH = 2.5  # times a curve's width: the curve can be seen running along it
+THRESHOLD_ALPHA = 110  # of 255
+SAMPLE_LENGTH = 20  # pixels: the line pyqtgraph's legend draws as an item's sample
 FIRST_Y_RANGE = (0.0, 2.0)  # log10: λ from 1 to 100 until there is something to fit
 Y_STEP = 0.5  # the y range grows in half decades: re-laying the axis every frame is costly
 THRESHOLD_NOTE = "dashed: each run's stability threshold"
@@ -46,17 +52,21 @@ def every_text(every: int | None) -> str:
 
 
 def threshold_pen(optimizer_name: str, theme: Theme, pen_scale: float = 1.0) -> QPen:
+    """The optimizer's colour, faint, in broad long dashes: unlike any curve (solid, dashed, or
+    a branch's dashes), so a λ that lies on its threshold is seen as two lines."""
     colour = QColor(optimizer_colour(optimizer_name))
-    colour.setAlpha(200)
-    pen = pg.mkPen(colour, width=max(1.0, theme.line_width * 0.8) * pen_scale)
+    colour.setAlpha(THRESHOLD_ALPHA)
+    pen = pg.mkPen(colour, width=THRESHOLD_WIDTH * theme.line_width * pen_scale)
     pen.setDashPattern(THRESHOLD_DASHES)
     return pen
 
 
 def threshold_sample(theme: Theme, pen_scale: float = 1.0) -> pg.PlotDataItem:
-    """A grey dashed line for the legend, saying what the dashed lines are."""
+    """A grey line in the thresholds' dashes for the legend, saying what they are; no wider
+    than lets two dashes show in the legend's short sample."""
     pen = threshold_pen("", theme, pen_scale)
     pen.setColor(QColor(theme.foreground))
+    pen.setWidthF(min(pen.widthF(), SAMPLE_LENGTH / 2 / sum(THRESHOLD_DASHES)))
     return pg.PlotDataItem(pen=pen)
 
 
@@ -69,6 +79,7 @@ class SharpnessLayer:
         self.shown = False
         self.curves: dict[int, pg.PlotCurveItem] = {}
         self.thresholds: dict[int, pg.PlotCurveItem] = {}  # hidden where none is known
+        self.labels = ThresholdLabels(panel.plot)  # whose each threshold is, at its end
         self.runs: list[RunKey] = []
         self.max_steps = 1
         self.theme, self.pen_scale = panel.theme, panel.pen_scale
@@ -77,6 +88,9 @@ class SharpnessLayer:
         self._thresholds_drawn: dict[int, object] = {}
         self.y_range = FIRST_Y_RANGE  # log10 bounds shown while the panel follows its curves
         self._fitted = False  # the y range has been fitted to data once
+        view = panel.plot.getViewBox()
+        view.sigRangeChanged.connect(self._place_labels)  # labels sit where lines leave it
+        view.sigResized.connect(self._place_labels)  # and are laid out in pixels
 
     def start(self, runs: list[RunKey], max_steps: int) -> None:
         """Items for a new experiment's runs (the old ones go)."""
@@ -108,8 +122,10 @@ class SharpnessLayer:
             pen.setStyle(optimizer_line_style(name))
             self.curves[run.index].setPen(pen)
             self.thresholds[run.index].setPen(threshold_pen(name, theme, pen_scale))
+        self.labels.apply_theme(theme)
         if self.shown:
             self._set_axes()
+            self._place_labels()
 
     def show(self, on: bool) -> None:
         """Sharpness (``on``) or the panel's own curves; the axes follow."""
@@ -134,6 +150,7 @@ class SharpnessLayer:
                 item.setVisible(False)
             panel.set_log_y(panel.log_y)  # the panel's axis, labels and view, as they were
             panel.set_quantity(panel.show_lr)
+        self._place_labels()
         panel.invalidate()
 
     def _title_note(self) -> str | None:
@@ -172,6 +189,7 @@ class SharpnessLayer:
         self._drawn = counts
         self.panel.grow_x(max(counts.values(), default=0))
         self._grow_y()
+        self._place_labels()
 
     def _grow_y(self) -> None:
         """Widen the y range, in half decades, to what the curves and lines now span."""
@@ -208,6 +226,16 @@ class SharpnessLayer:
             x = np.append(np.arange(len(values), dtype=float), self.max_steps)
             x, y = decimate(x, np.append(values, values[-1]), MAX_POINTS)
         line.setData(x, np.log10(y))
+
+    def _place_labels(self, *_) -> None:
+        """Each shown threshold named at its end (see :class:`ThresholdLabels`)."""
+        lines = []
+        for run in self.runs if self.shown else ():
+            line = self.thresholds[run.index]
+            x, y = line.getData()
+            if line.isVisible() and x is not None:
+                lines.append((run.label, optimizer_colour(run.optimizer.name), x, y))
+        self.labels.place(lines)
 
     def _show_thresholds(self) -> None:
         for run in self.runs:

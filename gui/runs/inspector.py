@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QPoint, Qt, Signal, Slot
+from PySide6.QtCore import QPoint, QSignalBlocker, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -99,18 +99,16 @@ class InspectorPanel(QWidget):
             (self.lr_box, [f"{lr:g}" for lr in config.learning_rates]),
         ):
             keep = box.currentIndex()
-            box.blockSignals(True)
-            box.clear()
-            box.addItems(items)
-            box.setCurrentIndex(min(max(keep, 0), len(items) - 1))
-            box.blockSignals(False)
+            with QSignalBlocker(box):
+                box.clear()
+                box.addItems(items)
+                box.setCurrentIndex(min(max(keep, 0), len(items) - 1))
         self._chosen()
 
     def select_run(self, run: int) -> None:
         key = next(r for r in self.runs if r.index == run)
-        self.optimizer_box.blockSignals(True)
-        self.optimizer_box.setCurrentIndex(key.optimizer_index)
-        self.optimizer_box.blockSignals(False)
+        with QSignalBlocker(self.optimizer_box):
+            self.optimizer_box.setCurrentIndex(key.optimizer_index)
         self.lr_box.setCurrentIndex(key.lr_index)
         self._chosen()
 
@@ -119,9 +117,8 @@ class InspectorPanel(QWidget):
             i = self.optimizer_box.currentIndex()
             branch = next((r for r in self.runs if r.optimizer_index == i), None)
             if branch is not None:
-                self.lr_box.blockSignals(True)
-                self.lr_box.setCurrentIndex(branch.lr_index)
-                self.lr_box.blockSignals(False)
+                with QSignalBlocker(self.lr_box):
+                    self.lr_box.setCurrentIndex(branch.lr_index)
         self.target_changed.emit(self.run, self.weight)
 
     def context_menu(self) -> QMenu | None:
@@ -197,26 +194,28 @@ class InspectorPanel(QWidget):
             k: np.concatenate([v[p].reshape(-1) for p in snapshot.params])
             for k, v in tensors.items()
         }
-        self.table.blockSignals(True)
-        self.table.setRowCount(len(names))
-        self.table.setColumnCount(len(columns))
-        self.table.setHorizontalHeaderLabels(columns)
-        self.table.setVerticalHeaderLabels(names)
-        largest = {k: float(np.nanmax(np.abs(v))) or 1.0 for k, v in flat.items()}
-        for row in range(len(names)):
+        with QSignalBlocker(self.table):  # filling it is not the user choosing a weight
+            self.table.setRowCount(len(names))
+            self.table.setColumnCount(len(columns))
+            self.table.setHorizontalHeaderLabels(columns)
+            self.table.setVerticalHeaderLabels(names)
             for col, key in enumerate(columns):
-                value = float(flat[key][row])
-                item = self.table.item(row, col)
-                if item is None:
-                    item = QTableWidgetItem()
-                    self.table.setItem(row, col, item)
-                item.setText(f"{value:.4g}")
-                shade = int(90 * min(abs(value) / largest[key], 1.0)) if np.isfinite(value) else 0
-                base = QColor(213, 94, 0) if value < 0 else QColor(0, 114, 178)  # a heat map
-                base.setAlpha(shade)
-                item.setBackground(base)
-        self.table.selectRow(self.weight)
-        self.table.blockSignals(False)
+                self._fill_column(col, flat[key])
+            self.table.selectRow(self.weight)
+
+    def _fill_column(self, col: int, values: np.ndarray) -> None:
+        """One tensor's numbers down a column, shaded by size against its largest (a heat map)."""
+        largest = float(np.nanmax(np.abs(values))) or 1.0
+        for row, value in enumerate(map(float, values)):
+            item = self.table.item(row, col)
+            if item is None:
+                item = QTableWidgetItem()
+                self.table.setItem(row, col, item)
+            item.setText(f"{value:.4g}")
+            shade = int(90 * min(abs(value) / largest, 1.0)) if np.isfinite(value) else 0
+            base = QColor(213, 94, 0) if value < 0 else QColor(0, 114, 178)
+            base.setAlpha(shade)
+            item.setBackground(base)
 
 
 def sharpness_text(reading: SharpnessReading) -> str:

@@ -1,21 +1,29 @@
-"""A small table of every run's state: optimizers down, learning rates across, then a row per
-branch (in its parent's column); with several seeds, how many of each cell's draws converged,
-stalled and blew up. Its context menu branches a run, or removes a branch."""
+"""A small table of every run's state, readable in a side dock at a projector's zoom.
+
+The longer of the two lists runs down it: optimizers down and learning rates across, or, with
+more rates than optimizers, a row per rate (in the panels' order) and a column per optimizer;
+then a row per branch, its cell under its parent's. Columns are as wide as their words need
+(text wraps, nothing is cut) and share out the room that is left; where even that does not fit,
+the table scrolls. With several seeds a cell counts how many of its draws converged, stalled
+and blew up. Its context menu branches a run, or removes a branch."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
-from PySide6.QtCore import QPoint, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QMenu,
+    QStyle,
     QTableWidget,
     QTableWidgetItem,
 )
 
-from engine.experiment.batched import RunStatus
+from engine.experiment.batched import RunKey, RunStatus
 from engine.experiment.seeds import group_status, median_band, seed_outcomes
 from engine.live.messages import ExperimentStarted, LossUpdate
 from gui.plotting.palette import optimizer_colour
@@ -31,10 +39,11 @@ STATUS_COLOURS = {
 
 
 def short_status(status: RunStatus, step: int | None, steps: int) -> str:
+    """What a cell says; "@ 384" is held together (a no-break space) where the text wraps."""
     if status is RunStatus.CONVERGED:
-        return f"converged @ {step}"
+        return f"converged @\N{NO-BREAK SPACE}{step}"
     if status is RunStatus.DIVERGED:
-        return f"diverged @ {step}"
+        return f"diverged @\N{NO-BREAK SPACE}{step}"
     if status is RunStatus.MAX_STEPS:
         return f"max steps ({steps})"
     if status is RunStatus.WAITING:
@@ -42,6 +51,27 @@ def short_status(status: RunStatus, step: int | None, steps: int) -> str:
     if status is RunStatus.UNREACHED:
         return "never started"
     return "running" if steps else "ready"
+
+
+BREAKS = re.compile("[ \n]")  # where a cell's text may wrap (not at a no-break space)
+TEXT_SLACK = 2  # pixels beyond the measured text: rounding, so no cell elides its last letter
+
+
+def column_widths(lines: list[int], words: list[int], room: int) -> list[int]:
+    """Column widths in pixels from what each column needs for its text on whole ``lines``
+    and wrapped at its ``words``: whole lines if every column fits ``room`` so, else wrapped
+    (wider than ``room`` still: the table scrolls); the room left over is shared out evenly."""
+    widths = lines if sum(lines) <= room else words
+    extra = max(0, room - sum(widths))
+    share, rest = divmod(extra, max(len(widths), 1))
+    return [width + share + (column < rest) for column, width in enumerate(widths)]
+
+
+def _header(text: str, colour: str | None = None) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    if colour is not None:
+        item.setForeground(QColor(colour))
+    return item
 
 
 class RunTable(QTableWidget):
@@ -52,33 +82,89 @@ class RunTable(QTableWidget):
         super().__init__(parent)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._context_menu)
-        self.runs: list = []
+        self.runs: list[RunKey] = []
+        self.rates_down = False  # a row per learning rate, a column per optimizer
+        self._cells: dict[int, tuple[int, int]] = {}  # run index -> (row, column)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.setWordWrap(True)
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.notes: tuple[str | None, ...] | None = None
         self.seeds = 1
+        self._refit = QTimer(self, singleShot=True, interval=0)  # once the headers' font is set
+        self._refit.timeout.connect(self.fit_columns)
 
     def start(self, started: ExperimentStarted) -> None:
         self.notes = started.reference_notes
         self.runs = list(started.runs)
         config = started.config
-        self.clearContents()
         self.seeds = config.seeds
-        self.setRowCount(len(config.optimizers) + len(config.branches))
-        self.setColumnCount(len(config.learning_rates))
-        self.setHorizontalHeaderLabels([f"η = {lr:g}" for lr in config.learning_rates])
-        for i, spec in enumerate(config.optimizers):
-            header = QTableWidgetItem(spec.label)
-            header.setForeground(QColor(optimizer_colour(spec.name)))
-            self.setVerticalHeaderItem(i, header)
-        for run in started.runs[len(started.runs) - len(config.branches) :]:
-            header = QTableWidgetItem(run.label)  # what the branch changed
-            header.setForeground(QColor(optimizer_colour(run.optimizer.name)))
-            self.setVerticalHeaderItem(run.optimizer_index, header)
-        for run in started.runs:
-            self.setItem(run.optimizer_index, run.lr_index, QTableWidgetItem("ready"))
+        self.rates_down = len(config.learning_rates) > len(config.optimizers)
+        rates = [_header(f"η = {lr:g}") for lr in config.learning_rates]
+        optimizers = [_header(s.label, optimizer_colour(s.name)) for s in config.optimizers]
+        down, across = (rates, optimizers) if self.rates_down else (optimizers, rates)
+        base_rows = len(down)
+        branches = [run for run in self.runs if run.branch is not None]
+        down += [_header(run.label, optimizer_colour(run.optimizer.name)) for run in branches]
+        self.clearContents()
+        self.setRowCount(len(down))
+        self.setColumnCount(len(across))
+        for row, header in enumerate(down):
+            self.setVerticalHeaderItem(row, header)
+        for column, header in enumerate(across):
+            self.setHorizontalHeaderItem(column, header)
+        self._cells = {}
+        for run in self.runs:  # the optimizers' runs first, then the branches of some of them
+            if run.branch is not None:  # its optimizer_index counts on after the optimizers
+                row = base_rows + run.optimizer_index - len(config.optimizers)
+                self._cells[run.index] = (row, self._cells[run.parent][1])
+            elif self.rates_down:
+                self._cells[run.index] = (run.lr_index, run.optimizer_index)
+            else:
+                self._cells[run.index] = (run.optimizer_index, run.lr_index)
+        for row, column in self._cells.values():
+            self.setItem(row, column, QTableWidgetItem("ready"))
+        self.fit_columns()
+
+    def cell(self, run: int) -> QTableWidgetItem | None:
+        """The cell that shows run ``run`` (and the other draws of it, with several seeds)."""
+        place = self._cells.get(run)
+        return None if place is None else self.item(*place)
+
+    def fit_columns(self) -> None:
+        """Every column as wide as its header and its cells' words need (see
+        :func:`column_widths`); rows grow to the wrapped text."""
+        needs = [self._text_widths(column) for column in range(self.columnCount())]
+        room = self.viewport().width()
+        widths = column_widths([n[0] for n in needs], [n[1] for n in needs], room)
+        header = self.horizontalHeader()
+        for column, width in enumerate(widths):
+            if header.sectionSize(column) != width:
+                header.resizeSection(column, width)
+
+    def _text_widths(self, column: int) -> tuple[int, int]:
+        """The width ``column`` needs for its header and its cells' text on whole lines, and
+        with the cells' text wrapped at its words."""
+        metrics = self.fontMetrics()
+        margin = self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self)
+        padding = 2 * (margin + 1) + 1 + TEXT_SLACK  # a cell's text margins and its grid line
+        texts = [item.text() for row in range(self.rowCount()) if (item := self.item(row, column))]
+        lines = [metrics.horizontalAdvance(line) for text in texts for line in text.split("\n")]
+        words = [metrics.horizontalAdvance(word) for text in texts for word in BREAKS.split(text)]
+        header = self.horizontalHeader().sectionSizeHint(column)
+        line, word = max(lines, default=0) + padding, max(words, default=0) + padding
+        return max(header, line), max(header, word)
+
+    def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.Resize:
+            self.fit_columns()  # the dock was resized, or a scroll bar came or went
+        return super().viewportEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.FontChange:
+            self._refit.start()  # the zoom sets the headers' font after the table's
+        super().changeEvent(event)
 
     def show_update(self, update: LossUpdate) -> None:
         if self.seeds > 1:
@@ -86,7 +172,7 @@ class RunTable(QTableWidget):
             return
         for summary in update.summaries:
             run = summary.run
-            item = self.item(run.optimizer_index, run.lr_index)
+            item = self.cell(run.index)
             if item is None:
                 continue
             text = short_status(summary.status, summary.status_step, summary.steps)
@@ -108,12 +194,11 @@ class RunTable(QTableWidget):
             item.setToolTip(tip)
             colour = STATUS_COLOURS[summary.status]
             item.setForeground(QColor(colour) if colour else self.palette().text().color())
+        self.fit_columns()
 
     def run_at(self, row: int, column: int) -> int:
         """The index of the run shown in a cell, or -1."""
-        return next(
-            (r.index for r in self.runs if (r.optimizer_index, r.lr_index) == (row, column)), -1
-        )
+        return next((run for run, place in self._cells.items() if place == (row, column)), -1)
 
     def context_menu(self, position: QPoint) -> QMenu | None:
         """The menu of the cell at ``position`` (viewport coordinates), None off the runs."""
@@ -147,7 +232,7 @@ class RunTable(QTableWidget):
         overall = group_status(status, seeds)
         median = median_band(final, seeds)[1]
         for group, run in enumerate(update.summaries.runs[::seeds]):
-            item = self.item(run.optimizer_index, run.lr_index)
+            item = self.cell(run.index)
             if item is None:
                 continue
             text = outcomes.text(group) if update.steps_taken else "ready"
@@ -159,3 +244,4 @@ class RunTable(QTableWidget):
             )
             colour = STATUS_COLOURS[RunStatus(int(overall[group]))]
             item.setForeground(QColor(colour) if colour else self.palette().text().color())
+        self.fit_columns()
