@@ -240,7 +240,7 @@ def test_picks_and_score_round_trip_through_experiment_files(make_window, qtbot,
     ]
     assert data["predictions"]["score"] == {"right": 2, "of": 2}
     assert read_config_file(path) == ARTICLE  # the settings alone, for --config
-    config, predictions = read_experiment_file(path)
+    predictions = read_experiment_file(path).predictions
     assert predictions == window.model.predictions
     other = make_window(ExperimentConfig(seed=3))
     assert other.files.open_experiment_from(str(path))

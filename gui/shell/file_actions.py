@@ -158,8 +158,11 @@ class FileActions(QObject):
             self.export_landscape(path, dialog.scale, dialog.theme, dialog.every, dialog.fps)
 
     def save_experiment_to(self, path: str) -> bool:
+        model = self.model
         try:
-            write_config_file(path, self.model.config, self.model.predictions, self.score())
+            write_config_file(
+                path, model.config, model.predictions, self.score(), reference=model.reference
+            )
         except OSError as err:
             self.report_error("Could not save the experiment", str(err))
             return False
@@ -167,9 +170,10 @@ class FileActions(QObject):
         return True
 
     def open_experiment_from(self, path: str) -> bool:
-        """Apply every setting of the file (and its predictions), or none of them."""
+        """Apply every setting of the file (and its predictions, and its reference switch if it
+        has one), or none of them."""
         try:
-            config, predictions = read_experiment_file(path)
+            opened = read_experiment_file(path)
         except ConfigError as err:
             self.report_error("Could not open the experiment", str(err))
             return False
@@ -177,14 +181,12 @@ class FileActions(QObject):
         refusals: list[str] = []
         model.refused.connect(refusals.append)
         try:
-            applied = model.set_config(config)
+            applied = model.open_experiment(opened)
         finally:
             model.refused.disconnect(refusals.append)
         if not applied:
             self.report_error("Could not open the experiment", "; ".join(refusals))
             return False
-        if predictions is not None:
-            model.set_predictions(predictions)
         self.show_message(f"Opened {path}: the experiment restarted at step 0")
         return True
 
