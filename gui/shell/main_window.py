@@ -47,7 +47,7 @@ from gui.sweep.view import SweepView
 from gui.timeline.branching import BranchCommands, change_message
 from gui.timeline.view import TimelineBar, TimelineView, panels_page
 
-TABS = (Tab.PANELS, Tab.LANDSCAPE, Tab.SWEEP)  # in the tab bar's order
+TABS = tuple(Tab)  # in the tab bar's order
 INSPECTOR_DOCK = "inspector"
 
 
@@ -68,9 +68,8 @@ class MainWindow(QMainWindow):
         self.pacer = RedrawPacer(self._draw, self)
         timeline_bar = self._build_views()
         self._connect()
-        self.timeline = TimelineView(  # after the views it moves follow the session
-            self.view, self.session, self.engine, timeline_bar, self
-        )
+        # after the window connected its own slots: a new experiment reaches the views first
+        self.timeline = TimelineView(self.view, self.session, self.engine, timeline_bar, self)
         self.predict = PredictMode(
             self.view,
             self.model,
@@ -95,6 +94,7 @@ class MainWindow(QMainWindow):
             sweep=self.sweep,
             score=lambda: self.predict.score,
             show_message=self.show_message,
+            # late-bound: tests collect the dialogs' errors by replacing report_error
             report_error=lambda title, message: self.report_error(title, message),
         )
         self._build_menus()
@@ -119,8 +119,8 @@ class MainWindow(QMainWindow):
         self.grid.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.sweep = SweepView()
         self.landscape = LandscapeView(self.session, self.view)
-        for view in (self.grid, self.landscape.grid):  # the engine waits while they paint
-            view.paint_guard = self.engine.foreground
+        for plot in (self.grid, self.landscape.grid):  # the engine waits while they paint
+            plot.paint_guard = self.engine.foreground
         self.tabs = QTabWidget()
         timeline_bar = TimelineBar()
         self.tabs.addTab(panels_page(self.grid, timeline_bar), "Panels")

@@ -13,8 +13,6 @@ from gui.plotting.themes import THEMES, Theme
 from gui.shell.actions import make_action
 from gui.state.view_state import Quantity, Tab, ViewState, next_zoom
 
-TAB_TITLES = {Tab.PANELS: "panels", Tab.LANDSCAPE: "landscape", Tab.SWEEP: "sweep"}
-
 
 @dataclass(frozen=True)
 class ViewActions:
@@ -35,14 +33,14 @@ def add_view_menu(
     actions = ViewActions(_log_action(host, view), *_quantity_actions(host, view))
     menu = menu_bar.addMenu("&View")
     menu.addActions([actions.log_y, actions.learning_rate, actions.sharpness])
-    for number, (tab, title) in enumerate(TAB_TITLES.items(), start=1):
+    for number, tab in enumerate(Tab, start=1):  # Ctrl+1, 2, 3: the tabs in their order
         menu.addAction(
             make_action(
                 host,
-                f"show_{title}",
-                f"Show the {title}",
+                f"show_{tab.value}",
+                f"Show the {tab.value}",
                 f"Ctrl+{number}",
-                f"Switch to the {title} tab",
+                f"Switch to the {tab.value} tab",
                 lambda _=False, tab=tab: view.update(tab=tab),
             )
         )
