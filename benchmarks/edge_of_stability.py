@@ -125,13 +125,16 @@ def save_figure(path: str, tracker: SharpnessTracker) -> None:
     from gui.export.figure import FigureState
     from gui.export.writers import export_png
     from gui.plotting.themes import PRESENTATION
+    from gui.state.view_state import Quantity
 
     experiment = tracker.experiment
     config = experiment.config
     started = ExperimentStarted(
         0, config, tuple(experiment.runs), stability=initial_stability(config, experiment.data)
     )
-    state = FigureState(started, full_update(experiment, tracker=tracker), sharpness=True)
+    state = FigureState(
+        started, full_update(experiment, tracker=tracker), quantity=Quantity.SHARPNESS
+    )
     export_png(path, state, PRESENTATION, 2)
     print(f"wrote {path}")
 

@@ -75,8 +75,10 @@ from engine.config.presets import PRESETS  # noqa: E402
 from engine.config.settings import ExperimentConfig  # noqa: E402
 from engine.experiment.batched import BatchedExperiment  # noqa: E402
 from engine.live.messages import LossUpdate, loss_update  # noqa: E402
+from gui.plotting.pacing import SPEED_STEPS  # noqa: E402
 from gui.shell.main_window import MainWindow  # noqa: E402
 from gui.state.loss_history import LossHistory  # noqa: E402
+from gui.state.view_state import Quantity  # noqa: E402
 
 PROBE_MS = 10
 WINDOW_SIZE = (1400, 900)
@@ -169,9 +171,8 @@ class Measurement:
         while self.window.session.started is None and time.perf_counter() < give_up:
             QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
             time.sleep(0.005)
-        self.window.commands.sharpness_view.setChecked(self.sharpness)
-        speed = self.window.commands.speed
-        speed.setValue(speed.maximum())
+        quantity = Quantity.SHARPNESS if self.sharpness else Quantity.LOSS
+        self.window.view.update(quantity=quantity, speed=SPEED_STEPS)
         self.window.toggle_play()
         QTimer.singleShot(int(START_TIMEOUT_S * 1000), self._give_up)
         self.loop.exec()

@@ -134,7 +134,7 @@ def test_while_playing_the_numbers_refresh_and_end_on_the_last_step(window, qtbo
     window.inspector.optimizer_box.setCurrentIndex(0)
     arrivals = []
     window.engine.inspected.connect(arrivals.append)
-    window.commands.speed.setValue(SPEED_STEPS)
+    window.view.update(speed=SPEED_STEPS)
     window.toggle_play()
     qtbot.waitUntil(lambda: window.session.done, timeout=60_000)
     qtbot.waitUntil(lambda: not window.session.playing)

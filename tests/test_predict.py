@@ -27,7 +27,7 @@ from gui.export.offscreen import SETTINGS_KEY
 from gui.plotting.pacing import SPEED_STEPS
 from gui.plotting.themes import DEFAULT
 from tests import reference
-from tests.windows import open_main_window
+from tests.windows import action, open_main_window
 
 ARTICLE = ExperimentConfig()  # the article's four optimizers at 0.001, 0.01, 0.1 and 1; seed 0
 VERDICTS = {"converged": Verdict.CONVERGES, "max": Verdict.STALLS, "diverged": Verdict.BLOWS_UP}
@@ -160,7 +160,7 @@ def test_predict_starts_blank_and_picks_with_the_keyboard(make_window, qtbot):
 
 def test_picks_by_mouse_and_locked_by_play(make_window, qtbot):
     window = make_window()
-    window.predict.action.trigger()
+    action(window, "predict").trigger()
     card = window.predict.cards.cards[3]  # η = 1
     view = window.grid.panels[3].plot.getViewBox()
     sgd = card.lines[1]
@@ -193,7 +193,7 @@ def test_reveal_marks_each_pick_and_scores_the_article_experiment(
     verdicts, first = truth
     window = make_window()
     title = window.windowTitle()
-    window.predict.action.trigger()
+    action(window, "predict").trigger()
     assert window.windowTitle() == f"{title} — Predict"
     picks = Predictions()
     for (key, lr), verdict in verdicts.items():  # right everywhere but SGD at 1
@@ -216,7 +216,7 @@ def test_reveal_marks_each_pick_and_scores_the_article_experiment(
     legend = [label.text for _, label in window.grid.legend.items]
     assert "Score: 19 of 20" in legend
     assert window.windowTitle() == f"{title} — Predict · score 19 of 20"
-    window.predict.action.trigger()
+    action(window, "predict").trigger()
     assert window.windowTitle() == title
     # a run's outcome is the same in predict mode as without it, to the bit
     history, summaries = window.session.history, window.session.latest.summaries
@@ -227,7 +227,7 @@ def test_reveal_marks_each_pick_and_scores_the_article_experiment(
 
 def test_picks_and_score_round_trip_through_experiment_files(make_window, qtbot, tmp_path):
     window = make_window()
-    window.predict.action.trigger()
+    action(window, "predict").trigger()
     keys(window, Qt.Key.Key_2, Qt.Key.Key_PageDown, Qt.Key.Key_1)
     window.run_to_end()
     qtbot.waitUntil(lambda: window.predict.score is not None, timeout=60_000)
@@ -240,7 +240,7 @@ def test_picks_and_score_round_trip_through_experiment_files(make_window, qtbot,
     ]
     assert data["predictions"]["score"] == {"right": 2, "of": 2}
     assert read_config_file(path) == ARTICLE  # the settings alone, for --config
-    config, predictions = read_experiment_file(path)
+    predictions = read_experiment_file(path).predictions
     assert predictions == window.model.predictions
     other = make_window(ExperimentConfig(seed=3))
     assert other.files.open_experiment_from(str(path))
@@ -253,7 +253,7 @@ def test_exported_figures_show_picks_and_score(make_window, qtbot, tmp_path, pla
     from PIL import Image
 
     window = make_window()
-    window.predict.action.trigger()
+    action(window, "predict").trigger()
     keys(window, Qt.Key.Key_2, Qt.Key.Key_Down, Qt.Key.Key_3)
     window.run_to_end()
     qtbot.waitUntil(lambda: window.predict.score is not None, timeout=60_000)
@@ -277,9 +277,9 @@ def test_exported_figures_show_picks_and_score(make_window, qtbot, tmp_path, pla
 
 def test_predict_off_hides_the_cards_and_keys_step_again(make_window, qtbot):
     window = make_window()
-    window.predict.action.trigger()
+    action(window, "predict").trigger()
     assert window.predict.cards.cards
-    window.predict.action.trigger()
+    action(window, "predict").trigger()
     assert not window.predict.cards.cards
     keys(window, Qt.Key.Key_Right)
     qtbot.waitUntil(lambda: window.session.steps_taken == 1)

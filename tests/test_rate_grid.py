@@ -24,6 +24,7 @@ from gui.plotting.palette import optimizer_colour
 from gui.plotting.plot_grid import grid_shape
 from gui.plotting.themes import DEFAULT, PRESENTATION
 from gui.state.loss_history import LossHistory
+from gui.state.view_state import Quantity
 
 RATES = {
     1: (0.1,),
@@ -248,8 +249,7 @@ def test_the_grid_rebuilds_for_a_new_count_and_reuses_panels_for_the_same(qtbot)
     grid.show()
     clicked = []
     grid.run_clicked.connect(clicked.append)
-    grid.set_log_y(True)
-    grid.set_quantity(True)
+    grid.view.update(log_y=True, quantity=Quantity.LEARNING_RATE)
     nine, history, _ = started(RATES[9])
     grid.start(nine, history)
     old = list(grid.panels)

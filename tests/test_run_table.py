@@ -22,7 +22,7 @@ def trained_window(qtbot, tmp_path, config: ExperimentConfig, zoom: int = 100):
     window = open_main_window(qtbot, temporary_settings(tmp_path), config, SPEED_STEPS)
     window.run_to_end()
     qtbot.waitUntil(lambda: window.session.done and not window.session.playing, timeout=60_000)
-    while window.zoom.percent < zoom:  # as the teacher does: Ctrl+= (125, 150, 200 %)
+    while window.view.zoom < zoom:  # as the teacher does: Ctrl+= (125, 150, 200 %)
         QTest.keyClick(window, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
     window.refresh_now()
     return window

@@ -16,8 +16,10 @@ import main
 from engine.config.settings import ExperimentConfig, OptimizerSpec
 from engine.experiment.batched import RunStatus
 from gui.plotting.pacing import SPEED_STEPS
-from gui.shell.main_window import MainWindow, load_config
+from gui.shell.main_window import MainWindow
+from gui.state.saved_settings import load_config
 from gui.widgets.fields import NumberValidator
+from tests.windows import action
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,7 +35,7 @@ def make_window(qtbot, settings):
         window = MainWindow(config or ExperimentConfig(), settings)
         qtbot.addWidget(window)
         if speed is not None:
-            window.commands.speed.setValue(speed)
+            window.view.update(speed=speed)
         window.show()
         qtbot.waitExposed(window)
         qtbot.waitUntil(lambda: window.session.started is not None)
@@ -110,14 +112,14 @@ def test_pause_stops_steps_from_arriving(make_window, qtbot):
     window = make_window(speed=20)  # 10 steps a second
     window.toggle_play()
     qtbot.waitUntil(lambda: steps(window) >= 3)
-    assert window.session.playing and window.commands.play.text() == "Pause"
+    assert window.session.playing and action(window, "play").text() == "Pause"
     window.toggle_play()
     # the engine sends the steps it took before it says it stopped: once stopped, all are here
     qtbot.waitUntil(lambda: not window.session.playing)
     paused_at = steps(window)
     qtbot.wait(600)  # six steps' worth of time at this speed
     assert steps(window) == paused_at
-    assert window.commands.play.text() == "Play"
+    assert action(window, "play").text() == "Play"
 
 
 def test_reset_clears_the_curves(make_window, qtbot):
@@ -268,7 +270,7 @@ def test_log_axis_never_drops_a_non_positive_loss(make_window, qtbot):
     update = window.session.history.as_update(window.session.latest)
     update.losses[0, 1] = 0.0  # a loss of exactly zero must still be drawn
     window.session.history.apply(update)
-    window.commands.log.trigger()
+    action(window, "log_y").trigger()
     window.refresh_now()
     x, y = window.grid.panels[0].curves[0].getData()
     assert len(x) == 3 and np.isfinite(y).all()
@@ -306,13 +308,13 @@ def test_settings_and_geometry_are_remembered(make_window, qtbot, settings):
     window.controls.seed.setValue(7)
     qtbot.waitUntil(lambda: window.session.started.config.seed == 7)
     window.resize(711, 577)  # within the offscreen screen (800×800), which clamps geometry
-    window.commands.speed.setValue(10)
+    window.view.update(speed=10)
     window.close()
     restored = load_config(settings)
     assert restored == window.model.config and restored.seed == 7
     again = make_window(restored)
     assert again.size().width() == 711 and again.size().height() == 577
-    assert again.commands.speed.value() == 10 and again.controls.seed.value() == 7
+    assert again.view.speed == 10 and again.controls.seed.value() == 7
 
 
 def test_without_a_display_the_app_says_so_in_one_line():

@@ -64,7 +64,7 @@ def test_a_branch_from_the_dialog_trains_on_from_the_step_shown_without_a_restar
         lambda: window.session.latest is not None and len(window.session.latest.counts) == 17
     )
     assert window.session.steps_taken == 120  # kept: no restart from step 0
-    assert window.timeline.view_step == 50  # still showing the step it was branched at
+    assert window.view.step == 50  # still showing the step it was branched at
     assert window.statusBar().currentMessage().startswith("Branch added")
     window.run_to_end()  # nothing left to train: the branch was made to step 120 and converged
     qtbot.waitUntil(lambda: window.session.done and not window.session.playing)

@@ -15,8 +15,9 @@ from gui.export.figure import frame_steps
 from gui.export.landscape import LandscapeExportDialog
 from gui.export.offscreen import FIGURE_SIZE, SETTINGS_KEY
 from gui.plotting.pacing import SPEED_STEPS
-from gui.plotting.themes import DEFAULT, PRESENTATION
+from gui.plotting.themes import DEFAULT, PRESENTATION, THEMES
 from gui.shell.main_window import MainWindow
+from tests.windows import action
 
 
 def step(window, qtbot, n):
@@ -155,19 +156,19 @@ def test_export_dialogs_offer_their_formats_and_grey_out_what_a_format_ignores(q
 
 
 def test_presentation_theme_on_screen_is_remembered(window, qtbot, tmp_path):
-    window.set_theme(PRESENTATION)
+    window.view.update(theme=PRESENTATION)
     assert window.grid.backgroundBrush().color().name() == PRESENTATION.background
     window.close()
     settings = window.settings
     again = MainWindow(ExperimentConfig(), settings)
     qtbot.addWidget(again)
-    assert again.theme is PRESENTATION
-    assert [a.isChecked() for a in again.commands.themes.actions()] == [False, True]
+    assert again.view.theme is PRESENTATION
+    assert [action(again, f"theme_{n}").isChecked() for n in THEMES] == [False, True]
 
 
 def test_keyboard_speed_max_plays_to_the_end(window, qtbot):
-    window.commands.speed.setValue(SPEED_STEPS)
+    window.view.update(speed=SPEED_STEPS)
     window.toggle_play()
     qtbot.waitUntil(lambda: window.session.done, timeout=60_000)
     qtbot.waitUntil(lambda: not window.session.playing)
-    assert window.commands.play.text() == "Play"
+    assert action(window, "play").text() == "Play"

@@ -5,6 +5,7 @@ from PySide6.QtCore import Qt
 
 from engine.config.settings import OptimizerSpec
 from engine.optimizers import REGISTRY
+from tests.windows import action
 
 
 def run_to_end(window, qtbot):
@@ -16,7 +17,7 @@ def run_to_end(window, qtbot):
 
 def test_reference_draws_torch_twins_and_says_which_runs_have_none(window, qtbot):
     generation = window.session.generation
-    window.commands.reference.trigger()
+    action(window, "reference").trigger()
     qtbot.waitUntil(lambda: window.session.generation == generation + 1)
     notes = window.session.started.reference_notes
     assert notes is not None
@@ -67,7 +68,7 @@ def test_choosing_a_schedule_restarts_with_it_and_the_lr_view_shows_it(window, q
     for n in range(1, 10):
         window.step()
         qtbot.waitUntil(lambda n=n: window.session.steps_taken == n)
-    window.commands.lr_view.trigger()
+    action(window, "learning_rate").trigger()
     window.refresh_now()
     run = window.session.started.runs[0]
     x, y = window.grid.panels[0].curves[run.index].getData()

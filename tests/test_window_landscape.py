@@ -32,7 +32,7 @@ def open_window(qtbot, tmp_path):
         window = MainWindow(config, settings)
         qtbot.addWidget(window)
         if speed is not None:
-            window.commands.speed.setValue(speed)
+            window.view.update(speed=speed)
         window.show()
         qtbot.waitExposed(window)
         window.tabs.setCurrentWidget(window.landscape)

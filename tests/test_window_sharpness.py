@@ -16,7 +16,8 @@ from engine.experiment.batched import BatchedExperiment
 from gui.export.offscreen import SETTINGS_KEY
 from gui.panels.sharpness_layer import THRESHOLD_NOTE, every_text
 from gui.plotting.pacing import SPEED_STEPS
-from tests.windows import open_main_window, temporary_settings
+from gui.state.view_state import Quantity
+from tests.windows import action, open_main_window, temporary_settings
 
 CONFIG = EDGE_OF_STABILITY.apply().with_changes(
     optimizers=tuple(OptimizerSpec.create(n) for n in ("sgd", "adam_torch", "lion")),
@@ -53,7 +54,7 @@ def tracker_for(config, steps_: int) -> SharpnessTracker:
 
 def test_the_view_draws_each_runs_sharpness_and_its_threshold_dashed(make_window, qtbot):
     window = make_window()
-    window.commands.sharpness_view.setChecked(True)
+    window.view.update(quantity=Quantity.SHARPNESS)
     step_to(window, qtbot, 12)
     window.refresh_now()
     expected = tracker_for(CONFIG, 12)
@@ -91,7 +92,7 @@ def test_the_view_draws_each_runs_sharpness_and_its_threshold_dashed(make_window
 
 def test_the_hover_says_where_each_run_stands(make_window, qtbot):
     window = make_window()
-    window.commands.sharpness_view.setChecked(True)
+    window.view.update(quantity=Quantity.SHARPNESS)
     step_to(window, qtbot, 6)
     expected = tracker_for(CONFIG, 6)
     lines = window.grid.layers[0].readout_lines(window.session.history, 4)
@@ -108,9 +109,9 @@ def test_the_hover_says_where_each_run_stands(make_window, qtbot):
 
 def test_computing_stops_when_the_view_is_off(make_window, qtbot):
     window = make_window()
-    window.commands.sharpness_view.setChecked(True)
+    window.view.update(quantity=Quantity.SHARPNESS)
     step_to(window, qtbot, 3)
-    window.commands.sharpness_view.setChecked(False)
+    window.view.update(quantity=Quantity.LOSS)
     arrived = []
     window.engine.progress.connect(arrived.append)
     step_to(window, qtbot, 6)
@@ -124,7 +125,7 @@ def test_computing_stops_when_the_view_is_off(make_window, qtbot):
 def test_turned_on_mid_run_it_computes_from_then_on(make_window, qtbot):
     window = make_window()
     step_to(window, qtbot, 3)
-    window.commands.sharpness_view.setChecked(True)
+    window.view.update(quantity=Quantity.SHARPNESS)
     assert "from step 3 on" in window.statusBar().currentMessage()
     step_to(window, qtbot, 7)
     sharpness = window.session.history.sharpness(SGD)
@@ -138,8 +139,8 @@ def test_at_full_speed_the_losses_stay_bit_for_bit(make_window, qtbot):
     """The default (relu) experiment with the view on, played at "max" to the end: the same
     losses as a headless run, and every λ computed equals a tracker's."""
     window = make_window(ExperimentConfig())
-    window.commands.sharpness_view.setChecked(True)
-    window.commands.speed.setValue(SPEED_STEPS)
+    window.view.update(quantity=Quantity.SHARPNESS)
+    window.view.update(speed=SPEED_STEPS)
     window.toggle_play()
     qtbot.waitUntil(lambda: window.session.done, timeout=120_000)
     expected = BatchedExperiment(ExperimentConfig())
@@ -159,21 +160,24 @@ def test_at_full_speed_the_losses_stay_bit_for_bit(make_window, qtbot):
 
 def test_the_views_exclude_each_other(make_window):
     window = make_window()
-    commands = window.commands
-    commands.lr_view.setChecked(True)
-    commands.sharpness_view.setChecked(True)
-    assert not commands.lr_view.isChecked() and window.grid.show_sharpness
-    assert not window.grid.show_lr
-    commands.lr_view.setChecked(True)
-    assert not commands.sharpness_view.isChecked() and not window.grid.show_sharpness
+    learning_rate, sharpness = action(window, "learning_rate"), action(window, "sharpness")
+    learning_rate.trigger()
+    sharpness.trigger()
+    assert not learning_rate.isChecked() and window.view.quantity is Quantity.SHARPNESS
     panel = window.grid.panels[0]
+    assert panel.plot.getAxis("left").labelText == "sharpness (log scale)"
+    learning_rate.trigger()
+    assert not sharpness.isChecked() and window.view.quantity is Quantity.LEARNING_RATE
     assert panel.plot.getAxis("left").labelText == "learning rate"
     assert not panel.plot.getAxis("left").logMode
+    learning_rate.trigger()
+    assert not learning_rate.isChecked() and window.view.quantity is Quantity.LOSS
+    assert panel.plot.getAxis("left").labelText == "loss (MSE)"
 
 
 def test_the_figure_export_shows_the_sharpness_view(make_window, qtbot, tmp_path):
     window = make_window()
-    window.commands.sharpness_view.setChecked(True)
+    window.view.update(quantity=Quantity.SHARPNESS)
     step_to(window, qtbot, 4)
     out = tmp_path / "fig.png"
     assert window.files.export_figure(str(out), scale=1)
@@ -206,7 +210,7 @@ def test_the_activation_chooser_edits_the_model_and_is_off_for_2d_problems(make_
 
 def test_the_inspector_places_sharpness_against_the_threshold(make_window, qtbot):
     window = make_window()
-    window.docks[2].show()
+    window.docks["inspector"].show()
     inspector = window.inspector
     expected = tracker_for(CONFIG, 9)
     for run, name in ((SGD + 1, "λ"), (ADAM, "preconditioned λ")):

@@ -8,7 +8,7 @@ import pytest
 from engine.config.presets import EDGE_OF_STABILITY
 from engine.config.settings import OptimizerSpec
 from gui.plotting.pacing import SPEED_STEPS
-from tests.windows import open_main_window, temporary_settings
+from tests.windows import action, open_main_window, temporary_settings
 
 CONFIG = EDGE_OF_STABILITY.apply().with_changes(
     optimizers=tuple(OptimizerSpec.create(n) for n in ("sgd", "momentum", "adam_torch")),
@@ -20,7 +20,7 @@ CONFIG = EDGE_OF_STABILITY.apply().with_changes(
 def trained(qtbot, tmp_path, config=CONFIG):
     """A window in the Sharpness view that has trained ``config`` to its end."""
     window = open_main_window(qtbot, temporary_settings(tmp_path), config, SPEED_STEPS)
-    window.commands.sharpness_view.setChecked(True)
+    action(window, "sharpness").setChecked(True)
     window.run_to_end()
     qtbot.waitUntil(lambda: window.session.done and not window.session.playing, timeout=60_000)
     window.refresh_now()
@@ -79,14 +79,14 @@ def test_each_threshold_is_named_at_its_end(window):
     layer.panel.plot.setXRange(0, 30, padding=0)  # the user looks at the first 30 steps
     view = layer.panel.plot.getViewBox()
     assert sits_at(named_ends(layer)["SGD threshold"], 30.0, np.log10(20), view)
-    window.commands.sharpness_view.setChecked(False)
+    action(window, "sharpness").setChecked(False)
     assert all(not layer.labels.shown for layer in window.grid.layers)
 
 
 def test_at_200_percent_the_labels_stay_whole_and_apart(qtbot, tmp_path):
     four_rates = CONFIG.with_changes(learning_rates=EDGE_OF_STABILITY.apply().learning_rates)
     window = trained(qtbot, tmp_path, four_rates)
-    window.zoom.set_percent(200)  # four small panels: a label has little room
+    window.view.update(zoom=200)  # four small panels: a label has little room
     window.refresh_now()
 
     def whole_and_apart():

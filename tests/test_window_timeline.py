@@ -39,10 +39,10 @@ def fresh_at(step: int) -> BatchedExperiment:
 
 def test_keys_move_every_view_to_the_step_and_back_to_the_latest(window, qtbot):
     furthest = trained(window, qtbot)
-    assert furthest == 60 and window.timeline.view_step is None
+    assert furthest == 60 and window.view.step is None
     key(window, Qt.Key.Key_Left)
     key(window, Qt.Key.Key_Left, Qt.KeyboardModifier.ShiftModifier)
-    assert window.timeline.view_step == 49 and window.timeline.bar.slider.value() == 49
+    assert window.view.step == 49 and window.timeline.bar.slider.value() == 49
     window.refresh_now()
     history = window.session.history
     for panel in window.grid.panels:
@@ -56,12 +56,12 @@ def test_keys_move_every_view_to_the_step_and_back_to_the_latest(window, qtbot):
                 )
     assert window.progress_label.text().startswith("Step 49 of 60")
     key(window, Qt.Key.Key_Home)
-    assert window.timeline.view_step == 0
+    assert window.view.step == 0
     key(window, Qt.Key.Key_Right)  # while back in the past, Right moves on in it, trains nothing
-    assert window.timeline.view_step == 1 and window.session.steps_taken == 60
+    assert window.view.step == 1 and window.session.steps_taken == 60
     key(window, Qt.Key.Key_End)
     window.refresh_now()
-    assert window.timeline.view_step is None
+    assert window.view.step is None
     assert not any(panel.now_line.isVisible() for panel in window.grid.panels)
     assert window.progress_label.text().startswith("Step 60")
 
@@ -103,20 +103,20 @@ def test_right_steps_at_the_latest_step_and_play_goes_on_from_it(window, qtbot):
     key(window, Qt.Key.Key_Right)
     qtbot.waitUntil(lambda: window.session.steps_taken == 2)
     key(window, Qt.Key.Key_Left)
-    assert window.timeline.view_step == 1
+    assert window.view.step == 1
     window.toggle_play()
     qtbot.waitUntil(lambda: window.session.done, timeout=30_000)
-    assert window.timeline.view_step is None
+    assert window.view.step is None
     assert window.timeline.bar.slider.maximum() == window.session.steps_taken == 60
 
 
 def test_dragging_the_timeline_while_playing_pauses_there(window, qtbot):
-    window.commands.speed.setValue(20)  # 10 steps a second
+    window.view.update(speed=20)  # 10 steps a second
     window.toggle_play()
     qtbot.waitUntil(lambda: window.session.steps_taken >= 5)
     window.timeline.bar.slider.setValue(2)  # as a drag does
     qtbot.waitUntil(lambda: not window.session.playing)
-    assert window.timeline.view_step == 2
+    assert window.view.step == 2
     reached = window.session.steps_taken
     qtbot.wait(300)
-    assert window.session.steps_taken == reached and window.timeline.view_step == 2
+    assert window.session.steps_taken == reached and window.view.step == 2

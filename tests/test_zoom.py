@@ -10,7 +10,8 @@ from engine.config.settings import ExperimentConfig
 from gui.plotting.helpers import ReadableAxis, point_font
 from gui.plotting.themes import DEFAULT, PRESENTATION
 from gui.shell.main_window import MainWindow
-from gui.shell.zoom import DOCK_SHARE, ZOOM_STEPS, next_zoom
+from gui.shell.zoom import DOCK_SHARE
+from gui.state.view_state import ZOOM_STEPS, next_zoom
 from tests.windows import open_main_window
 
 
@@ -43,7 +44,7 @@ def test_zoom_steps_hold_at_both_ends():
 
 def test_ctrl_plus_doubles_fonts_lines_and_the_docks_text(make_window, qtbot):
     window = make_window()
-    assert window.zoom.percent == 100
+    assert window.view.zoom == 100
     size, height = tick_font(window).pointSize(), tick_height(window)
     dock_points = window.controls.font().pointSizeF()
     curve = window.grid.panels[0].curves[0]
@@ -51,29 +52,28 @@ def test_ctrl_plus_doubles_fonts_lines_and_the_docks_text(make_window, qtbot):
     assert size == DEFAULT.tick_pt
     for _ in range(3):  # 125, 150, 200
         QTest.keyClick(window, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
-    assert window.zoom.percent == 200
+    assert window.view.zoom == 200
     assert tick_font(window).pointSize() == 2 * size
     assert abs(tick_height(window) - 2 * height) <= 2  # the drawn text is twice as tall
     assert window.controls.font().pointSizeF() == pytest.approx(2 * dock_points)
     assert window.grid.panels[0].curves[0].opts["pen"].widthF() == pytest.approx(2 * width)
     title = window.grid.panels[0].plot.titleLabel.item.toHtml()
     assert f"font-size:{2 * DEFAULT.title_pt}pt" in title.replace(" ", "")
-    assert window.theme is DEFAULT  # the chosen theme is unchanged: only drawn larger
+    assert window.view.theme is DEFAULT  # the chosen theme is unchanged: only drawn larger
     QTest.keyClick(window, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
-    assert window.zoom.percent == 100 and tick_font(window).pointSize() == size
+    assert window.view.zoom == 100 and tick_font(window).pointSize() == size
 
 
 def test_zoom_is_remembered_and_keeps_the_themes_colours(make_window, settings):
     window = make_window()
-    window.set_theme(PRESENTATION)
-    window.zoom.set_percent(150)
+    window.view.update(theme=PRESENTATION, zoom=150)
     window.close()
     again = make_window()
-    assert again.zoom.percent == 150
+    assert again.view.zoom == 150
     assert tick_font(again).pointSize() == round(PRESENTATION.tick_pt * 1.5)
     assert again.grid.backgroundBrush().color().name() == PRESENTATION.background
     QTest.keyClick(again, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
-    assert again.zoom.percent == 125 and settings.value("view/zoom") in (125, "125")
+    assert again.view.zoom == 125 and settings.value("view/zoom") in (125, "125")
 
 
 def test_exports_are_not_zoomed(make_window, qtbot, tmp_path):
@@ -84,7 +84,7 @@ def test_exports_are_not_zoomed(make_window, qtbot, tmp_path):
     qtbot.waitUntil(lambda: window.session.steps_taken == 1)
     plain = tmp_path / "plain.png"
     assert window.files.export_figure(str(plain), scale=1)
-    window.zoom.set_percent(300)
+    window.view.update(zoom=300)
     zoomed = tmp_path / "zoomed.png"
     assert window.files.export_figure(str(zoomed), scale=1)
     assert QImage(str(plain)) == QImage(str(zoomed))
@@ -101,8 +101,8 @@ def test_at_200_percent_the_docks_leave_the_panels_most_of_the_window(qtbot, set
     window.show()
     qtbot.waitExposed(window)
     qtbot.waitUntil(lambda: window.tabs.width() >= (1 - DOCK_SHARE) * size[0] - 20)
-    assert window.zoom.percent == 200
-    assert all(dock.width() <= DOCK_SHARE * size[0] + 1 for dock in window.docks)
+    assert window.view.zoom == 200
+    assert all(dock.width() <= DOCK_SHARE * size[0] + 1 for dock in window.docks.values())
 
 
 def test_zoomed_tick_labels_of_a_small_panel_do_not_run_together(qapp):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
+from PySide6.QtGui import QAction
 
 from engine.config.settings import ExperimentConfig
 from gui.shell.main_window import MainWindow
@@ -26,10 +27,17 @@ def open_main_window(
     window = MainWindow(config or ExperimentConfig(), settings)
     qtbot.addWidget(window)
     if speed is not None:
-        window.commands.speed.setValue(speed)
+        window.view.update(speed=speed)
     window.show()
     qtbot.waitExposed(window)
     qtbot.waitUntil(lambda: window.session.started is not None)
     window.errors = []
     window.report_error = lambda title, message: window.errors.append(message)
     return window
+
+
+def action(window: MainWindow, name: str) -> QAction:
+    """The window's action called ``name`` (its object name: "play", "log_y", …)."""
+    found = window.findChild(QAction, name)
+    assert found is not None, f"no action {name!r}"
+    return found

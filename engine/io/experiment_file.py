@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from engine.optimizers.schedules import ScheduleSpec
 KEYS = tuple(f.name for f in fields(ExperimentConfig))  # one list: the config's own fields
 DATASET_KEYS = tuple(f.name for f in fields(DatasetSpec))
 PREDICTIONS_KEY = "predictions"  # beside the settings in an experiment file, never among them
+REFERENCE_KEY = "reference"  # beside them too: torch.optim twins train beside the runs
 DATASET_USES = {"article": (), "generated": ("samples", "noise", "seed"), "csv": ("path",)}
 
 
@@ -201,15 +202,25 @@ _READERS = {
 }
 
 
+@dataclass(frozen=True)
+class ExperimentFile:
+    """What an experiment file holds: the settings and, if it has them, the class's predictions
+    and whether torch.optim twins train beside the runs (None: a file from before either)."""
+
+    config: ExperimentConfig
+    predictions: Predictions | None = None
+    reference: bool | None = None
+
+
 def read_config_file(path: str | os.PathLike) -> ExperimentConfig:
-    """An experiment file's settings (any predictions in it are checked, then left out);
+    """An experiment file's settings (anything beside them is checked, then left out);
     ``ConfigError`` says in one line what is wrong and where."""
-    return read_experiment_file(path)[0]
+    return read_experiment_file(path).config
 
 
-def read_experiment_file(path: str | os.PathLike) -> tuple[ExperimentConfig, Predictions | None]:
-    """An experiment file's settings and the class's predictions if it holds any (its
-    ``predictions`` key, beside the settings); ``ConfigError`` in one line."""
+def read_experiment_file(path: str | os.PathLike) -> ExperimentFile:
+    """An experiment file's settings, and the class's predictions and the reference switch if
+    it holds them (keys beside the settings); ``ConfigError`` in one line."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as err:
@@ -222,15 +233,24 @@ def read_experiment_file(path: str | os.PathLike) -> tuple[ExperimentConfig, Pre
         raise ConfigError(
             f"{path} is not valid JSON: {err.msg} (line {err.lineno}, column {err.colno})"
         ) from None
-    predictions = None
+    predictions = reference = None
     try:
-        if isinstance(data, dict) and PREDICTIONS_KEY in data:
+        if isinstance(data, dict):
             data = dict(data)
-            predictions = predictions_from_dict(data.pop(PREDICTIONS_KEY))
+            if PREDICTIONS_KEY in data:
+                predictions = predictions_from_dict(data.pop(PREDICTIONS_KEY))
+            if REFERENCE_KEY in data:
+                reference = _reference(data.pop(REFERENCE_KEY))
         config = config_from_dict(data)
     except ConfigError as err:
         raise ConfigError(f"{path}: {err}") from None
-    return _data_path_from(Path(path).parent, config), predictions
+    return ExperimentFile(_data_path_from(Path(path).parent, config), predictions, reference)
+
+
+def _reference(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{REFERENCE_KEY} must be true or false, not {value!r}")
+    return value
 
 
 def _data_path_from(folder: Path, config: ExperimentConfig) -> ExperimentConfig:
@@ -246,11 +266,15 @@ def write_config_file(
     config: ExperimentConfig,
     predictions: Predictions | None = None,
     score: Score | None = None,
+    reference: bool | None = None,
 ) -> None:
     """Every setting as indented JSON, written atomically; with ``predictions`` (not empty),
-    also the class's picks and, once known, their score under a ``predictions`` key."""
+    also the class's picks and, once known, their score under a ``predictions`` key; with
+    ``reference`` (the window's switch), a ``reference`` key."""
     data = config_to_dict(config)
     if predictions is not None and not predictions.empty:
         data[PREDICTIONS_KEY] = predictions_to_dict(predictions, score)
+    if reference is not None:
+        data[REFERENCE_KEY] = reference
     text = json.dumps(data, indent=2) + "\n"
     atomic_write(path, lambda handle: handle.write(text))

@@ -15,23 +15,25 @@ from gui.panels.grid import PanelGrid
 from gui.plotting.themes import Theme
 from gui.predict.cards import PredictionCards
 from gui.state.loss_history import LossHistory
+from gui.state.view_state import Quantity, ViewSettings, ViewState
 
 
 @dataclass(frozen=True)
 class FigureState:
-    """What a figure shows: an experiment's settings and runs, and its losses from step 0."""
+    """What a figure shows: an experiment's settings and runs, and from step 0 what the panels
+    plot of it (as on screen: the quantity, log-y, the window's ranges, the class's picks)."""
 
     started: ExperimentStarted
     update: LossUpdate
     log_y: bool = False
     views: tuple | None = None  # per panel ((x0, x1), (y0, y1)), to export the window's zoom
-    sharpness: bool = False  # the Sharpness view (the update's sharpness columns) for losses
+    quantity: Quantity = Quantity.LOSS  # losses, learning rates or sharpness (its columns)
     predictions: Predictions | None = None  # the class's picks, drawn and scored (predict mode)
 
     def settings_text(self, theme: Theme) -> str:
         """JSON that reproduces the figure: every setting, the step, the look (and the view),
         and the class's predictions with their score (once every run has ended)."""
-        extra: dict = {"view": "sharpness"} if self.sharpness else {}
+        extra: dict = {} if self.quantity is Quantity.LOSS else {"view": self.quantity.value}
         if self.predictions is not None:
             extra["predictions"] = predictions_to_dict(self.predictions, self.score(self.update))
         return settings_json(
@@ -54,15 +56,16 @@ class Figure:
 
     def __init__(self, state: FigureState, theme: Theme, scale: int = 1):
         self.state, self.theme, self.scale = state, theme, scale
-        self.offscreen = OffscreenFigure(lambda: PanelGrid(theme=theme, footer=True), theme, scale)
+        shown = ViewSettings(quantity=state.quantity, log_y=state.log_y)
+        self.offscreen = OffscreenFigure(
+            lambda: PanelGrid(theme=theme, footer=True, view=ViewState(shown)), theme, scale
+        )
         self.grid = self.offscreen.widget
         self.cards = PredictionCards(self.grid) if state.predictions is not None else None
         try:
             config = state.started.config
             self.history = LossHistory(len(state.started.runs), config.dtype, config.seeds)
             self.grid.start(state.started, self.history)
-            self.grid.set_log_y(state.log_y)
-            self.grid.set_sharpness(state.sharpness)
             if state.views is not None:
                 for panel, (x_range, y_range) in zip(self.grid.panels, state.views):
                     panel.plot.setRange(xRange=x_range, yRange=y_range, padding=0)

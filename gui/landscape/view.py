@@ -1,16 +1,17 @@
 """The Landscape tab: where each optimizer travels over the loss, one plot per learning rate.
 
-It reads the session (the experiment and the paths the engine sends) and draws on the window's
-redraw pacer; the map under the paths (a plane and the loss over a window of it) is computed by
-its own :class:`TaskRunner`, once per experiment settings, plane and window, shared by every plot.
-For the MLP the plane is chosen here (``BASIS_CHOICES``), and the caption says how far each path
-strays from it; the window grows (a new map) when a path leaves it.
+It reads the session (the experiment and the paths the engine sends) and the view state, and
+draws on the window's redraw pacer; the map under the paths (a plane and the loss over a window
+of it) is computed by its own :class:`TaskRunner`, once per experiment settings, plane and
+window, shared by every plot. For the MLP the plane (the view state's ``plane``) is chosen here
+(``BASIS_CHOICES``), and the caption says how far each path strays from it; the window grows (a
+new map) when a path leaves it.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import QSignalBlocker, Qt, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -38,6 +39,7 @@ from gui.landscape.grid import LandscapeGrid, coloured
 from gui.landscape.paths import PathHistory
 from gui.plotting.themes import Theme
 from gui.state.session import EngineSession
+from gui.state.view_state import ViewState
 
 BASIS_CHOICES = (  # (basis, short name, what it is)
     ("hessian", "Sharpest Hessian", "The two sharpest Hessian directions at θ₀ (fixed: live)"),
@@ -49,9 +51,9 @@ BASIS_CHOICES = (  # (basis, short name, what it is)
 class LandscapeView(QWidget):
     """The plane chooser and status line over a :class:`LandscapeGrid`."""
 
-    def __init__(self, session: EngineSession, parent: QWidget | None = None):
+    def __init__(self, session: EngineSession, view: ViewState, parent: QWidget | None = None):
         super().__init__(parent)
-        self.session = session
+        self.session, self.view = session, view
         self.paths = PathHistory()
         self.runner = TaskRunner("landscape", self)
         self.runner.finished.connect(self._on_map)
@@ -65,6 +67,7 @@ class LandscapeView(QWidget):
             "The MLP has many parameters: the map is the plane through θ₀ spanned by two "
             "directions, and paths are drawn where they project onto it"
         )
+        self.basis_box.setCurrentIndex(self.basis_box.findData(view.plane))
         self.basis_box.currentIndexChanged.connect(self._basis_chosen)
         self.refit = QPushButton("Fit to the paths")
         self.refit.setToolTip("Compute the plane (PCA) and the window again from the paths so far")
@@ -91,12 +94,14 @@ class LandscapeView(QWidget):
         self._captioned: tuple | None = None
         session.restarted.connect(self._on_started)
         session.advanced.connect(self._on_advanced)
+        view.events.plane.connect(self._on_plane_change)
 
     # --- what it shows ---------------------------------------------------------------------
 
     @property
     def basis(self) -> str:
-        return self.basis_box.currentData()
+        """The MLP's plane: the view state's."""
+        return self.view.plane
 
     @property
     def computing(self) -> bool:
@@ -169,8 +174,14 @@ class LandscapeView(QWidget):
         hold them."""
         self._request(with_paths=True)
 
-    @Slot()
-    def _basis_chosen(self) -> None:
+    @Slot(int)
+    def _basis_chosen(self, index: int) -> None:
+        self.view.update(plane=self.basis_box.itemData(index))
+
+    @Slot(str)
+    def _on_plane_change(self, plane: str) -> None:
+        with QSignalBlocker(self.basis_box):
+            self.basis_box.setCurrentIndex(self.basis_box.findData(plane))
         self._request(with_paths=self.paths.length > 0)
 
     def _request(self, with_paths: bool = False, window=None, keep_plane: bool = False) -> None:

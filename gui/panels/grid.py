@@ -1,4 +1,8 @@
-"""The grid of loss panels: one per learning rate, one curve per optimizer, one legend."""
+"""The grid of loss panels: one per learning rate, one curve per optimizer, one legend.
+
+What it shows (loss, learning rate or sharpness; log-y; the step the timeline shows) it reads
+from a :class:`ViewState`, the window's or, for an exported figure, one of its own.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from gui.plotting.pacing import PacedView
 from gui.plotting.plot_grid import grid_shape, replace_plots
 from gui.plotting.themes import DEFAULT, Theme
 from gui.state.loss_history import LossHistory
+from gui.state.view_state import Quantity, ViewState
 
 TITLE_MARGIN = 90  # of a panel's width, what its left axis and the gaps take (at 100 %)
 
@@ -33,12 +38,16 @@ class PanelGrid(PacedView, pg.GraphicsLayoutWidget):
     run_clicked = Signal(int)  # a curve was clicked: the run's index
 
     def __init__(
-        self, parent=None, theme: Theme = DEFAULT, footer: bool = False, live: bool = False
+        self,
+        parent=None,
+        theme: Theme = DEFAULT,
+        footer: bool = False,
+        live: bool = False,
+        view: ViewState | None = None,
     ):
         super().__init__(parent)
         self.live = live
-        self.log_y, self.show_lr = False, False  # for every panel, also those built later
-        self.show_sharpness = False  # each panel's SharpnessLayer instead of its losses
+        self.view = view if view is not None else ViewState(parent=self)
         self.legend = pg.LegendItem(colCount=4, sampleType=KeySample)
         self.band_sample = pg.PlotDataItem([0.0], [0.0], pen=None, fillLevel=0.0)
         self.addItem(self.legend, row=0, col=0)
@@ -53,7 +62,15 @@ class PanelGrid(PacedView, pg.GraphicsLayoutWidget):
         self._panel_runs: list[list[RunKey]] = []
         self.scene().sigMouseMoved.connect(self._hover)
         self._history: LossHistory | None = None
+        self.view.events.log_y.connect(self._on_log_y_change)
+        self.view.events.quantity.connect(self._on_quantity_change)
+        self.view.events.step.connect(self._on_step_change)
         self.apply_theme(theme)
+
+    @property
+    def show_sharpness(self) -> bool:
+        """Each panel's SharpnessLayer instead of its losses."""
+        return self.view.quantity is Quantity.SHARPNESS
 
     def apply_theme(self, theme: Theme, pen_scale: float = 1.0) -> None:
         self.theme, self.pen_scale = theme, pen_scale
@@ -144,14 +161,14 @@ class PanelGrid(PacedView, pg.GraphicsLayoutWidget):
 
     def _new_panel(self, plot: pg.PlotItem) -> LossPanel:
         """A panel on ``plot`` with the grid's theme and modes."""
-        panel = LossPanel(plot)
+        panel = LossPanel(plot, self.view)
         panel.on_click = self.run_clicked.emit
         if self.live:  # axes and grid change only when a range does: paint them from a cache
             for name in ("bottom", "left"):
                 plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         panel.apply_theme(self.theme, self.pen_scale)
-        panel.set_log_y(self.log_y)
-        panel.set_quantity(self.show_lr)
+        panel.show_axes()
+        panel.show_now()
         return panel
 
     def redraw(self, update: LossUpdate | None) -> None:
@@ -161,37 +178,31 @@ class PanelGrid(PacedView, pg.GraphicsLayoutWidget):
             else:
                 panel.redraw(self._history, update, runs)
 
-    def set_now(self, step: int | None) -> None:
-        """Every panel shows the runs at ``step`` (the timeline went back), or at their latest."""
+    def _on_step_change(self, _step: int | None) -> None:
+        """Every panel shows the runs at the step the timeline went back to, or at their
+        latest; the next redraw moves the heads."""
         for panel in self.panels:
-            panel.set_now(step)
+            panel.show_now()
 
-    def set_log_y(self, log_y: bool) -> None:
-        """Switch every panel's y axis; the next redraw puts the curves on it."""
-        self.log_y = log_y
+    def _on_log_y_change(self, _log_y: bool) -> None:
+        """Every panel's y axis; the next redraw puts the curves on it. The sharpness view
+        keeps its own axes."""
         for panel in self.panels:
-            panel.set_log_y(log_y)
-        self._keep_sharpness()
-
-    def set_quantity(self, show_lr: bool) -> None:
-        self.show_lr = show_lr
-        for panel in self.panels:
-            panel.set_quantity(show_lr)
-        self._keep_sharpness()
-
-    def set_sharpness(self, on: bool) -> None:
-        """Each run's sharpness and threshold (``on``) or the losses; the next redraw fills
-        them in."""
-        self.show_sharpness = on
-        for layer in self.layers:
-            layer.show(on)
-        self._fill_legend()
-
-    def _keep_sharpness(self) -> None:
-        """A panel setting changed under the sharpness view: the view keeps its own axes."""
+            panel.show_axes()
         if self.show_sharpness:
             for layer in self.layers:
                 layer.show(True)
+
+    def _on_quantity_change(self, quantity: Quantity) -> None:
+        """Losses, learning rates, or each run's sharpness and threshold; the next redraw fills
+        them in."""
+        sharpness = quantity is Quantity.SHARPNESS
+        for panel, layer in zip(self.panels, self.layers):
+            if layer.shown != sharpness:
+                layer.show(sharpness)  # turned off, it gives the panel its own axes back
+            elif not sharpness:
+                panel.show_axes()
+        self._fill_legend()
 
     def _hover(self, scene_pos: QPointF) -> None:
         for panel, layer, runs in zip(self.panels, self.layers, self._panel_runs):

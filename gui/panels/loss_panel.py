@@ -33,6 +33,7 @@ from gui.plotting.helpers import (
 from gui.plotting.palette import curve_pen, optimizer_colour, twin_pen
 from gui.plotting.themes import DEFAULT, Theme
 from gui.state.loss_history import LossHistory
+from gui.state.view_state import Quantity, ViewState
 
 Y_RANGE = ARTICLE_LOSS_RANGE  # the article's fixed y range
 LOG_FLOOR = 1e-12  # non-positive losses are drawn here on a log axis, never dropped
@@ -46,11 +47,12 @@ class LossPanel:
 
     Curves are ``LiveCurve``s fed with one or two points per pixel column (min/max decimation of
     the steps that arrived, :class:`GrowingBins`; at most MAX_POINTS), and on a log axis with
-    log10 values, so a frame's ``setData`` and paint stay cheap.
+    log10 values, so a frame's ``setData`` and paint stay cheap. What it plots (loss or learning
+    rate, log-y, the step shown) it reads from ``view``.
     """
 
-    def __init__(self, plot: pg.PlotItem):
-        self.plot = plot
+    def __init__(self, plot: pg.PlotItem, view: ViewState):
+        self.plot, self.view = plot, view
         plot.setAxisItems({"bottom": ReadableAxis("bottom")})
         plot.hideButtons()
         plot.setMenuEnabled(False)
@@ -74,20 +76,29 @@ class LossPanel:
             item.setZValue(20)
             item.hide()
             plot.addItem(item, ignoreBounds=True)
-        self.now: int | None = None  # the step the timeline shows; None: the latest
         self.x_extent = FIRST_X_RANGE
         self.max_steps = FIRST_X_RANGE
         self.follow = True  # grow the x range with the curves until the user pans or zooms
-        self.log_y = False
         self.surface = False  # a 2-D problem: its loss is f(x, y), its scale its own
         self.y_top: float | None = None  # the loss axis' top: the article's 30, or fitted
-        self.show_lr = False  # the learning rate over steps instead of the loss
         self.lr = 0.0
         self.title = PanelTitle(plot)
         self.theme, self.pen_scale = DEFAULT, 1.0
         self.on_click = lambda run_index: None  # set by the grid: a curve was clicked
         self.invalidate()
         plot.getViewBox().sigRangeChangedManually.connect(self._stop_following)
+
+    @property
+    def log_y(self) -> bool:
+        return self.view.log_y
+
+    @property
+    def show_lr(self) -> bool:  # the learning rate over steps instead of the loss
+        return self.view.quantity is Quantity.LEARNING_RATE
+
+    @property
+    def now(self) -> int | None:  # the step the timeline shows; None: the latest
+        return self.view.step
 
     def apply_theme(self, theme: Theme, pen_scale: float = 1.0) -> None:
         """Axis, text and line styles; ``pen_scale`` widens every line for a sharper export."""
@@ -176,15 +187,10 @@ class LossPanel:
         self.x_extent = min(FIRST_X_RANGE, max_steps)
         self.show_default_view()
 
-    def set_log_y(self, log_y: bool) -> None:
-        self.log_y = log_y
-        self.invalidate()
-        self.plot.getAxis("left").setLogMode(False, log_y)  # tick labels; the data we log10
-        self.show_default_view()
-
-    def set_quantity(self, show_lr: bool) -> None:
-        """Loss (the default) or the learning rate each step used, on the same x axis."""
-        self.show_lr = show_lr
+    def show_axes(self) -> None:
+        """The axes, labels and default view for what the view state shows (loss or learning
+        rate, log-y or not); the next redraw puts the curves on them."""
+        self.plot.getAxis("left").setLogMode(False, self.log_y)  # tick labels; the data we log10
         self._set_labels()
         self.invalidate()
         self.show_default_view()
@@ -283,9 +289,9 @@ class LossPanel:
         if self.follow:
             self.show_default_view()
 
-    def set_now(self, step: int | None) -> None:
-        """Show the runs at ``step`` (a line, heads there), or at their latest (None)."""
-        self.now = step
+    def show_now(self) -> None:
+        """A line at the step the timeline shows (the next redraw puts the heads there)."""
+        step = self.now
         self.now_line.setVisible(step is not None)
         if step is not None:
             self.now_line.setPos(step)

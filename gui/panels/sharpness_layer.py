@@ -148,8 +148,7 @@ class SharpnessLayer:
         else:
             for item in self.thresholds.values():
                 item.setVisible(False)
-            panel.set_log_y(panel.log_y)  # the panel's axis, labels and view, as they were
-            panel.set_quantity(panel.show_lr)
+            panel.show_axes()  # the panel's axis, labels and view, as the view state has them
         self._place_labels()
         panel.invalidate()
 

@@ -17,18 +17,19 @@ A click on a row of a card picks its next choice, a right-click its previous one
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, Slot
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QWidget
 
+from engine.config.settings import ExperimentConfig
 from engine.experiment.predictions import NO_OPTIMIZER, Outcomes, Score, Verdict, outcomes, score
 from engine.live.messages import LossUpdate
+from engine.live.worker import EngineWorker
 from gui.predict.cards import PredictionCards, optimizer_row_count
-
-if TYPE_CHECKING:
-    from engine.config.settings import ExperimentConfig
-    from gui.shell.main_window import MainWindow
+from gui.state.experiment_model import ExperimentModel
+from gui.state.session import EngineSession
+from gui.state.view_state import ViewState
 
 VERDICT_CHOICES = (None, Verdict.CONVERGES, Verdict.STALLS, Verdict.BLOWS_UP)
 ROW_KEYS = {Qt.Key.Key_Up: -1, Qt.Key.Key_Down: 1}
@@ -41,42 +42,47 @@ KEYS = {*ROW_KEYS, *PANEL_KEYS, *CHOICE_KEYS, *DIGITS, *CLEAR_KEYS}
 
 
 class PredictMode(QObject):
-    """The Predict toggle (``action``), the keyboard cursor, and the cards on the grid."""
+    """Predict mode (the view state's ``predict``): the keyboard cursor, the cards on the grid,
+    the score, and the title bar that says so."""
 
-    def __init__(self, window: MainWindow):
-        super().__init__(window)
-        self.window = window
-        self.action = QAction("Predict", window)
-        self.action.setCheckable(True)
-        self.action.setShortcut(QKeySequence("P"))
-        self.action.setToolTip(
-            "Predict, then reveal (P): the panels start blank; pick each optimizer's fate and "
-            "the first to converge (arrows, PageUp/PageDown, 1-3, or click), then Play"
-        )
-        self.action.toggled.connect(self.set_active)
-        window.addAction(self.action)
-        self.cards = PredictionCards(window.grid, on_click=self.click)
+    def __init__(
+        self,
+        view: ViewState,
+        model: ExperimentModel,
+        session: EngineSession,
+        engine: EngineWorker,
+        grid: QWidget,
+        show_message: Callable[[str], None],
+        show_title: Callable[[str], None],
+        title: str,
+    ):
+        """``grid`` is the loss panels' grid the cards go on and the keys are read from."""
+        super().__init__(grid)
+        self.view, self.model, self.session = view, model, session
+        self.engine, self.grid = engine, grid
+        self.show_message, self.show_title = show_message, show_title
+        self.cards = PredictionCards(grid, on_click=self.click)
         self._cursor = (0, 0)  # (panel, pick row)
         self._result: Outcomes | None = None
         self._score: Score | None = None
         self._status = None  # the run statuses the result was computed from
-        self._title = window.windowTitle()
-        window.grid.installEventFilter(self)
-        window.session.advanced.connect(self._on_advance)
-        window.session.playing_changed.connect(lambda _: self.refresh())
-        window.model.predictions_changed.connect(lambda _: self.refresh())
+        self._title = title
+        grid.installEventFilter(self)
+        view.events.predict.connect(self._on_predict_change)
+        session.advanced.connect(self._on_advance)
+        session.playing_changed.connect(lambda _: self.refresh())
+        model.predictions_changed.connect(lambda _: self.refresh())
 
     # --- state ---------------------------------------------------------------------------
 
     @property
     def active(self) -> bool:
-        return self.action.isChecked()
+        return self.view.predict
 
     @property
     def locked(self) -> bool:
         """Picks close once the experiment has moved: Play, Step or Run to end locks them."""
-        session = self.window.session
-        return session.steps_taken > 0 or session.playing
+        return self.session.steps_taken > 0 or self.session.playing
 
     @property
     def cursor(self) -> tuple[int, int]:
@@ -95,25 +101,21 @@ class PredictMode(QObject):
 
     @property
     def config(self) -> ExperimentConfig | None:
-        started = self.window.session.started
+        started = self.session.started
         return None if started is None else started.config
 
     # --- switching -----------------------------------------------------------------------
 
     @Slot(bool)
-    def set_active(self, on: bool) -> None:
-        if self.action.isChecked() != on:
-            self.action.setChecked(on)  # toggled calls this again
-            return
-        window = self.window
+    def _on_predict_change(self, on: bool) -> None:
         if on:
             if self.locked:
-                window.engine.reset()  # blank panels: nothing revealed before the picks
-            window.show_message(
+                self.engine.reset()  # blank panels: nothing revealed before the picks
+            self.show_message(
                 "Predict: pick each optimizer's fate in every panel (arrows, 1-3, or click), "
                 "then press Play to reveal"
             )
-            window.grid.setFocus()
+            self.grid.setFocus()
         else:
             self.cards.clear()
         self.refresh()
@@ -132,7 +134,7 @@ class PredictMode(QObject):
         locked = self.locked
         self.cards.show(
             config,
-            self.window.model.predictions,
+            self.model.predictions,
             self._result,
             None if locked else self._cursor,
             locked,
@@ -145,7 +147,7 @@ class PredictMode(QObject):
         title = self._title
         if self.active:
             title += " — Predict" + ("" if self._score is None else f" · score {self._score.text}")
-        self.window.setWindowTitle(title)
+        self.show_title(title)
 
     @Slot(object)
     def _on_advance(self, update: LossUpdate) -> None:
@@ -155,10 +157,10 @@ class PredictMode(QObject):
             return  # no run ended since the last look
         self._status = status.copy()
         self._result = outcomes(config, status, update.summaries.status_steps)
-        predictions = self.window.model.predictions
+        predictions = self.model.predictions
         self._score = score(predictions, self._result) if not predictions.empty else None
         if self.active and self._score is not None:
-            self.window.show_message(f"Predictions: {self._score.describe()}")
+            self.show_message(f"Predictions: {self._score.describe()}")
         self.refresh()
 
     # --- picking -------------------------------------------------------------------------
@@ -200,15 +202,15 @@ class PredictMode(QObject):
 
     def _current_pick(self):
         key, lr = self._target()
-        predictions = self.window.model.predictions
+        predictions = self.model.predictions
         return predictions.verdict(key, lr) if key is not None else predictions.first_pick(lr)
 
     def _pick(self, choice) -> None:
         key, lr = self._target()
         if key is not None:
-            self.window.model.set_verdict(key, lr, choice)
+            self.model.set_verdict(key, lr, choice)
         else:
-            self.window.model.set_first(lr, choice)
+            self.model.set_first(lr, choice)
 
     def _digit(self, digit: int) -> None:
         choices = self._choices()
@@ -231,7 +233,7 @@ class PredictMode(QObject):
 
     def _refuse_locked(self) -> bool:
         if self.locked:
-            self.window.show_message("The picks are locked: press R to start again and re-pick")
+            self.show_message("The picks are locked: press R to start again and re-pick")
             return True
         return False
 

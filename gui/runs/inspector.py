@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from engine.analysis.inspection import Inspection, SharpnessReading
 from engine.live.messages import ExperimentStarted
 from gui.plotting.palette import optimizer_colour
+from gui.state.view_state import ViewState
 
 
 class InspectorPanel(QWidget):
@@ -34,8 +35,11 @@ class InspectorPanel(QWidget):
     target_changed = Signal(int, int)  # run index, flat weight index
     branch_requested = Signal(int)  # "Branch from here…" on the followed run
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, view: ViewState, parent: QWidget | None = None):
+        """``view``: the run followed (the boxes edit it) and the step the timeline shows (an
+        inspection of another run or step is stale)."""
         super().__init__(parent)
+        self.view = view
         layout = QVBoxLayout(self)
         chooser = QFormLayout()
         self.optimizer_box = QComboBox()
@@ -72,12 +76,12 @@ class InspectorPanel(QWidget):
         layout.addWidget(splitter, 1)
         self.runs: list = []
         self.weight = 0
-        self.view_step: int | None = None  # the timeline's step; None: the latest
         self.optimizer_box.currentIndexChanged.connect(self._chosen)
         self.lr_box.currentIndexChanged.connect(self._chosen)
         self.table.currentCellChanged.connect(self._weight_chosen)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._context_menu)
+        view.events.run.connect(self._on_run_change)
 
     @property
     def run(self) -> int:
@@ -105,6 +109,11 @@ class InspectorPanel(QWidget):
                 box.setCurrentIndex(min(max(keep, 0), len(items) - 1))
         self._chosen()
 
+    @Slot(int)
+    def _on_run_change(self, run: int) -> None:
+        if run != self.run and any(r.index == run for r in self.runs):
+            self.select_run(run)
+
     def select_run(self, run: int) -> None:
         key = next(r for r in self.runs if r.index == run)
         with QSignalBlocker(self.optimizer_box):
@@ -119,6 +128,7 @@ class InspectorPanel(QWidget):
             if branch is not None:
                 with QSignalBlocker(self.lr_box):
                     self.lr_box.setCurrentIndex(branch.lr_index)
+        self.view.update(run=self.run)
         self.target_changed.emit(self.run, self.weight)
 
     def context_menu(self) -> QMenu | None:
@@ -146,7 +156,7 @@ class InspectorPanel(QWidget):
 
     def show_inspection(self, inspection: Inspection) -> None:
         snapshot = inspection.snapshot
-        if snapshot.run.index != self.run or inspection.view_step != self.view_step:
+        if snapshot.run.index != self.run or inspection.view_step != self.view.step:
             return  # for a run no longer chosen, or a step no longer shown
         run = snapshot.run
         colour = optimizer_colour(run.optimizer.name)

@@ -35,8 +35,9 @@ def run_app(args: argparse.Namespace) -> int:
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
-    from gui.shell.main_window import TITLE, MainWindow, load_config
-    from gui.shell.resources import icon_path
+    from gui.shell.main_window import MainWindow
+    from gui.shell.resources import TITLE, icon_path
+    from gui.state.saved_settings import load_config
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("OptimizersFromScratch")

@@ -1,18 +1,19 @@
 """The File and Edit menus' work: ask where, then export, save or open, with one message each.
 
-Reads the experiment's settings from the model and what the panels show from the session and
-the grid; a failure is reported in one line (a dialog) and leaves no file behind.
+Reads the experiment's settings from the model, what the panels show from the view state, the
+session and the grid; a failure is reported in one line (a dialog) and leaves no file behind.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Slot
-from PySide6.QtWidgets import QApplication, QDialog, QFileDialog
+from PySide6.QtCore import QObject, QSettings, Slot
+from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QWidget
 
 from engine.config.settings import ConfigError
+from engine.experiment.predictions import Score
 from engine.io.experiment_file import read_experiment_file, write_config_file
 from gui.export.dialogs import AnimationExportDialog, FigureExportDialog
 from gui.export.figure import Figure, FigureState
@@ -24,48 +25,67 @@ from gui.export.landscape import (
 )
 from gui.export.sweep import export_sweep
 from gui.export.writers import default_frame_every, export_csv, export_gif, export_png, export_svg
+from gui.landscape.view import LandscapeView
+from gui.panels.grid import PanelGrid
 from gui.plotting.themes import Theme
-
-if TYPE_CHECKING:
-    from gui.shell.main_window import MainWindow
+from gui.state.experiment_model import ExperimentModel
+from gui.state.saved_settings import FOLDER_KEY
+from gui.state.session import EngineSession
+from gui.state.view_state import Tab, ViewState
+from gui.sweep.view import SweepView
 
 
 class FileActions(QObject):
-    """Exports (figure, animation, data, sweep), the clipboard, and experiment files."""
+    """Exports (figure, animation, data, landscape, sweep), the clipboard, and experiment
+    files. ``dialog_parent`` parents the dialogs; ``score`` is Predict mode's score so far."""
 
-    def __init__(self, window: MainWindow):
-        super().__init__(window)
-        self.window = window
+    def __init__(
+        self,
+        dialog_parent: QWidget,
+        settings: QSettings,
+        *,
+        model: ExperimentModel,
+        view: ViewState,
+        session: EngineSession,
+        grid: PanelGrid,
+        landscape: LandscapeView,
+        sweep: SweepView,
+        score: Callable[[], Score | None],
+        show_message: Callable[[str], None],
+        report_error: Callable[[str, str], None],
+    ):
+        super().__init__(dialog_parent)
+        self.dialog_parent, self.settings = dialog_parent, settings
+        self.model, self.view, self.session = model, view, session
+        self.grid, self.landscape, self.sweep = grid, landscape, sweep
+        self.score, self.show_message, self.report_error = score, show_message, report_error
 
     def figure_state(self) -> FigureState | None:
         """What the panels show now, for an export; None (and a message) before any step."""
-        session = self.window.session
+        session, view = self.session, self.view
         if session.started is None or session.latest is None or session.history.length == 0:
-            self.window.show_message("Nothing to export yet: press Play or Step first")
+            self.show_message("Nothing to export yet: press Play or Step first")
             return None
-        grid = self.window.grid
         views = tuple(
-            tuple(tuple(r) for r in panel.plot.getViewBox().viewRange()) for panel in grid.panels
+            tuple(tuple(r) for r in panel.plot.getViewBox().viewRange())
+            for panel in self.grid.panels
         )
-        update = session.history.as_update(session.latest)
-        commands = self.window.commands
-        predict = self.window.predict
         return FigureState(
             session.started,
-            update,
-            commands.log.isChecked(),
+            session.history.as_update(session.latest),
+            view.log_y,
             views,
-            sharpness=commands.sharpness_view.isChecked(),
-            predictions=self.window.model.predictions if predict.active else None,
+            quantity=view.quantity,
+            predictions=self.model.predictions if view.predict else None,
         )
 
     def _export(self, what: str, path: str, write) -> bool:
         try:
             write()
         except (OSError, ValueError) as err:
-            self.window.report_error(f"Could not export the {what}", str(err))
+            self.report_error(f"Could not export the {what}", str(err))
             return False
-        self.window.show_message(f"Exported the {what} to {path}")
+        self.show_message(f"Exported the {what} to {path}")
         return True
 
     def export_figure(self, path: str, scale: int = 2, theme: Theme | None = None) -> bool:
@@ -73,7 +93,7 @@ class FileActions(QObject):
         state = self.figure_state()
         if state is None:
             return False
-        theme = theme or self.window.theme
+        theme = theme or self.view.theme
         if path.lower().endswith(".svg"):
             return self._export("figure", path, lambda: export_svg(path, state, theme))
         return self._export("figure", path, lambda: export_png(path, state, theme, scale))
@@ -84,7 +104,7 @@ class FileActions(QObject):
         state = self.figure_state()
         if state is None:
             return False
-        theme = theme or self.window.theme
+        theme = theme or self.view.theme
         return self._export("animation", path, lambda: export_gif(path, state, theme, every, fps))
 
     def export_data(self, path: str) -> bool:
@@ -93,21 +113,20 @@ class FileActions(QObject):
 
     def export_sweep(self, path: str, scale: int = 2) -> bool:
         """The sweep as PNG, SVG or CSV, by the file's extension."""
-        sweep = self.window.sweep
-        result, lrs = sweep.result, sweep.panel_lrs
+        result, lrs = self.sweep.result, self.sweep.panel_lrs
         if result is None:
             return False
-        theme = self.window.theme
+        theme = self.view.theme
         return self._export("sweep", path, lambda: export_sweep(path, result, lrs, theme, scale))
 
     def landscape_state(self) -> LandscapeState | None:
         """What the Landscape tab shows now; None (and a message) before its map or a step."""
-        view, session = self.window.landscape, self.window.session
-        if view.map is None or session.started is None or session.latest is None:
-            self.window.show_message("Nothing to export yet: press Play or Step first")
+        landscape, session = self.landscape, self.session
+        if landscape.map is None or session.started is None or session.latest is None:
+            self.show_message("Nothing to export yet: press Play or Step first")
             return None
         update = session.history.as_update(session.latest)
-        return window_state(session.started, update, view.map, view.paths)
+        return window_state(session.started, update, landscape.map, landscape.paths)
 
     def export_landscape(
         self, path: str, scale: int = 2, theme: Theme | None = None, every: int = 1, fps=10.0
@@ -116,7 +135,7 @@ class FileActions(QObject):
         state = self.landscape_state()
         if state is None:
             return False
-        theme = theme or self.window.theme
+        theme = theme or self.view.theme
         return self._export(
             "landscape", path, lambda: export_landscape(path, state, theme, scale, every, fps)
         )
@@ -128,7 +147,7 @@ class FileActions(QObject):
             return
         steps = state.update.steps_taken
         dialog = LandscapeExportDialog(
-            self.window.theme, steps, default_frame_every(steps), self.window
+            self.view.theme, steps, default_frame_every(steps), self.dialog_parent
         )
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
@@ -139,54 +158,56 @@ class FileActions(QObject):
             self.export_landscape(path, dialog.scale, dialog.theme, dialog.every, dialog.fps)
 
     def save_experiment_to(self, path: str) -> bool:
+        model = self.model
         try:
-            model, predict = self.window.model, self.window.predict
-            write_config_file(path, model.config, model.predictions, predict.score)
+            write_config_file(
+                path, model.config, model.predictions, self.score(), reference=model.reference
+            )
         except OSError as err:
-            self.window.report_error("Could not save the experiment", str(err))
+            self.report_error("Could not save the experiment", str(err))
             return False
-        self.window.show_message(f"Saved the experiment to {path}")
+        self.show_message(f"Saved the experiment to {path}")
         return True
 
     def open_experiment_from(self, path: str) -> bool:
-        """Apply every setting of the file (and its predictions), or none of them."""
+        """Apply every setting of the file (and its predictions, and its reference switch if it
+        has one), or none of them."""
         try:
-            config, predictions = read_experiment_file(path)
+            opened = read_experiment_file(path)
         except ConfigError as err:
-            self.window.report_error("Could not open the experiment", str(err))
+            self.report_error("Could not open the experiment", str(err))
             return False
+        model = self.model
         refusals: list[str] = []
-        self.window.model.refused.connect(refusals.append)
+        model.refused.connect(refusals.append)
         try:
-            applied = self.window.model.set_config(config)
+            applied = model.open_experiment(opened)
         finally:
-            self.window.model.refused.disconnect(refusals.append)
+            model.refused.disconnect(refusals.append)
         if not applied:
-            self.window.report_error("Could not open the experiment", "; ".join(refusals))
+            self.report_error("Could not open the experiment", "; ".join(refusals))
             return False
-        if predictions is not None:
-            self.window.model.set_predictions(predictions)
-        self.window.show_message(f"Opened {path}: the experiment restarted at step 0")
+        self.show_message(f"Opened {path}: the experiment restarted at step 0")
         return True
 
     # --- asking the user -------------------------------------------------------------------
 
     def _ask_path(self, title: str, filters: str, suffix: str, save: bool = True) -> str | None:
         ask = QFileDialog.getSaveFileName if save else QFileDialog.getOpenFileName
-        settings = self.window.settings
-        path, _ = ask(self.window, title, settings.value("files/folder", ""), filters)
+        folder = self.settings.value(FOLDER_KEY, "")
+        path, _ = ask(self.dialog_parent, title, folder, filters)
         if not path:
             return None
         if save and not path.lower().endswith(suffix):
             path += suffix
-        settings.setValue("files/folder", str(Path(path).parent))
+        self.settings.setValue(FOLDER_KEY, str(Path(path).parent))
         return path
 
     @Slot()
     def ask_export_figure(self) -> None:
         if self.figure_state() is None:
             return
-        dialog = FigureExportDialog(self.window.theme, self.window)
+        dialog = FigureExportDialog(self.view.theme, self.dialog_parent)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         suffix = "." + dialog.format
@@ -201,8 +222,8 @@ class FileActions(QObject):
         if state is None:
             return
         steps = state.update.steps_taken
-        theme = self.window.theme
-        dialog = AnimationExportDialog(theme, steps, default_frame_every(steps), self.window)
+        every = default_frame_every(steps)
+        dialog = AnimationExportDialog(self.view.theme, steps, every, self.dialog_parent)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         path = self._ask_path("Export animation", "Animated GIF (*.gif)", ".gif")
@@ -219,9 +240,9 @@ class FileActions(QObject):
 
     @Slot()
     def ask_export_sweep(self) -> None:
-        if self.window.sweep.result is None:
-            self.window.tabs.setCurrentWidget(self.window.sweep)
-            self.window.show_message("The sweep is computing: export it once it is shown")
+        if self.sweep.result is None:
+            self.view.update(tab=Tab.SWEEP)
+            self.show_message("The sweep is computing: export it once it is shown")
             return
         filters = "PNG image (*.png);;SVG image (*.svg);;CSV (*.csv)"
         path = self._ask_path("Export sweep", filters, ".png")
@@ -245,6 +266,6 @@ class FileActions(QObject):
         state = self.figure_state()
         if state is None:
             return
-        with Figure(state, self.window.theme, scale=2) as figure:
+        with Figure(state, self.view.theme, scale=2) as figure:
             QApplication.clipboard().setImage(figure.image())
-        self.window.show_message("Copied the figure (2×) to the clipboard")
+        self.show_message("Copied the figure (2×) to the clipboard")

@@ -1,63 +1,54 @@
 """The main window: the panel grid and sweep in tabs, settings in docks, transport in a toolbar.
 
-It wires the rooms together and owns none of their state: the :class:`ExperimentModel` holds
-the settings (widgets edit it, the engine is told by it), the :class:`EngineSession` holds what
-the engine reported, views read both.
+It builds the rooms, hands each what it uses and wires their signals, and owns none of their
+state: the :class:`ExperimentModel` holds the settings (widgets edit it, the engine is told by
+it), the :class:`ViewState` what is shown (actions edit it, views read it), the
+:class:`EngineSession` what the engine reported.
 """
 
 from __future__ import annotations
 
-import json
+from types import MappingProxyType
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import (
-    QDockWidget,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QScrollArea,
-    QTabWidget,
-)
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea, QTabWidget
 
-import engine
-from engine.config.settings import ConfigError, ExperimentConfig
-from engine.io.experiment_file import config_from_dict, config_to_dict
+from engine.config.settings import ExperimentConfig
 from engine.live.messages import ExperimentStarted
 from engine.live.worker import EngineWorker
 from gui.landscape.view import LandscapeView
 from gui.panels.grid import PanelGrid
 from gui.plotting.pacing import TEXT_REFRESH_MS, RedrawPacer, speed_for_position
-from gui.plotting.themes import DEFAULT, THEMES, Theme
 from gui.predict.mode import PredictMode
 from gui.runs.inspector import InspectorPanel
 from gui.runs.run_table import RunTable
 from gui.settings.controls import ControlPanel
+from gui.shell.actions._file import add_file_menus
+from gui.shell.actions._help import add_help_menu
+from gui.shell.actions._presets import add_presets_menu
+from gui.shell.actions._run import Transport, add_run_menu
+from gui.shell.actions._toolbar import add_transport_toolbar
+from gui.shell.actions._view import add_view_menu
 from gui.shell.file_actions import FileActions
-from gui.shell.resources import icon_path
-from gui.shell.window_actions import WindowActions
-from gui.shell.zoom import Zoom
+from gui.shell.resources import TITLE, icon_path
+from gui.shell.zoom import SETTINGS_DOCK, SETTINGS_DOCK_WIDTH, DockZoom
 from gui.state.experiment_model import ConfigChange, ExperimentModel
+from gui.state.saved_settings import (
+    load_geometry,
+    remember_view,
+    restore_view,
+    save_config,
+    save_geometry,
+)
 from gui.state.session import EngineSession
+from gui.state.view_state import Quantity, Tab, ViewChange, ViewState
 from gui.sweep.view import SweepView
 from gui.timeline.branching import BranchCommands, change_message
 from gui.timeline.view import TimelineBar, TimelineView, panels_page
 
-TITLE = "Optimizers from Scratch"
-ARTICLE = (
-    "“Optimizers from Scratch”, a DEV Community article (tiny MLP, SGD, Momentum, RMSprop, Adam)"
-)
-
-
-def load_config(settings: QSettings) -> ExperimentConfig | None:
-    """The last settings, or None if there are none or they no longer make sense."""
-    text = settings.value("experiment/config")
-    if not text:
-        return None
-    try:
-        return config_from_dict(json.loads(str(text)))
-    except (ValueError, ConfigError):
-        return None
+TABS = tuple(Tab)  # in the tab bar's order
+INSPECTOR_DOCK = "inspector"
 
 
 class MainWindow(QMainWindow):
@@ -67,39 +58,128 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(TITLE)
         self.setWindowIcon(QIcon(icon_path()))
         self.resize(1400, 900)
-        self.theme = DEFAULT
 
         self.model = ExperimentModel(config, self)
+        self.view = ViewState(parent=self)
+        restore_view(settings, self.view)
+        remember_view(settings, self.view)
         self.session = EngineSession(self)
         self.engine = EngineWorker(self)
+        self.pacer = RedrawPacer(self._draw, self)
+        timeline_bar = self._build_views()
+        self._connect()
+        # after the window connected its own slots: a new experiment reaches the views first
+        self.timeline = TimelineView(self.view, self.session, self.engine, timeline_bar, self)
+        self.predict = PredictMode(
+            self.view,
+            self.model,
+            self.session,
+            self.engine,
+            self.grid,
+            self.show_message,
+            self.setWindowTitle,
+            TITLE,
+        )
+        self.branching = BranchCommands(
+            self.model, self.view, self.session, self.timeline, self.show_message, self
+        )
+        self.files = FileActions(
+            self,
+            settings,
+            model=self.model,
+            view=self.view,
+            session=self.session,
+            grid=self.grid,
+            landscape=self.landscape,
+            sweep=self.sweep,
+            score=lambda: self.predict.score,
+            show_message=self.show_message,
+            # late-bound: tests collect the dialogs' errors by replacing report_error
+            report_error=lambda title, message: self.report_error(title, message),
+        )
+        self._build_menus()
+        self._connect_features()
+        self.progress_label = QLabel("Step 0 · ready")
+        self.progress_label.setContentsMargins(16, 0, 0, 0)  # a long message stops short of it
+        self.statusBar().addPermanentWidget(self.progress_label)
+        self.dock_zoom = DockZoom(self.view, self, self.docks)
+        self.dock_zoom.apply()
+        self._apply_theme()
 
-        self.grid = PanelGrid(live=True)
+        self.text_timer = QTimer(self)
+        self.text_timer.timeout.connect(self.refresh_text)
+        self.text_timer.start(TEXT_REFRESH_MS)
+        self._restore_geometry()
+        self.engine.set_speed(speed_for_position(self.view.speed))
+        self.engine.configure(self.model.config, self.model.reference)
+
+    def _build_views(self) -> TimelineBar:
+        """The tabs in the middle and the docks at the side; returns the timeline's bar."""
+        self.grid = PanelGrid(live=True, view=self.view)
         self.grid.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.sweep = SweepView()
-        self.landscape = LandscapeView(self.session)
-        for view in (self.grid, self.landscape.grid):  # the engine waits while they paint
-            view.paint_guard = self.engine.foreground
+        self.landscape = LandscapeView(self.session, self.view)
+        for plot in (self.grid, self.landscape.grid):  # the engine waits while they paint
+            plot.paint_guard = self.engine.foreground
         self.tabs = QTabWidget()
         timeline_bar = TimelineBar()
         self.tabs.addTab(panels_page(self.grid, timeline_bar), "Panels")
         self.tabs.addTab(self.landscape, "Landscape")
         self.tabs.addTab(self.sweep, "Learning-rate sweep")
         self.tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.tabs.currentChanged.connect(self._on_tab_change)
+        self.tabs.setCurrentIndex(TABS.index(self.view.tab))
         self.setCentralWidget(self.tabs)
         self.controls = ControlPanel(self.model)
         self.run_table = RunTable()
-        self.inspector = InspectorPanel()
-        self.docks = self._build_docks()
-        self.files = FileActions(self)
-        self.zoom = Zoom(self)
-        self.zoom.apply()
-        self.predict = PredictMode(self)
-        self.commands = WindowActions(self)
-        self.progress_label = QLabel("Step 0 · ready")
-        self.progress_label.setContentsMargins(16, 0, 0, 0)  # a long message stops short of it
-        self.statusBar().addPermanentWidget(self.progress_label)
+        self.inspector = InspectorPanel(self.view)
+        self._docks = self._build_docks()
+        return timeline_bar
 
+    @property
+    def docks(self) -> MappingProxyType[str, QDockWidget]:
+        """The side docks by name: settings, runs, inspector."""
+        return MappingProxyType(self._docks)
+
+    def _build_docks(self) -> dict[str, QDockWidget]:
+        scroll = QScrollArea()
+        scroll.setWidget(self.controls)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(SETTINGS_DOCK_WIDTH)
+        docks = {}
+        for name, title, widget in (
+            (SETTINGS_DOCK, "Settings", scroll),
+            ("runs", "Runs", self.run_table),
+            (INSPECTOR_DOCK, "Inspector", self.inspector),
+        ):
+            dock = docks[name] = QDockWidget(title, self)
+            dock.setObjectName(name)
+            dock.setWidget(widget)
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.tabifyDockWidget(docks["runs"], docks[INSPECTOR_DOCK])
+        docks["runs"].raise_()
+        return docks
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        add_file_menus(bar, self, self.files, self.close)
+        transport = Transport(self.toggle_play, self.step, self.reset, self.run_to_end)
+        run = add_run_menu(
+            bar,
+            self,
+            transport,
+            model=self.model,
+            view=self.view,
+            session=self.session,
+            timeline=self.timeline,
+            branching=self.branching,
+        )
+        shown = add_view_menu(bar, self, self.view, self.docks, self.show_message)
+        add_presets_menu(bar, self, self.model, self.show_message)
+        add_help_menu(bar, self)
+        add_transport_toolbar(self, self.view, run, shown)
+
+    def _connect(self) -> None:
+        """The engine, the session, the models and the views the window builds itself."""
         engine_ = self.engine
         engine_.started.connect(self.session.on_started)
         engine_.progress.connect(self.session.on_progress)
@@ -109,45 +189,25 @@ class MainWindow(QMainWindow):
         self.inspector.target_changed.connect(engine_.set_inspection)
         self.session.restarted.connect(self._on_experiment_start)
         self.session.advanced.connect(lambda _update: self.pacer.request())
-        self.session.playing_changed.connect(self._on_playing_change)
+        # paused, the landscape settles its paths into one still picture
+        self.session.playing_changed.connect(lambda _playing: self.pacer.request())
         self.grid.run_clicked.connect(self._inspect_run)
         self.model.changed.connect(self._on_config_change)
         self.model.reference_changed.connect(self._on_reference_change)
         self.model.refused.connect(lambda reason: self.show_message(f"Not applied: {reason}"))
-        self.timeline = TimelineView(self, timeline_bar)  # after the views it moves
-        self.commands.run_menu.addSeparator()
-        self.commands.run_menu.addActions(self.timeline.actions)
-        self.branching = BranchCommands(self)
-        self.commands.run_menu.addAction(self.branching.action)
+        self.tabs.currentChanged.connect(lambda index: self.view.update(tab=TABS[index]))
+        events = self.view.events
+        events.theme.connect(self._apply_theme)
+        events.zoom.connect(self._apply_theme)
+        events.tab.connect(self._on_tab_change)
+        events.step.connect(lambda _step: self.refresh_now())
+        events.speed.connect(lambda position: self.engine.set_speed(speed_for_position(position)))
+        self.view.changed.connect(self._on_view_change)
 
-        self.pacer = RedrawPacer(self._draw, self)
-        self.text_timer = QTimer(self)
-        self.text_timer.timeout.connect(self.refresh_text)
-        self.text_timer.start(TEXT_REFRESH_MS)
-
-        self._restore_view_settings()
-        self.engine.set_speed(speed_for_position(self.commands.speed.value()))
-        self.engine.configure(self.model.config, self.model.reference)
-
-    def _build_docks(self) -> tuple[QDockWidget, QDockWidget, QDockWidget]:
-        scroll = QScrollArea()
-        scroll.setWidget(self.controls)
-        scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(330)
-        docks = []
-        for name, title, widget in (
-            ("settings", "Settings", scroll),
-            ("runs", "Runs", self.run_table),
-            ("inspector", "Inspector", self.inspector),
-        ):
-            dock = QDockWidget(title, self)
-            dock.setObjectName(name)
-            dock.setWidget(widget)
-            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-            docks.append(dock)
-        self.tabifyDockWidget(docks[1], docks[2])
-        docks[1].raise_()
-        return tuple(docks)
+    def _connect_features(self) -> None:
+        self.run_table.branch_requested.connect(self.branching.branch_run)
+        self.run_table.remove_requested.connect(self.branching.remove_branch)
+        self.inspector.branch_requested.connect(self.branching.branch_run)
 
     # --- commands ----------------------------------------------------------------------------
 
@@ -183,57 +243,53 @@ class MainWindow(QMainWindow):
     def report_error(self, title: str, message: str) -> None:
         QMessageBox.warning(self, title, message)
 
-    def set_theme(self, theme: Theme) -> None:
-        """The look of the panels on screen (and the default for exports)."""
-        self.theme = theme
-        self.commands.show_theme(theme)
-        self.grid.apply_theme(self.zoom.scaled(theme))
-        self.landscape.apply_theme(self.zoom.scaled(theme))
-        self.sweep.apply_theme(self.zoom.scaled(theme))
-        self.predict.refresh()
-        self.pacer.request()
-
-    def set_log_y(self, on: bool) -> None:
-        self.grid.set_log_y(on)
-        self.pacer.request()
-
-    def set_quantity(self, show_lr: bool) -> None:
-        self.grid.set_quantity(show_lr)
-        self.pacer.request()
-
-    def set_sharpness(self, on: bool) -> None:
-        """The Sharpness view: the engine computes λ only while it is on, from now on."""
-        self.grid.set_sharpness(on)
-        self.engine.set_sharpness(on)
-        if on and self.session.steps_taken and not self.session.done:
-            self.show_message(
-                f"Sharpness from step {self.session.steps_taken} on: earlier steps were not "
-                "computed (press R to see it from step 0)"
-            )
-        self.pacer.request()
-
     def refresh_now(self) -> None:
         """Redraw and refresh the text at once (the timers would within a fraction of a second)."""
         self.pacer.request()
         self.pacer.draw_now()
         self.refresh_text()
 
-    @Slot()
-    def show_about(self) -> None:
-        QMessageBox.about(
-            self,
-            f"About {TITLE}",
-            f"<b>{TITLE}</b> {engine.__version__}<br><br>Watch neural-network optimizers "
-            f"train a tiny MLP, written from scratch on torch tensors.<br><br>"
-            f"Reproduces and goes beyond {ARTICLE}.",
-        )
+    # --- from the models, the engine and the views ---------------------------------------------
 
-    # --- from the model, the engine and the views ----------------------------------------------
+    @Slot()
+    def _apply_theme(self, *_) -> None:
+        """The chosen theme at the zoom on every plot (exports keep their own scale)."""
+        theme = self.view.settings.zoomed_theme
+        self.grid.apply_theme(theme)
+        self.landscape.apply_theme(theme)
+        self.sweep.apply_theme(theme)
+        self.predict.refresh()
+        self.pacer.request()
+
+    @Slot(object)
+    def _on_view_change(self, change: ViewChange) -> None:
+        if "quantity" in change.names or "log_y" in change.names:
+            self.pacer.request()
+        sharpness = [c.quantity is Quantity.SHARPNESS for c in (change.old, change.new)]
+        if sharpness[0] != sharpness[1]:
+            self._follow_sharpness(sharpness[1])
+
+    def _follow_sharpness(self, on: bool) -> None:
+        """The Sharpness view: the engine computes λ only while it is on, from now on."""
+        self.engine.set_sharpness(on)
+        if on and self.session.steps_taken and not self.session.done:
+            self.show_message(
+                f"Sharpness from step {self.session.steps_taken} on: earlier steps were not "
+                "computed (press R to see it from step 0)"
+            )
+
+    @Slot(object)
+    def _on_tab_change(self, tab: Tab) -> None:
+        """The sweep tab computes (in its own thread) for the settings shown, once per change."""
+        self.tabs.setCurrentIndex(TABS.index(tab))
+        if tab is Tab.SWEEP:
+            self.sweep.follow(self.model.config)
+        self.pacer.request()  # a view shown again draws what arrived while it was hidden
 
     @Slot(object)
     def _on_config_change(self, change: ConfigChange) -> None:
         self.engine.configure(change.new, self.model.reference)
-        if self.tabs.currentWidget() is self.sweep:
+        if self.view.tab is Tab.SWEEP:
             self.sweep.follow(change.new)
         self.show_message(change_message(change, self.model.reference))
 
@@ -249,47 +305,33 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_experiment_start(self, started: ExperimentStarted) -> None:
         self.grid.start(started, self.session.history)
-        self.grid.set_log_y(self.commands.log.isChecked())
-        self.grid.set_quantity(self.commands.lr_view.isChecked())
         self.run_table.start(started)
         self.inspector.start(started)
         self.predict.on_restart()
         self.pacer.request()
         self.refresh_text()
 
-    @Slot(bool)
-    def _on_playing_change(self, playing: bool) -> None:
-        self.commands.play.setText("Pause" if playing else "Play")
-        self.pacer.request()  # paused: the landscape settles its paths into one still picture
-
     @Slot(str)
     def _on_engine_failure(self, message: str) -> None:
         self.show_message(f"The engine stopped: {message}")
 
     @Slot(int)
-    def _on_tab_change(self, index: int) -> None:
-        """The sweep tab computes (in its own thread) for the settings shown, once per change."""
-        if self.tabs.widget(index) is self.sweep:
-            self.sweep.follow(self.model.config)
-        self.pacer.request()  # a view shown again draws what arrived while it was hidden
-
-    @Slot(int)
     def _inspect_run(self, run: int) -> None:
         """A curve was clicked: follow its run in the inspector."""
-        self.docks[2].show()
-        self.docks[2].raise_()
-        self.inspector.select_run(run)
+        dock = self.docks[INSPECTOR_DOCK]
+        dock.show()
+        dock.raise_()
+        self.view.update(run=run)
 
     def _draw(self) -> float:
         """One coalesced redraw; returns what painting cost besides (for the pacer)."""
         if self.session.started is None:
             return 0.0
-        shown = self.tabs.currentWidget()
         with self.engine.foreground():  # a hidden view catches up when it is shown again
-            if shown is self.landscape:
+            if self.view.tab is Tab.LANDSCAPE:
                 self.landscape.redraw()
                 return self.landscape.grid.last_paint_ms
-            if shown is not self.sweep:
+            if self.view.tab is Tab.PANELS:
                 self.grid.redraw(self.session.latest)
         return self.grid.last_paint_ms
 
@@ -302,28 +344,17 @@ class MainWindow(QMainWindow):
 
     # --- lifetime ----------------------------------------------------------------------------
 
-    def _restore_view_settings(self) -> None:
-        geometry = self.settings.value("window/geometry")
+    def _restore_geometry(self) -> None:
+        geometry, state = load_geometry(self.settings)
         if geometry is not None:
             self.restoreGeometry(geometry)
-        state = self.settings.value("window/state")
         if state is not None:
             self.restoreState(state)
-        position = self.settings.value("view/speed")
-        if position is not None:
-            self.commands.speed.setValue(int(position))
-        self.commands.log.setChecked(self.settings.value("view/log_y", "false") == "true")
-        self.grid.set_log_y(self.commands.log.isChecked())
-        self.set_theme(THEMES.get(str(self.settings.value("view/theme", "")), DEFAULT))
 
     def save_settings(self) -> None:
-        self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState())
-        self.settings.setValue("experiment/config", json.dumps(config_to_dict(self.model.config)))
-        self.settings.setValue("view/speed", self.commands.speed.value())
-        log_y = self.commands.log.isChecked()
-        self.settings.setValue("view/log_y", "true" if log_y else "false")
-        self.settings.setValue("view/theme", self.theme.name)
+        """The geometry and the experiment's settings (the view's are saved as they change)."""
+        save_geometry(self.settings, self.saveGeometry(), self.saveState())
+        save_config(self.settings, self.model.config)
         self.settings.sync()
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)

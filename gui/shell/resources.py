@@ -1,8 +1,10 @@
-"""Paths of the files in the ``resources`` package."""
+"""The app's title, and paths of the files in the ``resources`` package."""
 
 from __future__ import annotations
 
 from importlib.resources import files
+
+TITLE = "Optimizers from Scratch"
 
 
 def resource_path(name: str) -> str:

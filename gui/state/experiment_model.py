@@ -23,6 +23,7 @@ from engine.config.settings import (
 from engine.core.data import DatasetError
 from engine.experiment.branches import with_fitting_branches
 from engine.experiment.predictions import Predictions, Verdict
+from engine.io.experiment_file import ExperimentFile
 
 FIELDS = tuple(f.name for f in fields(ExperimentConfig))
 
@@ -97,6 +98,18 @@ class ExperimentModel(QObject):
         if on != self._reference:
             self._reference = on
             self.reference_changed.emit(on)
+
+    def open_experiment(self, opened: ExperimentFile) -> bool:
+        """An experiment file's settings, then what else it holds (predictions, the reference
+        switch; a file without them leaves them as they are); nothing if the settings are
+        refused."""
+        if not self.set_config(opened.config):
+            return False
+        if opened.predictions is not None:
+            self.set_predictions(opened.predictions)
+        if opened.reference is not None:
+            self.set_reference(opened.reference)
+        return True
 
     # --- predictions: picks the class made, never what the engine reported ----------------
 

@@ -4,52 +4,50 @@ one owner of the branches, as of every setting, and the engine makes them from i
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Slot
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QWidget
 
 from engine.config.settings import ConfigError
 from engine.experiment.branches import check_branch_count
 from engine.live.timeline import branch_refusal
-from gui.state.experiment_model import ConfigChange
+from gui.state.experiment_model import ConfigChange, ExperimentModel
+from gui.state.session import EngineSession
+from gui.state.view_state import ViewState
 from gui.timeline.branch_dialog import BranchDialog
-
-if TYPE_CHECKING:
-    from gui.shell.main_window import MainWindow
+from gui.timeline.view import TimelineView
 
 
 class BranchCommands(QObject):
     """Branch a run at the step the timeline shows, or remove a branch."""
 
-    def __init__(self, window: MainWindow):
-        super().__init__(window)
-        self.window = window
-        self.action = QAction("Branch from here…", window)
-        self.action.setShortcut(QKeySequence("B"))
-        self.action.setToolTip(
-            "A new run from the followed run's exact state at the step shown, with another "
-            "learning rate, optimizer or schedule (B)"
-        )
-        self.action.triggered.connect(self.branch_followed)
-        window.addAction(self.action)
-        window.run_table.branch_requested.connect(self.branch_run)
-        window.run_table.remove_requested.connect(self.remove_branch)
-        window.inspector.branch_requested.connect(self.branch_run)
+    def __init__(
+        self,
+        model: ExperimentModel,
+        view: ViewState,
+        session: EngineSession,
+        timeline: TimelineView,
+        show_message: Callable[[str], None],
+        dialog_parent: QWidget,
+    ):
+        super().__init__(dialog_parent)
+        self.model, self.view, self.session, self.timeline = model, view, session, timeline
+        self.show_message = show_message
+        self.dialog_parent = dialog_parent
 
     @Slot()
     def branch_followed(self) -> None:
         """Branch the run the inspector follows."""
-        run = self.window.inspector.run
+        run = self.view.run
         if run < 0:
-            self.window.show_message("Pick a run in the Inspector (or click a curve) to branch")
+            self.show_message("Pick a run in the Inspector (or click a curve) to branch")
             return
         self.branch_run(run)
 
     def refusal(self, run: int, step: int) -> str:
         """Why run ``run`` cannot be branched at ``step`` now ('' if it can)."""
-        session, config = self.window.session, self.window.model.config
+        session, config = self.session, self.model.config
         if session.started is None or session.latest is None:
             return "nothing has trained yet: press Play or Step first"
         try:
@@ -61,32 +59,32 @@ class BranchCommands(QObject):
     def last_step(self, run: int) -> int:
         """The furthest step a branch of ``run`` can start at: where it stopped, or the
         step before it diverged, or the furthest step reached."""
-        summary = self.window.session.latest.summaries[run]
-        furthest = self.window.session.steps_taken
+        summary = self.session.latest.summaries[run]
+        furthest = self.session.steps_taken
         if summary.status_step is None:
-            return min(furthest, self.window.model.config.max_steps - 1)
+            return min(furthest, self.model.config.max_steps - 1)
         return summary.status_step - (1 if summary.status.name == "DIVERGED" else 0)
 
     @Slot(int)
     def branch_run(self, run: int) -> None:
         """Ask for a branch of ``run`` at the step shown; add it if the dialog is accepted."""
-        step = self.window.timeline.step
+        step = self.timeline.step
         refused = self.refusal(run, step)
         if refused:
-            self.window.show_message(f"Cannot branch: {refused}")
+            self.show_message(f"Cannot branch: {refused}")
             return
-        key = self.window.session.started.runs[run]
-        config = self.window.model.config
-        dialog = BranchDialog(key, step, self.last_step(run), config, self.window)
+        key = self.session.started.runs[run]
+        config = self.model.config
+        dialog = BranchDialog(key, step, self.last_step(run), config, self.dialog_parent)
         if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.window.model.update(branches=(*config.branches, dialog.branch()))
+            self.model.update(branches=(*config.branches, dialog.branch()))
 
     @Slot(int)
     def remove_branch(self, run: int) -> None:
-        branch = self.window.session.started.runs[run].branch
-        config = self.window.model.config
+        branch = self.session.started.runs[run].branch
+        config = self.model.config
         if branch is not None:
-            self.window.model.update(branches=tuple(b for b in config.branches if b != branch))
+            self.model.update(branches=tuple(b for b in config.branches if b != branch))
 
 
 def change_message(change: ConfigChange, reference: bool) -> str:

@@ -11,17 +11,15 @@ Home the first step, End the latest.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QObject, QSignalBlocker, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 from engine.live.messages import ExperimentStarted, LossUpdate
+from engine.live.worker import EngineWorker
 from gui.plotting.pacing import status_line
-
-if TYPE_CHECKING:
-    from gui.shell.main_window import MainWindow
+from gui.state.session import EngineSession
+from gui.state.view_state import ViewState
 
 KEYS_HINT = "Left/Right: a step (Shift: ten) · Home: step 0 · End: the latest"
 
@@ -48,10 +46,9 @@ class TimelineBar(QWidget):
 
     def show_step(self, step: int, furthest: int, latest: bool) -> None:
         """Where the slider stands, without telling anyone it moved."""
-        self.slider.blockSignals(True)
-        self.slider.setRange(0, furthest)
-        self.slider.setValue(step)
-        self.slider.blockSignals(False)
+        with QSignalBlocker(self.slider):
+            self.slider.setRange(0, furthest)
+            self.slider.setValue(step)
         self.label.setText(
             f"step {step:,} (the latest)" if latest else f"step {step:,} of {furthest:,}"
         )
@@ -73,77 +70,64 @@ def panels_page(grid: QWidget, bar: TimelineBar) -> QWidget:
 
 
 class TimelineView(QObject):
-    """The step every view shows: the latest (None), or one the user went back to."""
+    """Moves the step every view shows (the view state's ``step``: None for the latest), and
+    keeps the bar and the engine's inspector on it."""
 
-    moved = Signal(object)  # the step shown, or None for the latest
-
-    def __init__(self, window: MainWindow, bar: TimelineBar):
+    def __init__(
+        self,
+        view: ViewState,
+        session: EngineSession,
+        engine: EngineWorker,
+        bar: TimelineBar,
+        parent: QObject | None = None,
+    ):
         """Made once the window's own views follow the session (they draw what this shows)."""
-        super().__init__(window)
-        self.window = window
-        self.bar = bar
+        super().__init__(parent)
+        self.view, self.session, self.engine, self.bar = view, session, engine, bar
         self.bar.dragged.connect(self.move_to)
-        self._step: int | None = None
         self._config = None  # of the experiment shown: another one starts at its latest step
         self._seek = QTimer(self)  # one seek per turn of the event loop, however fast the drag
         self._seek.setSingleShot(True)
         self._seek.setInterval(0)
         self._seek.timeout.connect(self._ask_engine)
-        self.actions = [
-            self._action("Back a step", "Left", lambda: self.back(1)),
-            self._action("Back ten steps", "Shift+Left", lambda: self.back(10)),
-            self._action("On ten steps", "Shift+Right", lambda: self.forward(10)),
-            self._action("First step", "Home", self.to_start),
-            self._action("Latest step", "End", self.to_latest),
-        ]
-        session = window.session
+        view.events.step.connect(self._on_step_change)
         session.advanced.connect(self._on_advanced)
         session.restarted.connect(self._on_restarted)
         session.playing_changed.connect(self._on_playing_changed)
-
-    def _action(self, text: str, key: str, slot) -> QAction:
-        action = QAction(text, self.window)
-        action.setShortcut(QKeySequence(key))
-        action.setToolTip(f"Timeline: {text.lower()} ({key})")
-        action.triggered.connect(slot)
-        self.window.addAction(action)
-        return action
 
     # --- reading -------------------------------------------------------------------------------
 
     @property
     def furthest(self) -> int:
         """The furthest step reached (where the engine goes on from)."""
-        return self.window.session.steps_taken
-
-    @property
-    def view_step(self) -> int | None:
-        """The step the user went back to, or None when the views show the latest."""
-        return self._step
+        return self.session.steps_taken
 
     @property
     def step(self) -> int:
         """The step shown."""
-        return self.furthest if self._step is None else self._step
+        return self.furthest if self.view.step is None else self.view.step
 
     @property
     def scrubbed(self) -> bool:
-        return self._step is not None
+        """The views show a step the user went back to, not the latest."""
+        return self.view.step is not None
 
     def shown_update(self, latest: LossUpdate) -> LossUpdate:
         """``latest`` as it stood at the step shown: the runs table's and status line's view.
         At step k the runs had recorded their loss of step k (the one the heads sit on)."""
-        if self._step is None:
+        step = self.view.step
+        if step is None:
             return latest
-        history = self.window.session.history
-        summaries = latest.summaries.at_step(self._step + 1, history.loss_columns())
-        return replace(latest, summaries=summaries, steps_taken=self._step, done=False)
+        history = self.session.history
+        summaries = latest.summaries.at_step(step + 1, history.loss_columns())
+        return replace(latest, summaries=summaries, steps_taken=step, done=False)
 
     def status_text(self, latest: LossUpdate | None) -> str:
-        if latest is None or self._step is None:
+        step = self.view.step
+        if latest is None or step is None:
             return status_line(latest)
         counts = status_line(self.shown_update(latest)).split(" · ", 1)[-1]
-        return f"Step {self._step:,} of {self.furthest:,} (End: the latest) · {counts}"
+        return f"Step {step:,} of {self.furthest:,} (End: the latest) · {counts}"
 
     # --- moving --------------------------------------------------------------------------------
 
@@ -154,8 +138,8 @@ class TimelineView(QObject):
         if step >= self.furthest:
             self._show(None)
             return
-        if self.window.session.playing:
-            self.window.engine.pause()
+        if self.session.playing:
+            self.engine.pause()
         self._show(step)
 
     def back(self, steps: int = 1) -> None:
@@ -163,8 +147,8 @@ class TimelineView(QObject):
 
     def forward(self, steps: int = 1) -> None:
         """On towards the latest step (a view: nothing is trained)."""
-        if self._step is not None:
-            self.move_to(self._step + steps)
+        if self.view.step is not None:
+            self.move_to(self.view.step + steps)
 
     def to_start(self) -> None:
         self.move_to(0)
@@ -173,44 +157,41 @@ class TimelineView(QObject):
         self._show(None)
 
     def _show(self, step: int | None) -> None:
-        changed = step != self._step
-        self._step = step
+        self.view.update(step=step)
         self.bar.show_step(self.step, self.furthest, step is None)
-        if not changed:
-            return
-        self.window.grid.set_now(step)
-        self.window.inspector.view_step = step
+
+    @Slot(object)
+    def _on_step_change(self, step: int | None) -> None:
+        self.bar.show_step(self.step, self.furthest, step is None)
         self._seek.start()
-        self.window.refresh_now()
-        self.moved.emit(step)
 
     @Slot()
     def _ask_engine(self) -> None:
-        if self.window.engine.running:  # not once the window has shut it down
-            self.window.engine.set_view_step(-1 if self._step is None else self._step)
+        if self.engine.running:  # not once the window has shut it down
+            step = self.view.step
+            self.engine.set_view_step(-1 if step is None else step)
 
     # --- following the engine -----------------------------------------------------------------
 
     @Slot(object)
     def _on_advanced(self, _update: LossUpdate) -> None:
-        if self._step is not None and self._step >= self.furthest:
+        step = self.view.step
+        if step is not None and step >= self.furthest:
             self._show(None)
-        self.bar.show_step(self.step, self.furthest, self._step is None)
+        self.bar.show_step(self.step, self.furthest, self.view.step is None)
 
     @Slot(object)
     def _on_restarted(self, started: ExperimentStarted) -> None:
         """A new experiment starts at its latest step; the same one with other branches keeps
         the step shown (it is still in its past)."""
-        step, self._step = self._step, None
-        self.window.grid.set_now(None)
-        self.window.inspector.view_step = None
+        step = self.view.step
         previous, self._config = self._config, started.config
         if step is not None and previous is not None and _same_but_branches(previous, started):
-            self._show(step)
+            self.bar.show_step(step, self.furthest, False)
+            self._seek.start()  # the engine's inspector, in the new experiment at that step
             return
+        self.view.update(step=None)
         self.bar.show_step(0, 0, True)
-        if step is not None:  # the engine still shows the inspector that step
-            self._seek.start()
 
     @Slot(bool)
     def _on_playing_changed(self, playing: bool) -> None:
