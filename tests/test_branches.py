@@ -16,8 +16,9 @@ from engine.config.settings import (
     schedule_spec,
 )
 from engine.core.tasks import TaskState
-from engine.experiment.batched import BatchedExperiment, RunStatus
+from engine.experiment.batched import BatchedExperiment
 from engine.experiment.branches import with_fitting_branches
+from engine.experiment.runs import RunStatus
 from engine.io.experiment_file import (
     config_from_dict,
     config_to_dict,

@@ -12,7 +12,8 @@ import main
 from engine.analysis.sweep import SEEDS_CSV_HEADER as SWEEP_SEEDS_HEADER
 from engine.analysis.sweep import run_sweep, write_sweep_csv
 from engine.config.settings import ConfigError, ExperimentConfig, OptimizerSpec
-from engine.experiment.batched import BatchedExperiment, RunStatus
+from engine.experiment.batched import BatchedExperiment
+from engine.experiment.runs import RunStatus
 from engine.experiment.seeds import (
     group_status,
     median_converged_step,

@@ -21,7 +21,8 @@ from engine.analysis.sweep import (
     sweep_summary,
 )
 from engine.config.settings import ExperimentConfig, OptimizerSpec
-from engine.experiment.batched import BatchedExperiment, RunStatus
+from engine.experiment.batched import BatchedExperiment
+from engine.experiment.runs import RunStatus
 from tests.sweep_cases import csv_text, small_config
 
 # converged, max steps and diverged all occur among these (sgd diverges at the top end)

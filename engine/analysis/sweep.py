@@ -25,7 +25,8 @@ import numpy as np
 from engine.config.settings import ARTICLE_LOSS_RANGE, ExperimentConfig
 from engine.core.files import atomic_write
 from engine.core.tasks import TaskCancelled, TaskState
-from engine.experiment.batched import BatchedExperiment, RunStatus
+from engine.experiment.batched import BatchedExperiment
+from engine.experiment.runs import RunStatus
 from engine.experiment.seeds import group_status, median_band, median_converged_step
 
 PROGRESS_INTERVAL = 0.1  # seconds between progress reports of a sweep task

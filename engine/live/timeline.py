@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from engine.analysis.inspection import Inspection, inspect_run
+from engine.analysis.inspection import inspect_run
+from engine.analysis.readings import Inspection
 from engine.config.settings import ExperimentConfig
-from engine.experiment.batched import BatchedExperiment, RunStatus, RunSummary, StepState
-from engine.experiment.runs import summaries_at
+from engine.experiment.batched import BatchedExperiment
+from engine.experiment.runs import RunStatus, RunSummary, StepState, summaries_at
 
 SHORTEST_INTERVAL = 16  # steps between checkpoints, unless the budget asks for more
 CHECKPOINT_BUDGET = 64 * 2**20  # bytes of checkpoints an experiment keeps at most

@@ -9,8 +9,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QColor, QPen
 
-from engine.analysis.sharpness import threshold_at, threshold_position
-from engine.experiment.batched import RunKey
+from engine.analysis.readings import threshold_at, threshold_position
+from engine.experiment.runs import RunKey
 from gui.panels.loss_panel import MAX_POINTS, LossPanel
 from gui.plotting.helpers import LiveCurve, decimate
 from gui.plotting.palette import optimizer_colour, optimizer_line_style
