@@ -16,10 +16,10 @@ from engine.analysis.sweep import (
     loss_ceiling,
     loss_curve_data,
     off_chart_runs,
-    run_sweep,
     sweep_caption,
     sweep_summary,
 )
+from engine.analysis.sweep_run import run_sweep
 from engine.config.settings import ExperimentConfig, OptimizerSpec
 from engine.experiment.batched import BatchedExperiment
 from engine.experiment.runs import RunStatus

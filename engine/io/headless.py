@@ -13,7 +13,8 @@ from typing import Protocol
 
 from engine.analysis.sharpness import SharpnessTracker
 from engine.analysis.stability import initial_stability
-from engine.analysis.sweep import SweepResult, run_sweep, save_sweep_csv, sweep_summary
+from engine.analysis.sweep import SweepResult, save_sweep_csv, sweep_summary
+from engine.analysis.sweep_run import run_sweep
 from engine.config.loading import load_dataset
 from engine.config.settings import ConfigError, ExperimentConfig
 from engine.core.data import DatasetError
