@@ -11,8 +11,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog
 
 from engine.config.settings import ConfigError
-from engine.experiment.branches import check_branch_count
-from engine.live.timeline import branch_refusal
+from engine.experiment.branches import branch_refusal, check_branch_count
 from gui.state.experiment_model import ConfigChange
 from gui.timeline.branch_dialog import BranchDialog
 
