@@ -13,7 +13,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.analysis.sweep import run_sweep  # noqa: E402
+from engine.analysis.sweep_run import run_sweep  # noqa: E402
 from engine.config.settings import DatasetSpec, ExperimentConfig, OptimizerSpec  # noqa: E402
 from engine.core.data import article_dataset  # noqa: E402
 from engine.experiment.batched import BatchedExperiment  # noqa: E402

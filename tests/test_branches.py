@@ -16,8 +16,9 @@ from engine.config.settings import (
     schedule_spec,
 )
 from engine.core.tasks import TaskState
-from engine.experiment.batched import BatchedExperiment, RunStatus
-from engine.experiment.branches import with_fitting_branches
+from engine.experiment.batched import BatchedExperiment
+from engine.experiment.branches import branch_refusal, with_fitting_branches
+from engine.experiment.runs import RunStatus
 from engine.io.experiment_file import (
     config_from_dict,
     config_to_dict,
@@ -27,7 +28,7 @@ from engine.io.experiment_file import (
 from engine.io.records import write_losses_csv
 from engine.live.messages import ExperimentStarted, LossUpdate, full_update
 from engine.live.session import LiveSession
-from engine.live.timeline import Timeline, branch_refusal, summaries_at
+from engine.live.timeline import Timeline, summaries_at
 from engine.optimizers import REGISTRY
 
 GENERATED = DatasetSpec("generated", samples=40, noise=0.1)

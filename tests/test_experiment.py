@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from engine.config.settings import ExperimentConfig, OptimizerSpec
-from engine.experiment.batched import BatchedExperiment, RunStatus
+from engine.experiment.batched import BatchedExperiment
+from engine.experiment.runs import RunStatus
 from engine.optimizers import ARTICLE_OPTIMIZERS
 from tests import reference
 

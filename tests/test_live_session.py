@@ -5,7 +5,7 @@ import threading
 
 import numpy as np
 
-from engine.analysis.inspection import Inspection
+from engine.analysis.readings import Inspection
 from engine.config.settings import ExperimentConfig, OptimizerSpec
 from engine.core.tasks import TaskState
 from engine.experiment.batched import BatchedExperiment

@@ -7,7 +7,8 @@ import pytest
 
 import main
 from engine.analysis.sharpness import SharpnessTracker
-from engine.analysis.sweep import SWEEP_LRS, sweep_task
+from engine.analysis.sweep import SWEEP_LRS
+from engine.analysis.sweep_run import sweep_task
 from engine.config.settings import BranchSpec, ExperimentConfig, OptimizerSpec
 from engine.core.tasks import TaskState
 from engine.experiment import memory

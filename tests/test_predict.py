@@ -11,7 +11,7 @@ from PySide6.QtTest import QTest
 
 import main
 from engine.config.settings import ConfigError, ExperimentConfig
-from engine.experiment.batched import BatchedExperiment, RunStatus
+from engine.experiment.batched import BatchedExperiment
 from engine.experiment.predictions import (
     NO_OPTIMIZER,
     Predictions,
@@ -20,6 +20,7 @@ from engine.experiment.predictions import (
     predictions_from_dict,
     score,
 )
+from engine.experiment.runs import RunStatus
 from engine.io.experiment_file import read_config_file, read_experiment_file
 from engine.live.messages import full_update
 from gui.export.figure import Figure, FigureState

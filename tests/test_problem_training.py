@@ -10,7 +10,8 @@ from engine.analysis.inspection import inspect_run, weight_names
 from engine.analysis.stability import initial_stability
 from engine.config.problem_switch import config_for_problem
 from engine.config.settings import ExperimentConfig, OptimizerSpec
-from engine.experiment.batched import BatchedExperiment, RunStatus
+from engine.experiment.batched import BatchedExperiment
+from engine.experiment.runs import RunStatus
 from engine.live.messages import started
 from engine.problems import get_problem
 from tests.surfaces import FORMULAS

@@ -3,7 +3,8 @@
 import numpy as np
 
 from engine.config.settings import ExperimentConfig, OptimizerSpec
-from engine.experiment.batched import BatchedExperiment, RunStatus
+from engine.experiment.batched import BatchedExperiment
+from engine.experiment.runs import RunStatus
 from engine.optimizers import REGISTRY, TorchEquivalent
 
 

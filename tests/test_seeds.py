@@ -10,9 +10,11 @@ import pytest
 
 import main
 from engine.analysis.sweep import SEEDS_CSV_HEADER as SWEEP_SEEDS_HEADER
-from engine.analysis.sweep import run_sweep, write_sweep_csv
+from engine.analysis.sweep import write_sweep_csv
+from engine.analysis.sweep_run import run_sweep
 from engine.config.settings import ConfigError, ExperimentConfig, OptimizerSpec
-from engine.experiment.batched import BatchedExperiment, RunStatus
+from engine.experiment.batched import BatchedExperiment
+from engine.experiment.runs import RunStatus
 from engine.experiment.seeds import (
     group_status,
     median_converged_step,

@@ -8,12 +8,8 @@ import pytest
 import torch
 
 from engine.analysis.inspection import inspect_run
-from engine.analysis.sharpness import (
-    SharpnessTracker,
-    surface_hessians,
-    threshold_at,
-    threshold_position,
-)
+from engine.analysis.readings import threshold_at, threshold_position
+from engine.analysis.sharpness import SharpnessTracker, surface_hessians
 from engine.analysis.stability import largest_eigenvalue, problem_stability
 from engine.config.presets import EDGE_OF_STABILITY
 from engine.config.settings import ExperimentConfig, OptimizerSpec

@@ -9,13 +9,12 @@ import torch
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from engine.analysis.readings import Stability, stability_limit
 from engine.analysis.stability import (
-    Stability,
     initial_stability,
     largest_eigenvalue,
     loss_hessian,
     stability_at,
-    stability_limit,
     stability_per_run,
 )
 from engine.config.settings import ExperimentConfig

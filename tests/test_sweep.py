@@ -16,12 +16,13 @@ from engine.analysis.sweep import (
     loss_ceiling,
     loss_curve_data,
     off_chart_runs,
-    run_sweep,
     sweep_caption,
     sweep_summary,
 )
+from engine.analysis.sweep_run import run_sweep
 from engine.config.settings import ExperimentConfig, OptimizerSpec
-from engine.experiment.batched import BatchedExperiment, RunStatus
+from engine.experiment.batched import BatchedExperiment
+from engine.experiment.runs import RunStatus
 from tests.sweep_cases import csv_text, small_config
 
 # converged, max steps and diverged all occur among these (sgd diverges at the top end)

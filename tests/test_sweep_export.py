@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from engine.analysis.sweep import SweepResult, run_sweep
+from engine.analysis.sweep import SweepResult
+from engine.analysis.sweep_run import run_sweep
 from engine.core.files import OutputError
 from gui.plotting.palette import optimizer_colour
 from gui.plotting.themes import DEFAULT, PRESENTATION

@@ -7,13 +7,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from engine.analysis.sweep import (
-    SweepResult,
-    loss_ceiling,
-    loss_curve_data,
-    off_chart_runs,
-    run_sweep,
-)
+from engine.analysis.sweep import SweepResult, loss_ceiling, loss_curve_data, off_chart_runs
+from engine.analysis.sweep_run import run_sweep
 from engine.config.settings import ExperimentConfig, OptimizerSpec
 from gui.plotting.palette import optimizer_colour
 from gui.plotting.themes import DEFAULT, PRESENTATION

@@ -3,10 +3,12 @@
 import numpy as np
 import pytest
 
-from engine.analysis.inspection import Inspection, inspect_run
+from engine.analysis.inspection import inspect_run
+from engine.analysis.readings import Inspection
 from engine.config.settings import DatasetSpec, ExperimentConfig, OptimizerSpec, schedule_spec
 from engine.core.tasks import TaskState
-from engine.experiment.batched import BatchedExperiment, RunSnapshot
+from engine.experiment.batched import BatchedExperiment
+from engine.experiment.runs import RunSnapshot
 from engine.live.session import LiveSession
 from engine.live.timeline import Timeline, checkpoint_interval, summaries_at
 from engine.optimizers import REGISTRY

@@ -14,7 +14,7 @@ from PySide6.QtTest import QTest
 
 import main
 from engine.config.settings import ExperimentConfig, OptimizerSpec
-from engine.experiment.batched import RunStatus
+from engine.experiment.runs import RunStatus
 from gui.plotting.pacing import SPEED_STEPS
 from gui.shell.main_window import MainWindow
 from gui.state.saved_settings import load_config

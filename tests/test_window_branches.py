@@ -9,7 +9,8 @@ from PySide6.QtWidgets import QApplication
 
 import main
 from engine.config.settings import BranchSpec, ExperimentConfig, OptimizerSpec
-from engine.experiment.batched import BatchedExperiment, RunStatus
+from engine.experiment.batched import BatchedExperiment
+from engine.experiment.runs import RunStatus
 from gui.export.figure import Figure
 from gui.plotting.pacing import SPEED_STEPS
 from gui.plotting.themes import DEFAULT

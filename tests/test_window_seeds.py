@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF
 
-from engine.analysis.sweep import band_curve_data, run_sweep
+from engine.analysis.sweep import band_curve_data
+from engine.analysis.sweep_run import run_sweep
 from engine.config.settings import ExperimentConfig, OptimizerSpec
 from engine.experiment.batched import BatchedExperiment
 from engine.experiment.seeds import seed_bands, seed_outcomes

@@ -9,7 +9,8 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMenu
 
-from engine.analysis.sharpness import SharpnessTracker, threshold_position
+from engine.analysis.readings import threshold_position
+from engine.analysis.sharpness import SharpnessTracker
 from engine.config.presets import EDGE_OF_STABILITY
 from engine.config.settings import ExperimentConfig, OptimizerSpec
 from engine.experiment.batched import BatchedExperiment

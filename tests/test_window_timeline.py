@@ -5,7 +5,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from engine.analysis.inspection import Inspection
+from engine.analysis.readings import Inspection
 from engine.config.settings import ExperimentConfig
 from engine.experiment.batched import BatchedExperiment
 from gui.plotting.pacing import SPEED_STEPS

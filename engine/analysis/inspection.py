@@ -4,85 +4,21 @@ chosen weight with the rule's quantities filled in (g, m, v, √v + ε, bias cor
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import torch
 
-from engine.analysis.sharpness import (
-    precondition,
+from engine.analysis.readings import (
+    Inspection,
+    SharpnessReading,
+    Stability,
+    UpdateBreakdown,
+    stability_limit,
     threshold_at,
-    threshold_position,
-    top_eigenvalues,
 )
-from engine.analysis.stability import Stability, largest_eigenvalue, stability_limit
-from engine.experiment.batched import BatchedExperiment, RunSnapshot
-
-
-@dataclass(frozen=True)
-class UpdateBreakdown:
-    """The next update of one weight, as numbers: what the rule computes, term by term."""
-
-    weight: str  # e.g. "W1[0,2]"
-    theta: float
-    gradient: float
-    lr: float
-    state_before: dict[str, float]
-    state_after: dict[str, float]
-    terms: tuple[tuple[str, float], ...]  # derived quantities the rule uses
-    new_theta: float
-
-    @property
-    def delta(self) -> float:
-        return self.new_theta - self.theta
-
-    @property
-    def effective_step(self) -> float:
-        """|Δθ / g|: the learning rate plain SGD would need to take the same step."""
-        return abs(self.delta / self.gradient) if self.gradient else math.nan
-
-    def lines(self) -> list[str]:
-        """The breakdown as text, one quantity a line."""
-        rows = [(f"θ  ({self.weight})", self.theta), ("g", self.gradient), ("η", self.lr)]
-        rows += [(f"{k} before", v) for k, v in self.state_before.items()]
-        rows += [(f"{k} after", v) for k, v in self.state_after.items()]
-        rows += list(self.terms)
-        rows += [("Δθ", self.delta), ("θ after", self.new_theta)]
-        rows += [("|Δθ / g|  (effective step)", self.effective_step)]
-        width = max(len(name) for name, _ in rows)
-        return [f"{name:<{width}}  {value: .6g}" for name, value in rows]
-
-
-@dataclass(frozen=True)
-class SharpnessReading:
-    """A run's sharpness at its current step against its optimizer's stability threshold."""
-
-    sharpness: float  # λ, the top eigenvalue of the loss's Hessian on all the data
-    adaptive: bool  # the rule divides by a denominator P: its threshold bounds P^{-1/2}·H·P^{-1/2}
-    preconditioned: float | None  # that matrix's top eigenvalue; None once the run has stopped
-    # (no next update to divide) or for a rule that is not adaptive
-    threshold: float  # at the next step's rate; NaN where none is known
-    rule: str  # how the threshold follows from η, or why none is known
-
-    @property
-    def bounded(self) -> float:
-        """What the threshold bounds: the preconditioned λ for an adaptive rule, else λ."""
-        if not self.adaptive:
-            return self.sharpness
-        return math.nan if self.preconditioned is None else self.preconditioned
-
-    @property
-    def position(self) -> str:
-        """ "below", "at" (within 5 %) or "above" the threshold; "" if none is known."""
-        return threshold_position(self.bounded, self.threshold)
-
-
-@dataclass(frozen=True)
-class Inspection:
-    snapshot: RunSnapshot
-    breakdown: UpdateBreakdown | None  # None once the run has stopped
-    stability: Stability  # of the loss on the whole data, at the run's current parameters
-    sharpness: SharpnessReading | None = None
-    view_step: int | None = None  # the step a timeline went back to; None: the latest
+from engine.analysis.sharpness import precondition, top_eigenvalues
+from engine.analysis.stability import largest_eigenvalue
+from engine.experiment.batched import BatchedExperiment
 
 
 def weight_names(experiment: BatchedExperiment) -> list[str]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from engine.config.settings import OptimizerSpec
+from engine.analysis.readings import threshold_at
 from engine.core.data import Dataset
 from engine.core.growing import GrowingArray
 from engine.core.model import ParameterLayout, activate
@@ -23,7 +23,6 @@ from engine.experiment.batched import BatchedExperiment
 from engine.problems import MLPProblem, Problem, Surface
 
 METHODS = ("exact", "lanczos")
-AT_THRESHOLD = 0.05  # within 5 % of a threshold counts as "at" it
 
 
 def _slopes(pre: torch.Tensor, activation: str) -> tuple[torch.Tensor, torch.Tensor]:
@@ -115,16 +114,6 @@ def problem_hessians(problem: Problem, rows: torch.Tensor) -> torch.Tensor:
     if not len(rows):
         return torch.empty(0, size, size, dtype=torch.float64)
     return torch.stack([problem.hessian(row) for row in rows])
-
-
-def threshold_position(value: float, threshold: float, tolerance: float = AT_THRESHOLD) -> str:
-    """Where a sharpness sits against its threshold: "below", "at" (within ``tolerance``,
-    relative) or "above"; "" when either is unknown (NaN)."""
-    if not (np.isfinite(value) and np.isfinite(threshold)):
-        return ""
-    if abs(value - threshold) <= tolerance * abs(threshold):
-        return "at"
-    return "below" if value < threshold else "above"
 
 
 def precondition(hessians: torch.Tensor, denominators: torch.Tensor) -> torch.Tensor:
@@ -381,10 +370,3 @@ class SharpnessTracker:
         if self._solvers is None:
             return top_eigenvalues(matrices)
         return self._solvers[which](matrices, rows)
-
-
-def threshold_at(spec: OptimizerSpec, lr: float | np.ndarray) -> np.ndarray:
-    """``spec``'s stability threshold at ``lr`` (a float or an array of rates, e.g. the rate
-    each step used), as a float64 array of its shape; NaN where none is known."""
-    value = spec.optimizer.stability_threshold(lr, spec.params)
-    return np.full(np.shape(lr), np.nan) if value is None else np.asarray(value, dtype=float)

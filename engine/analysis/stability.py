@@ -8,11 +8,11 @@ once ``lr > 2/λ_max``. With a few dozen parameters the exact Hessian is cheap t
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 
+from engine.analysis.readings import Stability, stability_limit
 from engine.config.loading import build_problem
 from engine.config.settings import ExperimentConfig
 from engine.core.data import Dataset, article_dataset
@@ -43,29 +43,6 @@ def largest_eigenvalue(hessian: torch.Tensor) -> float:
     if not bool(torch.isfinite(hessian).all()):
         return math.nan
     return float(torch.linalg.eigvalsh(hessian).max())
-
-
-def stability_limit(lambda_max: float) -> float:
-    """Plain gradient descent's largest stable learning rate, 2/λ_max.
-
-    For λ_max ≤ 0 no direction curves upward, and a step along non-positive curvature never
-    overshoots, so every learning rate is stable: ``math.inf``. NaN stays NaN.
-    """
-    if math.isnan(lambda_max):
-        return math.nan
-    return 2.0 / lambda_max if lambda_max > 0 else math.inf
-
-
-@dataclass(frozen=True)
-class Stability:
-    """The loss's sharpest curvature at a point and the gradient-descent limit it implies."""
-
-    lambda_max: float
-    limit: float
-
-    def describe(self) -> str:
-        """One line for the headless summary: ``lambda_max=… 2/lambda_max=…``."""
-        return f"lambda_max={self.lambda_max:.6g} 2/lambda_max={self.limit:.6g}"
 
 
 def stability_at(flat: torch.Tensor, data: Dataset, layout: ParameterLayout) -> Stability:

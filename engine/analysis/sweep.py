@@ -1,4 +1,4 @@
-"""A learning-rate sweep: every selected optimizer at 64 log-spaced learning rates, one pass.
+"""A learning-rate sweep's result: every selected optimizer at 64 log-spaced learning rates.
 
 All optimizers × learning rates are the runs of ONE :class:`BatchedExperiment`, trained to the
 end, so a sweep costs about as many tensor steps as the four panels do (each step just has more
@@ -7,7 +7,8 @@ several seeds, each (optimizer, rate) is summed up by its draws (:mod:`engine.ex
 the median
 final loss with its 10–90 % band, the commonest outcome, the median converging step.
 What the plots and the command line make of a result (which runs are off the chart, the
-curves' values, captions) is shaped here too, without Qt.
+curves' values, captions, the CSV) is shaped here, without Qt and without torch;
+:mod:`engine.analysis.sweep_run` trains it.
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ from __future__ import annotations
 import csv
 import math
 import os
-import time
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import IO
 
@@ -24,20 +23,12 @@ import numpy as np
 
 from engine.config.settings import ARTICLE_LOSS_RANGE, ExperimentConfig
 from engine.core.files import atomic_write
-from engine.core.tasks import TaskCancelled, TaskState
-from engine.experiment.batched import BatchedExperiment, RunStatus
-from engine.experiment.memory import check_memory, record_buffers, worst_case_bytes
-from engine.experiment.seeds import group_status, median_band, median_converged_step
+from engine.experiment.runs import RunStatus
 
-PROGRESS_INTERVAL = 0.1  # seconds between progress reports of a sweep task
 SWEEP_LRS = np.logspace(-4, 1, 64)  # 1e-4 … 10, 64 learning rates, evenly spaced on a log axis
 SWEEP_SUFFIXES = (".png", ".svg", ".csv")  # what a sweep is saved as: a drawing or its table
 CSV_HEADER = ("optimizer", "lr", "final_loss", "converged_at", "status")
 SEEDS_CSV_HEADER = ("optimizer", "lr", "seed", "final_loss", "converged_at", "status")
-
-
-class SweepCancelled(Exception):
-    """``run_sweep`` stopped early because ``should_stop`` said so."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,90 +76,7 @@ class SweepResult:
         return self.status == RunStatus.CONVERGED
 
 
-def run_sweep(
-    config: ExperimentConfig,
-    lrs: Sequence[float] = SWEEP_LRS,
-    *,
-    should_stop: Callable[[], bool] | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> SweepResult:
-    """Train every optimizer of ``config`` at every rate of ``lrs`` in one batched experiment.
-
-    ``should_stop`` is asked after every step (raise :class:`SweepCancelled` when it says yes);
-    ``progress(steps_taken, max_steps)`` is told after every step. ``ConfigError`` if a rate
-    is not a positive number.
-    """
-    experiment = BatchedExperiment(config, learning_rates=lrs)
-    max_steps = config.max_steps
-    while experiment.step(1):
-        if should_stop is not None and should_stop():
-            raise SweepCancelled
-        if progress is not None:
-            progress(experiment.steps_taken, max_steps)
-
-    seeds = config.seeds
-    shape = (len(config.optimizers), len(experiment.learning_rates))
-    counts = experiment.counts
-    losses = experiment.loss_buffer
-    final_loss = np.full(len(experiment.runs), np.nan, dtype=losses.dtype)
-    recorded = np.flatnonzero(counts > 0)
-    final_loss[recorded] = losses[recorded, counts[recorded] - 1]
-    summaries = experiment.summaries()
-    status = np.array([s.status for s in summaries], dtype=np.int8)
-    status_step = np.array([-1 if s.status_step is None else s.status_step for s in summaries])
-    steps = np.where(status == RunStatus.CONVERGED, status_step, np.nan).astype(np.float64)
-    low = high = per_run = None
-    point_loss, point_status, point_steps = final_loss, status, steps
-    if seeds > 1:
-        per_run = [_frozen(a.reshape(*shape, seeds)) for a in (final_loss, steps, status)]
-        with np.errstate(invalid="ignore"):
-            kept = np.where(status == RunStatus.DIVERGED, np.nan, final_loss.astype(np.float64))
-        low, point_loss, high = (_frozen(a.reshape(shape)) for a in median_band(kept, seeds))
-        point_status = group_status(status, seeds)
-        point_steps = median_converged_step(status, status_step, seeds)
-    return SweepResult(
-        config=config,
-        lrs=_frozen(np.array(experiment.learning_rates, dtype=np.float64)),
-        labels=tuple(spec.label for spec in config.optimizers),
-        names=tuple(spec.name for spec in config.optimizers),
-        final_loss=_frozen(point_loss.reshape(shape)),
-        diverged=_frozen((point_status == RunStatus.DIVERGED).reshape(shape)),
-        steps=_frozen(point_steps.reshape(shape)),
-        status=_frozen(point_status.reshape(shape)),
-        initial_loss=float(np.nanmax(losses[:, 0]))
-        if np.isfinite(losses[:, 0]).any()
-        else math.nan,
-        band_low=low,
-        band_high=high,
-        **dict(zip(("runs_final_loss", "runs_steps", "runs_status"), per_run or ())),
-    )
-
-
-def sweep_task(
-    state: TaskState, config: ExperimentConfig, lrs: Sequence[float] = SWEEP_LRS
-) -> tuple[SweepResult, float]:
-    """:func:`run_sweep` as a task for a runner thread: it stops when asked, reports
-    ``(steps, max_steps)`` a few times a second, and returns the result and its seconds.
-    :class:`~engine.experiment.memory.MemoryRefused` before it trains if its runs could outgrow
-    the memory available."""
-    check_memory(worst_case_bytes(record_buffers(config, learning_rates=lrs)), config, "the sweep")
-    began = last = time.perf_counter()
-
-    def report(steps: int, max_steps: int) -> None:
-        nonlocal last
-        now = time.perf_counter()
-        if now - last >= PROGRESS_INTERVAL:
-            last = now
-            state.report((steps, max_steps))
-
-    try:
-        result = run_sweep(config, lrs, should_stop=lambda: state.stop_requested, progress=report)
-    except SweepCancelled:
-        raise TaskCancelled from None
-    return result, time.perf_counter() - began
-
-
-def _frozen(array: np.ndarray) -> np.ndarray:
+def frozen(array: np.ndarray) -> np.ndarray:
     array.flags.writeable = False
     return array
 

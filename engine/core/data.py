@@ -8,7 +8,10 @@ import math
 import os
 from dataclasses import dataclass
 
-import torch
+from engine.core.lazy import lazy_import
+
+torch = lazy_import("torch", __name__)
+
 
 ARTICLE_X = (
     (0.7, 0.3, 0.7),

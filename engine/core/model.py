@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-import torch
-
 from engine.core.data import Dataset
+from engine.core.lazy import lazy_import
+
+torch = lazy_import("torch", __name__)
 
 PARAMETER_NAMES = ("W1", "b1", "W2", "b2")
 ACTIVATIONS = ("relu", "tanh", "softplus")

@@ -24,7 +24,7 @@ from engine.config.settings import (
     ExperimentConfig,
     OptimizerSpec,
 )
-from engine.experiment.runs import RunKey
+from engine.experiment.runs import RunKey, RunStatus, RunSummary
 from engine.optimizers.schedules import ScheduleSpec
 
 
@@ -170,3 +170,17 @@ def _number(what: str, text: str) -> float:
         return float(text)
     except ValueError:
         raise ConfigError(f"{what} must be a number, not {text.strip()!r}") from None
+
+
+def branch_refusal(parent: RunSummary, step: int) -> str:
+    """Why a branch of ``parent`` cannot start at ``step`` ('' if it can): a run that diverged
+    at step d has nothing to fork at d or after; one that stopped at s, after s."""
+    text = f"{parent.run.label} at η = {parent.run.lr:g}"
+    stop = parent.status_step
+    if parent.status is RunStatus.DIVERGED and step >= stop:
+        return f"{text} diverged at step {stop}: branch it at step {stop - 1} or before"
+    if parent.status in (RunStatus.CONVERGED, RunStatus.MAX_STEPS) and step > stop:
+        return f"{text} stopped at step {stop}: branch it at step {stop} or before"
+    if parent.run.branch is not None:
+        return f"{text} is a branch itself: branch from one of the optimizers × rates"
+    return ""

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from engine.config.settings import ConfigError, ExperimentConfig
-from engine.experiment.batched import RunStatus
+from engine.experiment.runs import RunStatus
 from engine.experiment.seeds import group_status, median_converged_step
 
 NO_OPTIMIZER = "none"  # the "first to converge" pick that no optimizer converges

@@ -1,19 +1,23 @@
 """What an experiment says about its runs: which run, where it stands, its numbers, its state.
 
-Plain values, re-exported by :mod:`engine.experiment.batched`, which makes them.
+Plain values, torch-free (the window receives them), made by
+:mod:`engine.experiment.batched`.
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from engine.config.settings import BranchSpec, OptimizerSpec
 from engine.optimizers import State
 from engine.optimizers.schedules import ScheduleRunner
+
+if TYPE_CHECKING:  # a StepState holds tensors; nothing here computes with them
+    import torch
 
 
 class RunStatus(enum.IntEnum):

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.experiment.batched import RunStatus
+from engine.experiment.runs import RunStatus
 
 BAND = (10.0, 90.0)  # the band's edges, in percent
 HELD = (RunStatus.CONVERGED, RunStatus.MAX_STEPS)  # draws that stay at their last loss

@@ -17,10 +17,10 @@ from engine.analysis.sweep import (
     SWEEP_LRS,
     SWEEP_SUFFIXES,
     SweepResult,
-    run_sweep,
     save_sweep_csv,
     sweep_summary,
 )
+from engine.analysis.sweep_run import run_sweep
 from engine.config.loading import load_dataset
 from engine.config.settings import ConfigError, ExperimentConfig
 from engine.core.data import DatasetError

@@ -10,7 +10,7 @@ from typing import IO
 import numpy as np
 
 from engine.analysis.sharpness import SharpnessTracker
-from engine.experiment.batched import RunStatus, RunSummary
+from engine.experiment.runs import RunStatus, RunSummary
 from engine.experiment.seeds import median_band, seed_outcomes
 from engine.live.messages import LossUpdate
 

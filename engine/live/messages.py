@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from engine.analysis.stability import Stability, problem_stability
+from engine.analysis.readings import Stability
+from engine.analysis.stability import problem_stability
 from engine.config.settings import ExperimentConfig
-from engine.experiment.batched import BatchedExperiment, RunKey
-from engine.experiment.runs import RunStatus, RunSummary, summaries_at
+from engine.experiment.batched import BatchedExperiment
+from engine.experiment.runs import RunKey, RunStatus, RunSummary, summaries_at
 
 if TYPE_CHECKING:
     from engine.analysis.sharpness import SharpnessTracker

@@ -15,16 +15,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from engine.analysis.inspection import Inspection, inspect_run
+from engine.analysis.inspection import inspect_run
+from engine.analysis.readings import Inspection
 from engine.config.settings import ExperimentConfig
-from engine.experiment.batched import BatchedExperiment, RunStatus, RunSummary, StepState
-from engine.experiment.runs import summaries_at
+from engine.experiment.batched import BatchedExperiment
+from engine.experiment.runs import StepState, summaries_at
 
 SHORTEST_INTERVAL = 16  # steps between checkpoints, unless the budget asks for more
 CHECKPOINT_BUDGET = 64 * 2**20  # bytes of checkpoints an experiment keeps at most
 
 
-__all__ = ["Timeline", "branch_refusal", "checkpoint_interval", "remap_state", "summaries_at"]
+__all__ = ["Timeline", "checkpoint_interval", "remap_state", "summaries_at"]
 
 
 def checkpoint_interval(state_bytes: int, max_steps: int, budget: int = CHECKPOINT_BUDGET) -> int:
@@ -137,20 +138,6 @@ class Timeline:
         """What the inspector shows of ``run`` after ``step`` steps: its parameters, gradient,
         optimizer state and loss there, and the update it made next (of flat ``weight``)."""
         return replace(inspect_run(self.seek(step), run, weight), view_step=step)
-
-
-def branch_refusal(parent: RunSummary, step: int) -> str:
-    """Why a branch of ``parent`` cannot start at ``step`` ('' if it can): a run that diverged
-    at step d has nothing to fork at d or after; one that stopped at s, after s."""
-    text = f"{parent.run.label} at η = {parent.run.lr:g}"
-    stop = parent.status_step
-    if parent.status is RunStatus.DIVERGED and step >= stop:
-        return f"{text} diverged at step {stop}: branch it at step {stop - 1} or before"
-    if parent.status in (RunStatus.CONVERGED, RunStatus.MAX_STEPS) and step > stop:
-        return f"{text} stopped at step {stop}: branch it at step {stop} or before"
-    if parent.run.branch is not None:
-        return f"{text} is a branch itself: branch from one of the optimizers × rates"
-    return ""
 
 
 def shared_rows(new: BatchedExperiment, old: BatchedExperiment) -> list[int | None]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QCoreApplication, QMetaObject, QObject, Qt, QThread, Signal, Slot
 
-from engine.analysis.inspection import Inspection
+from engine.analysis.readings import Inspection
 from engine.config.settings import ExperimentConfig
 from engine.core.tasks import TaskCancelled, TaskState
 from engine.live.messages import ExperimentStarted, LossUpdate

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import torch
-
+from engine.core.lazy import lazy_import
 from engine.optimizers.base import (
     EMA_MOMENTUM_RULE,
     GD_RULE,
@@ -18,6 +17,8 @@ from engine.optimizers.base import (
     in_float64,
     next_step,
 )
+
+torch = lazy_import("torch", __name__)
 
 ARTICLE = "Optimizers from Scratch (the article this app reproduces)"
 

@@ -6,9 +6,12 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import torch
+from engine.core.lazy import lazy_import
 
-State = dict[str, torch.Tensor]
+torch = lazy_import("torch", __name__)
+
+
+State = dict[str, "torch.Tensor"]
 HyperValue = float | bool
 
 

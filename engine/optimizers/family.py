@@ -3,8 +3,7 @@ documented rules and defaults (Lion follows its paper). All on batched (runs, P)
 
 from __future__ import annotations
 
-import torch
-
+from engine.core.lazy import lazy_import
 from engine.optimizers.base import (
     EMA_MOMENTUM_RULE,
     GD_RULE,
@@ -20,6 +19,8 @@ from engine.optimizers.base import (
     next_step,
     weight_decay,
 )
+
+torch = lazy_import("torch", __name__)
 
 
 def _zeros(params: torch.Tensor, *names: str) -> dict[str, torch.Tensor]:

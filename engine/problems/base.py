@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-import torch
 
 from engine.core.data import Dataset
+from engine.core.lazy import lazy_import
+
+torch = lazy_import("torch", __name__)
 
 Point = tuple[float, float]
 

@@ -3,11 +3,12 @@ so the default experiment's losses are the same bit for bit."""
 
 from __future__ import annotations
 
-import torch
-
 from engine.core.data import Dataset
+from engine.core.lazy import lazy_import
 from engine.core.model import ParameterLayout, activate, initial_parameters, loss_and_gradient
 from engine.problems.base import DisplayDefaults, Point, Problem
+
+torch = lazy_import("torch", __name__)
 
 
 class MLPProblem(Problem):

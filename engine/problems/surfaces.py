@@ -8,12 +8,13 @@ from __future__ import annotations
 import abc
 import math
 
-import torch
-
 from engine.core.data import Dataset
+from engine.core.lazy import lazy_import
 from engine.problems.base import DisplayDefaults, Point, Problem
 
-Pair = tuple[torch.Tensor, torch.Tensor]
+torch = lazy_import("torch", __name__)
+
+Pair = tuple["torch.Tensor", "torch.Tensor"]
 
 
 class Surface(Problem):

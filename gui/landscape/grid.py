@@ -12,7 +12,7 @@ from PySide6.QtCore import QPointF
 
 from engine.analysis.landscape import nearest_point
 from engine.analysis.landscape_map import LandscapeMap
-from engine.experiment.batched import RunKey
+from engine.experiment.runs import RunKey
 from engine.live.messages import ExperimentStarted
 from gui.landscape.plot import MARKS, LandscapePlot
 from gui.plotting.helpers import KeySample, point_font

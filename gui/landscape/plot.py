@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem
 
 from engine.analysis.landscape_map import LandscapeMap
-from engine.experiment.batched import RunKey
+from engine.experiment.runs import RunKey
 from gui.landscape.path_layer import PathLayer
 from gui.landscape.path_segments import GrowingPath, clip_box
 from gui.plotting.helpers import add_head_dot, cached_brush, point_font, style_head_dot

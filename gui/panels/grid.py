@@ -10,7 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Signal
 from PySide6.QtWidgets import QGraphicsItem
 
-from engine.experiment.batched import RunKey
+from engine.experiment.runs import RunKey
 from engine.live.messages import ExperimentStarted, LossUpdate
 from engine.problems import DEFAULT_PROBLEM
 from gui.panels.loss_panel import LossPanel

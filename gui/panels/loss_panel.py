@@ -13,7 +13,7 @@ from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QGraphicsEllipseItem
 
 from engine.config.settings import ARTICLE_LOSS_RANGE
-from engine.experiment.batched import RunKey, RunStatus
+from engine.experiment.runs import RunKey, RunStatus
 from engine.live.messages import LossUpdate
 from gui.panels.seed_bands import BAND_POINTS, BandLayer
 from gui.panels.title import PanelTitle

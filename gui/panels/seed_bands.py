@@ -15,7 +15,7 @@ import pyqtgraph as pg
 from PySide6.QtGui import QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem
 
-from engine.experiment.batched import RunKey
+from engine.experiment.runs import RunKey
 from gui.plotting.palette import optimizer_colour
 
 BAND_ALPHA = 44  # of 255: the curves of other optimizers stay visible through a band

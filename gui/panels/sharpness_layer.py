@@ -11,8 +11,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QColor, QPen
 
-from engine.analysis.sharpness import threshold_at, threshold_position
-from engine.experiment.batched import RunKey
+from engine.analysis.readings import threshold_at, threshold_position
+from engine.experiment.runs import RunKey
 from gui.panels.loss_panel import MAX_POINTS, LossPanel
 from gui.panels.threshold_labels import ThresholdLabels
 from gui.plotting.helpers import LiveCurve, decimate

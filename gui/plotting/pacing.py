@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager, nullcontext
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Slot
 
-from engine.experiment.batched import RunStatus
+from engine.experiment.runs import RunStatus
 from engine.live.messages import LossUpdate
 
 TEXT_REFRESH_MS = 250  # status line and table: a few times a second, not per frame

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.analysis.inspection import Inspection, SharpnessReading
+from engine.analysis.readings import Inspection, SharpnessReading
 from engine.live.messages import ExperimentStarted
 from gui.plotting.palette import optimizer_colour
 from gui.state.view_state import ViewState

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QTableWidgetItem,
 )
 
-from engine.experiment.batched import RunKey, RunStatus
+from engine.experiment.runs import RunKey, RunStatus
 from engine.experiment.seeds import group_status, median_band, seed_outcomes
 from engine.live.messages import ExperimentStarted, LossUpdate
 from gui.plotting.palette import optimizer_colour

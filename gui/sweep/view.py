@@ -11,7 +11,8 @@ from __future__ import annotations
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from engine.analysis.sweep import SWEEP_LRS, SweepResult, describe_sweep, sweep_task
+from engine.analysis.sweep import SWEEP_LRS, SweepResult, describe_sweep
+from engine.analysis.sweep_run import sweep_task
 from engine.config.settings import ExperimentConfig
 from engine.live.worker import TaskRunner
 from gui.plotting.themes import DEFAULT, Theme

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.config.settings import BranchSpec, ConfigError, ExperimentConfig, schedule_spec
-from engine.experiment.batched import RunKey
+from engine.experiment.runs import RunKey
 from engine.optimizers import REGISTRY
 from engine.optimizers.schedules import SCHEDULES
 from gui.widgets.fields import NumberField, NumberValidator

@@ -10,8 +10,7 @@ from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QDialog, QWidget
 
 from engine.config.settings import ConfigError
-from engine.experiment.branches import check_branch_count
-from engine.live.timeline import branch_refusal
+from engine.experiment.branches import branch_refusal, check_branch_count
 from gui.state.experiment_model import ConfigChange, ExperimentModel
 from gui.state.session import EngineSession
 from gui.state.view_state import ViewState
