@@ -18,6 +18,7 @@ from engine.experiment.batched import RunStatus
 from gui.plotting.pacing import SPEED_STEPS
 from gui.shell.main_window import MainWindow, load_config
 from gui.widgets.fields import NumberValidator
+from tests.windows import commit_text
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -302,7 +303,7 @@ def test_closing_while_running_stops_the_engine_thread(make_window, qtbot):
 
 def test_settings_and_geometry_are_remembered(make_window, qtbot, settings):
     window = make_window()
-    window.controls.seed.setValue(7)
+    commit_text(window.controls.seed, "7")
     qtbot.waitUntil(lambda: window.session.started.config.seed == 7)
     window.resize(711, 577)  # within the offscreen screen (800×800), which clamps geometry
     window.commands.speed.setValue(10)

@@ -5,6 +5,7 @@ from PySide6.QtCore import Qt
 
 from engine.config.settings import OptimizerSpec
 from engine.optimizers import REGISTRY
+from tests.windows import commit_text
 
 
 def run_to_end(window, qtbot):
@@ -117,7 +118,7 @@ def test_the_sweep_tab_computes_for_the_settings_shown_and_exports(window, qtbot
     from engine.config.settings import OptimizerSpec as Spec
 
     window.controls.optimizer_boxes["momentum"].setChecked(False)
-    window.controls.max_steps.setValue(150)
+    commit_text(window.controls.max_steps, "150")
     qtbot.waitUntil(lambda: window.session.started.config.max_steps == 150)
     window.tabs.setCurrentWidget(window.sweep)
     qtbot.waitUntil(lambda: window.sweep.result is not None, timeout=60_000)

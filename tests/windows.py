@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QLineEdit
 
 from engine.config.settings import ExperimentConfig
 from gui.shell.main_window import MainWindow
@@ -33,3 +34,11 @@ def open_main_window(
     window.errors = []
     window.report_error = lambda title, message: window.errors.append(message)
     return window
+
+
+def commit_text(field, text: str) -> None:
+    """As a user does: ``text`` in place of the field's (a NumberField or a WholeNumberBox),
+    then Enter."""
+    edit = field if isinstance(field, QLineEdit) else field.lineEdit()
+    edit.setText(text)
+    field.editingFinished.emit()
