@@ -62,13 +62,14 @@ class ProblemBox(QGroupBox):
         self.show_config(change.new)
 
     def show_config(self, config: ExperimentConfig) -> None:
-        """Show ``config``'s problem and start; announces nothing."""
+        """Show ``config``'s problem, its formula (with the activation in use) and start;
+        announces nothing."""
         problem = get_problem(config.problem)
         with ExitStack() as quiet:
             for widget in (self.chooser, self.start_x, self.start_y):
                 quiet.enter_context(QSignalBlocker(widget))
             self.chooser.setCurrentIndex(self.chooser.findData(config.problem))
-            self.formula.setText(problem.formula)
+            self.formula.setText(problem.formula_with(config.activation))
             start = config.start or problem.defaults.start or (0.0, 0.0)
             for field, value in zip((self.start_x, self.start_y), start):
                 field.set_value(value)
