@@ -337,8 +337,9 @@ def test_decimation_keeps_every_bins_extremes():
     dx, dy = decimate(x, y, 2048)
     assert len(dx) <= 2048 + 10 and np.all(np.diff(dx) > 0)
     assert dy.max() == y.max() and dy.min() == y.min() and 7_777 in dx
-    short_x, short_y = decimate(x[:100], y[:100], 2048)
-    assert short_x is x[:100].base or len(short_x) == 100
+    head_x, head_y = x[:100], y[:100]
+    short_x, short_y = decimate(head_x, head_y, 2048)
+    assert short_x is head_x and short_y is head_y  # a curve that fits comes back as it is
 
 
 def test_a_2d_problem_gets_a_loss_axis_of_its_own_scale(window, qtbot):
