@@ -2,7 +2,8 @@
 
 Each widget edits one field of the model when the user commits a value, and shows the model's
 value when the model says it changed (or refused an edit). Built from the optimizer and schedule
-registries' metadata, so a new optimizer or schedule needs no change here.
+registries' metadata, and ranged by the engine's own limits, so a new optimizer, schedule or
+limit needs no change here.
 """
 
 from __future__ import annotations
@@ -107,7 +108,7 @@ class ControlPanel(QWidget):
         )
         self.data_file.clicked.connect(self._choose_data_file)
         self.batch_size = self._whole(
-            "batch_size", "samples per step; full batch: all of them", none_text="full batch"
+            "batch_size", "samples per step; the full batch is all of them", "full batch"
         )
         self.batch_size.committed.connect(lambda n: model.update(batch_size=n))
         self._data_rows = {
@@ -161,7 +162,8 @@ class ControlPanel(QWidget):
         """A field for whole-number ``setting``, in the range the engine accepts for it."""
         limits = LIMITS[setting]
         box = WholeNumberBox(limits, none_text)
-        box.setToolTip(f"{tip} ({limits.rule})")
+        below = f", or the {none_text} one step below" if none_text else ""
+        box.setToolTip(f"{tip} ({limits.rule}{below})")
         return box
 
     def _number(self, setting: str, tip: str) -> NumberField:
