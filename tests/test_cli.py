@@ -63,10 +63,17 @@ def test_csv_rows_equal_the_engine_losses(tmp_path, capsys):
     for row, (name, lr, step, loss) in zip(rows[1:], expected):
         assert row[0] == name and float(row[1]) == lr and int(row[2]) == step
         assert np.float32(row[3]) == loss  # the text reads back to the very same float32
-    printed = capsys.readouterr().out
-    assert "converged at step" in printed or "reached max steps" in printed
-    for s in experiment.summaries():
-        assert s.describe() in printed
+    table = capsys.readouterr().out.splitlines()[2 : 2 + len(experiment.runs)]
+    for run, line in zip(experiment.runs, table, strict=True):
+        losses = experiment.losses(run.index)
+        if losses[-1] <= 0.05:  # at the stop loss: converged at the last step it recorded
+            status = f"converged at step {len(losses) - 1}"
+        else:
+            assert len(losses) == 300 and np.isfinite(losses).all()
+            status = "reached max steps (300)"
+        summary = [run.optimizer.name, f"{run.lr:g}", str(len(losses)), f"{losses[-1]:.6g}"]
+        assert line.split(None, 4) == [*summary, status]
+    assert {line.split()[4] for line in table} == {"converged", "reached"}  # both outcomes
 
 
 def test_summary_names_each_runs_outcome(tmp_path, capsys):

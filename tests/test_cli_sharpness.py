@@ -197,3 +197,32 @@ def test_list_optimizers_states_each_threshold(capsys):
         rule = optimizer.threshold_rule.split(":")[0]
         assert f"threshold: {rule}" in line, name
         assert ("(preconditioned)" in line) == (optimizer.preconditioned and "η" in rule), name
+
+
+def test_with_several_seeds_each_row_names_its_seed_and_is_that_seeds_own_run(tmp_path):
+    """--seeds 3 adds a seed column; each seed's rows are those its run alone writes (to 1e-12:
+    the draws' Hessian products, batched together, round a last bit apart from one's alone)."""
+    flags = ("--optimizers", "sgd,adam_torch", "--lrs", "0.1", "--activation", "tanh")
+    flags += ("--max-steps", "15", "--stop-loss", "0")
+    out = tmp_path / "seeds.csv"
+    assert main.main(["--sharpness", str(out), *flags, "--seed", "5", "--seeds", "3"]) == 0
+    with open(out, newline="") as handle:
+        header = next(csv.reader(handle))
+    assert header == ["optimizer", "lr", "seed", "step", "sharpness", "preconditioned"]
+    rows = rows_of(out)
+    assert {row["seed"] for row in rows} == {"5", "6", "7"}
+    for seed in (5, 6, 7):
+        alone = tmp_path / f"seed-{seed}.csv"
+        assert main.main(["--sharpness", str(alone), *flags, "--seed", str(seed)]) == 0
+        ours = [row for row in rows if row["seed"] == str(seed)]
+        theirs = rows_of(alone)
+        assert len(ours) == len(theirs) == 2 * 15
+        for row, expected in zip(ours, theirs):
+            assert [row[k] for k in ("optimizer", "lr", "step")] == [
+                expected[k] for k in ("optimizer", "lr", "step")
+            ]
+            for column in ("sharpness", "preconditioned"):
+                if expected[column] == "":  # SGD divides by no denominator
+                    assert row[column] == ""
+                else:
+                    assert float(row[column]) == pytest.approx(float(expected[column]), rel=1e-12)

@@ -125,7 +125,7 @@ def test_the_engine_reporting_other_settings_does_not_touch_the_model_or_the_fie
 def test_two_rates_stay_two_when_another_setting_changes(window, qtbot):
     window.model.update(learning_rates=(0.01, 0.1))
     assert len(window.controls.rates.fields) == 2
-    window.controls.seed.setValue(4)
+    type_into(qtbot, window.controls.seed, "4")
     assert window.model.config.learning_rates == (0.01, 0.1) and window.model.config.seed == 4
     qtbot.waitUntil(lambda: window.session.started.config == window.model.config)
     assert len(window.controls.rates.fields) == 2

@@ -30,6 +30,20 @@ def received_losses(reports: list, runs: int) -> np.ndarray:
     return out
 
 
+class FakeClock:
+    """``time`` for engine.live.session: every look at the clock moves it on by a millisecond."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def perf_counter(self) -> float:
+        self.now += 0.001
+        return self.now
+
+    def sleep(self, _seconds: float) -> None:
+        pass
+
+
 def test_build_announces_a_new_generation_and_steps_send_only_new_columns():
     reports: list = []
     session = LiveSession()
@@ -56,20 +70,33 @@ def test_playing_to_the_end_sends_every_loss_exactly_once():
     assert playing == [True, False]
 
 
-def test_an_interrupted_play_loop_stops_and_says_so():
+def test_an_interrupted_play_loop_stops_where_it_was_asked_to_and_says_so(monkeypatch):
+    """Interrupted as an update arrives (on the clock of ``FakeClock``): no step after that,
+    the window hears where it stopped, and it was paced at its speed."""
+    import engine.live.session
+
+    clock = FakeClock()
+    monkeypatch.setattr(engine.live.session, "time", clock)
     reports: list = []
+    at_interrupt: list[int] = []
+
+    def report(payload) -> None:
+        reports.append(payload)
+        if isinstance(payload, LossUpdate) and payload.steps_taken >= 5 and not at_interrupt:
+            at_interrupt.append(session.experiment.steps_taken)
+            state.interrupt()
+
+    state = TaskState(report=report)
     session = LiveSession()
-    session.build(task(reports), CONFIG.with_changes(max_steps=100_000, stop_loss=0.0), False)
-    session.speed = 200.0  # steps a second: slow enough to be interrupted on the way
-    state = task(reports)
-    timer = threading.Timer(0.2, state.interrupt)
-    timer.start()
+    session.build(state, CONFIG.with_changes(max_steps=100_000, stop_loss=0.0), False)
+    session.speed = 200.0  # steps a second
+    began = clock.now
     session.play(state)
-    timer.join()
-    updates = [r for r in reports if isinstance(r, LossUpdate)]
-    steps = updates[-1].steps_taken
-    assert 1 <= steps < 1000  # paced, and stopped long before the end
+    steps = session.experiment.steps_taken
+    assert steps == at_interrupt[0] and not session.experiment.done
+    assert [r for r in reports if isinstance(r, LossUpdate)][-1].steps_taken == steps
     assert reports[-1] == PlayingChanged(False)
+    assert steps <= 200 * (clock.now - began) + 1  # never ahead of its speed
 
 
 def test_a_followed_run_is_inspected_after_every_step():
@@ -82,20 +109,6 @@ def test_a_followed_run_is_inspected_after_every_step():
     assert [i.snapshot.step for i in inspections] == [0, 1]
     assert all(i.snapshot.run.index == 1 for i in inspections)
     assert not math.isnan(inspections[-1].stability.lambda_max)
-
-
-class FakeClock:
-    """``time`` for engine.live.session: every look at the clock moves it on by a millisecond."""
-
-    def __init__(self):
-        self.now = 0.0
-
-    def perf_counter(self) -> float:
-        self.now += 0.001
-        return self.now
-
-    def sleep(self, _seconds: float) -> None:
-        pass
 
 
 def test_while_playing_losses_go_out_at_most_60_and_inspections_4_times_a_second(monkeypatch):

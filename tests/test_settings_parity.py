@@ -11,6 +11,7 @@ from engine.experiment.branches import parse_branch
 from engine.io.cli import config_from_args, parse_args
 from engine.io.experiment_file import config_from_dict, config_to_dict
 from engine.optimizers.schedules import ScheduleSpec
+from tests.windows import commit_text
 
 FIELDS = tuple(f.name for f in dataclasses.fields(ExperimentConfig))
 
@@ -67,8 +68,8 @@ SETTINGS = {
         lambda w: set_rate(w, 0.5),
         (0.5, 0.01, 0.1, 1.0),
     ),
-    "seed": (["--seed", "4"], lambda w: w.controls.seed.setValue(4), 4),
-    "max_steps": (["--max-steps", "77"], lambda w: w.controls.max_steps.setValue(77), 77),
+    "seed": (["--seed", "4"], lambda w: commit_text(w.controls.seed, "4"), 4),
+    "max_steps": (["--max-steps", "77"], lambda w: commit_text(w.controls.max_steps, "77"), 77),
     "stop_loss": (
         ["--stop-loss", "0.25"],
         lambda w: (
@@ -77,7 +78,7 @@ SETTINGS = {
         ),
         0.25,
     ),
-    "hidden": (["--hidden", "5"], lambda w: w.controls.hidden.setValue(5), 5),
+    "hidden": (["--hidden", "5"], lambda w: commit_text(w.controls.hidden, "5"), 5),
     "schedule": (
         ["--schedule", "cosine"],
         lambda w: choose(w.controls.schedule_name, "cosine"),
@@ -93,14 +94,14 @@ SETTINGS = {
         lambda w: choose(w.controls.data_kind, "generated"),
         DatasetSpec(kind="generated"),
     ),
-    "batch_size": (["--batch-size", "2"], lambda w: w.controls.batch_size.setValue(2), 2),
+    "batch_size": (["--batch-size", "2"], lambda w: commit_text(w.controls.batch_size, "2"), 2),
     "problem": (
         ["--problem", "rosenbrock"],
         lambda w: choose(w.controls.problem.chooser, "rosenbrock"),
         "rosenbrock",
     ),
     "start": (["--problem", "rosenbrock", "--start=0.5,0.25"], start_at, (0.5, 0.25)),
-    "seeds": (["--seeds", "3"], lambda w: w.controls.seeds.setValue(3), 3),
+    "seeds": (["--seeds", "3"], lambda w: commit_text(w.controls.seeds, "3"), 3),
     "branches": (
         ["--branch", "sgd@1:0:lr=0.1"],
         branch_through_the_dialog,

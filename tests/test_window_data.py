@@ -3,6 +3,7 @@
 from PySide6.QtWidgets import QFileDialog
 
 from engine.core.data import ARTICLE_X, article_label
+from tests.windows import commit_text
 
 
 def choose(window, qtbot, kind):
@@ -15,16 +16,16 @@ def test_generated_samples_and_a_batch_size_restart_the_experiment(window, qtbot
     choose(window, qtbot, "generated")
     qtbot.waitUntil(lambda: window.session.started.config.dataset.kind == "generated")
     assert controls.samples.isVisible() and not controls.data_file.isVisible()
-    controls.samples.setValue(50)
-    controls.batch_size.setValue(8)
+    commit_text(controls.samples, "50")
+    commit_text(controls.batch_size, "8")
     qtbot.waitUntil(lambda: window.session.started.config.batch_size == 8)
     config = window.session.started.config
     assert config.dataset.samples == 50
     window.step()
     qtbot.waitUntil(lambda: window.session.steps_taken == 1)
-    controls.batch_size.setValue(0)
+    controls.batch_size.stepBy(-8)  # below 1: the full batch
     qtbot.waitUntil(lambda: window.session.started.config.batch_size is None)
-    assert controls.batch_size.text() == "full batch"
+    assert controls.batch_size.lineEdit().text() == "full batch"
 
 
 def test_a_csv_file_trains_and_a_bad_one_is_refused_with_its_line(

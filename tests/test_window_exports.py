@@ -17,7 +17,7 @@ from gui.export.offscreen import FIGURE_SIZE, SETTINGS_KEY
 from gui.plotting.pacing import SPEED_STEPS
 from gui.plotting.themes import DEFAULT, PRESENTATION, THEMES
 from gui.shell.main_window import MainWindow
-from tests.windows import action
+from tests.windows import action, commit_text
 
 
 def step(window, qtbot, n):
@@ -89,7 +89,7 @@ def test_exported_animation_has_the_expected_frames(window, qtbot, tmp_path):
 def test_saved_experiment_reopens_to_identical_settings_and_curves(window, qtbot, tmp_path):
     controls = window.controls
     controls.optimizer_boxes["sgd"].setChecked(False)
-    controls.seed.setValue(11)
+    commit_text(controls.seed, "11")
     qtbot.waitUntil(lambda: window.session.started.config.seed == 11)
     run_to_end(window, qtbot)
     saved = tmp_path / "exp.json"

@@ -15,7 +15,7 @@ from engine.experiment.seeds import seed_bands, seed_outcomes
 from engine.live.messages import full_update
 from gui.plotting.pacing import SPEED_STEPS
 from gui.sweep.plots import SweepPlots
-from tests.windows import open_main_window, temporary_settings
+from tests.windows import commit_text, open_main_window, temporary_settings
 
 SEEDS = 4
 CONFIG = ExperimentConfig(
@@ -32,7 +32,7 @@ def window(qtbot, tmp_path):
 
 def seeded(window, qtbot):
     """Seeds set to 4 in the Settings dock, then played to the end."""
-    window.controls.seeds.setValue(SEEDS)
+    commit_text(window.controls.seeds, str(SEEDS))
     assert window.model.config.seeds == SEEDS
     qtbot.waitUntil(lambda: window.session.started.config.seeds == SEEDS)
     assert len(window.session.started.runs) == 2 * 2 * SEEDS

@@ -209,6 +209,20 @@ def test_the_activation_chooser_edits_the_model_and_is_off_for_2d_problems(make_
     assert chooser.currentText() == "relu" and not chooser.isEnabled()
 
 
+def test_the_problem_box_writes_the_loss_with_the_activation_in_use(make_window):
+    window = make_window(ExperimentConfig())
+    formula = window.controls.problem.formula
+    assert formula.text() == "mean((relu(x·W1 + b1)·W2 + b2 − y)²)"
+    (menu,) = [m for m in window.menuBar().findChildren(QMenu) if m.title() == "&Presets"]
+    (action,) = [a for a in menu.actions() if a.text() == "Edge of stability"]
+    action.trigger()
+    assert formula.text() == "mean((tanh(x·W1 + b1)·W2 + b2 − y)²)"
+    window.controls.activation.setCurrentText("softplus")
+    assert formula.text() == "mean((softplus(x·W1 + b1)·W2 + b2 − y)²)"
+    window.model.set_config(ExperimentConfig(problem="rosenbrock"))
+    assert formula.text() == "(1 − x)² + 100 (y − x²)²"
+
+
 def test_the_inspector_places_sharpness_against_the_threshold(make_window, qtbot):
     window = make_window()
     window.docks["inspector"].show()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QLineEdit
 
 from engine.config.settings import ExperimentConfig
 from gui.shell.main_window import MainWindow
@@ -41,3 +42,11 @@ def action(window: MainWindow, name: str) -> QAction:
     found = window.findChild(QAction, name)
     assert found is not None, f"no action {name!r}"
     return found
+
+
+def commit_text(field, text: str) -> None:
+    """As a user does: ``text`` in place of the field's (a NumberField or a WholeNumberBox),
+    then Enter."""
+    edit = field if isinstance(field, QLineEdit) else field.lineEdit()
+    edit.setText(text)
+    field.editingFinished.emit()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 
+from engine.config.limits import LIMITS, SEED_LIMIT
 from engine.core.model import ACTIVATIONS
 from engine.optimizers import ARTICLE_OPTIMIZERS, HyperValue, Optimizer, get_optimizer
 from engine.optimizers.schedules import ScheduleSpec
@@ -15,22 +15,19 @@ ARTICLE_LEARNING_RATES = (0.001, 0.01, 0.1, 1.0)
 MAX_LEARNING_RATES = 9  # one panel each, in at most a 3×3 grid
 ARTICLE_LOSS_RANGE = (0.0, 30.0)  # the loss axis of the article's plots
 DTYPES = ("float32", "float64")
-MAX_STEPS_LIMIT = 1_000_000  # 16 runs × 1M float32 losses is 64 MB
 DATASET_KINDS = ("article", "generated", "csv")
-MAX_SAMPLES = 100_000  # of a generated set: every step passes all of them through every run
 MAX_BRANCHES = 16  # runs forked mid-way, beside the optimizers × learning rates
-MAX_SEEDS = 64  # initial parameter draws per optimizer and learning rate
 
 
 class ConfigError(ValueError):
     """A setting a user gave is not acceptable; the message is one line meant for them."""
 
 
-def _check_int(what: str, value: object, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(f"{what} must be a whole number, not {value!r}")
-    if not low <= value <= high:
-        raise ConfigError(f"{what} must be between {low} and {high}, not {value}")
+def check_limits(key: str, value: object) -> None:
+    """``ConfigError`` unless ``value`` is within setting ``key``'s :data:`LIMITS`."""
+    complaint = LIMITS[key].complaint(value)
+    if complaint is not None:
+        raise ConfigError(complaint)
 
 
 @dataclass(frozen=True)
@@ -95,12 +92,9 @@ class DatasetSpec:
         if self.kind not in DATASET_KINDS:
             kinds = ", ".join(DATASET_KINDS)
             raise ConfigError(f"dataset must be one of {kinds}, not {self.kind!r}")
-        _check_int("samples", self.samples, 1, MAX_SAMPLES)
-        if isinstance(self.noise, bool) or not isinstance(self.noise, (int, float)):
-            raise ConfigError(f"noise must be a number, not {self.noise!r}")
-        if not (math.isfinite(self.noise) and self.noise >= 0):
-            raise ConfigError(f"noise must be zero or more and finite, not {self.noise!r}")
-        _check_int("data seed", self.seed, 0, 2**63 - 1)
+        check_limits("dataset.samples", self.samples)
+        check_limits("dataset.noise", self.noise)
+        check_limits("dataset.seed", self.seed)
         if self.path is not None and not isinstance(self.path, str):
             raise ConfigError(f"data file must be a path, not {self.path!r}")
         if self.kind == "csv" and not self.path:
@@ -130,7 +124,7 @@ class BranchSpec:
                 f"a branch's parent optimizer must be a name, not {self.from_optimizer!r}"
             )
         object.__setattr__(self, "from_lr", check_learning_rate(self.from_lr))
-        _check_int("branch step", self.step, 0, MAX_STEPS_LIMIT)
+        check_limits("branch.step", self.step)
         if self.lr is not None:
             object.__setattr__(self, "lr", check_learning_rate(self.lr))
         if self.optimizer is not None and not isinstance(self.optimizer, OptimizerSpec):
@@ -184,26 +178,17 @@ class ExperimentConfig:
             )
         for lr in self.learning_rates:
             check_learning_rate(lr)
-        _check_int("seed", self.seed, 0, 2**63 - 1)
-        _check_int("max steps", self.max_steps, 1, MAX_STEPS_LIMIT)
-        _check_int("hidden size", self.hidden, 1, 4096)
+        for key in ("seed", "max_steps", "hidden", "stop_loss"):
+            check_limits(key, getattr(self, key))
         if self.activation not in ACTIVATIONS:
             known = ", ".join(ACTIVATIONS)
             raise ConfigError(f"activation must be one of {known}, not {self.activation!r}")
-        if isinstance(self.stop_loss, bool) or not isinstance(self.stop_loss, (int, float)):
-            raise ConfigError(f"stop loss must be a number, not {self.stop_loss!r}")
-        if not math.isfinite(self.stop_loss):
-            raise ConfigError(f"stop loss must be finite, not {self.stop_loss!r}")
         if self.dtype not in DTYPES:
             raise ConfigError(f"dtype must be one of {', '.join(DTYPES)}, not {self.dtype!r}")
         if not isinstance(self.dataset, DatasetSpec):
             raise ConfigError(f"dataset must be a DatasetSpec, not {self.dataset!r}")
         if self.batch_size is not None:
-            b = self.batch_size
-            if isinstance(b, bool) or not isinstance(b, int):
-                raise ConfigError(f"batch size must be a whole number, not {b!r}")
-            if b < 1:
-                raise ConfigError(f"batch size must be at least 1, not {b}")
+            check_limits("batch_size", self.batch_size)
         _check_seeds(self)
         _check_problem(self)
         _check_branches(self)
@@ -223,11 +208,11 @@ MLP_ONLY_SETTINGS = {
 
 
 def _check_seeds(config: ExperimentConfig) -> None:
-    """1 to MAX_SEEDS draws, the last seed still a seed; the draws share each step's data, so
-    several of them need the full batch (each seed's run alone would shuffle its own batches)."""
-    _check_int("seeds", config.seeds, 1, MAX_SEEDS)
-    if config.seed + config.seeds - 1 > 2**63 - 1:
-        raise ConfigError(f"the last seed, seed + seeds − 1, must be at most {2**63 - 1}")
+    """Seeds within their limits, the last seed still a seed; the draws share each step's data,
+    so several of them need the full batch (each seed's run alone would shuffle its own)."""
+    check_limits("seeds", config.seeds)
+    if config.seed + config.seeds - 1 > SEED_LIMIT:
+        raise ConfigError(f"the last seed, seed + seeds − 1, must be at most {SEED_LIMIT}")
     if config.seeds > 1 and config.branches:
         raise ConfigError(
             "a branch forks one run: with several seeds, set seeds to 1 or remove the branches"
@@ -303,8 +288,8 @@ def check_start(value: object) -> tuple[float, float]:
         isinstance(v, bool) or not isinstance(v, (int, float)) for v in numbers
     ):
         raise ConfigError(f"start must be two numbers x, y, not {value!r}")
-    if not all(math.isfinite(v) for v in numbers):
-        raise ConfigError(f"start must be finite, not {value!r}")
+    if not all(LIMITS["start"].accepts(v) for v in numbers):
+        raise ConfigError(f"start must be {LIMITS['start'].rule}, not {value!r}")
     return float(numbers[0]), float(numbers[1])
 
 
@@ -318,8 +303,5 @@ def schedule_spec(name: str, params: Mapping[str, object] | None = None) -> Sche
 
 def check_learning_rate(value: object) -> float:
     """A learning rate as a float, or ``ConfigError``: it must be a positive, finite number."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(f"learning rate must be a number, not {value!r}")
-    if not (math.isfinite(value) and value > 0):
-        raise ConfigError(f"learning rate must be positive and finite, not {value!r}")
+    check_limits("learning_rates", value)
     return float(value)

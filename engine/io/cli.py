@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 
+from engine.config.limits import LIMITS
 from engine.config.presets import PRESETS, get_preset
 from engine.config.problem_switch import config_for_problem
 from engine.config.settings import (
@@ -110,7 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--seeds",
         metavar="S",
         help="train every optimizer and rate from S initial draws, seeds seed..seed+S-1, "
-        "1 to 64 (default: 1); the CSV gains a seed column",
+        f"{LIMITS['seeds'].low} to {LIMITS['seeds'].high} (default: 1); the CSVs gain a seed "
+        "column",
     )
     parser.add_argument("--max-steps", help="losses a run records at most (default: 1000)")
     parser.add_argument("--stop-loss", help="stop a run at this loss (default: 0.1)")

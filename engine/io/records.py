@@ -1,50 +1,65 @@
-"""Tidy loss tables (``optimizer,lr,step,loss``, with a ``seed`` column before ``step`` when
-an experiment trains several seeds), sharpness tables
-(``optimizer,lr,step,sharpness,preconditioned``) and the run summary, from an experiment."""
+"""Tidy per-run tables and the run summary, from an experiment: losses
+(``optimizer,lr,step,loss``) and sharpness (``optimizer,lr,step,sharpness,preconditioned``),
+each with a ``seed`` column before ``step`` when the experiment trains several seeds."""
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from typing import IO
 
 import numpy as np
 
 from engine.analysis.sharpness import SharpnessTracker
-from engine.experiment.runs import RunStatus, RunSummary
+from engine.experiment.runs import RunKey, RunStatus, RunSummary
 from engine.experiment.seeds import median_band, seed_outcomes
 from engine.live.messages import LossUpdate
 
 CSV_HEADER = ("optimizer", "lr", "step", "loss")
 SEEDS_CSV_HEADER = ("optimizer", "lr", "seed", "step", "loss")
 SHARPNESS_HEADER = ("optimizer", "lr", "step", "sharpness", "preconditioned")
+SEEDS_SHARPNESS_HEADER = ("optimizer", "lr", "seed", "step", "sharpness", "preconditioned")
 
 
 def write_losses_csv(update: LossUpdate, handle: IO[str]) -> None:
     """One row per recorded loss; values in the shortest form that reads back exactly. With
     several seeds, each row names the seed its run started from (``--seed`` that run alone)."""
     writer = csv.writer(handle, lineterminator="\n")
-    seeded = any(summary.run.seed_index for summary in update.summaries)
+    runs = [summary.run for summary in update.summaries]
+    seeded = _seeded(runs)
     writer.writerow(SEEDS_CSV_HEADER if seeded else CSV_HEADER)
-    for summary in update.summaries:
-        run = summary.run  # a branch's rows start at its step, named by what it changed
-        key = (run.name, repr(run.lr), *((run.seed,) if seeded else ()))
+    for run in runs:  # a branch's rows start at its step, named by what it changed
+        key = _run_key(run, seeded)
         for step in range(run.start, int(update.counts[run.index])):
             writer.writerow((*key, step, _shortest(update.losses[run.index, step])))
 
 
 def write_sharpness_csv(tracker: SharpnessTracker, handle: IO[str]) -> None:
     """One row per step with a recorded loss and a computed sharpness; ``preconditioned`` is
-    empty for runs whose optimizer divides by no denominator. Shortest exact numbers."""
+    empty for runs whose optimizer divides by no denominator. Shortest exact numbers; with
+    several seeds, each row names its run's seed, as the loss table does."""
     writer = csv.writer(handle, lineterminator="\n")
-    writer.writerow(SHARPNESS_HEADER)
+    runs = tracker.experiment.runs
+    seeded = _seeded(runs)
+    writer.writerow(SEEDS_SHARPNESS_HEADER if seeded else SHARPNESS_HEADER)
     counts = tracker.experiment.counts
     sharpness, preconditioned = tracker.sharpness, tracker.preconditioned
     computed, adaptive = tracker.computed, tracker.adaptive
-    for run in tracker.experiment.runs:
-        r, name, lr = run.index, run.name, repr(run.lr)
+    for run in runs:
+        r, key = run.index, _run_key(run, seeded)
         for step in np.flatnonzero(computed[r, : counts[r]]):
             pre = _shortest(preconditioned[r, step]) if adaptive[r] else ""
-            writer.writerow((name, lr, int(step), _shortest(sharpness[r, step]), pre))
+            writer.writerow((*key, int(step), _shortest(sharpness[r, step]), pre))
+
+
+def _seeded(runs: Sequence[RunKey]) -> bool:
+    """The experiment trains several seeds, so a run's rows must name theirs."""
+    return any(run.seed_index for run in runs)
+
+
+def _run_key(run: RunKey, seeded: bool) -> tuple[str | int, ...]:
+    """The columns before ``step`` that tell a run's rows apart: optimizer, lr (and seed)."""
+    return (run.name, repr(run.lr), *((run.seed,) if seeded else ()))
 
 
 def _shortest(value: np.floating) -> str:

@@ -55,6 +55,11 @@ class Problem(abc.ABC):
     is_surface: ClassVar[bool] = False  # the two parameters are the landscape's x and y
 
     @classmethod
+    def formula_with(cls, activation: str) -> str:
+        """The loss written out with ``activation`` in the hidden layer, where there is one."""
+        return cls.formula
+
+    @classmethod
     @abc.abstractmethod
     def build(cls, data: Dataset, hidden: int = 3, activation: str = "relu") -> Problem:
         """The problem on ``data`` (the experiment's, in its dtype); ``hidden`` and

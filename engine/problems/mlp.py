@@ -10,13 +10,15 @@ from engine.problems.base import DisplayDefaults, Point, Problem
 
 torch = lazy_import("torch", __name__)
 
+_FORMULA = "mean(({}(x·W1 + b1)·W2 + b2 − y)²)"  # with the hidden layer's activation
+
 
 class MLPProblem(Problem):
     """``act(x @ W1 + b1) @ W2 + b2`` (act relu, tanh or softplus) fitted by mean squared error."""
 
     name = "mlp"
     display_name = "The article's MLP"
-    formula = "mean((relu(x·W1 + b1)·W2 + b2 − y)²)"
+    formula = _FORMULA.format("relu")  # the article's activation
     # The view window is in plane coordinates (units of parameter distance) around θ₀.
     defaults = DisplayDefaults(
         x_range=(-4.0, 4.0),
@@ -33,6 +35,10 @@ class MLPProblem(Problem):
     @classmethod
     def build(cls, data: Dataset, hidden: int = 3, activation: str = "relu") -> MLPProblem:
         return cls(data, hidden, activation)
+
+    @classmethod
+    def formula_with(cls, activation: str) -> str:
+        return _FORMULA.format(activation)
 
     @property
     def shapes(self) -> dict[str, tuple[int, ...]]:

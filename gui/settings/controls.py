@@ -2,15 +2,17 @@
 
 Each widget edits one field of the model when the user commits a value, and shows the model's
 value when the model says it changed (or refused an edit). Built from the optimizer and schedule
-registries' metadata, so a new optimizer or schedule needs no change here.
+registries' metadata, and ranged by the engine's own limits, so a new optimizer, schedule or
+limit needs no change here.
 """
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import QSignalBlocker, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -18,16 +20,13 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
+from engine.config.limits import LIMITS
 from engine.config.settings import (
     DTYPES,
-    MAX_SAMPLES,
-    MAX_SEEDS,
-    MAX_STEPS_LIMIT,
     ConfigError,
     DatasetSpec,
     ExperimentConfig,
@@ -39,7 +38,7 @@ from engine.optimizers.schedules import SCHEDULES, ScheduleSpec
 from engine.problems import PROBLEMS, get_problem
 from gui.settings.problem_box import ProblemBox
 from gui.state.experiment_model import ConfigChange, ExperimentModel
-from gui.widgets.fields import NumberField, NumberValidator
+from gui.widgets.fields import NumberField, NumberValidator, WholeNumberBox
 from gui.widgets.setting_widgets import RULE_STYLE, LearningRateList, OptimizerBox
 
 DATA_KINDS = (
@@ -95,20 +94,23 @@ class ControlPanel(QWidget):
             self.data_kind.addItem(title, kind)
         self.data_kind.currentIndexChanged.connect(self._data_kind_chosen)
         self._data_form.addRow(self.data_kind)
-        self.samples = self._spin(1, MAX_SAMPLES, "how many samples to generate")
-        self.samples.valueChanged.connect(lambda n: self._dataset_edited(samples=n))
-        self.noise = self._number(0.0, "standard deviation of the Gaussian noise on each label")
+        self.samples = self._whole("dataset.samples", "how many samples to generate")
+        self.samples.committed.connect(lambda n: self._dataset_edited(samples=n))
+        self.noise = self._number(
+            "dataset.noise", "standard deviation of the Gaussian noise on each label"
+        )
         self.noise.committed.connect(lambda s: self._dataset_edited(noise=s))
-        self.data_seed = self._spin(0, 2**31 - 1, "the generated samples' own seed")
-        self.data_seed.valueChanged.connect(lambda n: self._dataset_edited(seed=n))
+        self.data_seed = self._whole("dataset.seed", "the generated samples' own seed")
+        self.data_seed.committed.connect(lambda n: self._dataset_edited(seed=n))
         self.data_file = QPushButton("Open CSV file…")
         self.data_file.setToolTip(
             "numeric columns, the label last, an optional header row; one row per sample"
         )
         self.data_file.clicked.connect(self._choose_data_file)
-        self.batch_size = self._spin(0, MAX_SAMPLES, "samples per step; full batch: all of them")
-        self.batch_size.setSpecialValueText("full batch")
-        self.batch_size.valueChanged.connect(lambda n: model.update(batch_size=n or None))
+        self.batch_size = self._whole(
+            "batch_size", "samples per step; the full batch is all of them", "full batch"
+        )
+        self.batch_size.committed.connect(lambda n: model.update(batch_size=n))
         self._data_rows = {
             "Samples": self.samples,
             "Label noise": self.noise,
@@ -122,16 +124,16 @@ class ControlPanel(QWidget):
 
         experiment = QGroupBox("Experiment")
         form = QFormLayout(experiment)
-        self.seed = self._spin(0, 2**31 - 1, "initial parameters: torch.manual_seed(seed)")
-        self.seed.valueChanged.connect(lambda n: model.update(seed=n))
-        self.seeds = self._spin(1, MAX_SEEDS, "initial draws per optimizer and rate, from seed on")
-        self.seeds.valueChanged.connect(lambda n: model.update(seeds=n))
-        self.max_steps = self._spin(1, MAX_STEPS_LIMIT, "losses a run records at most")
-        self.max_steps.valueChanged.connect(lambda n: model.update(max_steps=n))
-        self.stop_loss = self._number(0.1, "a run stops once its loss is at or below this")
+        self.seed = self._whole("seed", "initial parameters: torch.manual_seed(seed)")
+        self.seed.committed.connect(lambda n: model.update(seed=n))
+        self.seeds = self._whole("seeds", "initial draws per optimizer and rate, from seed on")
+        self.seeds.committed.connect(lambda n: model.update(seeds=n))
+        self.max_steps = self._whole("max_steps", "losses a run records at most")
+        self.max_steps.committed.connect(lambda n: model.update(max_steps=n))
+        self.stop_loss = self._number("stop_loss", "a run stops once its loss is at or below this")
         self.stop_loss.committed.connect(lambda v: model.update(stop_loss=v))
-        self.hidden = self._spin(1, 64, "units in the hidden layer")
-        self.hidden.valueChanged.connect(lambda n: model.update(hidden=n))
+        self.hidden = self._whole("hidden", "units in the hidden layer")
+        self.hidden.committed.connect(lambda n: model.update(hidden=n))
         self.dtype = QComboBox()
         self.dtype.addItems(DTYPES)
         self.dtype.setToolTip("float32 as the article, or float64 for every tensor")
@@ -156,16 +158,19 @@ class ControlPanel(QWidget):
         model.refused.connect(self._on_refused)
         self._show(model.config)
 
-    def _spin(self, low: int, high: int, tip: str) -> QSpinBox:
-        spin = QSpinBox()
-        spin.setRange(low, high)
-        spin.setKeyboardTracking(False)
-        spin.setToolTip(tip)
-        return spin
+    def _whole(self, setting: str, tip: str, none_text: str = "") -> WholeNumberBox:
+        """A field for whole-number ``setting``, in the range the engine accepts for it."""
+        limits = LIMITS[setting]
+        box = WholeNumberBox(limits, none_text)
+        below = f", or the {none_text} one step below" if none_text else ""
+        box.setToolTip(f"{tip} ({limits.rule}{below})")
+        return box
 
-    def _number(self, value: float, tip: str) -> NumberField:
-        field = NumberField(value, NumberValidator(0.0))
-        field.setToolTip(tip)
+    def _number(self, setting: str, tip: str) -> NumberField:
+        """A field for real-number ``setting``, in the range the engine accepts for it."""
+        limits = LIMITS[setting]
+        field = NumberField(0.0, NumberValidator.for_limits(limits))
+        field.setToolTip(f"{tip} ({limits.rule})")
         return field
 
     # --- from the model --------------------------------------------------------------------
@@ -180,17 +185,17 @@ class ControlPanel(QWidget):
 
     def _show(self, config: ExperimentConfig) -> None:
         """Every widget shows ``config``; no widget announces the change back."""
-        widgets = [self, *self.findChildren(QWidget)]
-        blocked = [w.blockSignals(True) for w in widgets]
-        try:
+        with ExitStack() as quiet:
+            for widget in (self, *self.findChildren(QWidget)):
+                quiet.enter_context(QSignalBlocker(widget))
             specs = {spec.name: spec for spec in config.optimizers}
             for name, box in self.optimizer_boxes.items():
                 box.show_spec(specs.get(name))
             self.rates.show_rates(config.learning_rates)
-            self.seed.setValue(config.seed)
-            self.seeds.setValue(config.seeds)
-            self.max_steps.setValue(config.max_steps)
-            self.hidden.setValue(config.hidden)
+            self.seed.set_value(config.seed)
+            self.seeds.set_value(config.seeds)
+            self.max_steps.set_value(config.max_steps)
+            self.hidden.set_value(config.hidden)
             self.stop_loss.set_value(config.stop_loss)
             self.dtype.setCurrentText(config.dtype)
             self._show_activation(config)
@@ -199,9 +204,6 @@ class ControlPanel(QWidget):
             network = not get_problem(config.problem).is_surface  # a 2-D problem has no data
             self.data_box.setEnabled(network)
             self.hidden.setEnabled(network)
-        finally:
-            for widget, was in zip(widgets, blocked):
-                widget.blockSignals(was)
 
     def _show_activation(self, config: ExperimentConfig) -> None:
         """The hidden layer's activation; a 2-D problem has no hidden layer to choose it for."""
@@ -217,11 +219,11 @@ class ControlPanel(QWidget):
 
     def _show_data(self, spec: DatasetSpec, batch_size: int | None) -> None:
         self.data_kind.setCurrentIndex(self.data_kind.findData(spec.kind))
-        self.samples.setValue(spec.samples)
+        self.samples.set_value(spec.samples)
         self.noise.set_value(spec.noise)
-        self.data_seed.setValue(min(spec.seed, 2**31 - 1))
+        self.data_seed.set_value(spec.seed)
         self.data_file.setText(Path(spec.path).name if spec.path else "Open CSV file…")
-        self.batch_size.setValue(batch_size or 0)
+        self.batch_size.set_value(batch_size)
         for label, widget in self._data_rows.items():
             visible = {"File": spec.kind == "csv"}.get(
                 label, spec.kind == "generated" if label in GENERATED_ONLY else True

@@ -7,9 +7,12 @@ command line's ``--problem`` does; the start point edits ``start`` and is off fo
 
 from __future__ import annotations
 
-from PySide6.QtCore import Slot
+from contextlib import ExitStack
+
+from PySide6.QtCore import QSignalBlocker, Slot
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QWidget
 
+from engine.config.limits import LIMITS
 from engine.config.problem_switch import config_for_problem
 from engine.config.settings import ExperimentConfig
 from engine.problems import PROBLEMS, get_problem
@@ -38,8 +41,8 @@ class ProblemBox(QGroupBox):
         self.formula.setStyleSheet(RULE_STYLE)
         self.formula.setWordWrap(True)
         form.addRow(self.formula)
-        self.start_x = NumberField(0.0, NumberValidator())
-        self.start_y = NumberField(0.0, NumberValidator())
+        self.start_x = NumberField(0.0, NumberValidator.for_limits(LIMITS["start"]))
+        self.start_y = NumberField(0.0, NumberValidator.for_limits(LIMITS["start"]))
         start = QHBoxLayout()
         for label, field in (("x", self.start_x), ("y", self.start_y)):
             field.setToolTip(f"where every run starts: {label}")
@@ -59,13 +62,14 @@ class ProblemBox(QGroupBox):
         self.show_config(change.new)
 
     def show_config(self, config: ExperimentConfig) -> None:
-        """Show ``config``'s problem and start; announces nothing."""
+        """Show ``config``'s problem, its formula (with the activation in use) and start;
+        announces nothing."""
         problem = get_problem(config.problem)
-        widgets = (self.chooser, self.start_x, self.start_y)
-        blocked = [w.blockSignals(True) for w in widgets]
-        try:
+        with ExitStack() as quiet:
+            for widget in (self.chooser, self.start_x, self.start_y):
+                quiet.enter_context(QSignalBlocker(widget))
             self.chooser.setCurrentIndex(self.chooser.findData(config.problem))
-            self.formula.setText(problem.formula)
+            self.formula.setText(problem.formula_with(config.activation))
             start = config.start or problem.defaults.start or (0.0, 0.0)
             for field, value in zip((self.start_x, self.start_y), start):
                 field.set_value(value)
@@ -75,9 +79,6 @@ class ProblemBox(QGroupBox):
             self.start_row.setToolTip(
                 "" if problem.is_surface else "the MLP starts from its seed's parameters"
             )
-        finally:
-            for widget, was in zip(widgets, blocked):
-                widget.blockSignals(was)
 
     def _chosen(self) -> None:
         name = self.chooser.currentData()

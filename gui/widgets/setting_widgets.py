@@ -5,7 +5,7 @@ They show values and say what the user committed; they own no settings (the mode
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.config.limits import LIMITS
 from engine.config.settings import ARTICLE_LEARNING_RATES, MAX_LEARNING_RATES, OptimizerSpec
 from engine.optimizers import Hyperparameter, Optimizer
 from gui.plotting.palette import optimizer_colour
@@ -71,17 +72,15 @@ class OptimizerBox(QGroupBox):
 
     def show_spec(self, spec: OptimizerSpec | None) -> None:
         """Ticked with ``spec``'s settings, or unticked with the defaults; announces nothing."""
-        self.blockSignals(True)
-        self.setChecked(spec is not None)
-        self.blockSignals(False)
+        with QSignalBlocker(self):
+            self.setChecked(spec is not None)
         params = spec.params if spec is not None else self.optimizer.defaults
         for name, editor in self.editors.items():
-            editor.blockSignals(True)
-            if isinstance(editor, QCheckBox):
-                editor.setChecked(bool(params[name]))
-            else:
-                editor.set_value(float(params[name]))
-            editor.blockSignals(False)
+            with QSignalBlocker(editor):
+                if isinstance(editor, QCheckBox):
+                    editor.setChecked(bool(params[name]))
+                else:
+                    editor.set_value(float(params[name]))
 
 
 class LearningRateList(QGroupBox):
@@ -121,7 +120,7 @@ class LearningRateList(QGroupBox):
             widget.deleteLater()
         self.fields, self.remove_buttons = [], []
         for i in range(count):
-            field = NumberField(1.0, NumberValidator(0.0, exclusive_min=True))
+            field = NumberField(1.0, NumberValidator.for_limits(LIMITS["learning_rates"]))
             field.setToolTip(f"panel {i + 1}: a positive number, e.g. 0.01 or 1e-3")
             field.committed.connect(lambda value, index=i: self.edited.emit(index, value))
             remove = QPushButton("−")
