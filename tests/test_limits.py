@@ -39,7 +39,7 @@ def test_the_ranges_read_as_the_messages_say_them():
         "seeds": "between 1 and 64",
         "max_steps": "between 1 and 1000000",
         "stop_loss": "finite",
-        "hidden": "between 1 and 4096",
+        "hidden": "between 1 and 256",
         "batch_size": "at least 1",
         "start": "finite",
         "dataset.samples": "between 1 and 100000",
