@@ -11,6 +11,7 @@ from PySide6.QtGui import QValidator
 import main
 from engine.config.limits import LIMITS
 from engine.io.experiment_file import (
+    REFERENCE_KEY,
     config_from_dict,
     config_to_dict,
     read_config_file,
@@ -188,5 +189,7 @@ def test_an_experiment_file_at_the_limits_opens_and_saves_back_as_written(window
     qtbot.waitUntil(lambda: window.session.started.config == window.model.config, timeout=120_000)
     saved = tmp_path / "saved.json"
     assert window.files.save_experiment_to(str(saved))
-    assert json.loads(saved.read_text()) == config_to_dict(read_config_file(experiment))
+    written = json.loads(saved.read_text())
+    assert written.pop(REFERENCE_KEY) is False  # the switch, saved beside the settings
+    assert written == config_to_dict(read_config_file(experiment))
     assert window.errors == []
