@@ -56,6 +56,11 @@ class RunSummaries(Sequence[RunSummary]):
         final[recorded] = experiment.loss_buffer[recorded, counts[recorded] - 1]
         return cls(experiment.runs, counts, experiment.status, experiment.status_steps, final)
 
+    def with_runs(self, runs: Sequence[RunKey]) -> RunSummaries:
+        """The same arrays for ``runs``: the engine process sends an update without its run
+        keys, and the window puts back those of the experiment's announcement."""
+        return RunSummaries(runs, self._counts, self._status, self._steps, self._final)
+
     @property
     def status(self) -> np.ndarray:
         """(runs,) RunStatus values, read-only."""

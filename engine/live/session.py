@@ -4,10 +4,11 @@ Qt-free: every method that touches the experiment takes a :class:`TaskState` and
 runner's thread, one task at a time, so the experiment has a single user. What the window sees
 leaves through ``task.report``: an :class:`ExperimentStarted`, then :class:`LossUpdate` columns
 (at most ~60 a second while playing), :class:`Inspection` of the followed run and
-:class:`PlayingChanged`. Three settings the GUI thread may change during a play loop, ``speed``,
+:class:`PlayingChanged`. The settings the window may change during a play loop, ``speed``,
 ``target``, ``view_step`` and ``sharpness``, are single immutable values read once per
 chunk. The experiment is stepped through its :class:`Timeline`, so the inspector can be shown
-any step reached so far.
+any step reached so far. In the engine process (:mod:`engine.live.process`) the session also
+sets torch's thread count for each experiment it builds (:class:`ThreadChoice`).
 """
 
 from __future__ import annotations
@@ -19,17 +20,17 @@ from dataclasses import dataclass, replace
 from engine.analysis.inspection import inspect_run
 from engine.config.settings import ExperimentConfig
 from engine.core.history import paths_fit
-from engine.core.tasks import ForegroundGate, TaskState
+from engine.core.tasks import TaskState
 from engine.experiment.batched import BatchedExperiment
 from engine.live.messages import loss_update, started
 from engine.live.sharpness import SharpnessSampler
+from engine.live.threads import ThreadChoice
 from engine.live.timeline import Timeline
 
-CHUNK_SECONDS = 0.008  # longest a chunk of steps holds the thread (and the GIL) at once
+CHUNK_SECONDS = 0.008  # longest a chunk of steps runs before the loop looks at pause and speed
 EMIT_INTERVAL = 1 / 60  # at most ~60 loss updates a second, whatever the step rate
 INSPECT_INTERVAL = 0.25  # the inspector's numbers while playing: a few times a second
 LONGEST_NAP = 0.05  # a slow play loop sleeps at most this long between looks at its speed
-FOREGROUND_WAIT = 0.1  # the longest a chunk waits for the window to finish drawing a frame
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,8 @@ class PlayingChanged:
 class LiveSession:
     """One experiment and what the window has been sent of it."""
 
-    def __init__(self) -> None:
+    def __init__(self, threads: ThreadChoice | None = None) -> None:
+        self.threads = threads  # sets torch's thread count per experiment; None: left alone
         self.experiment: BatchedExperiment | None = None
         self.timeline: Timeline | None = None
         self.generation = 0  # bumped by every build or reset: older updates are stale
@@ -51,7 +53,6 @@ class LiveSession:
         self.view_step: int | None = None  # the step the window went back to; None: the latest
         self._sent = 0  # loss columns already reported
         self._step_cost = 1e-4  # running estimate of one step's seconds
-        self.foreground = ForegroundGate()  # closed by the window while it draws a frame
 
     # --- tasks ---------------------------------------------------------------------------
 
@@ -76,6 +77,8 @@ class LiveSession:
         if paths_fit(len(experiment.runs), config.max_steps, experiment.problem.size):
             experiment.record_parameters = True  # read by reset, which starts the record
             experiment.reset()
+        if self.threads is not None:
+            task.report(self.threads.apply(experiment))
         self.experiment = experiment
         self.timeline = Timeline(self.experiment)
         self._announce(task)
@@ -131,7 +134,6 @@ class LiveSession:
         speed, clock, played = None, 0.0, 0
         last_emit = last_inspection = time.perf_counter()
         while not task.stop_requested and not experiment.done:
-            self.foreground.pass_through(FOREGROUND_WAIT)  # the window is drawing a frame
             now = time.perf_counter()
             if (math.inf if fast else self.speed) != speed:  # new speed: count from now
                 speed = math.inf if fast else self.speed
@@ -155,7 +157,6 @@ class LiveSession:
             if now - last_inspection >= INSPECT_INTERVAL:
                 self.inspect(task)
                 last_inspection = now
-            time.sleep(0)  # let the GUI thread have the GIL between two chunks
 
     def _sampler_now(self) -> SharpnessSampler | None:
         """The sampler if sharpness is wanted (made for the current experiment), else None."""

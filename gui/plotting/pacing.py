@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Slot
@@ -57,17 +56,13 @@ def status_line(update: LossUpdate | None) -> str:
 
 
 class PacedView:
-    """Mixin for a graphics view the pacer watches: it remembers what its last paint cost and
-    paints inside ``paint_guard`` (the window sets it to the engine's foreground gate, so the
-    engine thread waits instead of stretching the paint)."""
+    """Mixin for a graphics view the pacer watches: it remembers what its last paint cost."""
 
     last_paint_ms = 0.0
-    paint_guard: Callable[[], AbstractContextManager[None]] = nullcontext
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         began = time.perf_counter()
-        with self.paint_guard():
-            super().paintEvent(event)
+        super().paintEvent(event)
         self.last_paint_ms = (time.perf_counter() - began) * 1000
 
 

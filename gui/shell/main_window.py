@@ -24,6 +24,7 @@ import engine
 from engine.config.settings import ConfigError, ExperimentConfig
 from engine.io.experiment_file import config_from_dict, config_to_dict
 from engine.live.messages import ExperimentStarted
+from engine.live.protocol import LANDSCAPE, SWEEP
 from engine.live.worker import EngineWorker
 from gui.landscape.view import LandscapeView
 from gui.panels.grid import PanelGrid
@@ -75,10 +76,8 @@ class MainWindow(QMainWindow):
 
         self.grid = PanelGrid(live=True)
         self.grid.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.sweep = SweepView()
-        self.landscape = LandscapeView(self.session)
-        for view in (self.grid, self.landscape.grid):  # the engine waits while they paint
-            view.paint_guard = self.engine.foreground
+        self.sweep = SweepView(runner=self.engine.runner(SWEEP))
+        self.landscape = LandscapeView(self.session, runner=self.engine.runner(LANDSCAPE))
         self.tabs = QTabWidget()
         timeline_bar = TimelineBar()
         self.tabs.addTab(panels_page(self.grid, timeline_bar), "Panels")
@@ -105,6 +104,7 @@ class MainWindow(QMainWindow):
         engine_.progress.connect(self.session.on_progress)
         engine_.playing_changed.connect(self.session.on_playing_changed)
         engine_.failed.connect(self._on_engine_failure)
+        engine_.died.connect(self._on_engine_death)
         engine_.inspected.connect(self.inspector.show_inspection)
         self.inspector.target_changed.connect(engine_.set_inspection)
         self.session.restarted.connect(self._on_experiment_start)
@@ -170,8 +170,10 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def reset(self) -> None:
+        """Step 0; after the engine died, a new engine with the same experiment."""
+        restart = self.engine.death is not None
         self.engine.reset()
-        self.show_message("Reset to step 0")
+        self.show_message("Engine restarted: step 0" if restart else "Reset to step 0")
 
     @Slot()
     def run_to_end(self) -> None:
@@ -266,6 +268,11 @@ class MainWindow(QMainWindow):
     def _on_engine_failure(self, message: str) -> None:
         self.show_message(f"The engine stopped: {message}")
 
+    @Slot(str)
+    def _on_engine_death(self, what: str) -> None:
+        """Said until the next message: the curves so far stay, R starts the engine again."""
+        self.statusBar().showMessage(f"{what}. Press R to restart it with the same experiment.")
+
     @Slot(int)
     def _on_tab_change(self, index: int) -> None:
         """The sweep tab computes (in its own thread) for the settings shown, once per change."""
@@ -284,13 +291,12 @@ class MainWindow(QMainWindow):
         """One coalesced redraw; returns what painting cost besides (for the pacer)."""
         if self.session.started is None:
             return 0.0
-        shown = self.tabs.currentWidget()
-        with self.engine.foreground():  # a hidden view catches up when it is shown again
-            if shown is self.landscape:
-                self.landscape.redraw()
-                return self.landscape.grid.last_paint_ms
-            if shown is not self.sweep:
-                self.grid.redraw(self.session.latest)
+        shown = self.tabs.currentWidget()  # a hidden view catches up when it is shown again
+        if shown is self.landscape:
+            self.landscape.redraw()
+            return self.landscape.grid.last_paint_ms
+        if shown is not self.sweep:
+            self.grid.redraw(self.session.latest)
         return self.grid.last_paint_ms
 
     @Slot()

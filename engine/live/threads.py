@@ -1,0 +1,94 @@
+"""Torch's thread count in the engine process: whichever measures fastest for the experiment.
+
+A step of the article's 16 runs × 14 parameters is a few hundred small products, each faster on
+one thread than on two (waking and joining a second thread costs more than it saves); wide
+models and hundreds of runs may go the other way. So the engine times a few steps of a scratch
+copy of each new experiment at every thread count it may use and keeps the fastest, once per
+experiment size; nobody has to set OMP_NUM_THREADS. The count does not change the numbers:
+torch's products and sums come out the same to the bit on one thread and on two.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+
+import torch
+
+from engine.experiment.batched import BatchedExperiment
+
+TRIAL_SECONDS = 0.03  # the longest a thread count is timed for (after one warm-up step)
+TRIAL_STEPS = 3  # and the fewest steps it is timed over
+SLOW_STEP = 0.05  # seconds: a step this slow has work enough for every thread (no trial)
+
+
+@dataclass(frozen=True)
+class ThreadsChosen:
+    """Torch's thread count for the experiment just built, and the seconds per step measured
+    at each count tried (empty when a step was too slow to try more than one)."""
+
+    threads: int
+    seconds: tuple[tuple[int, float], ...] = ()
+
+
+def thread_counts() -> tuple[int, ...]:
+    """The counts worth trying: one, and every core this process may use (if more)."""
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    most = max(1, min(usable or 1, torch.get_num_threads()))
+    return (1,) if most == 1 else (1, most)
+
+
+def size_of(experiment: BatchedExperiment) -> tuple:
+    """What a step's cost depends on: runs, parameters, data and samples a step, dtype."""
+    config = experiment.config
+    return (
+        len(experiment.runs),
+        experiment.problem.size,
+        config.dataset,
+        config.batch_size,
+        config.dtype,
+    )
+
+
+def seconds_per_step(experiment: BatchedExperiment, threads: int) -> float:
+    """Seconds one step of ``experiment``'s scratch copy takes on ``threads`` threads."""
+    torch.set_num_threads(threads)
+    scratch = experiment.fresh_copy()
+    scratch.step(1)  # warm-up: first-use allocations
+    began = now = time.perf_counter()
+    taken = 0
+    while (taken < TRIAL_STEPS or now - began < TRIAL_SECONDS) and scratch.step(1):
+        taken += 1
+        now = time.perf_counter()
+        if now - began > SLOW_STEP * TRIAL_STEPS:
+            break
+    return (now - began) / max(taken, 1)
+
+
+class ThreadChoice:
+    """Sets torch's thread count for each experiment; measured once per :func:`size_of`."""
+
+    def __init__(self, counts: tuple[int, ...] | None = None):
+        self.counts = counts or thread_counts()
+        self._chosen: dict[tuple, ThreadsChosen] = {}
+
+    def apply(self, experiment: BatchedExperiment) -> ThreadsChosen:
+        """Set the count that measured fastest for ``experiment`` (measuring it if new)."""
+        key = size_of(experiment)
+        if key not in self._chosen:
+            self._chosen[key] = self._measure(experiment)
+        chosen = self._chosen[key]
+        torch.set_num_threads(chosen.threads)
+        return chosen
+
+    def _measure(self, experiment: BatchedExperiment) -> ThreadsChosen:
+        most = max(self.counts)
+        first = seconds_per_step(experiment, most)
+        if first >= SLOW_STEP or len(self.counts) == 1:
+            return ThreadsChosen(most, ((most, first),))
+        timings = [(most, first)] + [
+            (count, seconds_per_step(experiment, count)) for count in self.counts if count != most
+        ]
+        fastest = min(timings, key=lambda timing: timing[1])[0]
+        return ThreadsChosen(fastest, tuple(sorted(timings)))
