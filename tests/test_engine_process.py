@@ -211,9 +211,8 @@ sys.path.insert(0, {root!r})
 from engine.live.client import EngineProcess
 
 if __name__ == "__main__":
-    engine = EngineProcess(
-        lambda message: print("ready", flush=True), lambda what: print(what, flush=True)
-    )
+    engine = EngineProcess()
+    engine.listen(lambda message: print("ready", flush=True), lambda what: print(what, flush=True))
     print(engine.pid, flush=True)
     time.sleep({seconds})
 """

@@ -1,10 +1,16 @@
 """The engine process seen from the window's: start it, send it commands, hear its replies.
 
-Qt-free: a thread of the window's process reads the engine's replies and hands each to
-``on_message``; when the engine ends without being asked to (killed, crashed, out of memory),
-``on_exit`` hears what happened in one line. :mod:`engine.live.remote` turns both into Qt
-signals. Stopping asks first (:class:`~engine.live.protocol.Quit`), then terminates, then kills:
-the process is gone within ``2 × STOP_GRACE`` seconds whatever it was doing.
+Qt-free, and torch-free until the engine's first reply arrives: the window may start its
+engine first thing, so that the engine imports torch while the window builds itself. Once
+:meth:`EngineProcess.listen` is called, a thread of the window's process reads the engine's
+replies and hands each to ``on_message``; when the engine ends without being asked to (killed,
+crashed, out of memory), ``on_exit`` hears what happened in one line. :mod:`engine.live.remote`
+turns both into Qt signals. Stopping asks first (:class:`~engine.live.protocol.Quit`), then
+terminates, then kills: the process is gone within ``2 × STOP_GRACE`` seconds whatever it did.
+
+The process is spawned (``multiprocessing``'s *spawn*, as on macOS and Windows), so the main
+module of the window's process is imported again in it: a script that starts one keeps its
+work under ``if __name__ == "__main__":``.
 """
 
 from __future__ import annotations
@@ -16,29 +22,33 @@ import threading
 from collections.abc import Callable
 
 from engine.live import protocol
-from engine.live.process import serve
 from engine.live.protocol import Quit
 
 STOP_GRACE = 0.5  # seconds the engine gets to end after Quit, and again after SIGTERM
 
 
 class EngineProcess:
-    """One engine process and the thread that reads its replies."""
+    """One engine process (started at once) and the thread that reads its replies."""
 
-    def __init__(self, on_message: Callable[[object], None], on_exit: Callable[[str], None]):
-        self._on_message = on_message
-        self._on_exit = on_exit
+    def __init__(self) -> None:
+        self._on_message: Callable[[object], None] = lambda message: None
+        self._on_exit: Callable[[str], None] = lambda description: None
         self._ending = False  # we are ending it: its end is no news
         context = multiprocessing.get_context("spawn")
         self._connection, theirs = context.Pipe()
         self._process = context.Process(
-            target=serve, args=(theirs, os.getpid()), name="engine", daemon=True
+            target=_serve, args=(theirs, os.getpid()), name="engine", daemon=True
         )
         self._process.start()
         self._pid = self._process.pid
         self._closed = False
         theirs.close()  # only the engine holds its end now: its death closes the pipe
         self._reader = threading.Thread(target=self._read, name="engine-replies", daemon=True)
+
+    def listen(self, on_message: Callable[[object], None], on_exit: Callable[[str], None]) -> None:
+        """Hand every reply to ``on_message`` and an unasked end to ``on_exit`` (from a thread
+        of this process); the replies that came before wait in the pipe until now."""
+        self._on_message, self._on_exit = on_message, on_exit
         self._reader.start()
 
     @property
@@ -77,7 +87,8 @@ class EngineProcess:
         if self._process.is_alive():
             self._process.kill()
         self._process.join()
-        self._reader.join()
+        if self._reader.is_alive():
+            self._reader.join()
         self._connection.close()
         self._process.close()
         self._closed = True
@@ -92,6 +103,13 @@ class EngineProcess:
         self._process.join(STOP_GRACE)  # its end of the pipe closes as it dies
         if not self._ending:
             self._on_exit(exit_description(self._process.exitcode))
+
+
+def _serve(connection, parent_pid: int) -> None:
+    """The engine process's target: imports the engine (torch) there, not here."""
+    from engine.live.process import serve
+
+    serve(connection, parent_pid)
 
 
 def exit_description(code: int | None) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -140,6 +140,11 @@ class LossUpdate:
     @property
     def end(self) -> int:
         return self.start + self.losses.shape[1]
+
+    def with_runs(self, runs: Sequence[RunKey]) -> LossUpdate:
+        """The update with ``runs`` as its summaries' run keys: the engine process sends it
+        without them (``()``), the window puts back those of the experiment's announcement."""
+        return replace(self, summaries=self.summaries.with_runs(runs))
 
 
 def loss_update(

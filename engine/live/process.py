@@ -28,6 +28,7 @@ import torch
 
 from engine.core.tasks import TaskCancelled, TaskState
 from engine.live import protocol
+from engine.live.messages import LossUpdate
 from engine.live.protocol import (
     LANDSCAPE,
     LIVE,
@@ -105,6 +106,9 @@ class Engine:
             setattr(service.host, command.name, command.value)
 
     def send(self, message: object) -> None:
+        if isinstance(message, Reported) and isinstance(message.payload, LossUpdate):
+            update = message.payload.with_runs(())  # the window has them: ExperimentStarted
+            message = Reported(message.service, message.generation, update)
         with self._sending:
             try:
                 protocol.send(self._connection, message)

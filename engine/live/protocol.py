@@ -9,18 +9,17 @@ never tensors (a map's :class:`~engine.problems.Problem` is the one exception, p
 Every message is pickled with the standard :mod:`pickle` (protocol 5) into one ``send_bytes``
 of a ``multiprocessing`` pipe: ``benchmarks/transport.py`` measured that, at 512 runs, cheaper
 than shared memory for the 60-a-second updates once each update leaves out the run keys, which
-the window has from the experiment's announcement (:func:`packed` and :func:`with_runs`).
+the window has from the experiment's announcement (:meth:`LossUpdate.with_runs`). Imports
+nothing of the engine, so that the window can start the engine process before it imports torch.
 """
 
 from __future__ import annotations
 
 import pickle
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
-
-from engine.live.messages import LossUpdate
 
 LIVE, LANDSCAPE, SWEEP = "live", "landscape", "sweep"
 SERVICES = (LIVE, LANDSCAPE, SWEEP)
@@ -99,35 +98,13 @@ class Failed:
     message: str
 
 
-@dataclass(frozen=True)
-class ThreadsChosen:
-    """The live engine set torch's thread count to ``threads`` for the experiment just built:
-    ``seconds`` per step it measured at each count tried (empty: nothing was tried)."""
-
-    threads: int
-    seconds: tuple[tuple[int, float], ...] = ()
-
-
 # --- the wire ----------------------------------------------------------------------------------
 
 
 def send(connection: Connection, message: object) -> None:
-    connection.send_bytes(pickle.dumps(packed(message), protocol=5))
+    connection.send_bytes(pickle.dumps(message, protocol=5))
 
 
 def receive(connection: Connection) -> object:
     """The next message; ``EOFError`` once the other end has gone."""
     return pickle.loads(connection.recv_bytes())
-
-
-def packed(message: object) -> object:
-    """``message`` as it goes over the wire: a loss update without its run keys."""
-    if isinstance(message, Reported) and isinstance(message.payload, LossUpdate):
-        update = message.payload
-        return replace(message, payload=replace(update, summaries=update.summaries.with_runs(())))
-    return message
-
-
-def with_runs(update: LossUpdate, runs: tuple) -> LossUpdate:
-    """An update from the wire with the run keys of its experiment's announcement again."""
-    return replace(update, summaries=update.summaries.with_runs(runs))

@@ -38,7 +38,8 @@ class EngineConnection(QObject):
     died = Signal(str)  # one line: how the process ended, when nobody asked it to
     ready = Signal(int)  # a new process's pid, once it reads commands
 
-    def __init__(self, parent: QObject | None = None):
+    def __init__(self, parent: QObject | None = None, process: EngineProcess | None = None):
+        """``process``: one started already (see :mod:`engine.live.client`); else a new one."""
         super().__init__(parent)
         self._inbox = _Inbox()
         self._inbox.message.connect(self._on_message)
@@ -50,7 +51,7 @@ class EngineConnection(QObject):
         app = QCoreApplication.instance()  # a safety net for an owner that forgets shutdown()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
-        self.start()
+        self.start(process)
 
     @property
     def alive(self) -> bool:
@@ -62,11 +63,12 @@ class EngineConnection(QObject):
             self._runners[service] = RemoteRunner(self, service)
         return self._runners[service]
 
-    def start(self) -> None:
-        """Start an engine process if none runs."""
+    def start(self, process: EngineProcess | None = None) -> None:
+        """Start an engine process (or take ``process``) if none runs."""
         if self._process is None:
             token = self._token = object()  # tells this process's replies from an older one's
-            self._process = EngineProcess(
+            self._process = process or EngineProcess()
+            self._process.listen(
                 lambda message: self._inbox.message.emit(token, message),
                 lambda description: self._inbox.exited.emit(token, description),
             )

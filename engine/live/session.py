@@ -77,11 +77,11 @@ class LiveSession:
         if paths_fit(len(experiment.runs), config.max_steps, experiment.problem.size):
             experiment.record_parameters = True  # read by reset, which starts the record
             experiment.reset()
-        if self.threads is not None:
-            task.report(self.threads.apply(experiment))
         self.experiment = experiment
         self.timeline = Timeline(self.experiment)
         self._announce(task)
+        if self.threads is not None:  # after the announcement: the window need not wait
+            task.report(self.threads.apply(experiment))
 
     def reset(self, task: TaskState) -> None:
         if self.experiment is not None:

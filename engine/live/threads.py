@@ -10,6 +10,7 @@ torch's products and sums come out the same to the bit on one thread and on two.
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from dataclasses import dataclass
@@ -18,15 +19,17 @@ import torch
 
 from engine.experiment.batched import BatchedExperiment
 
-TRIAL_SECONDS = 0.03  # the longest a thread count is timed for (after one warm-up step)
-TRIAL_STEPS = 3  # and the fewest steps it is timed over
+TRIAL_SECONDS = 0.01  # a thread count is timed this long at a time (after one warm-up step)
+TRIAL_STEPS = 2  # and over at least this many steps
+ROUNDS = 3  # the counts take turns this many times; each keeps its fastest: on a busy machine
+# another program's burst slows one turn, not all three
 SLOW_STEP = 0.05  # seconds: a step this slow has work enough for every thread (no trial)
 
 
 @dataclass(frozen=True)
 class ThreadsChosen:
-    """Torch's thread count for the experiment just built, and the seconds per step measured
-    at each count tried (empty when a step was too slow to try more than one)."""
+    """Torch's thread count for the experiment just built, and the fastest seconds per step
+    measured at each count tried (empty when one step was slow enough to need them all)."""
 
     threads: int
     seconds: tuple[tuple[int, float], ...] = ()
@@ -51,11 +54,9 @@ def size_of(experiment: BatchedExperiment) -> tuple:
     )
 
 
-def seconds_per_step(experiment: BatchedExperiment, threads: int) -> float:
-    """Seconds one step of ``experiment``'s scratch copy takes on ``threads`` threads."""
+def seconds_per_step(scratch: BatchedExperiment, threads: int) -> float:
+    """Seconds a step of ``scratch`` takes on ``threads`` threads (it steps on)."""
     torch.set_num_threads(threads)
-    scratch = experiment.fresh_copy()
-    scratch.step(1)  # warm-up: first-use allocations
     began = now = time.perf_counter()
     taken = 0
     while (taken < TRIAL_STEPS or now - began < TRIAL_SECONDS) and scratch.step(1):
@@ -63,7 +64,7 @@ def seconds_per_step(experiment: BatchedExperiment, threads: int) -> float:
         now = time.perf_counter()
         if now - began > SLOW_STEP * TRIAL_STEPS:
             break
-    return (now - began) / max(taken, 1)
+    return (now - began) / taken if taken else math.inf
 
 
 class ThreadChoice:
@@ -83,12 +84,17 @@ class ThreadChoice:
         return chosen
 
     def _measure(self, experiment: BatchedExperiment) -> ThreadsChosen:
+        """The counts take turns on a scratch copy; the fastest turn of each counts."""
         most = max(self.counts)
-        first = seconds_per_step(experiment, most)
-        if first >= SLOW_STEP or len(self.counts) == 1:
-            return ThreadsChosen(most, ((most, first),))
-        timings = [(most, first)] + [
-            (count, seconds_per_step(experiment, count)) for count in self.counts if count != most
-        ]
-        fastest = min(timings, key=lambda timing: timing[1])[0]
-        return ThreadsChosen(fastest, tuple(sorted(timings)))
+        scratch = experiment.fresh_copy()
+        torch.set_num_threads(most)
+        began = time.perf_counter()
+        scratch.step(1)  # warm-up: first-use allocations
+        if time.perf_counter() - began >= SLOW_STEP or len(self.counts) == 1:
+            return ThreadsChosen(most)
+        fastest = {count: math.inf for count in self.counts}
+        for _ in range(ROUNDS):
+            for count in self.counts:
+                fastest[count] = min(fastest[count], seconds_per_step(scratch, count))
+        best = min(fastest, key=fastest.get)
+        return ThreadsChosen(best, tuple(sorted(fastest.items())))

@@ -32,8 +32,9 @@ from engine.analysis.inspection import Inspection
 from engine.config.settings import ExperimentConfig
 from engine.core.tasks import TaskCancelled, TaskState
 from engine.experiment.runs import RunKey
+from engine.live.client import EngineProcess
 from engine.live.messages import ExperimentStarted, LossUpdate
-from engine.live.protocol import LIVE, Assign, with_runs
+from engine.live.protocol import LIVE, Assign
 from engine.live.remote import EngineConnection, RemoteRunner
 from engine.live.session import PlayingChanged
 from engine.live.threads import ThreadsChosen
@@ -218,9 +219,10 @@ class EngineWorker(QObject):
     failed = Signal(str)
     died = Signal(str)  # what happened to the engine, one line; restart() starts it again
 
-    def __init__(self, parent: QObject | None = None):
+    def __init__(self, parent: QObject | None = None, process: EngineProcess | None = None):
+        """``process``: an engine process started already (else it starts one)."""
         super().__init__(parent)
-        self.connection = EngineConnection(self)
+        self.connection = EngineConnection(self, process)
         self.connection.died.connect(self._on_died)
         self._live = self.connection.runner(LIVE)
         self._live.reported.connect(self._on_reported)
@@ -396,7 +398,7 @@ class EngineWorker(QObject):
     def _on_reported(self, payload: object) -> None:
         if isinstance(payload, LossUpdate):
             if payload.generation == self._generation:  # else: of a replaced experiment
-                self.progress.emit(with_runs(payload, self._runs))
+                self.progress.emit(payload.with_runs(self._runs))
         elif isinstance(payload, ExperimentStarted):
             self._runs, self._generation = payload.runs, payload.generation
             self.started.emit(payload)

@@ -32,6 +32,9 @@ def run_app(args: argparse.Namespace) -> int:
     problem = display_problem()
     if problem:
         return fail(problem)
+    from engine.live.client import EngineProcess
+
+    engine = EngineProcess()  # it imports torch and the engine while the window builds itself
 
     from PySide6.QtCore import QSettings
     from PySide6.QtGui import QIcon
@@ -51,8 +54,9 @@ def run_app(args: argparse.Namespace) -> int:
         config = config_from_args(args, base=load_config(settings))
         config = _with_readable_data(config, from_flags=args.data is not None)
     except (ConfigError, DatasetError) as err:
+        engine.stop()
         return fail(str(err))
-    window = MainWindow(config, settings)
+    window = MainWindow(config, settings, engine)
     window.show()
     _close_on_signals(window)
     code = app.exec()

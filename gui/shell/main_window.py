@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 import engine
 from engine.config.settings import ConfigError, ExperimentConfig
 from engine.io.experiment_file import config_from_dict, config_to_dict
+from engine.live.client import EngineProcess
 from engine.live.messages import ExperimentStarted
 from engine.live.protocol import LANDSCAPE, SWEEP
 from engine.live.worker import EngineWorker
@@ -62,7 +63,13 @@ def load_config(settings: QSettings) -> ExperimentConfig | None:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, config: ExperimentConfig, settings: QSettings):
+    def __init__(
+        self,
+        config: ExperimentConfig,
+        settings: QSettings,
+        engine_process: EngineProcess | None = None,
+    ):
+        """``engine_process``: the engine started early (see :func:`gui.shell.app.run_app`)."""
         super().__init__()
         self.settings = settings
         self.setWindowTitle(TITLE)
@@ -72,7 +79,7 @@ class MainWindow(QMainWindow):
 
         self.model = ExperimentModel(config, self)
         self.session = EngineSession(self)
-        self.engine = EngineWorker(self)
+        self.engine = EngineWorker(self, engine_process)
 
         self.grid = PanelGrid(live=True)
         self.grid.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -95,7 +102,7 @@ class MainWindow(QMainWindow):
         self.zoom.apply()
         self.predict = PredictMode(self)
         self.commands = WindowActions(self)
-        self.progress_label = QLabel("Step 0 · ready")
+        self.progress_label = QLabel("Starting the engine…")
         self.progress_label.setContentsMargins(16, 0, 0, 0)  # a long message stops short of it
         self.statusBar().addPermanentWidget(self.progress_label)
 
@@ -301,6 +308,9 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def refresh_text(self) -> None:
+        if self.session.started is None:  # the engine process is still importing torch
+            self.progress_label.setText("Starting the engine…")
+            return
         self.progress_label.setText(self.timeline.status_text(self.session.latest))
         if self.session.latest is not None:
             self.run_table.show_update(self.timeline.shown_update(self.session.latest))
