@@ -147,6 +147,26 @@ def test_pause_is_answered_while_a_step_never_ends(qtbot, worker, held_bowl):
     qtbot.waitUntil(lambda: any(u.steps_taken == 1 for u in updates), timeout=60000)
 
 
+def test_pause_and_reset_while_the_engine_starts_wait_for_it(qtbot):
+    """Commands sent before the engine reads them are not a step that never ends."""
+    worker = EngineWorker()
+    pids = []
+    worker.connection.ready.connect(pids.append)
+    try:
+        updates = []
+        worker.progress.connect(updates.append)
+        worker.configure(ExperimentConfig())
+        worker.play()
+        worker.pause()
+        worker.reset()
+        worker.step()
+        qtbot.waitUntil(lambda: any(u.steps_taken == 1 for u in updates), timeout=60000)
+        assert len(pids) == 1 and worker.death is None
+    finally:
+        worker.shutdown()
+        assert all(wait_gone(pid) for pid in pids)
+
+
 def test_reset_is_answered_while_a_task_never_ends(qtbot, worker):
     first = built(qtbot, worker, ExperimentConfig())
     worker.runner(LIVE).queue(engine_tasks.block, MINUTES, interrupt=False)

@@ -34,6 +34,7 @@ from engine.live.protocol import (
     LIVE,
     SWEEP,
     Assign,
+    Began,
     Failed,
     Finished,
     Quit,
@@ -153,6 +154,7 @@ class Service:
     def _run(self) -> None:
         while True:
             state, work, args = self._jobs.get()
+            self._send(Began(self.name, state.generation))
             outcome = self._outcome(state, work, args)
             try:
                 self._send(outcome)

@@ -78,6 +78,14 @@ class Ready:
 
 
 @dataclass(frozen=True)
+class Began:
+    """A task has begun on its service's thread (the ones before it have ended)."""
+
+    service: str
+    generation: int
+
+
+@dataclass(frozen=True)
 class Reported:
     service: str
     generation: int

@@ -15,6 +15,7 @@ from engine.live.client import EngineProcess
 from engine.live.protocol import (
     LANDSCAPE,
     SWEEP,
+    Began,
     Failed,
     Finished,
     Ready,
@@ -135,6 +136,7 @@ class RemoteRunner(QObject):
         self._generation = 0
         self._unfinished: dict[int, Submit] = {}  # by generation, until the engine says so
         self._cancelled: set[int] = set()
+        self._begun: set[int] = set()  # of the unfinished, those the engine has begun
 
     @property
     def busy(self) -> bool:
@@ -173,6 +175,10 @@ class RemoteRunner(QObject):
         """The generations submitted (of ``work``, if given) the engine has not finished yet."""
         return tuple(g for g, c in self._unfinished.items() if work is None or c.work == work)
 
+    def begun(self) -> tuple[int, ...]:
+        """The generations the engine has begun and not finished."""
+        return tuple(self._begun)
+
     def _submit(self, work: Work, args: tuple, interrupt: bool, cancel: bool) -> int:
         self._generation += 1
         command = Submit(self.service, self._generation, work, args, interrupt, cancel)
@@ -182,16 +188,21 @@ class RemoteRunner(QObject):
 
     # --- from the connection -------------------------------------------------------------------
 
-    def take(self, message: Reported | Finished | Failed) -> None:
+    def take(self, message: Began | Reported | Finished | Failed) -> None:
         """A reply of the engine process for one of this service's tasks."""
         generation = message.generation
         live = generation in self._unfinished and generation not in self._cancelled
+        if isinstance(message, Began):
+            if generation in self._unfinished:
+                self._begun.add(generation)
+            return
         if isinstance(message, Reported):
             if live:
                 self.reported.emit(message.payload)
             return
         self._unfinished.pop(generation, None)
         self._cancelled.discard(generation)
+        self._begun.discard(generation)
         if not live:
             return
         if isinstance(message, Failed):
@@ -207,11 +218,13 @@ class RemoteRunner(QObject):
         for generation in self._cancelled:
             self._unfinished.pop(generation, None)
         self._cancelled.clear()
+        self._begun.clear()
 
     def forget(self) -> None:
         """The unfinished tasks ended with their process; nobody hears of them."""
         self._unfinished.clear()
         self._cancelled.clear()
+        self._begun.clear()
 
     def lose(self, description: str) -> None:
         """The process died: a task that was still wanted fails with ``description``."""

@@ -207,9 +207,11 @@ class EngineWorker(QObject):
 
     If the process dies, :attr:`died` says so in one line and the worker keeps the experiment's
     settings for :meth:`restart` (Reset restarts too). Pause and Reset are answered within
-    ``ANSWER_MS`` even while one step takes far longer: a process whose play loop does not
-    yield by then is replaced by a new one (Reset then builds the experiment again at step 0;
-    after Pause there is no experiment until a restart, and :attr:`died` says why).
+    ``ANSWER_MS`` even while one step takes far longer: a process whose play loop (or, for
+    Reset, whatever task it had begun) is still at it by then is replaced by a new one (Reset
+    then builds the experiment again at step 0; after Pause there is no experiment until a
+    restart, and :attr:`died` says why). Tasks it has not begun (it may still be starting)
+    are not waited for: an interrupted task ends as soon as it begins.
     """
 
     started = Signal(object)  # ExperimentStarted
@@ -234,7 +236,7 @@ class EngineWorker(QObject):
         self._playing = False
         self._death: str | None = None  # why there is no experiment, until a restart
         self._threads: ThreadsChosen | None = None
-        self._awaited: tuple[int, ...] = ()  # live tasks Pause or Reset wait for
+        self._awaited: tuple[int, ...] = ()  # live tasks Pause or Reset wait for, if begun
         self._answer = QTimer(self)
         self._answer.setSingleShot(True)
         self._answer.setInterval(ANSWER_MS)
@@ -303,7 +305,8 @@ class EngineWorker(QObject):
         if self._death is not None:
             self.restart()
             return
-        self._await("reset", (*self._live.unfinished(), self._live.queue("reset")))
+        self._await("reset", self._live.unfinished())
+        self._live.queue("reset")
 
     @Slot(float)
     def set_speed(self, steps_per_second: float) -> None:
@@ -355,7 +358,7 @@ class EngineWorker(QObject):
         return self._death is None
 
     def _await(self, command: str, generations: tuple[int, ...]) -> None:
-        """Pause or Reset: ``generations`` must finish within ANSWER_MS (see _on_no_answer)."""
+        """Pause or Reset: ``generations``, if begun, must end within ANSWER_MS."""
         if generations:
             self._no_answer, self._awaited = command, generations
             self._answer.start()
@@ -363,7 +366,7 @@ class EngineWorker(QObject):
     @Slot()
     def _on_no_answer(self) -> None:
         """The play loop did not yield (one step takes longer): replace the process."""
-        if not set(self._awaited) & set(self._live.unfinished()):
+        if not set(self._awaited) & set(self._live.begun()):
             return
         self.connection.restart()
         self._revive()
