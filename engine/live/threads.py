@@ -4,8 +4,11 @@ A step of the article's 16 runs × 14 parameters is a few hundred small products
 one thread than on two (waking and joining a second thread costs more than it saves); wide
 models and hundreds of runs may go the other way. So the engine times a few steps of a scratch
 copy of each new experiment at every thread count it may use and keeps the fastest, once per
-experiment size; nobody has to set OMP_NUM_THREADS. The count does not change the numbers:
-torch's products and sums come out the same to the bit on one thread and on two.
+experiment size; nobody has to set OMP_NUM_THREADS. It uses one core fewer than the machine
+has, as the window paints on that one: on two cores the engine keeps to one thread, which
+measured as fast or faster there for every size tried (up to 7 times so with other programs
+busy). The count does not change the numbers: torch's products and sums come out the same to
+the bit on one thread and on two.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import torch
 
 from engine.experiment.batched import BatchedExperiment
 
-TRIAL_SECONDS = 0.01  # a thread count is timed this long at a time (after one warm-up step)
+TRIAL_SECONDS = 0.02  # a thread count is timed this long at a time (after one warm-up step)
 TRIAL_STEPS = 2  # and over at least this many steps
 ROUNDS = 3  # the counts take turns this many times; each keeps its fastest: on a busy machine
 # another program's burst slows one turn, not all three
@@ -36,9 +39,9 @@ class ThreadsChosen:
 
 
 def thread_counts() -> tuple[int, ...]:
-    """The counts worth trying: one, and every core this process may use (if more)."""
+    """The counts worth trying: one, and every core this process may use but the window's."""
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    most = max(1, min(usable or 1, torch.get_num_threads()))
+    most = max(1, min((usable or 1) - 1, torch.get_num_threads()))
     return (1,) if most == 1 else (1, most)
 
 
