@@ -18,6 +18,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable
 
@@ -99,6 +100,9 @@ class EngineProcess:
                 message = protocol.receive(self._connection)
             except (EOFError, OSError):
                 break
+            except Exception as err:  # one reply this process cannot read: the next may be fine
+                print(f"A reply of the engine could not be read: {err}", file=sys.stderr)
+                continue
             self._on_message(message)
         self._process.join(STOP_GRACE)  # its end of the pipe closes as it dies
         if not self._ending:

@@ -93,6 +93,9 @@ class Engine:
                 command = protocol.receive(self._connection)
             except (EOFError, OSError):
                 return  # the window's end is closed: it has gone
+            except Exception as err:  # a command this process cannot read: the next may be fine
+                print(f"The engine could not read a command: {err}", file=sys.stderr)
+                continue
             if isinstance(command, Quit):
                 return
             self.carry_out(command)

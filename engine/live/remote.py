@@ -13,8 +13,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 
 from engine.live.client import EngineProcess
 from engine.live.protocol import (
-    LANDSCAPE,
-    SWEEP,
+    LIVE,
     Began,
     Failed,
     Finished,
@@ -79,15 +78,16 @@ class EngineConnection(QObject):
         return self._process is not None and self._process.send(command)
 
     def restart(self) -> None:
-        """Kill the process (a task that will not yield) and start another; the map and sweep
-        tasks it was computing start again there, the live experiment's are dropped."""
+        """Kill the process (a task that will not yield) and start another. The live
+        experiment's tasks went with it (they act on its session); the others, functions of
+        their arguments alone (a map, a sweep), start again in the new process."""
         self._end(kill=True)
         self.start()
         for runner in self._runners.values():
-            if runner.service in (LANDSCAPE, SWEEP):
-                runner.resubmit()
-            else:
+            if runner.service == LIVE:
                 runner.forget()
+            else:
+                runner.resubmit()
 
     def shutdown(self, timeout_ms: int = 2000) -> bool:
         """End the process within ``timeout_ms`` (asked, terminated, killed); True once gone."""
