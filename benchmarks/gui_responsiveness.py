@@ -209,7 +209,7 @@ def in_window(app, config, row: Row, seconds: float) -> tuple[Measurement, int] 
             window.tabs.setCurrentWidget(window.landscape)
         measurement = Measurement(window, seconds, row.sharpness)
         ok = measurement.run()
-        chosen = window.engine.threads
+        chosen = getattr(window.engine, "threads", None)  # None: an engine in this process
         window.close()
         app.processEvents()
         window.deleteLater()
