@@ -282,7 +282,8 @@ class MainWindow(QMainWindow):
 
     @Slot(int)
     def _on_tab_change(self, index: int) -> None:
-        """The sweep tab computes (in its own thread) for the settings shown, once per change."""
+        """The sweep tab computes (in the engine process) for the settings shown, once per
+        change."""
         if self.tabs.widget(index) is self.sweep:
             self.sweep.follow(self.model.config)
         self.pacer.request()  # a view shown again draws what arrived while it was hidden
