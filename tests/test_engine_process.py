@@ -215,6 +215,11 @@ def test_a_crash_is_reported_with_its_exit_code(qtbot, worker):
     with qtbot.waitSignal(worker.died, timeout=ANSWER_WAIT_MS) as died:
         worker.runner(LIVE).queue(engine_tasks.crash)
     assert died.args[0] == "The engine process exited with code 3"
+    sweep = worker.runner(SWEEP)
+    with qtbot.waitSignal(sweep.failed) as failed:
+        sweep.start(sweep_task, ExperimentConfig(max_steps=10), SWEEP_LRS[::32])
+    assert "not running" in failed.args[0]
+    assert not sweep.busy
 
 
 def test_closing_ends_the_engine_even_inside_a_step_that_never_ends(qtbot, worker):

@@ -24,6 +24,8 @@ from engine.live.protocol import (
     Work,
 )
 
+NOT_RUNNING = "the engine process is not running"
+
 
 class _Inbox(QObject):
     """Carries the reader thread's callbacks into the GUI thread (queued: another thread)."""
@@ -182,8 +184,10 @@ class RemoteRunner(QObject):
     def _submit(self, work: Work, args: tuple, interrupt: bool, cancel: bool) -> int:
         self._generation += 1
         command = Submit(self.service, self._generation, work, args, interrupt, cancel)
-        self._unfinished[self._generation] = command
-        self._connection.send(command)
+        if self._connection.send(command):
+            self._unfinished[self._generation] = command
+        else:  # no engine process (it died): the task fails at once
+            self.failed.emit(NOT_RUNNING)
         return self._generation
 
     # --- from the connection -------------------------------------------------------------------
