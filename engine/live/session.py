@@ -28,7 +28,8 @@ from engine.live.threads import ThreadChoice
 from engine.live.timeline import Timeline
 
 CHUNK_SECONDS = 0.008  # longest a chunk of steps runs before the loop looks at pause and speed
-EMIT_INTERVAL = 1 / 60  # at most ~60 loss updates a second, whatever the step rate
+EMIT_INTERVAL = 1 / 60  # at most ~60 loss updates a second, whatever the step rate (a chunk
+# stops when one is due: chunks of 8 ms alone sent one every 24 ms, and the window redrew at 40)
 INSPECT_INTERVAL = 0.25  # the inspector's numbers while playing: a few times a second
 LONGEST_NAP = 0.05  # a slow play loop sleeps at most this long between looks at its speed
 
@@ -138,7 +139,8 @@ class LiveSession:
             if (math.inf if fast else self.speed) != speed:  # new speed: count from now
                 speed = math.inf if fast else self.speed
                 clock, played = now - (1 / speed if math.isfinite(speed) else 0), 0
-            most = max(1, int(CHUNK_SECONDS / self._step_cost))
+            until_emit = last_emit + EMIT_INTERVAL - now  # a chunk ends when an update is due
+            most = max(1, int(min(CHUNK_SECONDS, until_emit) / self._step_cost))
             wanted = most
             if math.isfinite(speed):
                 wanted = min(int((now - clock) * speed) - played, most)
