@@ -1,94 +1,93 @@
 """How the window holds up while the engine trains flat out: GUI latency, redraws, step rate.
 
-One run measures, with all 16 runs of a long experiment training at the speed slider's "max":
+Every row of the speed table is measured in a window of its own, playing at the speed slider's
+"max" from step 0 for ``--seconds`` (8 by default) or to the experiment's end:
 
-* GUI event-loop latency: a 10 ms precise QTimer in the GUI thread, re-armed at every timeout;
-  each timeout's lateness is its actual interval minus 10 ms (p50, p99, max). Target p99 < 50 ms.
-* redraw rate: ``MainWindow.pacer.redraws`` (one per coalesced redraw) over the wall time.
-  Target ≥ 30 redraws a second.
-* engine step rate in the app (``LossUpdate.steps_taken`` of the latest update over the wall
-  time) against the headless rate of ``BatchedExperiment(config).step(n)`` for the same config,
-  timed in this process beforehand. Target ratio ≥ 0.5.
+* ``article``: the article's 16 runs (5,000 steps, no stopping) on the loss panels;
+* ``article+sharpness``: the same with View → Sharpness on (λ every k steps, k from its cost);
+* ``class``: 512 runs (32 draws per optimizer and rate, the class mode's size);
+* ``class+sharpness``: 512 runs with the Sharpness view;
+* ``landscape``: the article's 16 runs on the Landscape tab (every path redrawn).
 
-It measures twice: with the loss panels, then with View → Sharpness on (the engine computes
-every run's sharpness every k steps, k from its cost). For the second it also prints k and the
-step rate against the first. Target: at least 0.5 of the rate with the view off.
+For each it measures:
 
-The wall time runs from the first loss update to the last (the experiment's end), or a fixed
-window (``--seconds``, 8 by default), whichever comes first.
+* GUI event-loop lateness: a 10 ms precise QTimer in the GUI thread, re-armed at every
+  timeout; each timeout's lateness is its interval minus 10 ms (p50, p99, max). Target p99
+  < 25 ms.
+* redraws a second: ``MainWindow.pacer.redraws`` over the wall time. Target ≥ 50.
+* the engine's step rate in the app (the latest update's ``steps_taken`` over the wall time)
+  against its headless rate, measured in this process right after the window closed, with
+  the thread count the engine process chose for the experiment and the same work (with the
+  Sharpness view: a :class:`SharpnessSampler` at full speed too). Target ≥ 0.8.
 
-Run: python benchmarks/gui_responsiveness.py [--seconds S] [--max-steps N] [--preset NAME]
-       [--hidden H] [--repeats R] [--tab landscape]
-       [--seeds S]
-
-``--preset edge-of-stability`` measures the preset (12 runs of a tanh net on 20 samples)
-instead of the article's experiment; ``--hidden`` sets the hidden width (64 at most in the
-window: 258 parameters, where sharpness costs the most). ``--repeats`` measures R pairs (off,
-then on) and ends with each figure per pair: on a machine shared with other work the rates swing
-from one minute to the next, so only a pair measured back to back compares.
-``--tab landscape`` watches the Landscape tab: every run's path redrawn instead of the curves.
-``--seeds S`` trains S draws per optimizer–rate pair (16 × 32 = 512 runs for the class mode's
-target).
-
-Qt's offscreen platform is used unless QT_QPA_PLATFORM is set. Offscreen, widgets paint into
-memory buffers with no display server. For real painting through an X server (--xcb), run it
-under Xvfb:
+The machine's load average is printed with every row: on a shared machine only figures measured
+in one run compare. Qt's offscreen platform is used unless QT_QPA_PLATFORM is set; for real
+painting through an X server, run it under Xvfb:
 
     QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1600x1000x24" \\
-        .venv/bin/python benchmarks/gui_responsiveness.py
+        .venv/bin/python benchmarks/gui_responsiveness.py [--rows article,class] [--repeats R]
 
-Measured with the Sharpness view (six pairs per setting, a machine with two cores running other
-jobs on both): with OMP_NUM_THREADS=1, k = 11-25 and the step rate with the view on 0.56-1.03 of
-the rate with it off; with torch's default two threads every small batched product waited for
-the second thread, k = 537-1,715 and 0.54-1.10. Lateness and redraws missed their targets with
-the view off (p99 38-143 ms, 10-20 redraws/s) and on (p99 75-211 ms, 10-15 redraws/s).
-
-The developer's settings are untouched (the window gets a QSettings in a temporary INI file).
+``--preset``, ``--hidden`` and ``--max-steps`` change every row's experiment. The developer's
+settings are untouched (the window gets a QSettings in a temporary INI file). The engine process
+imports this file again as its main module (spawn), so everything Qt is imported in functions.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import torch  # noqa: E402
-from PySide6.QtCore import (  # noqa: E402
-    QEventLoop,
-    QSettings,
-    Qt,
-    QTimer,
-    QtMsgType,
-    qInstallMessageHandler,
-)
-from PySide6.QtWidgets import QApplication  # noqa: E402
-
-from engine.config.presets import PRESETS  # noqa: E402
-from engine.config.settings import ExperimentConfig  # noqa: E402
-from engine.experiment.batched import BatchedExperiment  # noqa: E402
-from engine.live.messages import LossUpdate, loss_update  # noqa: E402
-from gui.plotting.pacing import SPEED_STEPS  # noqa: E402
-from gui.shell.main_window import MainWindow  # noqa: E402
-from gui.state.loss_history import LossHistory  # noqa: E402
-from gui.state.view_state import Quantity  # noqa: E402
 
 PROBE_MS = 10
 WINDOW_SIZE = (1400, 900)
-TARGET_P99_MS = 50.0
-TARGET_REDRAWS_PER_S = 30.0
-TARGET_STEP_RATIO = 0.5
-START_TIMEOUT_S = 30.0  # for the engine to build the experiment and send its first update
-# What the offscreen platform says about every top-level window: nothing to do with the app
-# (pyproject.toml's pytest settings ignore it too).
+TARGET_P99_MS = 25.0
+TARGET_REDRAWS_PER_S = 50.0
+TARGET_STEP_RATIO = 0.8
+START_TIMEOUT_S = 60.0  # for the engine to start, build the experiment and send an update
 IGNORED_QT_MESSAGES = ("This plugin does not support propagateSizeHints",)
+
+
+@dataclass(frozen=True)
+class Row:
+    title: str
+    seeds: int = 1
+    sharpness: bool = False
+    tab: str = "panels"
+
+
+ROWS = {
+    "article": Row("16 runs"),
+    "article+sharpness": Row("16 runs + Sharpness", sharpness=True),
+    "class": Row("512 runs", seeds=32),
+    "class+sharpness": Row("512 runs + Sharpness", seeds=32, sharpness=True),
+    "landscape": Row("Landscape tab, 16 runs", tab="landscape"),
+}
+
+
+@dataclass(frozen=True)
+class Figures:
+    p50: float
+    p99: float
+    worst: float
+    redraws: float
+    app_rate: float
+    headless_rate: float
+    threads: int
+    k: int | None
+    load: float
+
+    @property
+    def ratio(self) -> float:
+        return self.app_rate / self.headless_rate
 
 
 class QtMessages:
@@ -96,54 +95,25 @@ class QtMessages:
 
     def __init__(self) -> None:
         self.warnings: list[str] = []
-        self.ignored = 0
 
-    def __call__(self, kind: QtMsgType, context, message: str) -> None:
-        if kind == QtMsgType.QtDebugMsg or kind == QtMsgType.QtInfoMsg:
+    def __call__(self, kind, context, message: str) -> None:
+        from PySide6.QtCore import QtMsgType
+
+        if kind in (QtMsgType.QtDebugMsg, QtMsgType.QtInfoMsg):
             return
-        if any(text in message for text in IGNORED_QT_MESSAGES):
-            self.ignored += 1
-            return
-        self.warnings.append(message)
-        print(f"Qt: {message}", file=sys.stderr)
-
-
-def headless_rate(config: ExperimentConfig) -> tuple[float, int, float]:
-    """(steps a second, steps, seconds) of ``BatchedExperiment(config).step(max_steps)``."""
-    BatchedExperiment(ExperimentConfig(max_steps=100, stop_loss=0.0)).step(100)  # warm-up
-    experiment = BatchedExperiment(config)
-    began = time.perf_counter()
-    taken = experiment.step(config.max_steps)
-    seconds = time.perf_counter() - began
-    return taken / seconds, taken, seconds
-
-
-def update_costs(
-    config: ExperimentConfig, steps: int = 60, rounds: int = 20
-) -> tuple[float, float]:
-    """(ms to build, ms to apply) one LossUpdate of ``steps`` new columns, the median of
-    ``rounds`` updates: what the engine thread and the GUI thread pay per update."""
-    experiment = BatchedExperiment(config)
-    history = LossHistory(len(experiment.runs), config.dtype, config.seeds)
-    build, apply, sent = [], [], 0
-    for _ in range(rounds):
-        experiment.step(steps)
-        began = time.perf_counter()
-        update = loss_update(experiment, 1, sent)
-        built = time.perf_counter()
-        history.apply(update)
-        build.append((built - began) * 1000)
-        apply.append((time.perf_counter() - built) * 1000)
-        sent = update.end
-    return float(np.median(build)), float(np.median(apply))
+        if not any(text in message for text in IGNORED_QT_MESSAGES):
+            self.warnings.append(message)
+            print(f"Qt: {message}", file=sys.stderr)
 
 
 class Measurement:
-    """Watches the window's updates and a latency probe from the first update to the end."""
+    """Plays one window at max and watches its updates and a latency probe, from the first
+    update to the end or ``seconds`` later."""
 
-    def __init__(self, window: MainWindow, seconds: float, sharpness: bool = False):
-        self.window = window
-        self.seconds = seconds
+    def __init__(self, window, seconds: float, sharpness: bool):
+        from PySide6.QtCore import QEventLoop, Qt, QTimer
+
+        self.window, self.seconds, self.sharpness = window, seconds, sharpness
         self.loop = QEventLoop()
         self.probe = QTimer()
         self.probe.setTimerType(Qt.TimerType.PreciseTimer)
@@ -152,52 +122,57 @@ class Measurement:
         self.deadline = QTimer()
         self.deadline.setSingleShot(True)
         self.deadline.timeout.connect(self._finish)
-        self.sharpness = sharpness
-        self.every: int | None = None  # k of the last update, with the Sharpness view on
         self.lateness_ms: list[float] = []
-        self.first: LossUpdate | None = None
-        self.began = self.ended = 0.0
-        self.redraws_at_start = self.redraws_at_end = 0
-        self.steps_at_end = 0
-        self.done = False
-        self.finished = False
-        self._armed = 0.0
-        # connected after the window's own slot, so the session's latest is this update already
-        window.engine.progress.connect(self._on_progress)
+        self.first_steps = self.steps = 0
+        self.every: int | None = None
+        self.began = self.ended = self._armed = 0.0
+        self.redraws = 0
+        self.started = self.finished = False
+        window.engine.progress.connect(self._on_progress)  # after the window's own slot
 
     def run(self) -> bool:
-        """Play at max speed and wait for the end; False if no update came in time."""
+        """Play at max and wait for the end; False if nothing came in time."""
+        from PySide6.QtCore import QTimer
+        from PySide6.QtGui import QAction
+
+        from gui.plotting.pacing import SPEED_STEPS
+
+        window = self.window
         give_up = time.perf_counter() + START_TIMEOUT_S
-        while self.window.session.started is None and time.perf_counter() < give_up:
-            QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-            time.sleep(0.005)
-        quantity = Quantity.SHARPNESS if self.sharpness else Quantity.LOSS
-        self.window.view.update(quantity=quantity, speed=SPEED_STEPS)
-        self.window.toggle_play()
+        while window.session.started is None and time.perf_counter() < give_up:
+            self._process_events()
+        if self.sharpness:
+            window.findChild(QAction, "sharpness").setChecked(True)
+        window.view.update(speed=SPEED_STEPS)  # "max"
+        window.toggle_play()
         QTimer.singleShot(int(START_TIMEOUT_S * 1000), self._give_up)
         self.loop.exec()
-        return self.first is not None
+        return self.started
+
+    @staticmethod
+    def _process_events() -> None:
+        from PySide6.QtCore import QEventLoop
+        from PySide6.QtWidgets import QApplication
+
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        time.sleep(0.005)
 
     def _give_up(self) -> None:
-        if self.first is None:
+        if not self.started:
             self.loop.quit()
 
-    def _on_progress(self, update: LossUpdate) -> None:
+    def _on_progress(self, update) -> None:
         if self.finished or update is not self.window.session.latest:
-            return  # stale, or the measurement is over
+            return
         now = time.perf_counter()
-        if self.first is None:
-            self.first = update
-            self.began = now
-            self.redraws_at_start = self.window.pacer.redraws
+        if not self.started:
+            self.started, self.began, self._armed = True, now, now
+            self.first_steps = update.steps_taken
+            self.redraws = -self.window.pacer.redraws
             self.deadline.start(int(self.seconds * 1000))
-            self._armed = now
             self.probe.start(PROBE_MS)
-        self.steps_at_end = update.steps_taken
-        self.every = update.sharpness_every
-        self.ended = now
+        self.steps, self.every, self.ended = update.steps_taken, update.sharpness_every, now
         if update.done:
-            self.done = True
             self._finish()
 
     def _on_probe(self) -> None:
@@ -212,10 +187,9 @@ class Measurement:
         self.finished = True
         self.probe.stop()
         self.deadline.stop()
-        if not self.done:  # the fixed window ran out first
-            self.ended = time.perf_counter()
-            self.steps_at_end = self.window.session.steps_taken
-        self.redraws_at_end = self.window.pacer.redraws
+        self.ended = time.perf_counter()
+        self.steps = self.window.session.steps_taken
+        self.redraws += self.window.pacer.redraws
         self.loop.quit()
 
     @property
@@ -223,202 +197,145 @@ class Measurement:
         return self.ended - self.began
 
 
-def close(app: QApplication, window: MainWindow) -> bool:
-    """Close as a user would (settings saved, engine thread stopped), then delete the window.
+def in_window(app, config, row: Row, seconds: float) -> tuple[Measurement, int] | None:
+    """One window of ``config`` on ``row``'s tab, played at max; (measurement, the engine's
+    thread count), or None if it never started. Closed as a user would close it."""
+    from PySide6.QtCore import QSettings
 
-    True if the engine thread has stopped.
-    """
-    window.close()
-    stopped = not window.engine.running
-    app.processEvents()
-    window.deleteLater()
-    app.sendPostedEvents(None, 0)  # 0: QEvent.DeferredDelete
-    app.processEvents()
-    return stopped
+    from gui.shell.main_window import MainWindow
 
-
-def report(
-    config: ExperimentConfig,
-    headless: tuple[float, int, float],
-    m: Measurement,
-    costs: tuple[float, float],
-    view_off_rate: float | None = None,
-) -> dict[str, float]:
-    """Print the figures of one measurement; returns the main ones."""
-    rate, steps, seconds = headless
-    lateness = np.array(m.lateness_ms) if m.lateness_ms else np.zeros(1)
-    p50, p99 = np.percentile(lateness, [50, 99])
-    worst = float(lateness.max())
-    redraw_rate = (m.redraws_at_end - m.redraws_at_start) / m.wall
-    app_steps = m.steps_at_end - m.first.steps_taken
-    app_rate = app_steps / m.wall
-    ratio = app_rate / rate
-
-    def met(ok: bool) -> str:
-        return "yes" if ok else "NO"
-
-    cores = os.cpu_count()
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else cores
-    print(
-        f"platform {QApplication.platformName()}, {cores} cores ({usable} usable), "
-        f"torch threads {torch.get_num_threads()}, Python {sys.version.split()[0]}"
-    )
-    print(
-        f"experiment: {len(config.optimizers) * len(config.learning_rates) * config.seeds} runs "
-        f"({config.seeds} seed{'s' if config.seeds > 1 else ''} per optimizer and rate), "
-        f"{config.activation}, hidden {config.hidden}, max_steps {config.max_steps}, "
-        f"stop_loss {config.stop_loss:g}; window {WINDOW_SIZE[0]}×{WINDOW_SIZE[1]}, speed max; "
-        + ("Sharpness view ON" if m.sharpness else "loss panels (Sharpness view off)")
-    )
-    print(f"headless: {steps} steps in {seconds:.3f} s")
-    end = "experiment done" if m.done else f"fixed {m.seconds:g} s window"
-    print(
-        f"in the app: steps {m.first.steps_taken}→{m.steps_at_end} in {m.wall:.3f} s "
-        f"(first update to {end}); {len(m.lateness_ms)} latency samples"
-    )
-    print()
-    rows = [
-        ("GUI timer lateness p50", f"{p50:.2f} ms", "", ""),
-        (
-            "GUI timer lateness p99",
-            f"{p99:.2f} ms",
-            f"< {TARGET_P99_MS:g} ms",
-            met(p99 < TARGET_P99_MS),
-        ),
-        ("GUI timer lateness max", f"{worst:.2f} ms", "", ""),
-        (
-            "redraws per second",
-            f"{redraw_rate:.1f}",
-            f"≥ {TARGET_REDRAWS_PER_S:g}",
-            met(redraw_rate >= TARGET_REDRAWS_PER_S),
-        ),
-        ("engine steps/s headless", f"{rate:.0f}", "", ""),
-        ("engine steps/s in the app", f"{app_rate:.0f}", "", ""),
-        (
-            "in-app / headless step rate",
-            f"{ratio:.2f}",
-            f"≥ {TARGET_STEP_RATIO:g}",
-            met(ratio >= TARGET_STEP_RATIO),
-        ),
-        ("LossUpdate build (60 steps)", f"{costs[0]:.2f} ms", "", ""),
-        ("LossHistory.apply (60 steps)", f"{costs[1]:.2f} ms", "", ""),
-    ]
-    if m.sharpness:
-        rows.append(("sharpness every k steps, k =", str(m.every), "", ""))
-    if view_off_rate is not None:
-        share = app_rate / view_off_rate
-        rows.append(
-            (
-                "step rate, view on / off",
-                f"{share:.2f}",
-                f"≥ {TARGET_STEP_RATIO:g}",
-                met(share >= TARGET_STEP_RATIO),
-            )
-        )
-    print(f"{'figure':30s} {'measured':>12s} {'target':>10s} {'met':>4s}")
-    for name, value, target, ok in rows:
-        print(f"{name:30s} {value:>12s} {target:>10s} {ok:>4s}")
-    figures = {"p99": p99, "redraws": redraw_rate, "steps": app_rate, "k": m.every or 0}
-    if view_off_rate is not None:
-        figures["on/off"] = app_rate / view_off_rate
-    return figures
-
-
-def summary(pairs: list[tuple[dict, dict]]) -> None:
-    """Each figure per pair, view off and on, and the median of the on/off step-rate ratio."""
-    print(f"\n{len(pairs)} pairs, each view off then on:")
-
-    def row(name: str, values, form: str) -> None:
-        print(f"  {name:28s} " + "  ".join(format(v, form) for v in values))
-
-    for key, name, form in (
-        ("p99", "p99 lateness (ms)", "6.1f"),
-        ("redraws", "redraws/s", "6.1f"),
-        ("steps", "steps/s in the app", "6.0f"),
-    ):
-        row(f"{name}, off", [off[key] for off, _ in pairs], form)
-        row(f"{name}, on", [on[key] for _, on in pairs], form)
-    row("k, on", [on["k"] for _, on in pairs], "6.0f")
-    ratios = [on["on/off"] for _, on in pairs]
-    row("step rate on / off", ratios, "6.2f")
-    print(f"  median on / off: {np.median(ratios):.2f} (target ≥ {TARGET_STEP_RATIO:g})")
-
-
-def measure(
-    app: QApplication,
-    config: ExperimentConfig,
-    seconds: float,
-    sharpness: bool,
-    tab: str = "panels",
-) -> Measurement | None:
-    """One window, played at max to the end or for ``seconds``; None if it never started."""
     with tempfile.TemporaryDirectory(prefix="gui-responsiveness-") as folder:
         settings = QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat)
         window = MainWindow(config, settings)
         window.resize(*WINDOW_SIZE)
         window.show()
-        if tab == "landscape":
+        if row.tab == "landscape":
             window.tabs.setCurrentWidget(window.landscape)
-        measurement = Measurement(window, seconds, sharpness)
+        measurement = Measurement(window, seconds, row.sharpness)
         ok = measurement.run()
-        stopped = close(app, window)
+        chosen = getattr(window.engine, "threads", None)  # None: an engine in this process
+        window.close()
+        app.processEvents()
+        window.deleteLater()
+        app.sendPostedEvents(None, 0)  # 0: QEvent.DeferredDelete
         del settings
-    if not stopped:
-        print("the engine thread still runs after window.close()", file=sys.stderr)
     if not ok:
         print(f"no loss update within {START_TIMEOUT_S:g} s of Play", file=sys.stderr)
         return None
-    return measurement
+    return measurement, (chosen.threads if chosen is not None else 0)
+
+
+def headless_rate(config, sharpness: bool, threads: int, steps: int) -> float:
+    """Steps a second of the engine's work for ``steps`` steps in this process on ``threads``
+    threads: the experiment, and sharpness at its own cadence if asked."""
+    import torch
+
+    from engine.experiment.batched import BatchedExperiment
+    from engine.live.sharpness import SharpnessSampler
+
+    if threads:
+        torch.set_num_threads(threads)
+    experiment = BatchedExperiment(config)
+    sampler = SharpnessSampler(experiment) if sharpness else None
+    began = time.perf_counter()
+    taken = 0
+    while taken < steps:
+        chunk = min(50, steps - taken)
+        done = sampler.step(chunk, math.inf) if sampler else experiment.step(chunk)
+        if not done:
+            break
+        taken += done
+    return taken / (time.perf_counter() - began)
+
+
+def measure_row(app, config, row: Row, seconds: float) -> Figures | None:
+    config = config.with_changes(seeds=row.seeds)
+    watched = in_window(app, config, row, seconds)
+    if watched is None:
+        return None
+    m, threads = watched
+    lateness = np.array(m.lateness_ms) if m.lateness_ms else np.zeros(1)
+    p50, p99 = np.percentile(lateness, [50, 99])
+    return Figures(
+        p50=float(p50),
+        p99=float(p99),
+        worst=float(lateness.max()),
+        redraws=m.redraws / m.wall,
+        app_rate=(m.steps - m.first_steps) / m.wall,
+        headless_rate=headless_rate(config, row.sharpness, threads, max(m.steps, 1)),
+        threads=threads,
+        k=m.every,
+        load=os.getloadavg()[0],
+    )
+
+
+def print_figures(name: str, figures: Figures) -> None:
+    def met(ok: bool) -> str:
+        return "yes" if ok else "NO"
+
+    f = figures
+    print(
+        f"{ROWS[name].title:24s} {f.redraws:7.1f} {met(f.redraws >= TARGET_REDRAWS_PER_S):>3s}"
+        f" {f.p99:7.1f} {met(f.p99 < TARGET_P99_MS):>3s} {f.worst:7.1f}"
+        f" {f.ratio:6.2f} {met(f.ratio >= TARGET_STEP_RATIO):>3s}"
+        f" {f.app_rate:8.0f} {f.headless_rate:8.0f} {f.threads:3d} {f.k or '':>5} {f.load:5.2f}",
+        flush=True,
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--seconds", type=float, default=8.0, help="longest measured window (default 8)"
-    )
-    parser.add_argument(
-        "--max-steps", type=int, default=5000, help="steps of every run (default 5000)"
-    )
-    parser.add_argument("--preset", choices=sorted(PRESETS), help="a preset's experiment")
+    parser.add_argument("--rows", default=",".join(ROWS), help="rows, comma-separated")
+    parser.add_argument("--seconds", type=float, default=8.0, help="longest window (8)")
+    parser.add_argument("--max-steps", type=int, default=5000, help="steps of every run (5000)")
+    parser.add_argument("--preset", help="a preset's experiment instead of the article's")
     parser.add_argument("--hidden", type=int, help="hidden units (default: the experiment's)")
-    parser.add_argument("--repeats", type=int, default=1, help="pairs to measure (default 1)")
-    parser.add_argument(
-        "--tab", choices=("panels", "landscape"), default="panels", help="the tab shown"
-    )
-    parser.add_argument(
-        "--seeds", type=int, default=1, help="draws per optimizer and rate (default 1)"
-    )
+    parser.add_argument("--repeats", type=int, default=1, help="times to measure every row")
     args = parser.parse_args()
+    names = [name.strip() for name in args.rows.split(",")]
+    if unknown := [name for name in names if name not in ROWS]:
+        parser.error(f"unknown rows {unknown}; known: {', '.join(ROWS)}")
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import qInstallMessageHandler
+    from PySide6.QtWidgets import QApplication
+
+    from engine.config.presets import PRESETS
+    from engine.config.settings import ExperimentConfig
+
     config = PRESETS[args.preset].apply() if args.preset else ExperimentConfig()
-    config = config.with_changes(max_steps=args.max_steps, stop_loss=0.0, seeds=args.seeds)
+    config = config.with_changes(max_steps=args.max_steps, stop_loss=0.0)
     if args.hidden:
         config = config.with_changes(hidden=args.hidden)
-
     messages = QtMessages()
     qInstallMessageHandler(messages)
-    headless = headless_rate(config)
-    costs = update_costs(config)
-
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    pairs = []
+    print(
+        f"platform {QApplication.platformName()}, {os.cpu_count()} cores, Python "
+        f"{sys.version.split()[0]}; {config.max_steps} steps, hidden {config.hidden}, "
+        f"window {WINDOW_SIZE[0]}×{WINDOW_SIZE[1]}, speed max, {args.seconds:g} s a row"
+    )
+    print(
+        f"targets: redraws/s ≥ {TARGET_REDRAWS_PER_S:g}, p99 < {TARGET_P99_MS:g} ms, "
+        f"engine in app / headless ≥ {TARGET_STEP_RATIO:g}"
+    )
+    print(
+        f"{'row':24s} {'redraws':>7s} {'':>3s} {'p99 ms':>7s} {'':>3s} {'max ms':>7s} "
+        f"{'engine':>6s} {'':>3s} {'app st/s':>8s} {'headless':>8s} {'thr':>3s} {'k':>5s} "
+        f"{'load':>5s}"
+    )
+    failed = False
     for _ in range(max(1, args.repeats)):
-        off = measure(app, config, args.seconds, False, args.tab)
-        on = measure(app, config, args.seconds, True, args.tab)
-        if off is None or on is None:
-            qInstallMessageHandler(None)
-            return 1
-        off_figures = report(config, headless, off, costs)
-        print()
-        pairs.append((off_figures, report(config, headless, on, costs, off_figures["steps"])))
-        print()
+        for name in names:
+            figures = measure_row(app, config, ROWS[name], args.seconds)
+            if figures is None:
+                failed = True
+                continue
+            print_figures(name, figures)
     qInstallMessageHandler(None)
-    if len(pairs) > 1:
-        summary(pairs)
-    if messages.ignored:
-        print(f"({messages.ignored} offscreen-platform notice(s) ignored: {IGNORED_QT_MESSAGES})")
     if messages.warnings:
         print(f"{len(messages.warnings)} Qt warning(s), printed above", file=sys.stderr)
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ messages it sends) > ``analysis`` (sharpness, stability, inspection, landscape, 
 ``experiment`` (the batched runs and their books) > ``config`` (settings, presets) >
 ``optimizers`` | ``problems`` (the two registries) > ``core`` (data, the MLP's math, files).
 
-Only :mod:`engine.live.worker` imports Qt; everything else here runs headless.
+Only :mod:`engine.live.worker` and :mod:`engine.live.remote` import Qt; everything else here
+runs headless, in the window's engine process (:mod:`engine.live.process`) or on its own.
 """
 
 __version__ = "0.1.0"

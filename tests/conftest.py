@@ -1,7 +1,8 @@
-"""Shared test setup: Qt offscreen, and no test may leave a QThread running."""
+"""Shared test setup: Qt offscreen, and no test may leave a QThread or a child process running."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -32,6 +33,18 @@ def no_dangling_qthreads(request, monkeypatch):
             thread.quit()
             thread.wait(2000)
         pytest.fail(f"test left {len(running)} QThread(s) running")
+
+
+@pytest.fixture(autouse=True)
+def no_dangling_processes():
+    """Fail a test that leaves a child process running (an engine process it did not end)."""
+    yield
+    left = multiprocessing.active_children()
+    for child in left:
+        child.kill()
+        child.join()
+    if left:
+        pytest.fail(f"test left {len(left)} child process(es) running: {left}")
 
 
 def _still_running(thread) -> bool:

@@ -1,7 +1,6 @@
 """The live experiment's tasks, run directly (no thread): what the window is sent, and when."""
 
 import math
-import threading
 
 import numpy as np
 
@@ -129,31 +128,3 @@ def test_while_playing_losses_go_out_at_most_60_and_inspections_4_times_a_second
     # one of each when playing ends, besides the paced ones
     assert 2 <= len(updates) <= seconds * 60 + 2
     assert 2 <= len(inspections) <= seconds * 4 + 3
-
-
-def test_the_play_loop_waits_while_the_window_holds_the_foreground_gate(monkeypatch):
-    """No step is taken while the window draws (the gate is held), then the run ends."""
-    monkeypatch.setattr("engine.live.session.FOREGROUND_WAIT", 30.0)  # only the gate ends the wait
-    reports: list = []
-    session = LiveSession()
-    session.build(task(reports), CONFIG, reference=False)
-    player = threading.Thread(target=session.play, args=(task(reports), True))
-    with session.foreground.held():
-        with session.foreground.held():  # nested frames keep it closed
-            player.start()
-        assert not session.foreground.is_open
-        player.join(0.5)  # unhindered, 60 steps of two runs take a few milliseconds
-        assert player.is_alive()
-        assert session.experiment.steps_taken == 0
-    player.join(30)
-    assert not player.is_alive()
-    assert session.foreground.is_open
-    assert session.experiment.steps_taken == CONFIG.max_steps
-
-
-def test_the_foreground_gate_gives_up_waiting_after_its_longest_wait():
-    gate = LiveSession().foreground
-    assert gate.pass_through(0.0)
-    with gate.held():
-        assert not gate.pass_through(0.01)
-    assert gate.pass_through(0.0)

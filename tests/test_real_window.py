@@ -29,6 +29,7 @@ CURVE_COLOURS = np.array(
 )
 COLOUR_TOLERANCE = 40  # per channel: anti-aliased curve pixels are blended with the background
 BACKGROUND_TOLERANCE = 8  # per channel, around the plot background colour
+MOSTLY_PLAIN = 0.995  # a plot area with fewer other pixels has no panels drawn in it yet
 MIN_CURVE_PIXELS = 30  # per panel
 MIN_CURVE_ROWS = 5  # a curve is more than a legend's one-pixel-high line sample
 PLAY_SECONDS = 3.0  # at the default 100 steps/s
@@ -157,7 +158,8 @@ def _background(rgb: np.ndarray) -> np.ndarray:
 
 def _plot_box(rgb: np.ndarray) -> tuple[int, int, int, int] | None:
     """(top, bottom, left, right) of the plot area (the rows and columns mostly of the
-    background colour), or None if the window shows no such area beside other widgets yet."""
+    background colour), or None if the window shows no such area beside other widgets yet, or
+    an empty one (no titles or axes: the engine process has not announced the experiment)."""
     plain = (np.abs(rgb - _background(rgb)) <= BACKGROUND_TOLERANCE).all(axis=2)
     columns = np.flatnonzero(plain.mean(axis=0) > 0.5)
     if columns.size == 0:
@@ -169,6 +171,8 @@ def _plot_box(rgb: np.ndarray) -> tuple[int, int, int, int] | None:
     top, bottom = int(rows[0]), int(rows[-1]) + 1
     if bottom - top < 200 or right - left < 200 or right - left > 0.95 * rgb.shape[1]:
         return None  # too small, or the whole window: not painted yet (no dock beside it)
+    if plain[top:bottom, left:right].mean() > MOSTLY_PLAIN:
+        return None  # no panels drawn in it yet
     return top, bottom, left, right
 
 

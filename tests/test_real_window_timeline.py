@@ -13,8 +13,9 @@ import pytest
 
 from tests.test_real_window import (
     PROJECT_ROOT,
-    TITLE,
+    _find_window,
     _require_tools,
+    _steady_shot,
     _stop,
     _wait_alive,
     _x_env,
@@ -27,17 +28,6 @@ def test_real_window_scrubs_with_the_keyboard_and_branches_through_the_dialog(tm
     _require_tools()
     with _xvfb(tmp_path) as display:
         _scrub_and_branch(display, tmp_path)
-
-
-def _window(env: dict[str, str], app: subprocess.Popen, log: Path) -> str:
-    deadline = time.monotonic() + 30
-    while True:
-        assert app.poll() is None, f"the app exited ({app.returncode}):\n{log.read_text()}"
-        assert time.monotonic() < deadline, f"no window within 30 s:\n{log.read_text()}"
-        found = _xdotool(env, "search", "--onlyvisible", "--name", TITLE).stdout.split()
-        if found:
-            return found[0]
-        time.sleep(0.2)
 
 
 def _keys(env: dict[str, str], window: str, *keys: str, pause: float = 0.15) -> None:
@@ -58,8 +48,8 @@ def _scrub_and_branch(display: str, tmp_path: Path) -> None:
             [sys.executable, "main.py"], cwd=PROJECT_ROOT, env=env, stdout=out, stderr=out
         )
     try:
-        window = _window(env, app, log)
-        _wait_alive(app, 1.0, log)
+        window, geometry = _find_window(env, app, log)
+        _steady_shot(env, geometry, tmp_path / "started.png", log)  # the panels are drawn
         _keys(env, window, "space")  # Play: about a hundred steps a second
         _wait_alive(app, 1.5, log)
         _keys(env, window, "space")  # Pause

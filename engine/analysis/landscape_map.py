@@ -1,9 +1,9 @@
 """What the Landscape view draws under the paths, computed in a task off the GUI thread: the
 plane, the loss over a window of it, its log-spaced contour lines, and how the window grows.
 
-Qt-free: :func:`landscape_task` runs on a :class:`engine.live.worker.TaskRunner`, and the headless
-``--landscape`` export calls :func:`compute_map` directly. The map does not depend on the
-learning rates or optimizers, so every panel of an experiment shares one.
+Qt-free: :func:`landscape_task` runs in the window's engine process (or on a thread of its own),
+and the headless ``--landscape`` export calls :func:`compute_map` directly. The map does not
+depend on the learning rates or optimizers, so every panel of an experiment shares one.
 """
 
 from __future__ import annotations

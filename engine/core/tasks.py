@@ -1,16 +1,15 @@
 """What a task running in a worker thread sees of its runner: stop requests and a way to report.
 
 Qt-free, so that the work itself (a sweep, the live experiment's play loop) is plain Python that
-tests can run directly; :class:`engine.live.worker.TaskRunner` hosts it in a thread. The split
-follows
-Orange3's ``TaskState``: the runner asks, the task checks cooperatively between two steps.
+tests can run directly; :class:`engine.live.worker.TaskRunner` hosts it in a thread of the
+window's process, :mod:`engine.live.process` in the engine's. The split follows Orange3's
+``TaskState``: the runner asks, the task checks cooperatively between two steps.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 
 class TaskCancelled(Exception):
@@ -60,42 +59,3 @@ class TaskState:
         """Send a partial result to the runner's owner (delivered in the owner's thread)."""
         if not self._cancelled:
             self._report(payload)
-
-
-class ForegroundGate:
-    """Lets the GUI thread draw a frame without the engine thread in its way.
-
-    CPython's GIL has no priorities. A play loop releases it at every torch op and takes it back
-    in the middle of the window's frame, which then takes up to twice as long (a paint of 4 ms
-    took 7 beside a playing engine), and the engine gains nothing from it. While the window
-    holds the gate (:meth:`held`), a loop that calls :meth:`pass_through` between chunks of
-    steps waits for the frame to end, never longer than ``longest`` seconds.
-    """
-
-    def __init__(self) -> None:
-        self._open = threading.Event()
-        self._open.set()
-        self._holders = 0
-        self._lock = threading.Lock()
-
-    @property
-    def is_open(self) -> bool:
-        return self._open.is_set()
-
-    @contextmanager
-    def held(self) -> Iterator[None]:
-        """Close the gate for the ``with`` block (re-entrant: nested blocks keep it closed)."""
-        with self._lock:
-            self._holders += 1
-            self._open.clear()
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._holders -= 1
-                if self._holders == 0:
-                    self._open.set()
-
-    def pass_through(self, longest: float = 0.1) -> bool:
-        """Wait until the gate is open, at most ``longest`` seconds; True if it is."""
-        return self._open.wait(longest)

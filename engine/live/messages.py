@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -56,6 +56,11 @@ class RunSummaries(Sequence[RunSummary]):
         recorded = np.flatnonzero(counts > 0)
         final[recorded] = experiment.loss_buffer[recorded, counts[recorded] - 1]
         return cls(experiment.runs, counts, experiment.status, experiment.status_steps, final)
+
+    def with_runs(self, runs: Sequence[RunKey]) -> RunSummaries:
+        """The same arrays for ``runs``: the engine process sends an update without its run
+        keys, and the window puts back those of the experiment's announcement."""
+        return RunSummaries(runs, self._counts, self._status, self._steps, self._final)
 
     @property
     def status(self) -> np.ndarray:
@@ -136,6 +141,11 @@ class LossUpdate:
     @property
     def end(self) -> int:
         return self.start + self.losses.shape[1]
+
+    def with_runs(self, runs: Sequence[RunKey]) -> LossUpdate:
+        """The update with ``runs`` as its summaries' run keys: the engine process sends it
+        without them (``()``), the window puts back those of the experiment's announcement."""
+        return replace(self, summaries=self.summaries.with_runs(runs))
 
 
 def loss_update(

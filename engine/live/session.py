@@ -4,10 +4,11 @@ Qt-free: every method that touches the experiment takes a :class:`TaskState` and
 runner's thread, one task at a time, so the experiment has a single user. What the window sees
 leaves through ``task.report``: an :class:`ExperimentStarted`, then :class:`LossUpdate` columns
 (at most ~60 a second while playing), :class:`Inspection` of the followed run and
-:class:`PlayingChanged`. Three settings the GUI thread may change during a play loop, ``speed``,
+:class:`PlayingChanged`. The settings the window may change during a play loop, ``speed``,
 ``target``, ``view_step`` and ``sharpness``, are single immutable values read once per
 chunk. The experiment is stepped through its :class:`Timeline`, so the inspector can be shown
-any step reached so far.
+any step reached so far. In the engine process (:mod:`engine.live.process`) the session also
+sets torch's thread count for each experiment it builds (:class:`ThreadChoice`).
 """
 
 from __future__ import annotations
@@ -21,18 +22,19 @@ import numpy as np
 from engine.analysis.inspection import inspect_run
 from engine.config.settings import ExperimentConfig
 from engine.core.history import paths_fit
-from engine.core.tasks import ForegroundGate, TaskState
+from engine.core.tasks import TaskState
 from engine.experiment.batched import BatchedExperiment
 from engine.experiment.memory import check_memory, record_buffers, run_count, worst_case_bytes
 from engine.live.messages import loss_update, started
 from engine.live.sharpness import SharpnessSampler
+from engine.live.threads import ThreadChoice
 from engine.live.timeline import CHECKPOINT_BUDGET, Timeline
 
-CHUNK_SECONDS = 0.008  # longest a chunk of steps holds the thread (and the GIL) at once
-EMIT_INTERVAL = 1 / 60  # at most ~60 loss updates a second, whatever the step rate
+CHUNK_SECONDS = 0.008  # longest a chunk of steps runs before the loop looks at pause and speed
+EMIT_INTERVAL = 1 / 60  # at most ~60 loss updates a second, whatever the step rate (a chunk
+# stops when one is due: chunks of 8 ms alone sent one every 24 ms, and the window redrew at 40)
 INSPECT_INTERVAL = 0.25  # the inspector's numbers while playing: a few times a second
 LONGEST_NAP = 0.05  # a slow play loop sleeps at most this long between looks at its speed
-FOREGROUND_WAIT = 0.1  # the longest a chunk waits for the window to finish drawing a frame
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,8 @@ class PlayingChanged:
 class LiveSession:
     """One experiment and what the window has been sent of it."""
 
-    def __init__(self) -> None:
+    def __init__(self, threads: ThreadChoice | None = None) -> None:
+        self.threads = threads  # sets torch's thread count per experiment; None: left alone
         self.experiment: BatchedExperiment | None = None
         self.timeline: Timeline | None = None
         self.generation = 0  # bumped by every build or reset: older updates are stale
@@ -54,7 +57,6 @@ class LiveSession:
         self.view_step: int | None = None  # the step the window went back to; None: the latest
         self._sent = 0  # loss columns already reported
         self._step_cost = 1e-4  # running estimate of one step's seconds
-        self.foreground = ForegroundGate()  # closed by the window while it draws a frame
 
     # --- tasks ---------------------------------------------------------------------------
 
@@ -89,6 +91,8 @@ class LiveSession:
         self.experiment = experiment
         self.timeline = Timeline(self.experiment)
         self._announce(task)
+        if self.threads is not None:  # after the announcement: the window need not wait
+            task.report(self.threads.apply(experiment))
 
     def reset(self, task: TaskState) -> None:
         if self.experiment is not None:
@@ -141,12 +145,12 @@ class LiveSession:
         speed, clock, played = None, 0.0, 0
         last_emit = last_inspection = time.perf_counter()
         while not task.stop_requested and not experiment.done:
-            self.foreground.pass_through(FOREGROUND_WAIT)  # the window is drawing a frame
             now = time.perf_counter()
             if (math.inf if fast else self.speed) != speed:  # new speed: count from now
                 speed = math.inf if fast else self.speed
                 clock, played = now - (1 / speed if math.isfinite(speed) else 0), 0
-            most = max(1, int(CHUNK_SECONDS / self._step_cost))
+            until_emit = last_emit + EMIT_INTERVAL - now  # a chunk ends when an update is due
+            most = max(1, int(min(CHUNK_SECONDS, until_emit) / self._step_cost))
             wanted = most
             if math.isfinite(speed):
                 wanted = min(int((now - clock) * speed) - played, most)
@@ -165,7 +169,6 @@ class LiveSession:
             if now - last_inspection >= INSPECT_INTERVAL:
                 self.inspect(task)
                 last_inspection = now
-            time.sleep(0)  # let the GUI thread have the GIL between two chunks
 
     def _sampler_now(self) -> SharpnessSampler | None:
         """The sampler if sharpness is wanted (made for the current experiment), else None."""

@@ -4,8 +4,8 @@ The window asks for it only while its Sharpness view is on. Computed at every st
 cost several training steps' worth (``benchmarks/sharpness_speed.py``), so at full speed it is
 computed every k steps, with k the smallest odd number that keeps the time spent on it below
 half the time spent training: the step rate would then stay at two thirds of what it is without
-it, and stays above half with what else the sharpness takes (its reports, the GIL it shares with
-the window's thread, measured in ``benchmarks/gui_responsiveness.py``).
+it, and stays above half with what else the sharpness takes (its reports; measured in
+``benchmarks/gui_responsiveness.py``).
 Odd, because gradient descent at the edge of stability alternates either side of 2/η from one
 step to the next: an even k would see one side only. At a slow speed, where computing it at
 every step leaves the thread mostly idle, k is 1.
@@ -26,7 +26,7 @@ LANCZOS_FROM = 100  # parameters: from about here warm Lanczos beats eigvalsh (t
 MARGIN = 2.0  # sharpness may take at most 1/MARGIN of the time that training takes
 SLOW_SHARE = 0.5  # k = 1 while a second of steps and sharpness needs at most this many seconds
 TIMINGS = 15  # k follows the medians of this many recent timings: one step that waited for
-# the GIL (the window painting) must not change the sampling
+# the CPU (another program's burst) must not change the sampling
 
 
 def cadence(step_seconds: float, sharpness_seconds: float, speed: float, current: int = 1) -> int:

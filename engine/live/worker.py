@@ -1,11 +1,13 @@
-"""Work in a thread for the window: one reusable :class:`TaskRunner`, and the live engine on it.
+"""Engine work for the window: the live experiment (:class:`EngineWorker`, in the engine
+process) and a reusable :class:`TaskRunner` (a thread of the window's process).
 
-The only module in ``engine`` that imports Qt. A runner owns one QThread and runs tasks there one
-after another; the GUI thread starts, interrupts or cancels them, and their reports come back
-queued into the GUI thread (so tests can wait on them: pytest-qt #586). Orange3's
-``ConcurrentMixin`` is the model: a generation per task, cooperative cancel through a
-:class:`~engine.core.tasks.TaskState`, partial results, and a shutdown that blocks until the thread
-ends.
+With :mod:`engine.live.remote`, the only modules in ``engine`` that import Qt. A runner owns one
+QThread and runs tasks there one after another; the GUI thread starts, interrupts or cancels
+them, and their reports come back queued into the GUI thread (so tests can wait on them:
+pytest-qt #586). Orange3's ``ConcurrentMixin`` is the model: a generation per task, cooperative
+cancel through a :class:`~engine.core.tasks.TaskState`, partial results, and a shutdown that
+blocks until the thread ends. A view made on its own computes on one; in the window, views
+compute on a :class:`~engine.live.remote.RemoteRunner` of the engine process, with the same API.
 """
 
 from __future__ import annotations
@@ -13,16 +15,31 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QCoreApplication, QMetaObject, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import (
+    QCoreApplication,
+    QMetaObject,
+    QObject,
+    Qt,
+    QThread,
+    QTimer,
+    Signal,
+    Slot,
+)
 
 from engine.analysis.readings import Inspection
 from engine.config.settings import ExperimentConfig
 from engine.core.tasks import TaskCancelled, TaskState
+from engine.experiment.runs import RunKey
+from engine.live.client import EngineProcess
 from engine.live.messages import ExperimentStarted, LossUpdate
-from engine.live.session import LiveSession, PlayingChanged
+from engine.live.protocol import LIVE, Assign
+from engine.live.remote import EngineConnection, RemoteRunner
+from engine.live.session import PlayingChanged
+from engine.live.threads import ThreadsChosen
+
+ANSWER_MS = 400  # Pause and Reset: the play loop yields within this, or its process is replaced
 
 
 @dataclass(frozen=True, eq=False)
@@ -185,92 +202,212 @@ def _end_thread(thread: QThread, unfinished: dict[int, TaskState], *_) -> None:
 
 
 class EngineWorker(QObject):
-    """The window's live experiment: commands become tasks on a :class:`TaskRunner`, reports
-    come back as typed signals in the GUI thread."""
+    """The window's live experiment, computed in the engine process: commands become tasks of
+    its live service, reports come back as typed signals in the GUI thread.
+
+    If the process dies, :attr:`died` says so in one line and the worker keeps the experiment's
+    settings for :meth:`restart` (Reset restarts too). Pause and Reset are answered within
+    ``ANSWER_MS`` even while one step takes far longer: a process whose play loop (or, for
+    Reset, whatever task it had begun) is still at it by then is replaced by a new one (Reset
+    then builds the experiment again at step 0; after Pause there is no experiment until a
+    restart, and :attr:`died` says why). Tasks it has not begun (it may still be starting)
+    are not waited for: an interrupted task ends as soon as it begins.
+    """
 
     started = Signal(object)  # ExperimentStarted
     progress = Signal(object)  # LossUpdate
     playing_changed = Signal(bool)
     inspected = Signal(object)  # Inspection of the followed run
     failed = Signal(str)
+    died = Signal(str)  # what happened to the engine, one line; restart() starts it again
 
-    def __init__(self, parent: QObject | None = None):
+    def __init__(self, parent: QObject | None = None, process: EngineProcess | None = None):
+        """``process``: an engine process started already (else it starts one)."""
         super().__init__(parent)
-        self._session = LiveSession()  # touched by tasks only, but for speed and target
-        self._runner = TaskRunner("engine", self)
-        self._runner.reported.connect(self._on_reported)
-        self._runner.failed.connect(self.failed)
+        self.connection = EngineConnection(self, process)
+        self.connection.died.connect(self._on_died)
+        self._live = self.connection.runner(LIVE)
+        self._live.reported.connect(self._on_reported)
+        self._live.failed.connect(self._on_failed)
+        self._settings: dict[str, object] = {}  # the live session's, for a new process too
+        self._experiment: tuple[ExperimentConfig, bool] | None = None  # the last configure
+        self._runs: tuple[RunKey, ...] = ()  # of the newest experiment announced
+        self._generation = 0  # the newest experiment's; a new process numbers on from it
+        self._playing = False
+        self._death: str | None = None  # why there is no experiment, until a restart
+        self._threads: ThreadsChosen | None = None
+        self._awaited: tuple[int, ...] = ()  # live tasks Pause or Reset wait for, if begun
+        self._answer = QTimer(self)
+        self._answer.setSingleShot(True)
+        self._answer.setInterval(ANSWER_MS)
+        self._answer.timeout.connect(self._on_no_answer)
+        self._no_answer = ""  # what to do then: "pause" or "reset"
 
     @property
     def running(self) -> bool:
-        return self._runner.running
+        """The engine process is up."""
+        return self.connection.alive
+
+    @property
+    def death(self) -> str | None:
+        """Why the engine has no experiment (it died, or did not pause), or None."""
+        return self._death
+
+    @property
+    def threads(self) -> ThreadsChosen | None:
+        """Torch's thread count the engine chose for the experiment, and what it measured."""
+        return self._threads
+
+    def runner(self, service: str) -> RemoteRunner:
+        """A runner with :class:`TaskRunner`'s API for ``service`` of the engine process."""
+        return self.connection.runner(service)
+
+    # --- commands ------------------------------------------------------------------------------
 
     @Slot(object, bool)
     def configure(self, config: ExperimentConfig, reference: bool = False) -> None:
         """A new experiment at step 0 (with torch.optim twins if ``reference``)."""
-        self._runner.queue(self._session.build, config, reference)
+        self._experiment = (config, reference)
+        if self._death is not None or not self.connection.alive:
+            self._revive()
+        self._live.queue("build", config, reference)
+
+    @Slot()
+    def restart(self) -> None:
+        """The last experiment again at step 0, in a new process if the old one has gone."""
+        self._revive()
+        if self._experiment is not None:
+            self._live.queue("build", *self._experiment)
 
     @Slot()
     def play(self) -> None:
-        self._runner.queue(self._session.play)
+        if self._alive_or_say():
+            self._live.queue("play")
 
     @Slot()
     def run_to_end(self) -> None:
-        self._runner.queue(self._session.play, True)
+        if self._alive_or_say():
+            self._live.queue("play", True)
 
     @Slot()
     def pause(self) -> None:
-        self._runner.interrupt()
+        self._live.interrupt()
+        self._await("pause", self._live.unfinished("play"))
 
     @Slot()
     def step(self) -> None:
-        self._runner.queue(self._session.step)
+        if self._alive_or_say():
+            self._live.queue("step")
 
     @Slot()
     def reset(self) -> None:
-        self._runner.queue(self._session.reset)
+        """Step 0 of the same experiment (after a death: :meth:`restart`)."""
+        if self._death is not None:
+            self.restart()
+            return
+        self._await("reset", self._live.unfinished())
+        self._live.queue("reset")
 
     @Slot(float)
     def set_speed(self, steps_per_second: float) -> None:
         """Steps a second; ``inf`` (or anything ≤ 0) for as fast as the machine goes."""
-        self._session.speed = steps_per_second if steps_per_second > 0 else math.inf
+        self._assign("speed", steps_per_second if steps_per_second > 0 else math.inf)
 
     @Slot(bool)
     def set_sharpness(self, on: bool) -> None:
         """Compute every run's sharpness while ``on`` (every k steps, k from its cost; the
         updates say k), from the current step on; off: no more values are computed or sent."""
-        self._session.sharpness = on
-        self._runner.queue(self._session.follow_sharpness, interrupt=False)
+        self._assign("sharpness", on)
+        self._live.queue("follow_sharpness", interrupt=False)
 
     @Slot(int)
     def set_view_step(self, step: int) -> None:
         """Show the inspector the step ``step`` (replayed from the timeline); -1: the latest."""
-        self._session.view_step = step if step >= 0 else None
-        self._runner.queue(self._session.inspect, interrupt=False)
+        self._assign("view_step", step if step >= 0 else None)
+        self._live.queue("inspect", interrupt=False)
 
     @Slot(int, int)
     def set_inspection(self, run: int, weight: int) -> None:
         """Follow ``run`` (and its weight ``weight`` in the update breakdown); -1: nobody."""
-        self._session.target = (run, weight) if run >= 0 else None
-        self._runner.queue(self._session.inspect, interrupt=False)
+        self._assign("target", (run, weight) if run >= 0 else None)
+        self._live.queue("inspect", interrupt=False)
 
-    def shutdown(self, timeout_ms: int = 5000) -> bool:
-        """End the engine's thread and wait for it (the window calls this on close)."""
-        return self._runner.shutdown(timeout_ms)
+    def shutdown(self, timeout_ms: int = 2000) -> bool:
+        """End the engine process within ``timeout_ms`` (the window calls this on close)."""
+        self._answer.stop()
+        return self.connection.shutdown(timeout_ms)
 
-    def foreground(self) -> AbstractContextManager[None]:
-        """A ``with`` block in which the GUI thread draws while the play loop waits between
-        chunks of steps (see :class:`engine.core.tasks.ForegroundGate`)."""
-        return self._session.foreground.held()
+    # --- inside --------------------------------------------------------------------------------
+
+    def _assign(self, name: str, value: object) -> None:
+        self._settings[name] = value
+        self.connection.send(Assign(LIVE, name, value))
+
+    def _revive(self) -> None:
+        """A process that has the live settings and numbers experiments on from the newest."""
+        self._death = None
+        if not self.connection.alive:
+            self.connection.start()
+        for name, value in {**self._settings, "generation": self._generation}.items():
+            self.connection.send(Assign(LIVE, name, value))
+
+    def _alive_or_say(self) -> bool:
+        """True if there is an experiment to command; else say again why there is none."""
+        if self._death is not None:
+            self.died.emit(self._death)
+        return self._death is None
+
+    def _await(self, command: str, generations: tuple[int, ...]) -> None:
+        """Pause or Reset: ``generations``, if begun, must end within ANSWER_MS."""
+        if generations:
+            self._no_answer, self._awaited = command, generations
+            self._answer.start()
+
+    @Slot()
+    def _on_no_answer(self) -> None:
+        """The play loop did not yield (one step takes longer): replace the process."""
+        if not set(self._awaited) & set(self._live.begun()):
+            return
+        self.connection.restart()
+        self._revive()
+        self._set_playing(False)
+        if self._no_answer == "reset" and self._experiment is not None:
+            self._live.queue("build", *self._experiment)
+        else:
+            self._death = (
+                f"The engine did not pause within {ANSWER_MS / 1000:g} s (a step takes longer), "
+                "so it was stopped"
+            )
+            self.died.emit(self._death)
+
+    @Slot(str)
+    def _on_died(self, description: str) -> None:
+        self._answer.stop()
+        self._death = description
+        self._set_playing(False)
+        self.died.emit(description)
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        if self._death is None:  # a task lost with its process: died has said so
+            self.failed.emit(message)
+
+    def _set_playing(self, playing: bool) -> None:
+        if playing != self._playing:
+            self._playing = playing
+            self.playing_changed.emit(playing)
 
     @Slot(object)
     def _on_reported(self, payload: object) -> None:
         if isinstance(payload, LossUpdate):
-            with self.foreground():  # taking in new losses is part of the window's frame
-                self.progress.emit(payload)
+            if payload.generation == self._generation:  # else: of a replaced experiment
+                self.progress.emit(payload.with_runs(self._runs))
         elif isinstance(payload, ExperimentStarted):
+            self._runs, self._generation = payload.runs, payload.generation
             self.started.emit(payload)
         elif isinstance(payload, PlayingChanged):
-            self.playing_changed.emit(payload.playing)
+            self._set_playing(payload.playing)
         elif isinstance(payload, Inspection):
             self.inspected.emit(payload)
+        elif isinstance(payload, ThreadsChosen):
+            self._threads = payload

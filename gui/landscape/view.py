@@ -2,10 +2,10 @@
 
 It reads the session (the experiment and the paths the engine sends) and the view state, and
 draws on the window's redraw pacer; the map under the paths (a plane and the loss over a window
-of it) is computed by its own :class:`TaskRunner`, once per experiment settings, plane and
-window, shared by every plot. For the MLP the plane (the view state's ``plane``) is chosen here
-(``BASIS_CHOICES``), and the caption says how far each path strays from it; the window grows (a
-new map) when a path leaves it.
+of it) is computed by a runner (the window's engine process, or a thread of its own), once per
+experiment settings, plane and window, shared by every plot. For the MLP the plane (the view
+state's ``plane``) is chosen here (``BASIS_CHOICES``), and the caption says how far each path
+strays from it; the window grows (a new map) when a path leaves it.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from engine.analysis.landscape_map import (
 )
 from engine.core.history import PATH_BUDGET
 from engine.live.messages import ExperimentStarted, LossUpdate
+from engine.live.remote import RemoteRunner
 from engine.live.worker import TaskRunner
 from engine.problems import get_problem
 from gui.landscape.grid import LandscapeGrid, coloured
@@ -51,11 +52,17 @@ BASIS_CHOICES = (  # (basis, short name, what it is)
 class LandscapeView(QWidget):
     """The plane chooser and status line over a :class:`LandscapeGrid`."""
 
-    def __init__(self, session: EngineSession, view: ViewState, parent: QWidget | None = None):
+    def __init__(
+        self,
+        session: EngineSession,
+        view: ViewState,
+        parent: QWidget | None = None,
+        runner: TaskRunner | RemoteRunner | None = None,
+    ):
         super().__init__(parent)
         self.session, self.view = session, view
         self.paths = PathHistory()
-        self.runner = TaskRunner("landscape", self)
+        self.runner = runner or TaskRunner("landscape", self)
         self.runner.finished.connect(self._on_map)
         self.runner.failed.connect(self._on_failure)
         self.grid = LandscapeGrid()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 
 from engine.config.loading import load_dataset
@@ -12,6 +13,7 @@ from engine.core.data import DatasetError
 from engine.io.cli import PROG, config_from_args, fail
 
 APP_ID = "optimizers-from-scratch"
+SIGNAL_POLL_MS = 200  # how soon Ctrl+C or SIGTERM closes the window at the latest
 
 
 def display_problem() -> str | None:
@@ -30,6 +32,9 @@ def run_app(args: argparse.Namespace) -> int:
     problem = display_problem()
     if problem:
         return fail(problem)
+    from engine.live.client import EngineProcess
+
+    engine = EngineProcess()  # it imports torch and the engine while the window builds itself
 
     from PySide6.QtCore import QSettings
     from PySide6.QtGui import QIcon
@@ -50,12 +55,27 @@ def run_app(args: argparse.Namespace) -> int:
         config = config_from_args(args, base=load_config(settings))
         config = _with_readable_data(config, from_flags=args.data is not None)
     except (ConfigError, DatasetError) as err:
+        engine.stop()
         return fail(str(err))
-    window = MainWindow(config, settings)
+    window = MainWindow(config, settings, engine)
     window.show()
+    _close_on_signals(window)
     code = app.exec()
     window.deleteLater()
     return code
+
+
+def _close_on_signals(window) -> None:
+    """Ctrl+C in the terminal and SIGTERM close the window as its close button does: settings
+    saved, the engine process ended. Python runs signal handlers between bytecodes only, so a
+    timer lets it in while Qt's event loop waits."""
+    from PySide6.QtCore import QTimer
+
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: QTimer.singleShot(0, window.close))
+    poll = QTimer(window)  # the window owns it
+    poll.timeout.connect(lambda: None)
+    poll.start(SIGNAL_POLL_MS)
 
 
 def _with_readable_data(config: ExperimentConfig, from_flags: bool) -> ExperimentConfig:

@@ -15,7 +15,9 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea, QTabWidget
 
 from engine.config.settings import ExperimentConfig
+from engine.live.client import EngineProcess
 from engine.live.messages import ExperimentStarted
+from engine.live.protocol import LANDSCAPE, SWEEP
 from engine.live.worker import EngineWorker
 from gui.landscape.view import LandscapeView
 from gui.panels.grid import PanelGrid
@@ -52,7 +54,13 @@ INSPECTOR_DOCK = "inspector"
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, config: ExperimentConfig, settings: QSettings):
+    def __init__(
+        self,
+        config: ExperimentConfig,
+        settings: QSettings,
+        engine_process: EngineProcess | None = None,
+    ):
+        """``engine_process``: the engine started early (see :func:`gui.shell.app.run_app`)."""
         super().__init__()
         self.settings = settings
         self.setWindowTitle(TITLE)
@@ -64,7 +72,7 @@ class MainWindow(QMainWindow):
         restore_view(settings, self.view)
         remember_view(settings, self.view)
         self.session = EngineSession(self)
-        self.engine = EngineWorker(self)
+        self.engine = EngineWorker(self, engine_process)
         self.pacer = RedrawPacer(self._draw, self)
         timeline_bar = self._build_views()
         self._connect()
@@ -99,7 +107,7 @@ class MainWindow(QMainWindow):
         )
         self._build_menus()
         self._connect_features()
-        self.progress_label = QLabel("Step 0 · ready")
+        self.progress_label = QLabel("Starting the engine…")
         self.progress_label.setContentsMargins(16, 0, 0, 0)  # a long message stops short of it
         self.statusBar().addPermanentWidget(self.progress_label)
         self.dock_zoom = DockZoom(self.view, self, self.docks)
@@ -117,10 +125,10 @@ class MainWindow(QMainWindow):
         """The tabs in the middle and the docks at the side; returns the timeline's bar."""
         self.grid = PanelGrid(live=True, view=self.view)
         self.grid.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.sweep = SweepView()
-        self.landscape = LandscapeView(self.session, self.view)
-        for plot in (self.grid, self.landscape.grid):  # the engine waits while they paint
-            plot.paint_guard = self.engine.foreground
+        self.sweep = SweepView(runner=self.engine.runner(SWEEP))
+        self.landscape = LandscapeView(
+            self.session, self.view, runner=self.engine.runner(LANDSCAPE)
+        )
         self.tabs = QTabWidget()
         timeline_bar = TimelineBar()
         self.tabs.addTab(panels_page(self.grid, timeline_bar), "Panels")
@@ -185,6 +193,7 @@ class MainWindow(QMainWindow):
         engine_.progress.connect(self.session.on_progress)
         engine_.playing_changed.connect(self.session.on_playing_changed)
         engine_.failed.connect(self._on_engine_failure)
+        engine_.died.connect(self._on_engine_death)
         engine_.inspected.connect(self.inspector.show_inspection)
         self.inspector.target_changed.connect(engine_.set_inspection)
         self.session.restarted.connect(self._on_experiment_start)
@@ -230,8 +239,10 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def reset(self) -> None:
+        """Step 0; after the engine died, a new engine with the same experiment."""
+        restart = self.engine.death is not None
         self.engine.reset()
-        self.show_message("Reset to step 0")
+        self.show_message("Engine restarted: step 0" if restart else "Reset to step 0")
 
     @Slot()
     def run_to_end(self) -> None:
@@ -315,6 +326,11 @@ class MainWindow(QMainWindow):
     def _on_engine_failure(self, message: str) -> None:
         self.show_message(f"The engine stopped: {message}")
 
+    @Slot(str)
+    def _on_engine_death(self, what: str) -> None:
+        """Said until the next message: the curves so far stay, R starts the engine again."""
+        self.statusBar().showMessage(f"{what}. Press R to restart it with the same experiment.")
+
     @Slot(int)
     def _inspect_run(self, run: int) -> None:
         """A curve was clicked: follow its run in the inspector."""
@@ -327,16 +343,18 @@ class MainWindow(QMainWindow):
         """One coalesced redraw; returns what painting cost besides (for the pacer)."""
         if self.session.started is None:
             return 0.0
-        with self.engine.foreground():  # a hidden view catches up when it is shown again
-            if self.view.tab is Tab.LANDSCAPE:
-                self.landscape.redraw()
-                return self.landscape.grid.last_paint_ms
-            if self.view.tab is Tab.PANELS:
-                self.grid.redraw(self.session.latest)
+        if self.view.tab is Tab.LANDSCAPE:  # a hidden view catches up when it is shown again
+            self.landscape.redraw()
+            return self.landscape.grid.last_paint_ms
+        if self.view.tab is Tab.PANELS:
+            self.grid.redraw(self.session.latest)
         return self.grid.last_paint_ms
 
     @Slot()
     def refresh_text(self) -> None:
+        if self.session.started is None:  # the engine process is still importing torch
+            self.progress_label.setText("Starting the engine…")
+            return
         self.progress_label.setText(self.timeline.status_text(self.session.latest))
         if self.session.latest is not None:
             self.run_table.show_update(self.timeline.shown_update(self.session.latest))

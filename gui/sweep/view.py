@@ -1,8 +1,7 @@
 """The learning-rate sweep tab: final loss and steps to converge against the learning rate.
 
 One curve per optimizer over 64 log-spaced learning rates (:mod:`engine.analysis.sweep`), computed
-in a
-task on a :class:`~engine.live.worker.TaskRunner` thread and drawn by
+in a task on a runner (the window's engine process, or a thread of its own) and drawn by
 :class:`~gui.sweep.plots.SweepPlots`; the panels' learning rates are dashed vertical lines.
 """
 
@@ -14,20 +13,27 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from engine.analysis.sweep import SWEEP_LRS, SweepResult, describe_sweep
 from engine.analysis.sweep_run import sweep_task
 from engine.config.settings import ExperimentConfig
+from engine.live.remote import RemoteRunner
 from engine.live.worker import TaskRunner
 from gui.plotting.themes import DEFAULT, Theme
 from gui.sweep.plots import SweepPlots
 
 
 class SweepView(QWidget):
-    """A status line over :class:`SweepPlots`; :meth:`compute` fills it from a worker thread.
+    """A status line over :class:`SweepPlots`; :meth:`compute` fills it from ``runner`` (the
+    engine process's sweep service in the window; by default a thread of its own).
 
     The owner calls :meth:`shutdown` before the window goes (the worker thread must end first).
     """
 
     result_shown = Signal(object)  # SweepResult
 
-    def __init__(self, parent: QWidget | None = None, theme: Theme = DEFAULT):
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        theme: Theme = DEFAULT,
+        runner: TaskRunner | RemoteRunner | None = None,
+    ):
         super().__init__(parent)
         self.status = QLabel("No sweep computed yet.")
         self.plots = SweepPlots(theme=theme)
@@ -36,7 +42,7 @@ class SweepView(QWidget):
         layout.addWidget(self.status)
         layout.addWidget(self.plots, 1)
         self._requested: ExperimentConfig | None = None
-        self.runner = TaskRunner("sweep", self)
+        self.runner = runner or TaskRunner("sweep", self)
         self.runner.finished.connect(self._on_finished)
         self.runner.failed.connect(self._on_failed)
         self.runner.reported.connect(self._on_progress)
@@ -93,6 +99,7 @@ class SweepView(QWidget):
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
+        self._requested = None  # the next look computes it again
         self.status.setText(f"The sweep failed: {message}")
 
     @Slot(object)

@@ -1,0 +1,189 @@
+"""The engine's own process: the window's live experiment, its landscape map and its sweep.
+
+The window spawns :func:`serve` (``multiprocessing``, start method *spawn*: the same on Linux,
+macOS and Windows) and talks to it through one pipe (:mod:`engine.live.protocol`). The main
+thread reads commands; each service (:data:`~engine.live.protocol.SERVICES`) runs its tasks on a
+thread of its own, one at a time, so the live experiment, a map and a sweep compute side by
+side as they did on the window's threads, and the window's interpreter never waits for them.
+
+The process never outlives the window: it ends when the pipe reaches its end (the window's
+process is gone, however it went) or its parent process changes, within :data:`PARENT_POLL`.
+It runs at a lower priority than the window (:data:`NICENESS`): the window's work comes in
+short bursts that must not wait, the engine's is steady and can.
+Ctrl+C in the terminal is the window's to answer (it ends the engine as it closes); SIGTERM
+ends the engine at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import queue
+import signal
+import sys
+import threading
+import time
+from multiprocessing.connection import Connection
+
+import torch
+
+from engine.core.tasks import TaskCancelled, TaskState
+from engine.live import protocol
+from engine.live.messages import LossUpdate
+from engine.live.protocol import (
+    LANDSCAPE,
+    LIVE,
+    SWEEP,
+    Assign,
+    Began,
+    Failed,
+    Finished,
+    Quit,
+    Ready,
+    Reported,
+    Stop,
+    Submit,
+)
+from engine.live.session import LiveSession
+from engine.live.threads import ThreadChoice
+
+PARENT_POLL = 0.25  # seconds between two looks at whether the window's process is still there
+NICENESS = 5  # the engine yields the CPU to the window when both want it: on two busy cores
+# the window then redrew 46-48 times a second (p99 lateness 13-18 ms) instead of 16-37 (22-152),
+# and the engine stepped as fast (benchmarks/gui_responsiveness.py, four runs each)
+
+
+def serve(connection: Connection, parent_pid: int) -> None:
+    """The engine process's life: answer commands until told to quit or the window is gone."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the window answers Ctrl+C, then ends us
+    if hasattr(os, "nice"):  # POSIX; Windows keeps the normal priority
+        with contextlib.suppress(OSError):
+            os.nice(NICENESS)
+    watch = threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True)
+    watch.start()
+    Engine(connection).run()
+    _exit()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """End the process once its parent has gone (it was killed: nobody closed the pipe yet)."""
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_POLL)
+    _exit()
+
+
+def _exit() -> None:
+    """End now: the service threads may be inside a step, and nothing of theirs needs saving."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError, AttributeError):  # closed, or None
+            stream.flush()
+    os._exit(0)
+
+
+class Engine:
+    """The command reader and the services it hands tasks to."""
+
+    def __init__(self, connection: Connection):
+        self._connection = connection
+        self._sending = threading.Lock()  # every service's thread replies through one pipe
+        self.services = {
+            LIVE: Service(LIVE, self.send, LiveSession(ThreadChoice())),
+            LANDSCAPE: Service(LANDSCAPE, self.send),
+            SWEEP: Service(SWEEP, self.send),
+        }
+
+    def run(self) -> None:
+        """Read and carry out commands until :class:`Quit` or the end of the pipe."""
+        self.send(Ready(os.getpid(), torch.get_num_threads()))
+        while True:
+            try:
+                command = protocol.receive(self._connection)
+            except (EOFError, OSError):
+                return  # the window's end is closed: it has gone
+            except Exception as err:  # a command this process cannot read: the next may be fine
+                print(f"The engine could not read a command: {err}", file=sys.stderr)
+                continue
+            if isinstance(command, Quit):
+                return
+            self.carry_out(command)
+
+    def carry_out(self, command: object) -> None:
+        service = self.services[command.service]
+        if isinstance(command, Submit):
+            service.submit(command)
+        elif isinstance(command, Stop):
+            service.stop(command.cancel)
+        elif isinstance(command, Assign):
+            setattr(service.host, command.name, command.value)
+
+    def send(self, message: object) -> None:
+        if isinstance(message, Reported) and isinstance(message.payload, LossUpdate):
+            update = message.payload.with_runs(())  # the window has them: ExperimentStarted
+            message = Reported(message.service, message.generation, update)
+        with self._sending:
+            try:
+                protocol.send(self._connection, message)
+            except (OSError, ValueError):  # the window has gone: nobody to tell
+                _exit()
+
+
+class Service:
+    """One thread running one service's tasks in order, as a :class:`TaskRunner` does in the
+    window's process: a task may be interrupted (it keeps what it reported) or cancelled."""
+
+    def __init__(self, name: str, send, host: object = None):
+        self.name = name
+        self.host = host  # whose methods a task may name (the live session)
+        self._send = send
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._unfinished: dict[int, TaskState] = {}
+        self._lock = threading.Lock()
+        threading.Thread(target=self._run, name=name, daemon=True).start()
+
+    def submit(self, command: Submit) -> None:
+        if command.cancel or command.interrupt:
+            self.stop(command.cancel)
+        report = functools.partial(self._report, command.generation)
+        state = TaskState(command.generation, report)
+        with self._lock:
+            self._unfinished[command.generation] = state
+        self._jobs.put((state, command.work, command.args))
+
+    def stop(self, cancel: bool) -> None:
+        with self._lock:
+            states = list(self._unfinished.values())
+        for state in states:
+            if cancel:
+                state.cancel()
+            else:
+                state.interrupt()
+
+    def _report(self, generation: int, payload: object) -> None:
+        self._send(Reported(self.name, generation, payload))
+
+    def _run(self) -> None:
+        while True:
+            state, work, args = self._jobs.get()
+            self._send(Began(self.name, state.generation))
+            outcome = self._outcome(state, work, args)
+            try:
+                self._send(outcome)
+            except Exception as err:  # a result that does not pickle
+                self._send(Failed(self.name, state.generation, f"could not send it: {err}"))
+            with self._lock:
+                del self._unfinished[state.generation]
+
+    def _outcome(self, state: TaskState, work, args: tuple) -> Finished | Failed:
+        """Run one task; the window hears it has ended even if it was cancelled (with None)."""
+        generation = state.generation
+        if state.cancelled:  # superseded before it began
+            return Finished(self.name, generation, None)
+        task = getattr(self.host, work) if isinstance(work, str) else work
+        try:
+            result = task(state, *args)
+        except TaskCancelled:
+            result = None
+        except Exception as err:  # the thread must outlive any bad setting or step
+            return Failed(self.name, generation, str(err) or type(err).__name__)
+        return Finished(self.name, generation, None if state.cancelled else result)
