@@ -109,7 +109,11 @@ class Engine:
             self.carry_out(command)
 
     def carry_out(self, command: object) -> None:
-        service = self.services[command.service]
+        service = self.services.get(command.service)
+        if service is None:  # a runner of a service this engine does not have
+            if isinstance(command, Submit):
+                self.send(Failed(command.service, command.generation, "no such service"))
+            return
         if isinstance(command, Submit):
             service.submit(command)
         elif isinstance(command, Stop):

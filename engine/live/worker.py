@@ -208,10 +208,10 @@ class EngineWorker(QObject):
     If the process dies, :attr:`died` says so in one line and the worker keeps the experiment's
     settings for :meth:`restart` (Reset restarts too). Pause and Reset are answered within
     ``ANSWER_MS`` even while one step takes far longer: a process whose play loop (or, for
-    Reset, whatever task it had begun) is still at it by then is replaced by a new one (Reset
-    then builds the experiment again at step 0; after Pause there is no experiment until a
-    restart, and :attr:`died` says why). Tasks it has not begun (it may still be starting)
-    are not waited for: an interrupted task ends as soon as it begins.
+    Reset, whatever task but a build it had begun) is still at it by then is replaced by a new
+    one (Reset then builds the experiment again at step 0; after Pause there is no experiment
+    until a restart, and :attr:`died` says why). Tasks it has not begun (it may still be
+    starting) are not waited for: an interrupted task ends as soon as it begins.
     """
 
     started = Signal(object)  # ExperimentStarted
@@ -305,7 +305,8 @@ class EngineWorker(QObject):
         if self._death is not None:
             self.restart()
             return
-        self._await("reset", self._live.unfinished())
+        building = set(self._live.unfinished("build"))  # a build ends at step 0 anyway
+        self._await("reset", tuple(set(self._live.unfinished()) - building))
         self._live.queue("reset")
 
     @Slot(float)
