@@ -51,3 +51,10 @@ def block(state: TaskState, seconds: float) -> None:
 def crash(state: TaskState) -> None:
     """End the process as a crash would: no goodbye, exit code 3."""
     os._exit(3)
+
+
+def limit_memory(state: TaskState, available: int) -> None:
+    """Make the engine process believe the machine has ``available`` bytes of memory left."""
+    from engine.experiment import memory
+
+    memory.available_memory = lambda: available

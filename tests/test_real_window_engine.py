@@ -14,19 +14,19 @@ from pathlib import Path
 import numpy as np
 
 from tests.test_engine_process import wait_gone
-from tests.test_real_window import (
+from tests.xwindow import (
     BACKGROUND_TOLERANCE,
     PROJECT_ROOT,
-    _find_window,
-    _grab,
-    _panels_without_curves,
-    _require_tools,
-    _steady_shot,
-    _stop,
-    _wait_alive,
-    _x_env,
-    _xdotool,
-    _xvfb,
+    find_window,
+    grab,
+    panels_without_curves,
+    require_tools,
+    steady_shot,
+    stop,
+    wait_alive,
+    x_env,
+    xdotool,
+    xvfb,
 )
 
 STATUS_ROWS = 28  # the status bar: the bottom rows of the window
@@ -64,19 +64,19 @@ def panels_until(curves: bool, env, app, geometry, blank, box, path: Path, log: 
     """Wait until every panel shows a curve (``curves``) or none (cleared) against ``blank``."""
     deadline = time.monotonic() + 60
     while True:
-        failures = _panels_without_curves(blank, _grab(env, geometry, path), box)
+        failures = panels_without_curves(blank, grab(env, geometry, path), box)
         if len(failures) == (0 if curves else 4):
             return
         assert time.monotonic() < deadline, f"{failures}; screenshot {path}\n{log.read_text()}"
-        _wait_alive(app, 0.3, log)
+        wait_alive(app, 0.3, log)
 
 
 def test_real_window_survives_a_killed_engine_and_restarts_it_with_r(tmp_path):
-    _require_tools()
-    with _xvfb(tmp_path) as display:
+    require_tools()
+    with xvfb(tmp_path) as display:
         home = tmp_path / "home"
         (home / ".config").mkdir(parents=True)
-        env = _x_env(display, home)
+        env = x_env(display, home)
         log = tmp_path / "app.log"
         with log.open("w") as out:  # long enough to be mid-play when the engine is killed
             app = subprocess.Popen(
@@ -89,32 +89,32 @@ def test_real_window_survives_a_killed_engine_and_restarts_it_with_r(tmp_path):
         try:
             _kill_and_restart(env, app, log, tmp_path)
         finally:
-            _stop(app)
+            stop(app)
 
 
 def _kill_and_restart(env, app: subprocess.Popen, log: Path, tmp_path: Path) -> None:
-    window, geometry = _find_window(env, app, log)
+    window, geometry = find_window(env, app, log)
     engine = engine_of(app)
-    blank, box = _steady_shot(env, geometry, tmp_path / "blank.png", log)
-    _xdotool(env, "windowfocus", "--sync", window)
-    _xdotool(env, "key", "--window", window, "space")
+    blank, box = steady_shot(env, geometry, tmp_path / "blank.png", log)
+    xdotool(env, "windowfocus", "--sync", window)
+    xdotool(env, "key", "--window", window, "space")
     panels_until(True, env, app, geometry, blank, box, tmp_path / "playing.png", log)
 
     os.kill(engine, signal.SIGKILL)
     assert wait_gone(engine)
-    _wait_alive(app, 1.0, log)
-    after, _ = _steady_shot(env, geometry, tmp_path / "after-kill.png", log)
-    assert not _panels_without_curves(blank, after, box), "the curves went with the engine"
+    wait_alive(app, 1.0, log)
+    after, _ = steady_shot(env, geometry, tmp_path / "after-kill.png", log)
+    assert not panels_without_curves(blank, after, box), "the curves went with the engine"
     message = (slice(after.shape[0] - STATUS_ROWS, None), slice(0, after.shape[1] // 2))
     written = (np.abs(after[message] - blank[message]) > BACKGROUND_TOLERANCE).any(axis=2)
     assert written.sum() >= CHANGED_STATUS_PIXELS, "the status line says nothing of it"
 
-    _xdotool(env, "windowfocus", "--sync", window)
-    _xdotool(env, "key", "--window", window, "r")
+    xdotool(env, "windowfocus", "--sync", window)
+    xdotool(env, "key", "--window", window, "r")
     engine = engine_of(app, other_than=engine)
     panels_until(False, env, app, geometry, blank, box, tmp_path / "restarted.png", log)
-    _xdotool(env, "windowfocus", "--sync", window)
-    _xdotool(env, "key", "--window", window, "space")
+    xdotool(env, "windowfocus", "--sync", window)
+    xdotool(env, "key", "--window", window, "space")
     panels_until(True, env, app, geometry, blank, box, tmp_path / "replaying.png", log)
 
     app.send_signal(signal.SIGTERM)

@@ -11,29 +11,29 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_real_window import (
+from tests.xwindow import (
     PROJECT_ROOT,
-    _find_window,
-    _require_tools,
-    _steady_shot,
-    _stop,
-    _wait_alive,
-    _x_env,
-    _xdotool,
-    _xvfb,
+    find_window,
+    require_tools,
+    steady_shot,
+    stop,
+    wait_alive,
+    x_env,
+    xdotool,
+    xvfb,
 )
 
 
 def test_real_window_scrubs_with_the_keyboard_and_branches_through_the_dialog(tmp_path):
-    _require_tools()
-    with _xvfb(tmp_path) as display:
+    require_tools()
+    with xvfb(tmp_path) as display:
         _scrub_and_branch(display, tmp_path)
 
 
 def _keys(env: dict[str, str], window: str, *keys: str, pause: float = 0.15) -> None:
     for key in keys:
-        _xdotool(env, "windowfocus", "--sync", window)
-        done = _xdotool(env, "key", key)
+        xdotool(env, "windowfocus", "--sync", window)
+        done = xdotool(env, "key", key)
         assert done.returncode == 0, f"xdotool key {key} failed: {done.stderr}"
         time.sleep(pause)
 
@@ -41,27 +41,27 @@ def _keys(env: dict[str, str], window: str, *keys: str, pause: float = 0.15) -> 
 def _scrub_and_branch(display: str, tmp_path: Path) -> None:
     home = tmp_path / "home"
     (home / ".config").mkdir(parents=True)
-    env = _x_env(display, home)
+    env = x_env(display, home)
     log = tmp_path / "app.log"
     with log.open("w") as out:
         app = subprocess.Popen(
             [sys.executable, "main.py"], cwd=PROJECT_ROOT, env=env, stdout=out, stderr=out
         )
     try:
-        window, geometry = _find_window(env, app, log)
-        _steady_shot(env, geometry, tmp_path / "started.png", log)  # the panels are drawn
+        window, geometry = find_window(env, app, log)
+        steady_shot(env, geometry, tmp_path / "started.png", log)  # the panels are drawn
         _keys(env, window, "space")  # Play: about a hundred steps a second
-        _wait_alive(app, 1.5, log)
+        wait_alive(app, 1.5, log)
         _keys(env, window, "space")  # Pause
-        _wait_alive(app, 0.5, log)
+        wait_alive(app, 0.5, log)
         # step 0, five on (in the past: Right trains nothing there), two back: step 3
         _keys(env, window, "Home", "Right", "Right", "Right", "Right", "Right", "Left", "Left")
         _keys(env, window, "b", pause=1.0)  # Branch from here… for the followed run
-        dialog = _xdotool(env, "search", "--onlyvisible", "--name", "Branch from here")
+        dialog = xdotool(env, "search", "--onlyvisible", "--name", "Branch from here")
         assert dialog.stdout.split(), f"the branch dialog did not open:\n{log.read_text()}"
-        _xdotool(env, "type", "--delay", "50", "0.5")  # into the learning rate, selected
-        _xdotool(env, "key", "Return")
-        _wait_alive(app, 2.0, log)
+        xdotool(env, "type", "--delay", "50", "0.5")  # into the learning rate, selected
+        xdotool(env, "key", "Return")
+        wait_alive(app, 2.0, log)
 
         _keys(env, window, "ctrl+q")
         try:
@@ -73,7 +73,7 @@ def _scrub_and_branch(display: str, tmp_path: Path) -> None:
         for bad in ("QThread: Destroyed", "Traceback"):
             assert bad not in output, f"the app printed {bad!r}:\n{output}"
     finally:
-        _stop(app)
+        stop(app)
 
     from PySide6.QtCore import QSettings  # reads the INI file; no application needed
 

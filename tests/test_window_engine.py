@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 
 from engine.config.settings import ExperimentConfig
 from tests.test_engine_process import wait_gone
-from tests.windows import open_main_window, temporary_settings
+from tests.windows import action, open_main_window, temporary_settings
 
 LONG = ExperimentConfig(max_steps=20000, stop_loss=0.0)
 
@@ -28,7 +28,7 @@ def test_a_killed_engine_leaves_the_curves_and_settings_and_r_restarts_it(qtbot,
     losses = [session.history.losses(run).copy() for run in range(len(session.started.runs))]
     assert "killed by SIGKILL" in window.statusBar().currentMessage()
     assert "Press R" in window.statusBar().currentMessage()
-    assert not session.playing and window.commands.play.text() == "Play"
+    assert not session.playing and action(window, "play").text() == "Play"
     assert window.model.config == LONG
 
     window.toggle_play()  # nothing to play: the status line says so again
