@@ -11,7 +11,7 @@ import torch
 
 from engine.config.loading import build_problem, load_dataset
 from engine.config.settings import ExperimentConfig, OptimizerSpec, check_learning_rate
-from engine.core.batches import MiniBatches, batch_order
+from engine.core.batches import MiniBatches
 from engine.core.data import Dataset
 from engine.core.model import ParameterLayout
 from engine.experiment.branches import (
@@ -27,16 +27,6 @@ from engine.optimizers import State
 from engine.optimizers.schedules import ScheduleRunner
 from engine.problems import MLPProblem, Problem
 
-__all__ = [
-    "BatchedExperiment",
-    "RunKey",
-    "RunSnapshot",
-    "RunStatus",
-    "RunSummary",
-    "StepState",
-    "batch_order",
-]
-
 
 class BatchedExperiment:
     """Steps every run of a config in one tensor pass per step; finished runs stay frozen.
@@ -50,9 +40,8 @@ class BatchedExperiment:
     With ``record_parameters``, it keeps every run's parameters at each recorded step (its path).
 
     ``config.branches`` add a row each after the optimizers × rates: waiting until its step,
-    then forked from its parent's state then (see :mod:`engine.experiment.branches`), recording its
-    losses
-    in its parent's step numbers. Given ``learning_rates`` (a sweep) leave branches out.
+    then forked from its parent's state then (see :mod:`engine.experiment.branches`), recording
+    its losses in its parent's step numbers. Given ``learning_rates`` (a sweep) leave branches out.
     """
 
     def __init__(
