@@ -19,8 +19,9 @@ from engine.config.settings import ExperimentConfig, OptimizerSpec
 from engine.core.history import PATH_BUDGET, paths_fit
 from engine.core.tasks import TaskCancelled, TaskState
 from engine.experiment.batched import BatchedExperiment
-from engine.live.messages import ExperimentStarted, LossUpdate, full_update, update_at_step
+from engine.live.messages import ExperimentStarted, LossUpdate, update_at_step
 from engine.live.session import LiveSession
+from engine.live.updates import full_update
 from engine.problems import get_problem
 from tests.surfaces import FORMULAS
 

@@ -31,7 +31,7 @@ from engine.experiment.memory import check_memory, record_buffers, worst_case_by
 from engine.io.cli import config_from_args, fail
 from engine.io.experiment_file import read_config_file, write_config_file
 from engine.io.records import summary_table, write_losses_csv, write_sharpness_csv
-from engine.live.messages import full_update
+from engine.live.updates import full_update
 
 PANEL_OUTPUTS = ("csv", "png", "svg", "gif", "sharpness")  # need the panels' experiment
 OUTPUTS = (*PANEL_OUTPUTS, "landscape", "save_config", "sweep")
