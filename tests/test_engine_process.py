@@ -18,7 +18,8 @@ import numpy as np
 import pytest
 
 from engine.analysis.inspection import Inspection
-from engine.analysis.sweep import SWEEP_LRS, run_sweep, sweep_task
+from engine.analysis.sweep import SWEEP_LRS
+from engine.analysis.sweep_run import run_sweep, sweep_task
 from engine.config.problem_switch import config_for_problem
 from engine.config.settings import ExperimentConfig
 from engine.experiment.batched import BatchedExperiment

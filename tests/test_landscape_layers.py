@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from PySide6.QtGui import QImage
 
-from engine.analysis.landscape_map import LandscapeRequest, landscape_task
+from engine.analysis.landscape_compute import landscape_task
+from engine.analysis.landscape_map import LandscapeRequest
 from engine.config.problem_switch import config_for_problem
 from engine.core.tasks import TaskState
 from engine.experiment.batched import BatchedExperiment

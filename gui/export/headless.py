@@ -7,13 +7,14 @@ from __future__ import annotations
 import argparse
 import os
 
-from engine.analysis.landscape_map import LandscapeRequest, landscape_task
+from engine.analysis.landscape_compute import landscape_task
+from engine.analysis.landscape_map import LandscapeRequest
 from engine.analysis.stability import initial_stability
 from engine.analysis.sweep import SweepResult
 from engine.config.settings import ConfigError, ExperimentConfig
 from engine.core.tasks import TaskState
 from engine.experiment.batched import BatchedExperiment
-from engine.io.headless import draws_sweep
+from engine.io.cli import draws_sweep
 from engine.live.messages import ExperimentStarted
 from engine.live.updates import full_update
 from gui.export.figure import FigureState
