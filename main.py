@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from engine.io import cli, headless
+from engine.io import cli
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -25,9 +25,11 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.list_optimizers:
         print(cli.list_optimizers())
         return 0
-    if headless.wants_headless(args):
+    if cli.wants_headless(args):
+        from engine.io import headless  # torch: the window's process never imports it
+
         figures = None
-        if headless.wants_figures(args):
+        if cli.wants_figures(args):
             from engine.config.settings import ConfigError
             from gui.export.headless import HeadlessFigures
 

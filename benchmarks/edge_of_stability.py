@@ -121,7 +121,8 @@ def save_figure(path: str, tracker: SharpnessTracker) -> None:
     """The run's Sharpness view as the window exports it (Presentation theme, 2×)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from engine.analysis.stability import initial_stability
-    from engine.live.messages import ExperimentStarted, full_update
+    from engine.live.messages import ExperimentStarted
+    from engine.live.updates import full_update
     from gui.export.figure import FigureState
     from gui.export.writers import export_png
     from gui.plotting.themes import PRESENTATION

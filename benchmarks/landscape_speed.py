@@ -17,8 +17,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from engine.analysis.landscape import BASES, GRID_RESOLUTION, loss_grid, make_plane  # noqa: E402
-from engine.analysis.landscape_map import compute_map  # noqa: E402
+from engine.analysis.landscape import loss_grid, make_plane  # noqa: E402
+from engine.analysis.landscape_compute import compute_map  # noqa: E402
+from engine.analysis.plane import BASES, GRID_RESOLUTION  # noqa: E402
 from engine.config.problem_switch import config_for_problem  # noqa: E402
 from engine.config.settings import ExperimentConfig  # noqa: E402
 from engine.experiment.batched import BatchedExperiment  # noqa: E402

@@ -46,7 +46,7 @@ def sample_update(seeds: int, before: int, columns: int):
     """A real update of ``columns`` new columns of the article's experiment with ``seeds``."""
     from engine.config.settings import ExperimentConfig
     from engine.experiment.batched import BatchedExperiment
-    from engine.live.messages import loss_update
+    from engine.live.updates import loss_update
 
     config = ExperimentConfig(seeds=seeds, max_steps=5000, stop_loss=0.0)
     experiment = BatchedExperiment(config)

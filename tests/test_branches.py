@@ -26,9 +26,10 @@ from engine.io.experiment_file import (
     write_config_file,
 )
 from engine.io.records import write_losses_csv
-from engine.live.messages import ExperimentStarted, LossUpdate, full_update
+from engine.live.messages import ExperimentStarted, LossUpdate
 from engine.live.session import LiveSession
 from engine.live.timeline import Timeline, summaries_at
+from engine.live.updates import full_update
 from engine.optimizers import REGISTRY
 
 GENERATED = DatasetSpec("generated", samples=40, noise=0.1)

@@ -247,8 +247,8 @@ SWEEP_FLAGS = ("--optimizers", "sgd,adam", "--max-steps", "100")
 )
 def test_only_a_drawing_needs_the_gui(flags, figures):
     args = cli.parse_args(flags)
-    assert headless.wants_headless(args)
-    assert headless.wants_figures(args) is figures
+    assert cli.wants_headless(args)
+    assert cli.wants_figures(args) is figures
 
 
 def test_a_csv_sweep_imports_no_qt_and_trains_no_panel_experiment(tmp_path):

@@ -8,18 +8,20 @@ import pytest
 import torch
 
 from engine.analysis.landscape import (
+    hessian_plane,
+    loss_grid,
+    make_plane,
+    pca_plane,
+    random_plane,
+)
+from engine.analysis.plane import (
     BASES,
     Plane,
     default_window,
-    hessian_plane,
     log_levels,
-    loss_grid,
-    make_plane,
     nearest_point,
     off_plane_distance,
-    pca_plane,
     project_paths,
-    random_plane,
     window_around,
 )
 from engine.analysis.stability import loss_hessian

@@ -9,11 +9,13 @@ import numpy as np
 import pytest
 from PySide6.QtGui import QImage
 
-from engine.analysis.landscape_map import LandscapeRequest, landscape_task
+from engine.analysis.landscape_compute import landscape_task
+from engine.analysis.landscape_map import LandscapeRequest
 from engine.config.problem_switch import config_for_problem
 from engine.core.tasks import TaskState
 from engine.experiment.batched import BatchedExperiment
-from gui.export.landscape import LandscapeFigure, export_landscape, trained_state
+from gui.export.headless import trained_state
+from gui.export.landscape import LandscapeFigure, export_landscape
 from gui.landscape.grid import LandscapeGrid
 from gui.landscape.path_segments import path_segments
 from gui.plotting.palette import optimizer_colour

@@ -5,22 +5,18 @@ import numpy as np
 import pytest
 import torch
 
-from engine.analysis.landscape import default_window, make_plane
-from engine.analysis.landscape_map import (
-    LandscapeRequest,
-    contour_segments,
-    grown_window,
-    landscape_problem,
-    landscape_task,
-    map_key,
-)
+from engine.analysis.landscape import make_plane
+from engine.analysis.landscape_compute import contour_segments, landscape_problem, landscape_task
+from engine.analysis.landscape_map import LandscapeRequest, grown_window, map_key
+from engine.analysis.plane import default_window
 from engine.config.problem_switch import config_for_problem
 from engine.config.settings import ExperimentConfig, OptimizerSpec
 from engine.core.history import PATH_BUDGET, paths_fit
 from engine.core.tasks import TaskCancelled, TaskState
 from engine.experiment.batched import BatchedExperiment
-from engine.live.messages import ExperimentStarted, LossUpdate, full_update, update_at_step
+from engine.live.messages import ExperimentStarted, LossUpdate, update_at_step
 from engine.live.session import LiveSession
+from engine.live.updates import full_update
 from engine.problems import get_problem
 from tests.surfaces import FORMULAS
 
@@ -78,8 +74,11 @@ def test_a_surface_map_is_its_formula_over_its_own_window(name):
     x, y = np.meshgrid(grid.xs, grid.ys)
     expected = FORMULAS[name](torch.tensor(x), torch.tensor(y)).numpy()
     np.testing.assert_allclose(grid.loss, expected, rtol=1e-12, atol=1e-12)
-    x, y = (torch.tensor(v, dtype=torch.float64) for v in (0.3, -0.7))
-    assert landscape.loss_at((0.3, -0.7)) == pytest.approx(float(FORMULAS[name](x, y)), 1e-12)
+    x, y, loss = landscape.grid_point((0.3, -0.7))  # the hover's reading: the nearest node
+    step_x, step_y = grid.xs[1] - grid.xs[0], grid.ys[1] - grid.ys[0]
+    assert abs(x - 0.3) <= step_x / 2 and abs(y - (-0.7)) <= step_y / 2
+    x, y = (torch.tensor(v, dtype=torch.float64) for v in (x, y))
+    assert loss == pytest.approx(float(FORMULAS[name](x, y)), 1e-12)
     image = landscape.image()
     low, high = landscape.colour_range
     assert image.min() >= low and image.max() <= high
@@ -150,9 +149,7 @@ def test_the_task_fits_pca_to_the_paths_and_keeps_a_given_plane():
     wider = ((2 * x0, 2 * x1), (2 * y0, 2 * y1))
     again = landscape_task(
         TaskState(),
-        LandscapeRequest(
-            config, origin, "pca", window=wider, problem=landscape.problem, plane=landscape.plane
-        ),
+        LandscapeRequest(config, origin, "pca", window=wider, plane=landscape.plane),
     )
     assert again.plane is landscape.plane and again.window == wider
     row = torch.from_numpy(landscape.grid.parameters(50, 50))[None]

@@ -22,7 +22,7 @@ from engine.experiment.predictions import (
 )
 from engine.experiment.runs import RunStatus
 from engine.io.experiment_file import read_config_file, read_experiment_file
-from engine.live.messages import full_update
+from engine.live.updates import full_update
 from gui.export.figure import Figure, FigureState
 from gui.export.offscreen import SETTINGS_KEY
 from gui.plotting.pacing import SPEED_STEPS

@@ -12,7 +12,7 @@ from engine.config.problem_switch import config_for_problem
 from engine.config.settings import ExperimentConfig, OptimizerSpec
 from engine.experiment.batched import BatchedExperiment
 from engine.experiment.runs import RunStatus
-from engine.live.messages import started
+from engine.live.updates import started
 from engine.problems import get_problem
 from tests.surfaces import FORMULAS
 from tests.test_optimizer_family import TWINS, torch_optimizer

@@ -16,7 +16,8 @@ import main
 from engine.config.settings import MAX_LEARNING_RATES, ConfigError, ExperimentConfig, OptimizerSpec
 from engine.experiment.batched import BatchedExperiment
 from engine.io.experiment_file import config_from_dict, read_config_file
-from engine.live.messages import ExperimentStarted, full_update
+from engine.live.messages import ExperimentStarted
+from engine.live.updates import full_update
 from gui.export.figure import Figure
 from gui.export.offscreen import FIGURE_SIZE
 from gui.panels.grid import PanelGrid

@@ -23,7 +23,7 @@ from engine.experiment.seeds import (
 )
 from engine.io.experiment_file import config_from_dict, config_to_dict
 from engine.io.records import CSV_HEADER, SEEDS_CSV_HEADER, write_losses_csv
-from engine.live.messages import full_update
+from engine.live.updates import full_update
 
 SEEDS = 4
 # every outcome shows up: SGD stalls at 0.001, converges at 0.1 and blows up at 30

@@ -178,8 +178,11 @@ def test_hovering_names_the_point_its_loss_and_the_nearest_run(open_window, qtbo
     assert f"nearest: {run.optimizer.label}, step {step}, loss " in text, text
     loss_line = next(line for line in text.splitlines() if line.startswith("loss "))
     shown = grid.plots[1].readout.pos()
-    x, y = (torch.tensor(v, dtype=torch.float64) for v in (shown.x(), shown.y()))
-    assert loss_line == f"loss {float(FORMULAS['rosenbrock'](x, y)):.5g}"
+    xs, ys = grid.map.grid.xs, grid.map.grid.ys  # the loss is read at the nearest grid node
+    node = xs[np.abs(xs - shown.x()).argmin()], ys[np.abs(ys - shown.y()).argmin()]
+    x, y = (torch.tensor(v, dtype=torch.float64) for v in node)
+    exact = float(FORMULAS["rosenbrock"](x, y))
+    assert loss_line == f"loss {exact:.5g} at the grid point ({node[0]:.4g}, {node[1]:.4g})"
     assert text.splitlines()[0] == f"x = {shown.x():.4g},  y = {shown.y():.4g}"
     far = hover(window, qtbot, 0, (2.4, -0.9))  # the bottom right corner: no run went there
     assert "no path nearby" in far and "nearest" not in far

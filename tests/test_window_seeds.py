@@ -12,7 +12,7 @@ from engine.analysis.sweep_run import run_sweep
 from engine.config.settings import ExperimentConfig, OptimizerSpec
 from engine.experiment.batched import BatchedExperiment
 from engine.experiment.seeds import seed_bands, seed_outcomes
-from engine.live.messages import full_update
+from engine.live.updates import full_update
 from gui.plotting.pacing import SPEED_STEPS
 from gui.sweep.plots import SweepPlots
 from tests.windows import commit_text, open_main_window, temporary_settings

@@ -23,12 +23,15 @@ import numpy as np
 
 from engine.config.settings import ARTICLE_LOSS_RANGE, ExperimentConfig
 from engine.core.files import atomic_write
+from engine.core.tasks import TaskName
 from engine.experiment.runs import RunStatus
 
 SWEEP_LRS = np.logspace(-4, 1, 64)  # 1e-4 … 10, 64 learning rates, evenly spaced on a log axis
 SWEEP_SUFFIXES = (".png", ".svg", ".csv")  # what a sweep is saved as: a drawing or its table
 CSV_HEADER = ("optimizer", "lr", "final_loss", "converged_at", "status")
 SEEDS_CSV_HEADER = ("optimizer", "lr", "seed", "final_loss", "converged_at", "status")
+SWEEP_TASK = TaskName("engine.analysis.sweep_run", "sweep_task")  # run in the engine, named here
+# so that the window starts it without importing torch
 
 
 @dataclass(frozen=True, eq=False)

@@ -10,7 +10,13 @@ import functools
 import os
 
 from engine.config.settings import DatasetSpec, ExperimentConfig
-from engine.core.data import Dataset, article_dataset, generated_dataset, read_csv_dataset
+from engine.core.data import (
+    Dataset,
+    article_dataset,
+    generated_dataset,
+    parse_csv_table,
+    read_csv_dataset,
+)
 from engine.problems import Problem, get_problem
 
 
@@ -26,6 +32,13 @@ def load_dataset(spec: DatasetSpec) -> Dataset:
             return read_csv_dataset(spec.path)  # which says what is wrong with the path
         return _parsed_csv(os.path.abspath(spec.path), stat.st_size, stat.st_mtime_ns)
     return article_dataset()
+
+
+def check_dataset(spec: DatasetSpec) -> None:
+    """Raise the ``DatasetError`` :func:`load_dataset` would, without building tensors (so
+    without torch): the window checks a file this way, the engine process reads it."""
+    if spec.kind == "csv":
+        parse_csv_table(spec.path)
 
 
 @functools.lru_cache(maxsize=8)

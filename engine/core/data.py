@@ -8,6 +8,8 @@ import math
 import os
 from dataclasses import dataclass
 
+import numpy as np
+
 from engine.core.lazy import lazy_import
 
 torch = lazy_import("torch", __name__)
@@ -72,8 +74,16 @@ def generated_dataset(samples: int, noise: float, seed: int) -> Dataset:
 
 
 def read_csv_dataset(path: str | os.PathLike) -> Dataset:
+    """The features and labels of :func:`parse_csv_table`'s table, in float64: the experiment
+    casts to its dtype."""
+    table = torch.from_numpy(parse_csv_table(path))
+    return Dataset(table[:, :-1].contiguous(), table[:, -1:].contiguous())
+
+
+def parse_csv_table(path: str | os.PathLike) -> np.ndarray:
     """Numeric columns, the last one the label, below an optional header (a first row that is
-    not all numbers); blank lines are skipped. Kept in float64: the experiment casts to its dtype.
+    not all numbers); blank lines are skipped. Returns the (rows, columns) float64 table, without
+    torch, so that the window checks a file as the engine will read it.
 
     ``DatasetError`` names the line and column of an empty file, a header without data, fewer
     than two columns, a cell that is not a finite number, or a row of another length.
@@ -121,8 +131,7 @@ def read_csv_dataset(path: str | os.PathLike) -> Dataset:
         if len(row) > width:
             raise fail(line, width + 1, f"long row: {len(row)} cells, expected {width}")
         values.append([_number(cell, line, column, fail) for column, cell in enumerate(row, 1)])
-    table = torch.tensor(values, dtype=torch.float64)
-    return Dataset(table[:, :-1].contiguous(), table[:, -1:].contiguous())
+    return np.array(values, dtype=np.float64)
 
 
 def _is_number(cell: str) -> bool:

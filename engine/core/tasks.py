@@ -8,8 +8,10 @@ window's process, :mod:`engine.live.process` in the engine's. The split follows 
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 
 
 class TaskCancelled(Exception):
@@ -59,3 +61,16 @@ class TaskState:
         """Send a partial result to the runner's owner (delivered in the owner's thread)."""
         if not self._cancelled:
             self._report(payload)
+
+
+@dataclass(frozen=True)
+class TaskName:
+    """A module-level task function named by its module and name. The window names the engine's
+    tasks so without importing their modules (and torch); calling it imports the module, which
+    happens in the engine process (or in a thread of a view made on its own)."""
+
+    module: str
+    name: str
+
+    def __call__(self, state: TaskState, *args: object) -> object:
+        return getattr(importlib.import_module(self.module), self.name)(state, *args)

@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 
 from engine.config.limits import LIMITS
 from engine.config.presets import PRESETS, get_preset
@@ -29,6 +30,9 @@ from engine.optimizers.schedules import SCHEDULES, ScheduleSpec
 from engine.problems import PROBLEMS
 
 PROG = "optimizers-from-scratch"
+
+PANEL_OUTPUTS = ("csv", "png", "svg", "gif", "sharpness")  # need the panels' experiment
+OUTPUTS = (*PANEL_OUTPUTS, "landscape", "save_config", "sweep")
 
 
 class UsageError(Exception):
@@ -318,3 +322,18 @@ def _learning_rate(text: str) -> float:
 def fail(message: str) -> int:
     print(f"{PROG}: error: {message}", file=sys.stderr)
     return 2
+
+
+def wants_headless(args: argparse.Namespace) -> bool:
+    return any(getattr(args, name) is not None for name in OUTPUTS)
+
+
+def draws_sweep(args: argparse.Namespace) -> bool:
+    """--sweep asks for a PNG or SVG (a CSV is written without Qt)."""
+    return args.sweep is not None and Path(args.sweep).suffix.lower() in (".png", ".svg")
+
+
+def wants_figures(args: argparse.Namespace) -> bool:
+    """Something to draw, so that the caller must pass a :class:`FigureWriter`."""
+    drawn = (args.png, args.svg, args.gif, args.landscape)
+    return any(path is not None for path in drawn) or draws_sweep(args)

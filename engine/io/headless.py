@@ -28,13 +28,11 @@ from engine.core.files import OutputError, atomic_write, check_writable
 from engine.core.history import PATH_BUDGET, paths_fit
 from engine.experiment.batched import BatchedExperiment
 from engine.experiment.memory import check_memory, record_buffers, worst_case_bytes
-from engine.io.cli import config_from_args, fail
+from engine.io.cli import OUTPUTS, PANEL_OUTPUTS, config_from_args, draws_sweep, fail, wants_figures
 from engine.io.experiment_file import read_config_file, write_config_file
 from engine.io.records import summary_table, write_losses_csv, write_sharpness_csv
-from engine.live.messages import full_update
+from engine.live.updates import full_update
 
-PANEL_OUTPUTS = ("csv", "png", "svg", "gif", "sharpness")  # need the panels' experiment
-OUTPUTS = (*PANEL_OUTPUTS, "landscape", "save_config", "sweep")
 LANDSCAPE_SUFFIXES = (".png", ".svg", ".gif")
 
 
@@ -51,21 +49,6 @@ class FigureWriter(Protocol):
         experiment: BatchedExperiment | None,
         sweep: SweepResult | None,
     ) -> list[str]: ...
-
-
-def wants_headless(args: argparse.Namespace) -> bool:
-    return any(getattr(args, name) is not None for name in OUTPUTS)
-
-
-def draws_sweep(args: argparse.Namespace) -> bool:
-    """--sweep asks for a PNG or SVG (a CSV is written without Qt)."""
-    return args.sweep is not None and Path(args.sweep).suffix.lower() in (".png", ".svg")
-
-
-def wants_figures(args: argparse.Namespace) -> bool:
-    """Something to draw, so that the caller must pass a :class:`FigureWriter`."""
-    drawn = (args.png, args.svg, args.gif, args.landscape)
-    return any(path is not None for path in drawn) or draws_sweep(args)
 
 
 def run_headless(args: argparse.Namespace, figures: FigureWriter | None = None) -> int:

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Sequence
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import numpy as np
 
-from engine.analysis.sharpness import SharpnessTracker
 from engine.experiment.runs import RunKey, RunStatus, RunSummary
 from engine.experiment.seeds import median_band, seed_outcomes
 from engine.live.messages import LossUpdate
+
+if TYPE_CHECKING:
+    from engine.analysis.sharpness import SharpnessTracker
 
 CSV_HEADER = ("optimizer", "lr", "step", "loss")
 SEEDS_CSV_HEADER = ("optimizer", "lr", "seed", "step", "loss")

@@ -1,21 +1,16 @@
-"""What the engine worker tells the window: plain numpy payloads, no tensors and no Qt."""
+"""What the engine worker tells the window: plain numpy payloads, no tensors, no Qt and no torch
+(the window's process imports this; :mod:`engine.live.updates` builds them from an experiment)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from engine.analysis.readings import Stability
-from engine.analysis.stability import problem_stability
 from engine.config.settings import ExperimentConfig
-from engine.experiment.batched import BatchedExperiment
 from engine.experiment.runs import RunKey, RunStatus, RunSummary, summaries_at
-
-if TYPE_CHECKING:
-    from engine.analysis.sharpness import SharpnessTracker
 
 
 @dataclass(frozen=True)
@@ -30,6 +25,22 @@ class ExperimentStarted:
     # None when it has a torch.optim twin, else why it has none
     stability: Stability | None = None  # at the initial parameters, every run's start
     initial_parameters: np.ndarray | None = None  # (P,) θ₀, every run's start (a copy)
+
+
+@dataclass(frozen=True)
+class PlayingChanged:
+    """The play loop started or stopped (in the engine process, a Reset or a finished run)."""
+
+    playing: bool
+
+
+@dataclass(frozen=True)
+class ThreadsChosen:
+    """Torch's thread count for the experiment just built, and the fastest seconds per step
+    measured at each count tried (empty when one step was slow enough to need them all)."""
+
+    threads: int
+    seconds: tuple[tuple[int, float], ...] = ()
 
 
 class RunSummaries(Sequence[RunSummary]):
@@ -48,14 +59,6 @@ class RunSummaries(Sequence[RunSummary]):
         self.runs = runs
         self._counts, self._status, self._steps, self._final = counts, status, status_step, final
         self._made: dict[int, RunSummary] = {}
-
-    @classmethod
-    def of(cls, experiment: BatchedExperiment) -> RunSummaries:
-        counts = experiment.counts
-        final = np.full(len(counts), np.nan, dtype=experiment.loss_buffer.dtype)
-        recorded = np.flatnonzero(counts > 0)
-        final[recorded] = experiment.loss_buffer[recorded, counts[recorded] - 1]
-        return cls(experiment.runs, counts, experiment.status, experiment.status_steps, final)
 
     def with_runs(self, runs: Sequence[RunKey]) -> RunSummaries:
         """The same arrays for ``runs``: the engine process sends an update without its run
@@ -146,58 +149,6 @@ class LossUpdate:
         """The update with ``runs`` as its summaries' run keys: the engine process sends it
         without them (``()``), the window puts back those of the experiment's announcement."""
         return replace(self, summaries=self.summaries.with_runs(runs))
-
-
-def loss_update(
-    experiment: BatchedExperiment,
-    generation: int,
-    start: int,
-    tracker: SharpnessTracker | None = None,
-) -> LossUpdate:
-    """Copy what ``experiment`` recorded from column ``start`` on (and the sharpness
-    ``tracker`` computed at those steps, if one is given)."""
-    counts = experiment.counts
-    end = int(counts.max()) if counts.size else 0
-    reference = experiment.reference
-    columns = slice(start, end)
-    recording = experiment.record_parameters
-    return LossUpdate(
-        generation=generation,
-        start=start,
-        losses=experiment.loss_buffer[:, start:end].copy(),
-        counts=counts,
-        summaries=RunSummaries.of(experiment),
-        steps_taken=experiment.steps_taken,
-        done=experiment.done,
-        lrs=experiment.lr_buffer[:, start:end].copy(),
-        reference_losses=None if reference is None else reference.losses[:, start:end].copy(),
-        reference_diff=None if reference is None else reference.max_diff.copy(),
-        sharpness=None if tracker is None else tracker.sharpness[:, columns].copy(),
-        preconditioned=None if tracker is None else tracker.preconditioned[:, columns].copy(),
-        sharpness_every=None if tracker is None else tracker.every,
-        paths=experiment.parameter_buffer[:, start:end].copy() if recording else None,
-    )
-
-
-def started(experiment: BatchedExperiment, generation: int) -> ExperimentStarted:
-    """The announcement of a fresh experiment (and whether each run has a twin)."""
-    reference = experiment.reference
-    params, _, _, _ = experiment.run_tensors(0)  # at step 0 every run has these
-    return ExperimentStarted(
-        generation,
-        experiment.config,
-        tuple(experiment.runs),
-        None if reference is None else tuple(reference.notes),
-        problem_stability(experiment.problem, params[0]),
-        experiment.initial_parameters,
-    )
-
-
-def full_update(
-    experiment: BatchedExperiment, generation: int = 0, tracker: SharpnessTracker | None = None
-) -> LossUpdate:
-    """Everything ``experiment`` recorded so far (and ``tracker`` computed), as one update."""
-    return loss_update(experiment, generation, 0, tracker)
 
 
 def update_at_step(update: LossUpdate, step: int) -> LossUpdate:

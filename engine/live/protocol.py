@@ -4,7 +4,9 @@ Commands go to a *service* of the engine process (``"live"``, ``"landscape"``, `
 each service runs its tasks one at a time on a thread of its own, numbered by the window
 (``generation``), as :class:`engine.live.worker.TaskRunner` runs them in a thread. Replies name
 the service and the task they come from. Payloads are numpy arrays and frozen dataclasses,
-never tensors (a map's :class:`~engine.problems.Problem` is the one exception, pickled whole).
+never tensors nor anything holding them (a map carries its problem's class, not an instance):
+unpickling one would import torch in the window. Tasks the window starts are named
+(:class:`engine.core.tasks.TaskName`), so that naming one imports nothing of torch either.
 
 Every message is pickled with the standard :mod:`pickle` (protocol 5) into one ``send_bytes``
 of a ``multiprocessing`` pipe: ``benchmarks/transport.py`` measured that, at 512 runs, cheaper

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
@@ -25,21 +25,17 @@ from engine.core.history import paths_fit
 from engine.core.tasks import TaskState
 from engine.experiment.batched import BatchedExperiment
 from engine.experiment.memory import check_memory, record_buffers, run_count, worst_case_bytes
-from engine.live.messages import loss_update, started
+from engine.live.messages import PlayingChanged
 from engine.live.sharpness import SharpnessSampler
 from engine.live.threads import ThreadChoice
 from engine.live.timeline import CHECKPOINT_BUDGET, Timeline
+from engine.live.updates import loss_update, started
 
 CHUNK_SECONDS = 0.008  # longest a chunk of steps runs before the loop looks at pause and speed
 EMIT_INTERVAL = 1 / 60  # at most ~60 loss updates a second, whatever the step rate (a chunk
 # stops when one is due: chunks of 8 ms alone sent one every 24 ms, and the window redrew at 40)
 INSPECT_INTERVAL = 0.25  # the inspector's numbers while playing: a few times a second
 LONGEST_NAP = 0.05  # a slow play loop sleeps at most this long between looks at its speed
-
-
-@dataclass(frozen=True)
-class PlayingChanged:
-    playing: bool
 
 
 class LiveSession:

@@ -17,26 +17,17 @@ from __future__ import annotations
 import math
 import os
 import time
-from dataclasses import dataclass
 
 import torch
 
 from engine.experiment.batched import BatchedExperiment
+from engine.live.messages import ThreadsChosen
 
 TRIAL_SECONDS = 0.02  # a thread count is timed this long at a time (after one warm-up step)
 TRIAL_STEPS = 2  # and over at least this many steps
 ROUNDS = 3  # the counts take turns this many times; each keeps its fastest: on a busy machine
 # another program's burst slows one turn, not all three
 SLOW_STEP = 0.05  # seconds: a step this slow has work enough for every thread (no trial)
-
-
-@dataclass(frozen=True)
-class ThreadsChosen:
-    """Torch's thread count for the experiment just built, and the fastest seconds per step
-    measured at each count tried (empty when one step was slow enough to need them all)."""
-
-    threads: int
-    seconds: tuple[tuple[int, float], ...] = ()
 
 
 def thread_counts() -> tuple[int, ...]:

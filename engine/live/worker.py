@@ -33,11 +33,9 @@ from engine.config.settings import ExperimentConfig
 from engine.core.tasks import TaskCancelled, TaskState
 from engine.experiment.runs import RunKey
 from engine.live.client import EngineProcess
-from engine.live.messages import ExperimentStarted, LossUpdate
+from engine.live.messages import ExperimentStarted, LossUpdate, PlayingChanged, ThreadsChosen
 from engine.live.protocol import LIVE, Assign
 from engine.live.remote import EngineConnection, RemoteRunner
-from engine.live.session import PlayingChanged
-from engine.live.threads import ThreadsChosen
 
 ANSWER_MS = 400  # Pause and Reset: the play loop yields within this, or its process is replaced
 

@@ -7,14 +7,18 @@ from __future__ import annotations
 import argparse
 import os
 
+from engine.analysis.landscape_compute import landscape_task
+from engine.analysis.landscape_map import LandscapeRequest
 from engine.analysis.stability import initial_stability
 from engine.analysis.sweep import SweepResult
 from engine.config.settings import ConfigError, ExperimentConfig
+from engine.core.tasks import TaskState
 from engine.experiment.batched import BatchedExperiment
-from engine.io.headless import draws_sweep
-from engine.live.messages import ExperimentStarted, full_update
+from engine.io.cli import draws_sweep
+from engine.live.messages import ExperimentStarted
+from engine.live.updates import full_update
 from gui.export.figure import FigureState
-from gui.export.landscape import export_landscape, trained_state
+from gui.export.landscape import LandscapeState, export_landscape
 from gui.export.sweep import export_sweep
 from gui.export.writers import default_frame_every, export_gif, export_png, export_svg
 from gui.plotting.themes import theme_named
@@ -74,3 +78,13 @@ class HeadlessFigures:
             export_gif(args.gif, state, self.theme, every, args.fps)
             written.append(args.gif)
         return written
+
+
+def trained_state(experiment: BatchedExperiment) -> LandscapeState:
+    """A finished experiment (its paths recorded) on the plane of the sharpest Hessian
+    directions at θ₀ (a 2-D problem: its own), in a window grown to hold every path."""
+    config, initial = experiment.config, experiment.initial_parameters
+    started = ExperimentStarted(0, config, tuple(experiment.runs), initial_parameters=initial)
+    update = full_update(experiment)
+    request = LandscapeRequest(config, initial, "hessian", paths=experiment.parameter_buffer)
+    return LandscapeState(started, update, landscape_task(TaskState(), request))

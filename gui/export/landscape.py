@@ -12,11 +12,9 @@ from pathlib import Path
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QWidget
 
-from engine.analysis.landscape_map import LandscapeMap, LandscapeRequest, landscape_task
+from engine.analysis.landscape_map import LandscapeMap
 from engine.core.files import atomic_write, check_writable
-from engine.core.tasks import TaskState
-from engine.experiment.batched import BatchedExperiment
-from engine.live.messages import ExperimentStarted, LossUpdate, full_update, update_at_step
+from engine.live.messages import ExperimentStarted, LossUpdate, update_at_step
 from gui.export.dialogs import FIGURE_FORMATS, FormatRows, FrameRows, OptionsDialog
 from gui.export.figure import encode_gif, frame_steps, pillow_image
 from gui.export.offscreen import OffscreenFigure, footer_text, settings_json
@@ -135,16 +133,6 @@ def export_landscape(
         with LandscapeFigure(state, theme, scale if kind == "png" else 1) as figure:
             data = figure.png_bytes() if kind == "png" else figure.svg_bytes()
     atomic_write(path, lambda handle: handle.write(data), binary=True)
-
-
-def trained_state(experiment: BatchedExperiment) -> LandscapeState:
-    """A finished experiment (its paths recorded) on the plane of the sharpest Hessian
-    directions at θ₀ (a 2-D problem: its own), in a window grown to hold every path."""
-    config, initial = experiment.config, experiment.initial_parameters
-    started = ExperimentStarted(0, config, tuple(experiment.runs), initial_parameters=initial)
-    update = full_update(experiment)
-    request = LandscapeRequest(config, initial, "hessian", paths=experiment.parameter_buffer)
-    return LandscapeState(started, update, landscape_task(TaskState(), request))
 
 
 def window_state(

@@ -10,8 +10,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF
 
-from engine.analysis.landscape import nearest_point
 from engine.analysis.landscape_map import LandscapeMap
+from engine.analysis.plane import nearest_point
 from engine.experiment.runs import RunKey
 from engine.live.messages import ExperimentStarted
 from gui.landscape.plot import MARKS, LandscapePlot
@@ -190,7 +190,8 @@ class LandscapeGrid(PacedView, pg.GraphicsLayoutWidget):
         names = ("x", "y") if landscape is None else landscape.plane.axis_labels
         lines = [f"{names[0]} = {point[0]:.4g},  {names[1]} = {point[1]:.4g}"]
         if landscape is not None:
-            lines.append(f"loss {landscape.loss_at(point):.5g}")
+            x, y, loss = landscape.grid_point(point)  # the engine's exact value, not interpolated
+            lines.append(f"loss {loss:.5g} at the grid point ({x:.4g}, {y:.4g})")
         runs = self._plot_runs[plot_index] if plot_index < len(self._plot_runs) else []
         nearest = self._nearest(plot_index, runs, point)
         if nearest is None:

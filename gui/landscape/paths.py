@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.analysis.landscape import Plane
+from engine.analysis.plane import Plane
 from engine.core.growing import GrowingArray
 from engine.live.messages import LossUpdate
 

@@ -22,15 +22,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.analysis.landscape import GRID_RESOLUTION
 from engine.analysis.landscape_map import (
+    LANDSCAPE_TASK,
     SURFACE_RESOLUTION,
     LandscapeMap,
     LandscapeRequest,
     grown_window,
-    landscape_task,
     map_key,
 )
+from engine.analysis.plane import GRID_RESOLUTION
 from engine.core.history import PATH_BUDGET
 from engine.live.messages import ExperimentStarted, LossUpdate
 from engine.live.remote import RemoteRunner
@@ -202,14 +202,13 @@ class LandscapeView(QWidget):
             self.basis,
             paths=paths,
             window=window,
-            problem=self.map.problem if keep_plane and self.map is not None else None,
             plane=self.map.plane if keep_plane and self.map is not None else None,
         )
         self._pending = request
         problem = get_problem(started.config.problem)
         side = SURFACE_RESOLUTION if problem.is_surface else GRID_RESOLUTION
         self._say(f"Computing the loss at {side} × {side} points…")
-        self.runner.start(landscape_task, request)
+        self.runner.start(LANDSCAPE_TASK, request)
 
     @Slot(object)
     def _on_map(self, landscape: LandscapeMap) -> None:

@@ -7,7 +7,7 @@ import os
 import signal
 import sys
 
-from engine.config.loading import load_dataset
+from engine.config.loading import check_dataset
 from engine.config.settings import ConfigError, DatasetSpec, ExperimentConfig
 from engine.core.data import DatasetError
 from engine.io.cli import PROG, config_from_args, fail
@@ -82,7 +82,7 @@ def _with_readable_data(config: ExperimentConfig, from_flags: bool) -> Experimen
     """Read the data file now: a bad --data file stops here in one line; a remembered file
     that has since gone is replaced by the article's data rather than stopping the app."""
     try:
-        load_dataset(config.dataset)
+        check_dataset(config.dataset)
     except DatasetError:
         if from_flags:
             raise

@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from engine.config.loading import load_dataset
+from engine.config.loading import check_dataset
 from engine.config.settings import (
     ARTICLE_LEARNING_RATES,
     MAX_LEARNING_RATES,
@@ -78,12 +78,12 @@ class ExperimentModel(QObject):
             return False
 
     def set_config(self, config: ExperimentConfig) -> bool:
-        """Replace every setting; a data file is read (once per version) to refuse a bad one."""
+        """Replace every setting; a new data file is parsed (without torch) to refuse a bad one."""
         if config == self._config:
             return True
         if config.dataset != self._config.dataset:
             try:
-                load_dataset(config.dataset)
+                check_dataset(config.dataset)
             except DatasetError as err:
                 self.refused.emit(str(err))
                 return False

@@ -10,8 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from engine.analysis.sweep import SWEEP_LRS, SweepResult, describe_sweep
-from engine.analysis.sweep_run import sweep_task
+from engine.analysis.sweep import SWEEP_LRS, SWEEP_TASK, SweepResult, describe_sweep
 from engine.config.settings import ExperimentConfig
 from engine.live.remote import RemoteRunner
 from engine.live.worker import TaskRunner
@@ -71,7 +70,7 @@ class SweepView(QWidget):
         """Sweep ``config``'s optimizers; its learning rates are the panels' (marked)."""
         self._requested = config
         self.status.setText("Computing the sweep…")
-        self.runner.start(sweep_task, config, lrs)
+        self.runner.start(SWEEP_TASK, config, lrs)
 
     def follow(self, config: ExperimentConfig) -> None:
         """Show the sweep of ``config``: computed once per new setting, not per look."""
