@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import QObject, QThread, Slot
 
 from engine.core.tasks import TaskCancelled, TaskState
-from engine.live.worker import TaskRunner
+from engine.live.task_runner import TaskRunner
 
 
 class Collector(QObject):

@@ -1,7 +1,7 @@
 """What a task running in a worker thread sees of its runner: stop requests and a way to report.
 
 Qt-free, so that the work itself (a sweep, the live experiment's play loop) is plain Python that
-tests can run directly; :class:`engine.live.worker.TaskRunner` hosts it in a thread of the
+tests can run directly; :class:`engine.live.task_runner.TaskRunner` hosts it in a thread of the
 window's process, :mod:`engine.live.process` in the engine's. The split follows Orange3's
 ``TaskState``: the runner asks, the task checks cooperatively between two steps.
 """

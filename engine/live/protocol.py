@@ -2,7 +2,7 @@
 
 Commands go to a *service* of the engine process (``"live"``, ``"landscape"``, ``"sweep"``):
 each service runs its tasks one at a time on a thread of its own, numbered by the window
-(``generation``), as :class:`engine.live.worker.TaskRunner` runs them in a thread. Replies name
+(``generation``), as :class:`engine.live.task_runner.TaskRunner` runs them in a thread. Replies name
 the service and the task they come from. Payloads are numpy arrays and frozen dataclasses,
 never tensors nor anything holding them (a map carries its problem's class, not an instance):
 unpickling one would import torch in the window. Tasks the window starts are named

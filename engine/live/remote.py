@@ -125,7 +125,7 @@ class EngineConnection(QObject):
 
 
 class RemoteRunner(QObject):
-    """:class:`~engine.live.worker.TaskRunner`'s API for one service of the engine process."""
+    """:class:`~engine.live.task_runner.TaskRunner`'s API for one service of the engine process."""
 
     reported = Signal(object)
     finished = Signal(object)

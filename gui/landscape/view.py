@@ -34,7 +34,7 @@ from engine.analysis.plane import GRID_RESOLUTION
 from engine.core.history import PATH_BUDGET
 from engine.live.messages import ExperimentStarted, LossUpdate
 from engine.live.remote import RemoteRunner
-from engine.live.worker import TaskRunner
+from engine.live.task_runner import TaskRunner
 from engine.problems import get_problem
 from gui.landscape.grid import LandscapeGrid, coloured
 from gui.landscape.paths import PathHistory

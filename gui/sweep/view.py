@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from engine.analysis.sweep import SWEEP_LRS, SWEEP_TASK, SweepResult, describe_sweep
 from engine.config.settings import ExperimentConfig
 from engine.live.remote import RemoteRunner
-from engine.live.worker import TaskRunner
+from engine.live.task_runner import TaskRunner
 from gui.plotting.themes import DEFAULT, Theme
 from gui.sweep.plots import SweepPlots
 
