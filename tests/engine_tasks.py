@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+from pathlib import Path
 
 import torch
 
@@ -17,7 +18,7 @@ from engine.problems import PROBLEMS
 from engine.problems.surfaces import Bowl
 
 _held = threading.Event()  # set: a step waits until released (never, within a test)
-_delay = {"seconds": 0.0}
+_delay: dict = {"seconds": 0.0, "marker": None}  # and a file a held step creates as it begins
 
 
 class HeldBowl(Bowl):
@@ -27,6 +28,8 @@ class HeldBowl(Bowl):
 
     def loss_and_gradient(self, flat: torch.Tensor, data=None):
         if _held.is_set():
+            if _delay["marker"] is not None:
+                Path(_delay["marker"]).touch()
             threading.Event().wait(_delay["seconds"])
         return super().loss_and_gradient(flat, data)
 
@@ -37,9 +40,11 @@ def register_held_bowl(state: TaskState | None = None) -> int:
     return os.getpid()
 
 
-def hold_steps(state: TaskState, seconds: float) -> None:
-    """From now on every step of the held bowl takes ``seconds`` more."""
+def hold_steps(state: TaskState, seconds: float, marker: str | None = None) -> None:
+    """From now on every step of the held bowl takes ``seconds`` more; with ``marker``, each
+    held step first creates that file (a test then knows a step is under way)."""
     _delay["seconds"] = seconds
+    _delay["marker"] = marker
     _held.set()
 
 

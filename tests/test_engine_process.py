@@ -122,14 +122,16 @@ def test_a_sweep_on_the_engine_process_matches_one_computed_here(qtbot, worker):
     assert not runner.busy
 
 
-def test_pause_is_answered_while_a_step_never_ends(qtbot, worker, held_bowl):
+def test_pause_is_answered_while_a_step_never_ends(qtbot, worker, held_bowl, tmp_path):
     live = worker.runner(LIVE)
     live.queue(engine_tasks.register_held_bowl, interrupt=False)
     built(qtbot, worker, held_bowl)
-    live.queue(engine_tasks.hold_steps, MINUTES, interrupt=False)
+    step_begun = tmp_path / "a held step began"
+    live.queue(engine_tasks.hold_steps, MINUTES, str(step_begun), interrupt=False)
     held_pid = worker.connection.pid
     with qtbot.waitSignal(worker.playing_changed, timeout=ANSWER_WAIT_MS):
         worker.play()
+    qtbot.waitUntil(step_begun.exists, timeout=60000)  # Pause comes inside the held step
     playing = []
     worker.playing_changed.connect(playing.append)
     with qtbot.waitSignal(worker.died, timeout=ANSWER_WAIT_MS) as died:
