@@ -15,7 +15,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 WINDOW_SCRIPT = textwrap.dedent(
     """
     import sys, time
-    from PySide6.QtCore import QEventLoop, QSettings
+    from PySide6.QtCore import QEvent, QEventLoop, QSettings
     from PySide6.QtWidgets import QApplication
     from engine.config.settings import ExperimentConfig
     from gui.shell.main_window import MainWindow
@@ -46,6 +46,9 @@ WINDOW_SCRIPT = textwrap.dedent(
     print("STEPS", window.session.steps_taken, "SWEEP", window.sweep.result.final_loss.shape)
     print("TORCH_IMPORTED", "torch" in sys.modules, flush=True)
     window.close()
+    window.deleteLater()  # as the app does after its event loop: Qt deletes it, not the GC
+    app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    del window
     """
 )
 

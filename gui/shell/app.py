@@ -36,7 +36,7 @@ def run_app(args: argparse.Namespace) -> int:
 
     engine = EngineProcess()  # it imports torch and the engine while the window builds itself
 
-    from PySide6.QtCore import QSettings
+    from PySide6.QtCore import QEvent, QSettings
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
@@ -61,7 +61,8 @@ def run_app(args: argparse.Namespace) -> int:
     window.show()
     _close_on_signals(window)
     code = app.exec()
-    window.deleteLater()
+    window.deleteLater()  # Qt deletes the window now, not Python's shutdown in whatever order
+    app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     return code
 
 
