@@ -9,6 +9,8 @@ from engine.config.limits import LIMITS, SEED_LIMIT
 from engine.core.model import ACTIVATIONS
 from engine.optimizers import ARTICLE_OPTIMIZERS, HyperValue, Optimizer, get_optimizer
 from engine.optimizers.schedules import ScheduleSpec
+from engine.optimizers.user import user_optimizer
+from engine.optimizers.user_code import CodeError, OptimizerCode
 from engine.problems import DEFAULT_PROBLEM, PROBLEMS
 
 ARTICLE_LEARNING_RATES = (0.001, 0.01, 0.1, 1.0)
@@ -32,24 +34,38 @@ def check_limits(key: str, value: object) -> None:
 
 @dataclass(frozen=True)
 class OptimizerSpec:
-    """An optimizer by registry name, with every hyperparameter resolved to a checked value."""
+    """An optimizer by registry name, or one a student wrote (``code``, named by its file's
+    ``name``), with every hyperparameter resolved to a checked value."""
 
     name: str
     params: Mapping[str, HyperValue] = field(default_factory=dict)
+    code: OptimizerCode | None = None
 
     @classmethod
-    def create(cls, name: str, params: Mapping[str, object] | None = None) -> OptimizerSpec:
-        """Look ``name`` up and fill in defaults; ``ConfigError`` on anything unknown or bad."""
+    def create(
+        cls,
+        name: str,
+        params: Mapping[str, object] | None = None,
+        code: OptimizerCode | None = None,
+    ) -> OptimizerSpec:
+        """Look ``name`` up (or read ``code``, whose name wins) and fill in defaults;
+        ``ConfigError`` on anything unknown or bad."""
         try:
-            optimizer = get_optimizer(name)
+            optimizer = get_optimizer(name) if code is None else user_optimizer(code)
             resolved = optimizer.resolve(params)
+        except CodeError as err:
+            raise ConfigError(str(err)) from None
         except (KeyError, ValueError) as err:
             raise ConfigError(str(err.args[0])) from None
-        return cls(name, resolved)
+        return cls(optimizer.name, resolved, code)
 
     @property
     def optimizer(self) -> Optimizer:
-        return get_optimizer(self.name)
+        return get_optimizer(self.name) if self.code is None else user_optimizer(self.code)
+
+    @property
+    def written_by_user(self) -> bool:
+        return self.code is not None
 
     @property
     def changed(self) -> dict[str, HyperValue]:
