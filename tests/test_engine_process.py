@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import numpy as np
@@ -27,34 +26,11 @@ from engine.live.protocol import LIVE, SWEEP
 from engine.live.threads import thread_counts
 from engine.live.worker import EngineWorker
 from tests import engine_tasks
+from tests.processes import wait_gone
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MINUTES = 600.0  # a held step: only stopping the process ends it within a test
 ANSWER_WAIT_MS = 5000  # far less than a held step, far more than the engine's answer
-
-
-def gone(pid: int) -> bool:
-    """The process has ended (a zombie nobody has reaped yet has ended too)."""
-    status = Path(f"/proc/{pid}/status")
-    if status.parent.parent.exists() and sys.platform.startswith("linux"):
-        try:
-            return "\nState:\tZ" in status.read_text()
-        except (FileNotFoundError, ProcessLookupError):
-            return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
-
-
-def wait_gone(pid: int, seconds: float = 10.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while not gone(pid):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.test_engine_process import wait_gone
+from tests.processes import wait_gone
 from tests.xwindow import (
     BACKGROUND_TOLERANCE,
     PROJECT_ROOT,

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.config.limits import LIMITS
 from engine.config.settings import BranchSpec, ConfigError, ExperimentConfig, schedule_spec
 from engine.experiment.runs import RunKey
 from engine.optimizers import REGISTRY
@@ -54,7 +55,7 @@ class BranchDialog(QDialog):
         self.step.setValue(min(step, last_step))
         self.step.setToolTip(f"0 to {last_step}: the steps this run has reached")
         form.addRow("From step", self.step)
-        self.lr = NumberField(parent_run.lr, NumberValidator(0.0, exclusive_min=True))
+        self.lr = NumberField(parent_run.lr, NumberValidator.for_limits(LIMITS["learning_rates"]))
         self.lr.setToolTip("the branch's learning rate (a schedule multiplies it)")
         form.addRow("Learning rate", self.lr)
         self.optimizer = QComboBox()
