@@ -23,3 +23,16 @@ def test_the_status_bar_gives_the_estimate_and_the_window_goes_on(window, qtbot)
     assert window.model.update(max_steps=2000)
     qtbot.waitUntil(lambda: window.session.started is not kept)
     assert window.session.started.config.max_steps == 2000
+
+
+def test_settings_that_cannot_fit_are_refused_before_they_show(window, qtbot, monkeypatch):
+    """Losses (float32) and rates (float64) alone of 16 runs at 1,000,000 steps are 192 MB, and
+    320 MB while the rates' buffer doubles: on a machine with 100 MB left the window refuses the
+    edit, and the settings keep 1,000 steps."""
+    from engine.experiment import memory
+
+    monkeypatch.setattr(memory, "available_memory", lambda: 100 * 10**6)
+    with qtbot.waitSignal(window.model.refused) as refusal:
+        assert not window.model.update(max_steps=1_000_000)
+    assert refusal.args[0].startswith("this experiment could need 320 MB of memory")
+    assert window.model.config.max_steps == 1000

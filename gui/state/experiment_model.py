@@ -22,6 +22,7 @@ from engine.config.settings import (
 )
 from engine.core.data import DatasetError
 from engine.experiment.branches import with_fitting_branches
+from engine.experiment.memory import MemoryRefused, check_memory, record_buffers, worst_case_bytes
 from engine.experiment.predictions import Predictions, Verdict
 from engine.io.experiment_file import ExperimentFile
 
@@ -78,9 +79,16 @@ class ExperimentModel(QObject):
             return False
 
     def set_config(self, config: ExperimentConfig) -> bool:
-        """Replace every setting; a new data file is parsed (without torch) to refuse a bad one."""
+        """Replace every setting; a new data file is parsed (without torch) to refuse a bad one,
+        and settings whose losses and rates alone could outgrow the memory available are
+        refused here, before the settings shown change (the engine checks the rest)."""
         if config == self._config:
             return True
+        try:
+            check_memory(worst_case_bytes(record_buffers(config)), config)
+        except MemoryRefused as err:
+            self.refused.emit(str(err))
+            return False
         if config.dataset != self._config.dataset:
             try:
                 check_dataset(config.dataset)
