@@ -9,7 +9,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 
 from engine.config.settings import ExperimentConfig
-from tests.test_engine_process import wait_gone
+from tests.processes import wait_gone
 from tests.windows import action, open_main_window, temporary_settings
 
 LONG = ExperimentConfig(max_steps=20000, stop_loss=0.0)
@@ -28,6 +28,8 @@ def test_a_killed_engine_leaves_the_curves_and_settings_and_r_restarts_it(qtbot,
     losses = [session.history.losses(run).copy() for run in range(len(session.started.runs))]
     assert "killed by SIGKILL" in window.statusBar().currentMessage()
     assert "Press R" in window.statusBar().currentMessage()
+    assert window.progress_label.text().endswith("· the engine stopped (R restarts it)")
+    assert "running" not in window.progress_label.text()
     assert not session.playing and action(window, "play").text() == "Play"
     assert window.model.config == LONG
 
@@ -41,6 +43,7 @@ def test_a_killed_engine_leaves_the_curves_and_settings_and_r_restarts_it(qtbot,
     qtbot.keyClick(window.grid, Qt.Key.Key_R)
     qtbot.waitUntil(lambda: session.generation > generation, timeout=60000)
     assert session.started.config == LONG and session.steps_taken == 0
+    assert "stopped" not in window.progress_label.text()
     assert window.engine.connection.pid != engine
     window.toggle_play()
     qtbot.waitUntil(lambda: session.steps_taken >= 20, timeout=60000)

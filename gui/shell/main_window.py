@@ -330,6 +330,7 @@ class MainWindow(QMainWindow):
     def _on_engine_death(self, what: str) -> None:
         """Said until the next message: the curves so far stay, R starts the engine again."""
         self.statusBar().showMessage(f"{what}. Press R to restart it with the same experiment.")
+        self.refresh_text()
 
     @Slot(int)
     def _inspect_run(self, run: int) -> None:
@@ -355,7 +356,10 @@ class MainWindow(QMainWindow):
         if self.session.started is None:  # the engine process is still importing torch
             self.progress_label.setText("Starting the engine…")
             return
-        self.progress_label.setText(self.timeline.status_text(self.session.latest))
+        text = self.timeline.status_text(self.session.latest)
+        if self.engine.death is not None:  # its runs are not running: none of them moves now
+            text = f"{text.split(' · ')[0]} · the engine stopped (R restarts it)"
+        self.progress_label.setText(text)
         if self.session.latest is not None:
             self.run_table.show_update(self.timeline.shown_update(self.session.latest))
         self.landscape.refresh_text()
