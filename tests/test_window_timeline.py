@@ -1,13 +1,18 @@
 """The timeline in the window: keys and slider move every view to a past step; Play goes on."""
 
+import csv
+import json
+
 import numpy as np
 import pytest
+from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from engine.analysis.readings import Inspection
 from engine.config.settings import ExperimentConfig
 from engine.experiment.batched import BatchedExperiment
+from gui.export.offscreen import SETTINGS_KEY
 from gui.plotting.pacing import SPEED_STEPS
 from tests.windows import open_main_window, temporary_settings
 
@@ -120,3 +125,26 @@ def test_dragging_the_timeline_while_playing_pauses_there(window, qtbot):
     reached = window.session.steps_taken
     qtbot.wait(300)
     assert window.session.steps_taken == reached and window.view.step == 2
+
+
+def test_exports_show_the_step_scrubbed_to(window, qtbot, tmp_path):
+    """Scrubbed back to step 5, the data export holds each run's losses of steps 0 … 5 (the
+    heads sit on step 5's), equal to a fresh experiment's, and the figure's settings say step 5."""
+    trained(window, qtbot)
+    window.timeline.move_to(5)
+    out = tmp_path / "shown.csv"
+    assert window.files.export_data(str(out))
+    with open(out, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {int(row["step"]) for row in rows} == set(range(6))
+    fresh = fresh_at(6)
+    for run in fresh.runs:
+        mine = [
+            float(r["loss"])
+            for r in rows
+            if r["optimizer"] == run.optimizer.key and float(r["lr"]) == run.lr
+        ]
+        np.testing.assert_array_equal(np.float32(mine), fresh.losses(run.index))
+    png = tmp_path / "shown.png"
+    assert window.files.export_figure(str(png), scale=1)
+    assert json.loads(Image.open(png).text[SETTINGS_KEY])["step"] == 5

@@ -7,6 +7,7 @@ session and the grid; a failure is reported in one line (a dialog) and leaves no
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Slot
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QWidget
 from engine.config.settings import ConfigError
 from engine.experiment.predictions import Score
 from engine.io.experiment_file import read_experiment_file, write_config_file
+from engine.live.messages import LossUpdate, update_at_step
 from gui.export.dialogs import AnimationExportDialog, FigureExportDialog
 from gui.export.figure import Figure, FigureState
 from gui.export.landscape import (
@@ -72,7 +74,7 @@ class FileActions(QObject):
         )
         return FigureState(
             session.started,
-            session.history.as_update(session.latest),
+            self._as_shown(session.history.as_update(session.latest)),
             view.log_y,
             views,
             quantity=view.quantity,
@@ -126,7 +128,16 @@ class FileActions(QObject):
             self.show_message("Nothing to export yet: press Play or Step first")
             return None
         update = session.history.as_update(session.latest)
-        return window_state(session.started, update, landscape.map, landscape.paths)
+        state = window_state(session.started, update, landscape.map, landscape.paths)
+        return replace(state, update=self._as_shown(state.update))
+
+    def _as_shown(self, update: LossUpdate) -> LossUpdate:
+        """``update`` (from step 0) as the timeline shows it: at a step scrubbed back to, the
+        runs with their losses up to that step's (the one the heads sit on)."""
+        step = self.view.step
+        if step is None:
+            return update
+        return replace(update_at_step(update, step + 1), steps_taken=step)
 
     def export_landscape(
         self, path: str, scale: int = 2, theme: Theme | None = None, every: int = 1, fps=10.0
