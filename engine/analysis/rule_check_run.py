@@ -9,7 +9,10 @@ then after every step the new parameters and every state tensor the two rules bo
 
 from __future__ import annotations
 
+import contextlib
 import math
+import sys
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
@@ -33,6 +36,7 @@ from engine.optimizers.user_code import CodeError, OptimizerCode
 STEPS = 5  # updates per trial: the article's first five, and five on random tensors
 RANDOM_SIZE = 8  # parameters per run on random tensors
 RANDOM_SEED = 0
+TIME_LIMIT = 2.0  # seconds the student's code may run in one check (about 20 ms is usual)
 PROPORTIONAL = 1e-3  # a difference this close to a constant factor is reported as that factor
 
 Gradient = Callable[[torch.Tensor, int], torch.Tensor]  # (params, step) -> grads
@@ -89,15 +93,16 @@ def check_rule(
     theirs = Rule(builtin, builtin.resolve(builtin_params))
     label = describe_builtin(builtin.display_name, builtin.hyperparameters, theirs.hp)
     largest = 0.0
-    for trial in trials():
-        try:
-            for step, difference, notes in _compare(trial, Rule(mine, mine_hp), theirs):
-                largest = max(largest, difference)
-                if difference > TOLERANCES[trial.dtype]:
-                    message = disagreement(step, trial.where, notes)
-                    return CheckResult(label, False, message, difference, step=step)
-        except _StudentError as err:
-            return _failed(label, err.error, err.when)
+    with _time_limit(code.filename, TIME_LIMIT):
+        for trial in trials():
+            try:
+                for step, difference, notes in _compare(trial, Rule(mine, mine_hp), theirs):
+                    largest = max(largest, difference)
+                    if difference > TOLERANCES[trial.dtype]:
+                        message = disagreement(step, trial.where, notes)
+                        return CheckResult(label, False, message, difference, step=step)
+            except _StudentError as err:
+                return _failed(label, err.error, err.when)
     return CheckResult(label, True, agreement(label, largest), largest)
 
 
@@ -142,6 +147,38 @@ def _article_trial() -> Trial:
     return Trial("on the article's first steps", config.dtype, params, lr, gradient)
 
 
+class _OutOfTime(BaseException):
+    """Raised inside the student's code once it has run too long; a BaseException, so that
+    neither the student's ``except Exception`` nor the contract's wrapper catches it."""
+
+    def __init__(self, filename: str, line: int):
+        super().__init__(filename, line)
+        self.filename, self.line = filename, line
+
+
+@contextlib.contextmanager
+def _time_limit(filename: str, seconds: float) -> Iterator[None]:
+    """End the student's code (the frames of ``filename``) at its next line once ``seconds``
+    have passed: an endless loop ends the check, not the engine's thread. Traces this
+    thread only, and only the student's frames line by line."""
+    deadline = time.monotonic() + seconds
+
+    def each_line(frame, event, arg):
+        if event == "line" and time.monotonic() > deadline:
+            raise _OutOfTime(frame.f_code.co_filename, frame.f_lineno)
+        return each_line
+
+    def each_call(frame, event, arg):
+        return each_line if frame.f_code.co_filename == filename else None
+
+    previous = sys.gettrace()
+    sys.settrace(each_call)
+    try:
+        yield
+    finally:
+        sys.settrace(previous)
+
+
 class _StudentError(Exception):
     """The student's code failed (``error``) at a point of the check (``when``)."""
 
@@ -156,6 +193,10 @@ def _mine(when: str, function: Callable, *args):
         return function(*args)
     except CodeError as err:
         raise _StudentError(err, when) from err
+    except _OutOfTime as out:
+        message = f"did not finish within {TIME_LIMIT:g} s (an endless loop?)"
+        error = CodeError(message, out.filename, out.line)
+        raise _StudentError(error, when) from None
 
 
 def _compare(trial: Trial, mine: Rule, theirs: Rule) -> Iterator[tuple[int, float, list[str]]]:
@@ -165,7 +206,7 @@ def _compare(trial: Trial, mine: Rule, theirs: Rule) -> Iterator[tuple[int, floa
     tolerance = TOLERANCES[trial.dtype]
     p_m, p_t = trial.params.clone(), trial.params.clone()
     s_t = theirs.optimizer.init_state(p_t, theirs.hp)
-    s_m = _mine("in init", mine.optimizer.init_state, p_m.clone(), mine.hp)
+    s_m = _mine("before step 1", mine.optimizer.init_state, p_m.clone(), mine.hp)
     yield _differences(0, _shared_state(s_m, s_t), {}, name, tolerance)
     for step in range(1, STEPS + 1):
         g_m, g_t = trial.gradient(p_m, step), trial.gradient(p_t, step)
