@@ -41,7 +41,7 @@ class CheckResult:
     largest_difference: float
     step: int | None = None
     line: int | None = None
-    failed: bool = False  # the student's code raised or broke the contract: ``message`` says so
+    failed: bool = False  # the code (or a setting) failed before the end: ``message`` says how
 
 
 def describe_builtin(

@@ -90,7 +90,10 @@ def check_rule(
         return _failed(builtin.display_name, err, "")
     if builtin_params is None:
         builtin_params = {k: v for k, v in mine_hp.items() if k in builtin.defaults}
-    theirs = Rule(builtin, builtin.resolve(builtin_params))
+    try:
+        theirs = Rule(builtin, builtin.resolve(builtin_params))
+    except ValueError as err:  # a setting the built-in refuses (β = 1 from the student's field)
+        return CheckResult(builtin.display_name, False, str(err), math.nan, failed=True)
     label = describe_builtin(builtin.display_name, builtin.hyperparameters, theirs.hp)
     largest = 0.0
     with _time_limit(code.filename, TIME_LIMIT):
