@@ -3,7 +3,8 @@ check would say it ("equals Momentum (β = 0.9) to 3e-8", "differs at step 1: �
 
 What the window needs of a check, torch-free: the result it shows and the task it names;
 :mod:`engine.analysis.rule_check_run` runs the check in the engine's process, where student
-code runs.
+code runs. The window asks with ``runner(CHECK).start(CHECK_TASK, code, params, builtin_name,
+builtin_params)`` (:data:`engine.live.protocol.CHECK`) and gets a :class:`CheckResult`.
 
 "Equal" means equal to the rounding of the dtype: the largest relative difference (of each
 compared tensor, ``max |mine − built-in| / max |built-in|`` per run, as the torch.optim
