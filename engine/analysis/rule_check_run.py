@@ -222,11 +222,12 @@ def _compare(trial: Trial, mine: Rule, theirs: Rule) -> Iterator[tuple[int, floa
 
 
 def _shared_state(mine: State, theirs: State) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
-    """The state tensors both rules name (the built-in's order), but the app's step count."""
+    """The state tensors both rules name (in the built-in's order), except the app's step count."""
     return {k: (mine[k], v) for k, v in theirs.items() if k in mine and k != STEP_KEY}
 
 
 def _differences(step, states, params, name, tolerance) -> tuple[int, float, list[str]]:
+    """One step's largest relative difference, and a note per tensor beyond ``tolerance``."""
     largest, notes = 0.0, []
     for key, (a, b) in states.items():
         difference = relative_difference(a, b)
