@@ -1,4 +1,5 @@
-"""The engine's own process: the window's live experiment, its landscape map and its sweep.
+"""The engine's own process: the window's live experiment, its landscape map, its sweep and
+the Check of a student's optimizer.
 
 The window spawns :func:`serve` (``multiprocessing``, start method *spawn*: the same on Linux,
 macOS and Windows) and talks to it through one pipe (:mod:`engine.live.protocol`). The main
@@ -32,6 +33,7 @@ from engine.core.tasks import TaskCancelled, TaskState
 from engine.live import protocol
 from engine.live.messages import LossUpdate
 from engine.live.protocol import (
+    CHECK,
     LANDSCAPE,
     LIVE,
     SWEEP,
@@ -91,6 +93,7 @@ class Engine:
             LIVE: Service(LIVE, self.send, LiveSession(ThreadChoice())),
             LANDSCAPE: Service(LANDSCAPE, self.send),
             SWEEP: Service(SWEEP, self.send),
+            CHECK: Service(CHECK, self.send),  # student code: never held up behind a sweep
         }
 
     def run(self) -> None:

@@ -1,6 +1,7 @@
 """What the window and the engine process say to each other: plain frozen dataclasses, pickled.
 
-Commands go to a *service* of the engine process (``"live"``, ``"landscape"``, ``"sweep"``):
+Commands go to a *service* of the engine process (``"live"``, ``"landscape"``, ``"sweep"``,
+``"check"``: a student's rule against a built-in):
 each service runs its tasks one at a time on a thread of its own, numbered by the window
 (``generation``), as :class:`engine.live.task_runner.TaskRunner` runs them in a thread. Replies name
 the service and the task they come from. Payloads are numpy arrays and frozen dataclasses,
@@ -23,8 +24,8 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
-LIVE, LANDSCAPE, SWEEP = "live", "landscape", "sweep"
-SERVICES = (LIVE, LANDSCAPE, SWEEP)
+LIVE, LANDSCAPE, SWEEP, CHECK = "live", "landscape", "sweep", "check"
+SERVICES = (LIVE, LANDSCAPE, SWEEP, CHECK)
 
 Work = Callable[..., object] | str  # a module-level function, or a method of the service's host
 
