@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 import main
 from engine.analysis.landscape import make_plane
@@ -23,6 +24,7 @@ from engine.io.experiment_file import (
     write_config_file,
 )
 from engine.problems import Beale, FunctionSpec, FunctionSurface, Himmelblau
+from gui.export.offscreen import SETTINGS_KEY
 
 ROSENBROCK = "(1 - x)**2 + 100*(y - x**2)**2"
 BEALE = "(1.5 - x + x*y)^2 + (2.25 - x + x*y^2)^2 + (2.625 - x + x*y^3)^2"
@@ -188,3 +190,13 @@ def test_a_map_of_an_f_below_zero_colours_it_with_the_lowest_colour():
     low, _ = landscape.colour_range
     assert np.isfinite(image).all() and image.min() == low
     assert landscape.minima in (((-1.0, 1.0),), ((1.0, -1.0),))
+
+
+def test_a_landscape_export_carries_the_typed_f_in_its_settings(tmp_path):
+    out = tmp_path / "map.png"
+    argv = ["--function", HIMMELBLAU, "--window=-5,5,-5,5", "--max-steps", "40"]
+    assert main.main([*argv, "--landscape", str(out)]) == 0
+    with Image.open(out) as image:
+        settings = json.loads(image.text[SETTINGS_KEY])
+    assert config_from_dict(settings["settings"]) == config_of(*argv)
+    assert settings["settings"]["function"]["expression"] == HIMMELBLAU

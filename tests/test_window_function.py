@@ -43,8 +43,9 @@ def test_the_field_refuses_as_it_is_typed_and_applies_what_parses(qtbot, tmp_pat
     assert window.model.config == before  # typing alone changes nothing
     fields.expression.editingFinished.emit()
     qtbot.waitUntil(
-        lambda: window.session.started.config.function.expression
-        == "(1 - x)**2 + 100*(y - x**2)**2"
+        lambda: (
+            window.session.started.config.function.expression == "(1 - x)**2 + 100*(y - x**2)**2"
+        )
     )
     qtbot.waitUntil(
         lambda: "f(x, y) = (1 - x)**2 + 100*(y - x**2)**2" in window.landscape.caption,
