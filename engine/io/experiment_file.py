@@ -26,6 +26,7 @@ from engine.experiment.predictions import (
     predictions_to_dict,
 )
 from engine.optimizers.schedules import ScheduleSpec
+from engine.problems import FunctionSpec
 
 KEYS = tuple(f.name for f in fields(ExperimentConfig))  # one list: the config's own fields
 DATASET_KEYS = tuple(f.name for f in fields(DatasetSpec))
@@ -194,7 +195,7 @@ def _branch_to_dict(branch: BranchSpec) -> dict[str, Any]:
 FUNCTION_KEYS = ("expression", "x_range", "y_range")
 
 
-def _function(item: object):
+def _function(item: object) -> FunctionSpec:
     """``"x**2 + y**2"`` or ``{"expression": ..., "x_range": [a, b], "y_range": [c, d]}``."""
     if isinstance(item, str):
         return function_spec(item)
