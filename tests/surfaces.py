@@ -1,4 +1,5 @@
-"""The six test surfaces written out again, independently of engine.problems, for autograd."""
+"""The six test surfaces and the typed one's default, written out again independently of
+engine.problems, for autograd."""
 
 import math
 
@@ -17,4 +18,5 @@ FORMULAS = {
     "rastrigin": lambda x, y: (
         x * x - 10 * torch.cos(TAU * x) + 10 + y * y - 10 * torch.cos(TAU * y) + 10
     ),
+    "function": lambda x, y: x * x + 5 * y * y,  # the typed f's default, x**2 + 5*y**2
 }

@@ -28,6 +28,7 @@ PARITY_RATES = {
     "saddle": (0.01, 0.1),
     "bowl": (0.01, 0.03),
     "rastrigin": (0.001, 0.002),
+    "function": (0.01, 0.03),  # the typed f's default, x**2 + 5*y**2
 }
 
 

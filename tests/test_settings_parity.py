@@ -11,6 +11,7 @@ from engine.experiment.branches import parse_branch
 from engine.io.cli import config_from_args, parse_args
 from engine.io.experiment_file import config_from_dict, config_to_dict
 from engine.optimizers.schedules import ScheduleSpec
+from engine.problems import FunctionSpec
 from tests.windows import commit_text
 
 FIELDS = tuple(f.name for f in dataclasses.fields(ExperimentConfig))
@@ -35,6 +36,16 @@ def start_at(window) -> None:
     choose(window.controls.problem.chooser, "rosenbrock")
     commit(window.controls.problem.start_x, "0.5")
     commit(window.controls.problem.start_y, "0.25")
+
+
+def type_a_function(window) -> None:
+    """Your own f(x, y), its text and then its map window, as a user types them."""
+    choose(window.controls.problem.chooser, "function")
+    fields = window.controls.problem.function
+    commit(fields.expression, "x*y")
+    for key, text in ((("x", "from"), "-1"), (("x", "to"), "2"), (("y", "to"), "4")):
+        commit(fields.ranges[key], text)
+    commit(fields.ranges["y", "from"], "-3")
 
 
 def branch_through_the_dialog(window, monkeypatch, qtbot) -> None:
@@ -101,6 +112,11 @@ SETTINGS = {
         "rosenbrock",
     ),
     "start": (["--problem", "rosenbrock", "--start=0.5,0.25"], start_at, (0.5, 0.25)),
+    "function": (
+        ["--function", "x*y", "--window=-1,2,-3,4"],
+        type_a_function,
+        FunctionSpec("x*y", (-1.0, 2.0), (-3.0, 4.0)),
+    ),
     "seeds": (["--seeds", "3"], lambda w: commit_text(w.controls.seeds, "3"), 3),
     "branches": (
         ["--branch", "sgd@1:0:lr=0.1"],
@@ -118,6 +134,7 @@ SETTINGS = {
 ALSO = {
     "problem": {"learning_rates", "stop_loss", "max_steps"},
     "start": {"problem", "learning_rates", "stop_loss", "max_steps"},
+    "function": {"problem", "learning_rates", "stop_loss", "max_steps"},
 }
 
 

@@ -40,6 +40,7 @@ def map_key(config: ExperimentConfig) -> tuple:
         config.seed,
         config.start,
         config.dtype,
+        config.function,
     )
 
 
@@ -82,6 +83,20 @@ class LandscapeMap:
         return (float(xs[0]), float(xs[-1])), (float(ys[0]), float(ys[-1]))
 
     @property
+    def minima(self) -> tuple[tuple[float, float], ...]:
+        """The minima the map marks: a 2-D problem's own, or, for one whose minima are not
+        known (a typed f), the lowest finite point of the grid; none on the MLP's planes."""
+        if not self.problem.is_surface:
+            return ()
+        if self.problem.defaults.minima:
+            return self.problem.defaults.minima
+        loss = np.where(np.isfinite(self.grid.loss), self.grid.loss, np.nan)
+        if np.isnan(loss).all():
+            return ()
+        i, j = np.unravel_index(np.nanargmin(loss), loss.shape)
+        return ((float(self.grid.xs[j]), float(self.grid.ys[i])),)
+
+    @property
     def colour_range(self) -> tuple[float, float]:
         """log10 of the lowest and highest contour level: the colour bar's span."""
         low, high = np.log10(self.levels[0]), np.log10(self.levels[-1])
@@ -90,8 +105,9 @@ class LandscapeMap:
     def image(self) -> np.ndarray:
         """(m, n) log10 of the loss, held within the colour range (an overflow is its top)."""
         low, high = self.colour_range
-        with np.errstate(divide="ignore"):
-            values = np.log10(np.where(np.isnan(self.grid.loss), np.inf, self.grid.loss))
+        loss = np.where(np.isnan(self.grid.loss), np.inf, self.grid.loss)
+        with np.errstate(divide="ignore"):  # a loss ≤ 0 (a typed f can go there): the lowest
+            values = np.log10(np.maximum(loss, 0.0))
         return np.clip(values, low, high)
 
     def grid_point(self, point: tuple[float, float]) -> tuple[float, float, float]:

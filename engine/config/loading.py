@@ -17,7 +17,8 @@ from engine.core.data import (
     parse_csv_table,
     read_csv_dataset,
 )
-from engine.problems import Problem, get_problem
+from engine.problems import DisplayDefaults, FunctionSurface, Problem, get_problem
+from engine.problems.function import display_defaults
 
 
 def load_dataset(spec: DatasetSpec) -> Dataset:
@@ -49,4 +50,21 @@ def _parsed_csv(path: str, size: int, mtime_ns: int) -> Dataset:
 
 def build_problem(config: ExperimentConfig, data: Dataset) -> Problem:
     """The problem ``config`` trains, on ``data`` (used by the MLP only)."""
+    if config.function is not None:
+        return FunctionSurface(config.function)
     return get_problem(config.problem).build(data, config.hidden, config.activation)
+
+
+def problem_defaults(config: ExperimentConfig) -> DisplayDefaults:
+    """The display defaults of the problem ``config`` trains (a typed f's window is its own),
+    without building it: the window reads them so."""
+    if config.function is not None:
+        return display_defaults(config.function)
+    return get_problem(config.problem).defaults
+
+
+def problem_formula(config: ExperimentConfig) -> str:
+    """The loss ``config`` trains, written out: a typed f(x, y) as typed."""
+    if config.function is not None:
+        return config.function.expression
+    return get_problem(config.problem).formula_with(config.activation)

@@ -8,19 +8,25 @@ from __future__ import annotations
 from dataclasses import fields, replace
 
 from engine.config.settings import MLP_ONLY_SETTINGS, ExperimentConfig
-from engine.problems import get_problem
+from engine.problems import FunctionSpec, FunctionSurface, get_problem
 
 
-def config_for_problem(name: str, base: ExperimentConfig | None = None) -> ExperimentConfig:
+def config_for_problem(
+    name: str, base: ExperimentConfig | None = None, function: FunctionSpec | None = None
+) -> ExperimentConfig:
     """``base`` (default: the default config) training problem ``name``, with that problem's
     learning rates, stop loss and max steps and its default start; switching to a 2-D problem
     puts the MLP-only settings back to their defaults. Optimizers, seed, schedule and dtype are
-    kept. ``KeyError`` naming the known problems if ``name`` is not one."""
+    kept; so is ``base``'s typed f(x, y) if ``name`` is "function" and no ``function`` is given.
+    ``KeyError`` naming the known problems if ``name`` is not one."""
     problem = get_problem(name)
     base = base if base is not None else ExperimentConfig()
     defaults = problem.defaults
+    if name == FunctionSurface.name:
+        function = function or base.function or FunctionSpec()
     changes = {
         "problem": name,
+        "function": function if name == FunctionSurface.name else None,
         "start": None,
         "learning_rates": defaults.learning_rates,
         "stop_loss": defaults.stop_loss,

@@ -11,7 +11,7 @@ from engine.optimizers import ARTICLE_OPTIMIZERS, HyperValue, Optimizer, get_opt
 from engine.optimizers.schedules import ScheduleSpec
 from engine.optimizers.user import user_optimizer
 from engine.optimizers.user_code import CodeError, OptimizerCode
-from engine.problems import DEFAULT_PROBLEM, PROBLEMS
+from engine.problems import DEFAULT_PROBLEM, PROBLEMS, FunctionSpec, FunctionSurface
 
 ARTICLE_LEARNING_RATES = (0.001, 0.01, 0.1, 1.0)
 MAX_LEARNING_RATES = 9  # one panel each, in at most a 3×3 grid
@@ -176,6 +176,7 @@ class ExperimentConfig:
     batch_size: int | None = None  # None: full batch; else mini-batches shuffled each epoch
     problem: str = DEFAULT_PROBLEM  # a name in engine.problems.PROBLEMS
     start: tuple[float, float] | None = None  # a 2-D problem's start; None: the problem's own
+    function: FunctionSpec | None = None  # the "function" problem's f(x, y); None: its default
     branches: tuple[BranchSpec, ...] = ()  # runs forked from others mid-way
 
     def __post_init__(self) -> None:
@@ -245,6 +246,7 @@ def _check_problem(config: ExperimentConfig) -> None:
     name = config.problem
     if not isinstance(name, str) or name not in PROBLEMS:
         raise ConfigError(f"unknown problem {name!r} (known: {', '.join(PROBLEMS)})")
+    _check_function(config)
     if not PROBLEMS[name].is_surface:
         if config.start is not None:
             raise ConfigError(
@@ -261,6 +263,31 @@ def _check_problem(config: ExperimentConfig) -> None:
             raise ConfigError(f"{what} not apply to the {name} problem")
     if config.start is not None:
         object.__setattr__(config, "start", check_start(config.start))
+
+
+def _check_function(config: ExperimentConfig) -> None:
+    """A typed f(x, y) belongs to the "function" problem alone, which has one (its default if
+    none is given)."""
+    if config.problem != FunctionSurface.name:
+        if config.function is not None:
+            raise ConfigError(
+                f"a typed f(x, y) applies to the {FunctionSurface.name} problem, "
+                f"not to the {config.problem} problem"
+            )
+    elif config.function is None:
+        object.__setattr__(config, "function", FunctionSpec())
+    elif not isinstance(config.function, FunctionSpec):
+        raise ConfigError(f"function must be a FunctionSpec, not {config.function!r}")
+
+
+def function_spec(expression: str, x_range: object = None, y_range: object = None) -> FunctionSpec:
+    """``FunctionSpec`` of the text (and map ranges, None: the default) with its errors as
+    ``ConfigError``: the first bad token's position, or the range that is wrong."""
+    ranges = {"x_range": x_range, "y_range": y_range}
+    try:
+        return FunctionSpec(expression, **{k: v for k, v in ranges.items() if v is not None})
+    except ValueError as err:
+        raise ConfigError(f"f(x, y): {err}") from None
 
 
 def _check_branches(config: ExperimentConfig) -> None:

@@ -21,13 +21,14 @@ from engine.config.settings import (
     ExperimentConfig,
     OptimizerSpec,
     check_learning_rate,
+    function_spec,
     schedule_spec,
 )
 from engine.core.model import ACTIVATIONS
 from engine.experiment.branches import parse_branch
 from engine.optimizers import ARTICLE_OPTIMIZERS, REGISTRY, TorchEquivalent
 from engine.optimizers.schedules import SCHEDULES, ScheduleSpec
-from engine.problems import PROBLEMS
+from engine.problems import PROBLEMS, FunctionSurface
 
 PROG = "optimizers-from-scratch"
 
@@ -100,6 +101,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--start",
         metavar="X,Y",
         help="a 2-D problem's start point (a leading minus needs '=': --start=-2,2)",
+    )
+    parser.add_argument(
+        "--function",
+        metavar="EXPR",
+        help="train your own f(x, y), e.g. '(1 - x)**2 + 100*(y - x**2)**2': + - * / ** ( ), "
+        "numbers, x, y, pi, e, sin cos tan exp log sqrt abs tanh min max (implies --problem "
+        "function)",
+    )
+    parser.add_argument(
+        "--window",
+        metavar="X0,X1,Y0,Y1",
+        help="the map window of --function's surface (default: -3,3,-3,3; a leading minus "
+        "needs '=': --window=-2,2,-1,3)",
     )
     parser.add_argument(
         "--optimizers",
@@ -190,6 +204,7 @@ def config_from_args(
             base = config_for_problem(args.problem, base)
         except KeyError as err:
             raise ConfigError(str(err.args[0])) from None
+    base = _with_function(args, base)
     changes: dict[str, object] = {}
     if args.start is not None:
         changes["start"] = _start(args.start)
@@ -301,6 +316,34 @@ def _whole(flag: str, text: str) -> int:
         return int(text)
     except ValueError:
         raise ConfigError(f"{flag} must be a whole number, not {text!r}") from None
+
+
+def _with_function(args: argparse.Namespace, base: ExperimentConfig) -> ExperimentConfig:
+    """``base`` training ``--function`` over ``--window`` (each checked), where given; what is
+    not given comes from ``base``'s own typed f."""
+    expression, window = getattr(args, "function", None), getattr(args, "window", None)
+    if expression is None and window is None:
+        return base
+    if args.problem not in (None, FunctionSurface.name):
+        raise ConfigError(f"--function trains its own problem, not --problem {args.problem}")
+    if expression is None and base.function is None:
+        raise ConfigError("--window is the map window of --function's surface: give one")
+    old = base.function
+    ranges = _window(window) if window is not None else {}
+    if old is not None:
+        ranges = {"x_range": old.x_range, "y_range": old.y_range, **ranges}
+    spec = function_spec(expression if expression is not None else old.expression, **ranges)
+    if base.problem == FunctionSurface.name:
+        return base.with_changes(function=spec)
+    return config_for_problem(FunctionSurface.name, base, spec)
+
+
+def _window(text: str) -> dict[str, tuple[float, float]]:
+    try:
+        x0, x1, y0, y1 = (float(part) for part in text.split(","))
+    except ValueError:
+        raise ConfigError(f"--window must be four numbers X0,X1,Y0,Y1, not {text!r}") from None
+    return {"x_range": (x0, x1), "y_range": (y0, y1)}
 
 
 def _start(text: str) -> tuple[float, float]:

@@ -15,6 +15,7 @@ from engine.config.settings import (
     DatasetSpec,
     ExperimentConfig,
     OptimizerSpec,
+    function_spec,
     schedule_spec,
 )
 from engine.core.files import atomic_write
@@ -25,6 +26,7 @@ from engine.experiment.predictions import (
     predictions_to_dict,
 )
 from engine.optimizers.schedules import ScheduleSpec
+from engine.problems import FunctionSpec
 
 KEYS = tuple(f.name for f in fields(ExperimentConfig))  # one list: the config's own fields
 DATASET_KEYS = tuple(f.name for f in fields(DatasetSpec))
@@ -34,10 +36,13 @@ DATASET_USES = {"article": (), "generated": ("samples", "noise", "seed"), "csv":
 
 
 def config_to_dict(config: ExperimentConfig) -> dict[str, Any]:
-    """Every field of ``config`` as plain JSON values, in the config's field order."""
+    """Every field of ``config`` as plain JSON values, in the config's field order (``function``
+    only where there is one)."""
     out: dict[str, Any] = {}
     for key in KEYS:
         value = getattr(config, key)
+        if key == "function" and value is None:  # only the typed-f problem has one
+            continue
         writer = _WRITERS.get(key)
         out[key] = writer(value) if writer else list(value) if isinstance(value, tuple) else value
     return out
@@ -70,6 +75,8 @@ def config_from_dict(data: object, base: ExperimentConfig | None = None) -> Expe
             reader = _READERS.get(key)
             value = data[key]
             changes[key] = reader(data, key) if reader else _plain(value)
+    if "problem" in data and "function" not in data:  # base's typed f is no part of it
+        changes["function"] = None
     try:
         return base.with_changes(**changes)
     except ConfigError as err:
@@ -185,11 +192,33 @@ def _branch_to_dict(branch: BranchSpec) -> dict[str, Any]:
     return out
 
 
+FUNCTION_KEYS = ("expression", "x_range", "y_range")
+
+
+def _function(item: object) -> FunctionSpec:
+    """``"x**2 + y**2"`` or ``{"expression": ..., "x_range": [a, b], "y_range": [c, d]}``."""
+    if isinstance(item, str):
+        return function_spec(item)
+    if not isinstance(item, Mapping) or not isinstance(item.get("expression"), str):
+        raise ConfigError(f"function must be text or {{'expression': ..., ...}}, not {item!r}")
+    extra = sorted(set(item) - set(FUNCTION_KEYS))
+    if extra:
+        known = ", ".join(FUNCTION_KEYS)
+        raise ConfigError(f"unknown key {extra[0]!r} in function (known: {known})")
+    ranges = {k: _plain(item[k]) for k in FUNCTION_KEYS[1:] if k in item}
+    return function_spec(item["expression"], **ranges)
+
+
 _WRITERS = {
     "optimizers": lambda specs: [{"name": s.name, "params": dict(s.params)} for s in specs],
     "schedule": lambda spec: {"name": spec.name, **spec.params},
     "dataset": _dataset_to_dict,
     "branches": lambda branches: [_branch_to_dict(b) for b in branches],
+    "function": lambda spec: {
+        "expression": spec.expression,
+        "x_range": list(spec.x_range),
+        "y_range": list(spec.y_range),
+    },
 }
 _READERS = {
     "optimizers": lambda data, key: tuple(_optimizer(item) for item in _list(data, key)),
@@ -199,6 +228,7 @@ _READERS = {
     "branches": lambda data, key: tuple(
         _branch(n, item) for n, item in enumerate(_list(data, key), start=1)
     ),
+    "function": lambda data, key: None if data[key] is None else _function(data[key]),
 }
 
 

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from engine.problems.base import DisplayDefaults, Point, Problem
+from engine.problems.expression import ExpressionError
+from engine.problems.function import FunctionSpec, FunctionSurface
 from engine.problems.mlp import MLPProblem
 from engine.problems.surfaces import Beale, Bowl, Himmelblau, Rastrigin, Rosenbrock, Saddle, Surface
 
 PROBLEMS: dict[str, type[Problem]] = {
     problem.name: problem
-    for problem in (MLPProblem, Rosenbrock, Beale, Himmelblau, Saddle, Bowl, Rastrigin)
+    for problem in (
+        MLPProblem,
+        Rosenbrock,
+        Beale,
+        Himmelblau,
+        Saddle,
+        Bowl,
+        Rastrigin,
+        FunctionSurface,
+    )
 }
 DEFAULT_PROBLEM = "mlp"
 
@@ -25,6 +36,9 @@ __all__ = [
     "DEFAULT_PROBLEM",
     "PROBLEMS",
     "DisplayDefaults",
+    "ExpressionError",
+    "FunctionSpec",
+    "FunctionSurface",
     "MLPProblem",
     "Point",
     "Problem",

@@ -155,7 +155,10 @@ def footer_text(lead: str, config: ExperimentConfig) -> str:
     trained = f"hidden units {config.hidden}"
     if problem.is_surface:
         x, y = config.start or problem.defaults.start
-        trained = f"{problem.display_name} from ({x:g}, {y:g})"
+        name = problem.display_name
+        if config.function is not None:
+            name = f"f(x, y) = {config.function.expression}"
+        trained = f"{name} from ({x:g}, {y:g})"
     seeds = f"seed {config.seed}"
     if config.seeds > 1:
         seeds = f"seeds {config.seed}–{config.seed + config.seeds - 1}"

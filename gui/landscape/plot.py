@@ -172,11 +172,10 @@ class LandscapePlot:
         self.image.setRect(QRectF(xs[0] - dx / 2, ys[0] - dy / 2, len(xs) * dx, len(ys) * dy))
         segments = landscape.contours
         self.contours.setData(segments[:, 0], segments[:, 1])
-        defaults = landscape.problem.defaults
-        surface = landscape.problem.is_surface
+        problem = landscape.problem
         self._mark("start", [start])
-        self._mark("minimum", defaults.minima if surface else ())
-        self._mark("saddle point", defaults.saddles if surface else ())
+        self._mark("minimum", landscape.minima)
+        self._mark("saddle point", problem.defaults.saddles if problem.is_surface else ())
         self.window = landscape.window
         self.plot.setRange(xRange=self.window[0], yRange=self.window[1], padding=0)
         self.set_axis_labels(landscape.plane.axis_labels)

@@ -31,6 +31,7 @@ from engine.analysis.landscape_map import (
     map_key,
 )
 from engine.analysis.plane import GRID_RESOLUTION
+from engine.config.loading import problem_formula
 from engine.core.history import PATH_BUDGET
 from engine.live.messages import ExperimentStarted, LossUpdate
 from engine.live.remote import RemoteRunner
@@ -278,9 +279,10 @@ def caption_text(landscape: LandscapeMap, started: ExperimentStarted, paths: Pat
     the panels' order; a 2-D problem's plane is exact."""
     problem = landscape.problem
     if problem.is_surface:
+        marked = "" if problem.defaults.minima else " The star marks the map's lowest point."
         return (
-            f"{problem.display_name}: f(x, y) = {problem.formula}. The map is the parameter "
-            "plane itself: every path is exactly where it went."
+            f"{problem.display_name}: f(x, y) = {problem_formula(started.config)}. The map is "
+            f"the parameter plane itself: every path is exactly where it went.{marked}"
         )
     lines = [f"Plane through θ₀: {landscape.plane.description}."]
     if paths.length == 0:

@@ -2,7 +2,8 @@
 
 Choosing a problem applies :func:`engine.config.problem_switch.config_for_problem` (its learning
 rates, stop loss and max steps, and the MLP-only settings back at their defaults), as the
-command line's ``--problem`` does; the start point edits ``start`` and is off for the MLP.
+command line's ``--problem`` does; the start point edits ``start`` and is off for the MLP. Your
+own f(x, y) brings its fields (:mod:`gui.settings.function_fields`).
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ from PySide6.QtCore import QSignalBlocker, Slot
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QWidget
 
 from engine.config.limits import LIMITS
+from engine.config.loading import problem_defaults, problem_formula
 from engine.config.problem_switch import config_for_problem
 from engine.config.settings import ExperimentConfig
-from engine.problems import PROBLEMS, get_problem
+from engine.problems import PROBLEMS, FunctionSurface, get_problem
+from engine.problems.expression import ALLOWED
+from gui.settings.function_fields import FunctionFields
 from gui.state.experiment_model import ConfigChange, ExperimentModel
 from gui.widgets.fields import NumberField, NumberValidator
 from gui.widgets.setting_widgets import RULE_STYLE
@@ -32,8 +36,9 @@ class ProblemBox(QGroupBox):
         for name, problem in PROBLEMS.items():
             self.chooser.addItem(problem.display_name, name)
         self.chooser.setToolTip(
-            "The article's network, or a classic 2-D test surface whose two parameters are the "
-            "point (x, y); choosing one sets its learning rates, stop loss and max steps"
+            "The article's network, a classic 2-D test surface whose two parameters are the "
+            "point (x, y), or your own f(x, y); choosing one sets its learning rates, stop loss "
+            "and max steps"
         )
         self.chooser.currentIndexChanged.connect(self._chosen)
         form.addRow(self.chooser)
@@ -41,6 +46,8 @@ class ProblemBox(QGroupBox):
         self.formula.setStyleSheet(RULE_STYLE)
         self.formula.setWordWrap(True)
         form.addRow(self.formula)
+        self.function = FunctionFields(model)
+        form.addRow(self.function)
         self.start_x = NumberField(0.0, NumberValidator.for_limits(LIMITS["start"]))
         self.start_y = NumberField(0.0, NumberValidator.for_limits(LIMITS["start"]))
         start = QHBoxLayout()
@@ -65,12 +72,15 @@ class ProblemBox(QGroupBox):
         """Show ``config``'s problem, its formula (with the activation in use) and start;
         announces nothing."""
         problem = get_problem(config.problem)
+        typed = config.function is not None
+        self.function.setVisible(typed)
+        self.function.show_config(config)
         with ExitStack() as quiet:
             for widget in (self.chooser, self.start_x, self.start_y):
                 quiet.enter_context(QSignalBlocker(widget))
             self.chooser.setCurrentIndex(self.chooser.findData(config.problem))
-            self.formula.setText(problem.formula_with(config.activation))
-            start = config.start or problem.defaults.start or (0.0, 0.0)
+            self.formula.setText(ALLOWED if typed else problem_formula(config))
+            start = config.start or problem_defaults(config).start or (0.0, 0.0)
             for field, value in zip((self.start_x, self.start_y), start):
                 field.set_value(value)
                 if not problem.is_surface:
@@ -83,7 +93,8 @@ class ProblemBox(QGroupBox):
     def _chosen(self) -> None:
         name = self.chooser.currentData()
         if name != self.model.config.problem:
-            self.model.set_config(config_for_problem(name, self.model.config))
+            typed = self.function.spec() if name == FunctionSurface.name else None
+            self.model.set_config(config_for_problem(name, self.model.config, typed))
 
     def _start_edited(self) -> None:
         self.model.update(start=(self.start_x.value(), self.start_y.value()))
