@@ -9,6 +9,23 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
 
+PATIENT_WAIT_MS = 60_000  # a wait's default: the state comes, on a busy machine later
+
+
+def _patient_waits() -> None:
+    """pytest-qt's waits give up after 5 s by default: on a 2-core machine busy with other work
+    an engine process takes longer than that to start. A wait still ends when its state
+    arrives; only a test that is failing waits longer."""
+    from pytestqt.qtbot import QtBot
+
+    for name in ("waitUntil", "waitSignal", "waitSignals", "waitExposed", "waitActive"):
+        defaults = getattr(QtBot, name).__kwdefaults__ or {}
+        if defaults.get("timeout") == 5000:
+            defaults["timeout"] = PATIENT_WAIT_MS
+
+
+_patient_waits()
+
 
 @pytest.fixture(autouse=True)
 def no_dangling_qthreads(request, monkeypatch):
