@@ -15,6 +15,7 @@ import traceback
 from collections.abc import Callable, Mapping
 
 from engine.core.lazy import lazy_import
+from engine.core.watchdog import Interrupted, guarded_call
 from engine.optimizers.base import HyperValue, Optimizer, State
 from engine.optimizers.user_code import STEP_ARGUMENT, CodeError, OptimizerCode, read_outline
 
@@ -55,12 +56,15 @@ class UserOptimizer(Optimizer):
         return self._namespace[name]
 
     def call(self, function: Callable, *args, **kwargs):
-        """``function(*args, **kwargs)``, any exception it raises as a ``CodeError`` at the
-        file's innermost line in the traceback."""
+        """``function(*args, **kwargs)`` under the watchdog (:mod:`engine.core.watchdog`), any
+        exception it raises, or its being stopped, as a ``CodeError`` at the file's innermost
+        line in the traceback."""
         try:
-            return function(*args, **kwargs)
+            return guarded_call(function, *args, **kwargs)
         except CodeError:
             raise
+        except Interrupted as err:  # an endless loop, or Pause while it ran
+            raise CodeError(err.reason, self.code.filename, self._line_of(err)) from None
         except Exception as err:  # the student's code may raise anything
             raise CodeError(
                 f"{type(err).__name__}: {err}", self.code.filename, self._line_of(err)
