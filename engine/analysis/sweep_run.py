@@ -81,6 +81,7 @@ def run_sweep(
         band_low=low,
         band_high=high,
         **dict(zip(("runs_final_loss", "runs_steps", "runs_status"), per_run or ())),
+        failures=tuple(dict.fromkeys(experiment.failures.values())),
     )
 
 
