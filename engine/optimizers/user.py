@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import importlib
 import math
+import sys
 import traceback
 from collections.abc import Callable, Mapping
 
@@ -46,6 +47,11 @@ class UserOptimizer(Optimizer):
     def function(self, name: str) -> Callable:
         """The file's function ``name`` (the file runs the first time one is asked for)."""
         if self._namespace is None:
+            if "torch" not in sys.modules:  # the window's process, which must stay torch-free
+                raise CodeError(
+                    "a student's code runs in the engine's process, never in the window's",
+                    self.code.filename,
+                )
             namespace = {
                 "torch": importlib.import_module("torch"),
                 "math": math,
@@ -121,6 +127,12 @@ class UserOptimizer(Optimizer):
             new_state[STEP_KEY] = step
         return new, new_state
 
+    def torch_equivalent(self, hp: Mapping[str, HyperValue]) -> str:
+        return (
+            f"{self.name} is written by you ({self.code.filename}): torch.optim has no twin "
+            "to check it against (the editor's Check compares it with a built-in)"
+        )
+
     def stability_threshold(self, lr: float, hp: Mapping[str, HyperValue]) -> float | None:
         if not self.outline.has_threshold:
             return None
@@ -143,7 +155,9 @@ class UserOptimizer(Optimizer):
         return new
 
     def _checked_state(self, state: object, params: torch.Tensor, function: str) -> State:
-        """A dict of tensors with a row per run, in the parameters' dtype."""
+        """A dict of tensors in the parameters' dtype, each (runs, P) like the parameters or
+        (runs, 1): the shapes the inspector, branches and going back in time know how to
+        read and to carry row by row."""
         if not isinstance(state, dict):
             raise self.fail(
                 f"{function} must return the state as a dict, not {type(state).__name__}", function
@@ -154,10 +168,11 @@ class UserOptimizer(Optimizer):
                 raise self.fail(
                     f"state[{key!r}] must be a tensor, not {type(value).__name__}", function
                 )
-            if value.dim() == 0 or value.shape[0] != runs or value.dtype != params.dtype:
+            shapes = ((runs, params.shape[1]), (runs, 1))
+            if tuple(value.shape) not in shapes or value.dtype != params.dtype:
                 raise self.fail(
                     f"state[{key!r}] has shape {tuple(value.shape)} and {value.dtype}; "
-                    f"it must have a row per run ({runs}, …) in {params.dtype}",
+                    f"it must be {shapes[0]} like params, or {shapes[1]}, in {params.dtype}",
                     function,
                 )
         return dict(state)
