@@ -85,15 +85,20 @@ class _Watchdog:
                 self._wake.notify()
         if call is None:
             return function(*args, **kwargs)
+        returned, result = False, None
         try:
             try:
-                return function(*args, **kwargs)
+                result = function(*args, **kwargs)
+                returned = True
             finally:
                 self._leave(call)
         except Interrupted as err:
-            self._leave(call)  # it may have come between the call's end and the first _leave
+            self._leave(call)  # it came between the call's end and the first _leave's lock
+            if returned:
+                return result  # after the call had returned: not the call's to end
             err.reason = call.reason
             raise
+        return result
 
     @contextlib.contextmanager
     def stop_when(self, stop_requested: Callable[[], bool]) -> Iterator[None]:
