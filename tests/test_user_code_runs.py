@@ -252,3 +252,39 @@ def test_the_window_hears_the_failure_as_plain_data():
     assert summaries[5].failure.optimizer == "student" and summaries[5].failure.line == 4
     earlier = summaries.at_step(2, full_update(experiment).losses)
     assert earlier[5].status is RunStatus.RUNNING and earlier.failures == {}
+
+
+def test_pause_stops_a_student_s_endless_loop_in_the_engine_process(qtbot, tmp_path):
+    """The engine process is kept: Pause ends the loop (the runs say so) instead of the window
+    replacing the process, as it must for a hang in C code."""
+    from engine.live.protocol import LIVE
+    from engine.live.worker import EngineWorker
+
+    inside = tmp_path / "inside the loop"
+    loop = student(
+        "def update(params, grads, state, lr):\n"
+        f"    open({str(inside)!r}, 'w').close()\n"
+        "    while True:\n"
+        "        pass\n"
+    )
+    worker = EngineWorker()
+    try:
+        updates, died = [], []
+        worker.progress.connect(updates.append)
+        worker.died.connect(died.append)
+        with qtbot.waitSignal(worker.started, timeout=60000):
+            worker.configure(ExperimentConfig(optimizers=(SGD, loop), max_steps=50))
+        pid = worker.connection.pid
+        worker.play()
+        qtbot.waitUntil(inside.exists, timeout=60000)
+        worker.pause()
+        live = worker.runner(LIVE)
+        qtbot.waitUntil(lambda: not live.busy, timeout=60000)
+        failures = updates[-1].summaries.failures
+        assert {f.describe().split(" after ")[0] for f in failures.values()} == {
+            "error at step 1: stopped by Pause"
+        }
+        assert {f.line for f in failures.values()} == {3}
+        assert worker.connection.pid == pid and not died
+    finally:
+        worker.shutdown()
