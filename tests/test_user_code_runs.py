@@ -197,6 +197,7 @@ def test_the_sweep_trains_it_and_reports_its_failure():
     assert [f.describe() for f in bad.failures] == [
         "error at step 3: NameError: name 'bta' is not defined"
     ]
+    assert (bad.status[1] == RunStatus.ERROR).all() and np.isnan(bad.final_loss[1]).all()
 
 
 def test_sharpness_has_a_threshold_only_if_the_file_declares_one():
@@ -288,3 +289,21 @@ def test_pause_stops_a_student_s_endless_loop_in_the_engine_process(qtbot, tmp_p
         assert worker.connection.pid == pid and not died
     finally:
         worker.shutdown()
+
+
+def test_an_experiment_file_carries_the_code_of_a_branch_s_optimizer_too(tmp_path):
+    from engine.io.experiment_file import read_experiment_file, write_config_file
+
+    mine = student(MOMENTUM, "mine.py")
+    config = ExperimentConfig(
+        optimizers=(SGD, mine), branches=(BranchSpec("My momentum", 0.1, 5, optimizer=SGD),)
+    )
+    plain = ExperimentConfig(branches=(BranchSpec("sgd", 0.1, 5, optimizer=mine),))
+    for settings in (config, plain):
+        path = tmp_path / "shared.json"
+        write_config_file(path, settings)
+        opened = read_experiment_file(path)
+        assert opened.config == settings
+        assert opened.carries_code and opened.code_optimizers == (mine,)
+    write_config_file(path, ExperimentConfig())
+    assert not read_experiment_file(path).carries_code
