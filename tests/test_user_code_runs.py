@@ -12,7 +12,13 @@ from engine.analysis.inspection import inspect_run
 from engine.analysis.sharpness import SharpnessTracker
 from engine.analysis.sweep_run import run_sweep
 from engine.config.settings import BranchSpec, ExperimentConfig, OptimizerSpec
-from engine.core.watchdog import TIME_LIMIT_VARIABLE, Interrupted, guarded_call, stop_when
+from engine.core.watchdog import (
+    TIME_LIMIT_VARIABLE,
+    WATCHDOG,
+    Interrupted,
+    guarded_call,
+    stop_when,
+)
 from engine.experiment.batched import BatchedExperiment
 from engine.experiment.predictions import outcomes
 from engine.experiment.runs import RunStatus
@@ -125,19 +131,20 @@ def _step_until_stopped(experiment, stop):
 
 
 def test_the_watchdog_s_exception_never_lands_outside_the_call():
-    """Thousands of short calls, each asked to stop: each returns or raises Interrupted, and
-    nothing lands in the plain code after them."""
+    """Thousands of short calls, each asked to stop: each returns or raises Interrupted with
+    its reason, none is left watched (to be interrupted later), and nothing lands after them."""
     stop = threading.Event()
     stop.set()
     heard = []
     with stop_when(stop.is_set):
-        for _ in range(3000):
+        for _ in range(20_000):
             try:
                 heard.append(guarded_call(sum, range(200)))
             except Interrupted as err:
                 heard.append(err.reason.split(" after ")[0])
         total = sum(i for i in range(300_000))  # a pending exception would land in here
     assert set(heard) <= {sum(range(200)), "stopped by Pause"} and total > 0
+    assert WATCHDOG.watching == 0
     with pytest.raises(Interrupted), stop_when(stop.is_set):
         guarded_call(lambda: [None for _ in iter(int, 1)])  # an endless loop in a comprehension
 

@@ -52,7 +52,8 @@ class _Call:
     began: float
     limit: float
     stop_requested: Callable[[], bool] | None
-    inside: bool = True
+    watched: bool = False  # this call, not an outer one of its thread, is watched
+    inside: bool = False  # watched and not yet returned: the only time it may be interrupted
     fired_at: float | None = None
     reason: str = field(default="")
 
@@ -67,6 +68,12 @@ class _Watchdog:
         self._thread: threading.Thread | None = None
         self._local = threading.local()
 
+    @property
+    def watching(self) -> int:
+        """How many calls (one per thread at most) it watches now: 0 between guarded calls."""
+        with self._lock:
+            return len(self._calls)
+
     def call(self, function: Callable, *args, **kwargs):
         """``function(*args, **kwargs)``; :class:`Interrupted` (with its ``reason``) if the
         watchdog stopped it."""
@@ -76,29 +83,31 @@ class _Watchdog:
             time_limit(),
             getattr(self._local, "stop_requested", None),
         )
-        with self._lock:
-            if call.thread_id in self._calls:  # a guarded call inside another: the outer watches
-                call = None
-            else:
-                self._calls[call.thread_id] = call
-                self._start()
-                self._wake.notify()
-        if call is None:
-            return function(*args, **kwargs)
         returned, result = False, None
-        try:
+        try:  # from the moment the call is watched, whatever lands is caught here
             try:
+                self._enter(call)
                 result = function(*args, **kwargs)
                 returned = True
             finally:
                 self._leave(call)
         except Interrupted as err:
-            self._leave(call)  # it came between the call's end and the first _leave's lock
+            self._leave(call)  # it may have landed before the first _leave took the lock
             if returned:
-                return result  # after the call had returned: not the call's to end
-            err.reason = call.reason
+                return result  # it landed after the call had returned: not the call's to end
+            if call.watched:  # else it is an outer guarded call's, which says why
+                err.reason = call.reason
             raise
         return result
+
+    def _enter(self, call: _Call) -> None:
+        """Watch ``call``, unless its thread is inside a guarded call already (that one is)."""
+        with self._lock:
+            if call.thread_id not in self._calls:
+                self._calls[call.thread_id] = call
+                call.inside = call.watched = True
+                self._start()
+                self._wake.notify()
 
     @contextlib.contextmanager
     def stop_when(self, stop_requested: Callable[[], bool]) -> Iterator[None]:

@@ -136,18 +136,16 @@ class BatchedExperiment:
             self.reference = ReferenceCheck(self.runs, start, self._problem, cfg, self._dtype)
         self._fork_due()  # branches at step 0
 
-    def _init_state(self, group: Group, step: int) -> None:
-        """``group``'s fresh optimizer state; if its code (a student's) fails, its runs stop
-        with an ERROR at ``step`` and the others go on."""
+    def _init_state(self, group: Group, step: int) -> bool:
+        """``group``'s fresh optimizer state; False if its code (a student's) failed, its runs
+        then stopped with an ERROR at ``step`` (the others go on)."""
         try:
             group.state = group.spec.optimizer.init_state(group.params, group.spec.params)
         except CodeError as err:
             group.state = {}
-            self._fail(group, err, step, in_init=True)
-
-    def _fail(self, group: Group, error: CodeError, step: int, in_init: bool = False) -> None:
-        failure = CodeFailure.of(error, group.spec.key, step, in_init)
-        self._ledger.fail(range(group.rows.start, group.rows.stop), failure)
+            self._ledger.fail(group.rows, CodeFailure.of(err, group.spec.key, step, in_init=True))
+            return False
+        return True
 
     @property
     def failures(self) -> dict[int, CodeFailure]:
@@ -379,9 +377,9 @@ class BatchedExperiment:
         self._ledger.record(active, loss_np, finite, self._lr64, self._params)
         updating = self.running
         for group, error in update_groups(self._groups, self._group_sizes, grad, updating):
-            rows = slice(group.rows.start, group.rows.stop)
-            self._fail(group, error, int(self._ledger.counts[rows][updating[rows]].max()))
-            updating[rows] = False
+            update = int(self._ledger.counts[group.rows][updating[group.rows]].max())
+            self._ledger.fail(group.rows, CodeFailure.of(error, group.spec.key, update))
+            updating[group.rows] = False
         if checking:
             recorded = np.flatnonzero(active & finite)
             self.reference.step(recorded, columns[recorded], updating, self._params, data)
@@ -406,10 +404,8 @@ class BatchedExperiment:
             if keeps_optimizer_state(run.branch, parent.spec):
                 local = slice(run.parent - parent.rows.start, run.parent - parent.rows.start + 1)
                 group.state = {k: v[local].clone() for k, v in parent.state.items()}
-            else:
-                self._init_state(group, self.steps_taken)
-                if self._ledger.status[row] == RunStatus.ERROR:
-                    continue
+            elif not self._init_state(group, self.steps_taken):
+                continue  # its code failed: the branch stops before it starts
             block = self._blocks[1 + row - self._n_base]
             if restarts_schedule(run.branch, self.config):
                 spec = branch_schedule(run.branch, self.config)

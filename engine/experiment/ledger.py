@@ -154,10 +154,10 @@ class RunLedger:
             self.status_step[unreached] = self.starts[unreached]
             self.counts[unreached] = 0  # it recorded nothing
 
-    def fail(self, rows: range, failure: CodeFailure) -> np.ndarray:
-        """The runs of ``rows`` still running (or, for ``init``, starting) stop with an
+    def fail(self, rows: slice, failure: CodeFailure) -> np.ndarray:
+        """The runs of ``rows`` (a slice) still running (or, for ``init``, starting) stop with an
         ERROR at ``failure.step``; the others keep how they ended. Returns the rows marked."""
-        rows = np.arange(rows.start, rows.stop)
+        rows = np.arange(len(self.runs))[rows]
         alive = (self.status[rows] == RunStatus.RUNNING) | (self.status[rows] == RunStatus.WAITING)
         marked = rows[alive]
         self.status[marked] = RunStatus.ERROR
