@@ -80,10 +80,8 @@ def test_an_error_in_init_stops_its_runs_at_step_0_and_the_experiment_goes_on():
 def test_nan_from_finite_numbers_is_the_code_s_error_but_a_diverging_rule_is_not():
     nan = student("def update(params, grads, state, lr):\n    return params / 0 * 0, state\n")
     experiment = trained(nan, max_steps=5)
-    assert (
-        experiment.summary(0)
-        .describe()
-        .startswith("error at step 1: update returned NaN from finite params and grads")
+    assert experiment.summary(0).describe() == (
+        "error at step 1: update returned NaN from finite params and grads (at η = 0.001)"
     )
     big = student("def update(params, grads, state, lr):\n    return params - lr * grads, state\n")
     diverging = trained(big, learning_rates=(1e30,), max_steps=50)
@@ -314,3 +312,19 @@ def test_an_experiment_file_carries_the_code_of_a_branch_s_optimizer_too(tmp_pat
         assert opened.carries_code and opened.code_optimizers == (mine,)
     write_config_file(path, ExperimentConfig())
     assert not read_experiment_file(path).carries_code
+
+
+def test_the_timeline_keeps_what_failed_when_it_goes_back_or_rebranches():
+    """From checkpoints saved after the failure (seek, and the rebranch's remapped state)."""
+    from engine.live.timeline import Timeline
+
+    config = ExperimentConfig(optimizers=(SGD, student(NAME_ERROR_AT_3)), max_steps=100)
+    timeline = Timeline(BatchedExperiment(config))
+    timeline.run_to_end()
+    assert timeline.checkpoints[:3] == (0, 16, 32)
+    said = "error at step 3: NameError: name 'bta' is not defined"
+    assert timeline.seek(40).summary(4).describe() == said
+    assert timeline.seek(2).summary(4).status is RunStatus.RUNNING
+    timeline.rebranch(config.with_changes(branches=(BranchSpec("sgd", 0.001, 60, lr=0.01),)))
+    assert timeline.experiment.summary(4).describe() == said
+    assert timeline.seek(70).summary(4).describe() == said

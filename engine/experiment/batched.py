@@ -312,6 +312,7 @@ class BatchedExperiment:
             counts=self._ledger.counts.copy(),
             status=self._ledger.status.copy(),
             status_step=self._ledger.status_step.copy(),
+            failures=dict(self._ledger.failures),
         )
 
     def load_state(self, state: StepState) -> None:

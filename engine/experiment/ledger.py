@@ -196,11 +196,7 @@ class RunLedger:
         self.counts[:] = state.counts
         self.status[:] = state.status
         self.status_step[:] = state.status_step
-        self.failures = {
-            row: failure
-            for row, failure in self.failures.items()
-            if self.status[row] == RunStatus.ERROR
-        }
+        self.failures = dict(state.failures)
 
     def copy_rows(self, other: RunLedger, rows: list[int], their_rows: list[int]) -> None:
         """``other``'s losses, rates (and paths, when both keep them) of ``their_rows`` as

@@ -83,7 +83,7 @@ def update_groups(
                 group.params, group_grad, group.state, group.lr, group.spec.params
             )
             if group.spec.written_by_user:
-                _check_no_new_nan(optimizer, group.params, group_grad, new_params, mask)
+                _check_no_new_nan(optimizer, group, group_grad, new_params, mask)
         except CodeError as err:
             failed.append((group, err))
             continue
@@ -99,7 +99,7 @@ def update_groups(
 
 def _check_no_new_nan(
     optimizer: UserOptimizer,
-    params: torch.Tensor,
+    group: Group,
     grad: torch.Tensor,
     new: torch.Tensor,
     updating: np.ndarray,
@@ -107,14 +107,12 @@ def _check_no_new_nan(
     """``CodeError`` at ``update`` if it made NaN of finite parameters and gradients in a row
     that updates: the student's rule, not the problem, made it (a built-in that diverges
     overflows to inf, and is a divergence, not an error)."""
-    made = torch.isnan(new).any(dim=1) & torch.isfinite(params).all(dim=1)
+    made = torch.isnan(new).any(dim=1) & torch.isfinite(group.params).all(dim=1)
     made &= torch.isfinite(grad).all(dim=1) & torch.from_numpy(updating)
     if bool(made.any()):
-        row = int(made.nonzero()[0, 0])
+        lr = float(group.lr[int(made.nonzero()[0, 0]), 0])
         raise optimizer.fail(
-            f"update returned NaN from finite params and grads (first in row {row} of its "
-            f"{params.shape[0]})",
-            "update",
+            f"update returned NaN from finite params and grads (at η = {lr:g})", "update"
         )
 
 

@@ -7,7 +7,8 @@ Plain values, torch-free (the window receives them), made by
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -129,6 +130,7 @@ class StepState:
     counts: np.ndarray
     status: np.ndarray
     status_step: np.ndarray
+    failures: Mapping[int, CodeFailure] = field(default_factory=dict)  # row: why it stopped
 
     @property
     def nbytes(self) -> int:
