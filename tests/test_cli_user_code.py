@@ -139,6 +139,11 @@ BAD_CODE = {
         1,
         "error at step 1: update returned NaN from finite params and grads",
     ),
+    "exit": (
+        "def update(params, grads, state, lr):\n    raise SystemExit(3)\n",
+        2,
+        "error at step 1: SystemExit: 3",
+    ),
     "missing update": (
         "def updat(params, grads, state, lr):\n    return params, state\n",
         None,

@@ -71,7 +71,7 @@ class UserOptimizer(Optimizer):
             raise
         except Interrupted as err:  # an endless loop, or Pause while it ran
             raise CodeError(err.reason, self.code.filename, self._line_of(err)) from None
-        except Exception as err:  # the student's code may raise anything
+        except (Exception, SystemExit) as err:  # the student's code may raise anything
             raise CodeError(
                 f"{type(err).__name__}: {err}", self.code.filename, self._line_of(err)
             ) from err
