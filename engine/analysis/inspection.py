@@ -19,6 +19,7 @@ from engine.analysis.readings import (
 from engine.analysis.sharpness import precondition, top_eigenvalues
 from engine.analysis.stability import largest_eigenvalue
 from engine.experiment.batched import BatchedExperiment
+from engine.optimizers.user_code import CodeError
 
 
 def weight_names(experiment: BatchedExperiment) -> list[str]:
@@ -41,7 +42,10 @@ def inspect_run(experiment: BatchedExperiment, run: int, weight: int) -> Inspect
     if snapshot.status.name != "RUNNING":
         return Inspection(snapshot, None, stability, reading)
     _, grad = experiment.problem.loss_and_gradient(params, experiment.current_data())
-    new_params, new_state = optimizer.update(params, grad, state, lr, hp)
+    try:
+        new_params, new_state = optimizer.update(params, grad, state, lr, hp)
+    except CodeError:  # a student's rule that fails on one row: the run's own step will say
+        return Inspection(snapshot, None, stability, reading)
     denominator = optimizer.preconditioner(grad, state, hp)
     if denominator is not None:
         top = float(top_eigenvalues(precondition(hessian[None], denominator))[0])

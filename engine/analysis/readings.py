@@ -13,6 +13,7 @@ import numpy as np
 
 from engine.config.settings import OptimizerSpec
 from engine.experiment.runs import RunSnapshot
+from engine.optimizers.user_code import CodeError
 
 AT_THRESHOLD = 0.05  # within 5 % of a threshold counts as "at" it
 
@@ -52,9 +53,27 @@ def threshold_position(value: float, threshold: float, tolerance: float = AT_THR
 
 def threshold_at(spec: OptimizerSpec, lr: float | np.ndarray) -> np.ndarray:
     """``spec``'s stability threshold at ``lr`` (a float or an array of rates, e.g. the rate
-    each step used), as a float64 array of its shape; NaN where none is known."""
+    each step used), as a float64 array of its shape; NaN where none is known. A student's
+    ``threshold(lr, **hp)`` is called once per distinct rate with a float; where it fails, the
+    λ is drawn with no threshold (the failure shows in the editor's Check, not here)."""
+    if spec.written_by_user:
+        return _user_threshold(spec, lr)
     value = spec.optimizer.stability_threshold(lr, spec.params)
     return np.full(np.shape(lr), np.nan) if value is None else np.asarray(value, dtype=float)
+
+
+def _user_threshold(spec: OptimizerSpec, lr: float | np.ndarray) -> np.ndarray:
+    rates = np.asarray(lr, dtype=float)
+    out = np.full(rates.shape, np.nan)
+    if not spec.optimizer.outline.has_threshold:
+        return out
+    for rate in np.unique(rates[np.isfinite(rates)]):
+        try:
+            value = spec.optimizer.stability_threshold(float(rate), spec.params)
+        except CodeError:
+            return np.full(rates.shape, np.nan)
+        out[rates == rate] = np.nan if value is None else value
+    return out
 
 
 @dataclass(frozen=True)

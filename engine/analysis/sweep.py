@@ -25,6 +25,7 @@ from engine.config.settings import ARTICLE_LOSS_RANGE, ExperimentConfig
 from engine.core.files import atomic_write
 from engine.core.tasks import TaskName
 from engine.experiment.runs import RunStatus
+from engine.optimizers.user_code import CodeFailure
 
 SWEEP_LRS = np.logspace(-4, 1, 64)  # 1e-4 … 10, 64 learning rates, evenly spaced on a log axis
 SWEEP_SUFFIXES = (".png", ".svg", ".csv")  # what a sweep is saved as: a drawing or its table
@@ -64,6 +65,7 @@ class SweepResult:
     runs_final_loss: np.ndarray | None = None  # (optimizers, lrs, seeds) in the config's dtype
     runs_steps: np.ndarray | None = None
     runs_status: np.ndarray | None = None
+    failures: tuple[CodeFailure, ...] = ()  # students' optimizers whose code failed
 
     @property
     def seeds(self) -> int:

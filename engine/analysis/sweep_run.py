@@ -56,6 +56,7 @@ def run_sweep(
     summaries = experiment.summaries()
     status = np.array([s.status for s in summaries], dtype=np.int8)
     status_step = np.array([-1 if s.status_step is None else s.status_step for s in summaries])
+    final_loss[status == RunStatus.ERROR] = np.nan  # stopped by its code: no final loss to plot
     steps = np.where(status == RunStatus.CONVERGED, status_step, np.nan).astype(np.float64)
     low = high = per_run = None
     point_loss, point_status, point_steps = final_loss, status, steps
@@ -81,6 +82,7 @@ def run_sweep(
         band_low=low,
         band_high=high,
         **dict(zip(("runs_final_loss", "runs_steps", "runs_status"), per_run or ())),
+        failures=tuple(dict.fromkeys(experiment.failures.values())),
     )
 
 

@@ -25,6 +25,7 @@ from engine.experiment.rows import Block, Group, evaluate, step_schedules, updat
 from engine.experiment.runs import RunKey, RunSnapshot, RunStatus, RunSummary, StepState
 from engine.optimizers import State
 from engine.optimizers.schedules import ScheduleRunner
+from engine.optimizers.user_code import CodeError, CodeFailure
 from engine.problems import MLPProblem, Problem
 
 
@@ -111,17 +112,18 @@ class BatchedExperiment:
         n_lrs = len(self.learning_rates) * cfg.seeds  # rows per optimizer
         spans = [(spec, slice(i * n_lrs, (i + 1) * n_lrs)) for i, spec in enumerate(cfg.optimizers)]
         spans += [(r.optimizer, slice(r.index, r.index + 1)) for r in self.runs[n_base:]]
-        self._groups = []
-        for spec, rows in spans:
-            params = self._params[rows]
-            state = spec.optimizer.init_state(params, spec.params)
-            self._groups.append(Group(spec, rows, params, self._lr[rows], state))
-        self._group_sizes = [g.rows.stop - g.rows.start for g in self._groups]
         np_dtype = np.float32 if cfg.dtype == "float32" else np.float64
         path_size = self._problem.size if self.record_parameters else None
         self._ledger = RunLedger(
             self.runs, n_base, cfg.max_steps, cfg.stop_loss, np_dtype, path_size
         )
+        self._groups = []
+        for spec, rows in spans:
+            group = Group(spec, rows, self._params[rows], self._lr[rows], {})
+            self._groups.append(group)
+            if rows.start < n_base:  # a branch's state is made at its step
+                self._init_state(group, 0)
+        self._group_sizes = [g.rows.stop - g.rows.start for g in self._groups]
         self._initial = initial.numpy().copy()
         self.steps_taken = 0
         self.reference = None
@@ -133,6 +135,22 @@ class BatchedExperiment:
             start = self._params.clone()
             self.reference = ReferenceCheck(self.runs, start, self._problem, cfg, self._dtype)
         self._fork_due()  # branches at step 0
+
+    def _init_state(self, group: Group, step: int) -> bool:
+        """``group``'s fresh optimizer state; False if its code (a student's) failed, its runs
+        then stopped with an ERROR at ``step`` (the others go on)."""
+        try:
+            group.state = group.spec.optimizer.init_state(group.params, group.spec.params)
+        except CodeError as err:
+            group.state = {}
+            self._ledger.fail(group.rows, CodeFailure.of(err, group.spec.key, step, in_init=True))
+            return False
+        return True
+
+    @property
+    def failures(self) -> dict[int, CodeFailure]:
+        """Each run stopped by its optimizer's code, and why (a copy)."""
+        return dict(self._ledger.failures)
 
     def _group_of(self, run: int) -> Group:
         return next(g for g in self._groups if g.rows.start <= run < g.rows.stop)
@@ -294,6 +312,7 @@ class BatchedExperiment:
             counts=self._ledger.counts.copy(),
             status=self._ledger.status.copy(),
             status_step=self._ledger.status_step.copy(),
+            failures=dict(self._ledger.failures),
         )
 
     def load_state(self, state: StepState) -> None:
@@ -358,7 +377,10 @@ class BatchedExperiment:
         columns = self._ledger.counts.copy() if checking else None  # where this step's losses go
         self._ledger.record(active, loss_np, finite, self._lr64, self._params)
         updating = self.running
-        update_groups(self._groups, self._group_sizes, grad, updating)
+        for group, error in update_groups(self._groups, self._group_sizes, grad, updating):
+            update = int(self._ledger.counts[group.rows][updating[group.rows]].max())
+            self._ledger.fail(group.rows, CodeFailure.of(error, group.spec.key, update))
+            updating[group.rows] = False
         if checking:
             recorded = np.flatnonzero(active & finite)
             self.reference.step(recorded, columns[recorded], updating, self._params, data)
@@ -383,8 +405,8 @@ class BatchedExperiment:
             if keeps_optimizer_state(run.branch, parent.spec):
                 local = slice(run.parent - parent.rows.start, run.parent - parent.rows.start + 1)
                 group.state = {k: v[local].clone() for k, v in parent.state.items()}
-            else:
-                group.state = group.spec.optimizer.init_state(group.params, group.spec.params)
+            elif not self._init_state(group, self.steps_taken):
+                continue  # its code failed: the branch stops before it starts
             block = self._blocks[1 + row - self._n_base]
             if restarts_schedule(run.branch, self.config):
                 spec = branch_schedule(run.branch, self.config)

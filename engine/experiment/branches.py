@@ -174,11 +174,14 @@ def _number(what: str, text: str) -> float:
 
 def branch_refusal(parent: RunSummary, step: int) -> str:
     """Why a branch of ``parent`` cannot start at ``step`` ('' if it can): a run that diverged
-    at step d has nothing to fork at d or after; one that stopped at s, after s."""
+    (or whose code failed) at step d has nothing to fork at d or after; one that stopped at s,
+    after s."""
     text = f"{parent.run.label} at η = {parent.run.lr:g}"
     stop = parent.status_step
     if parent.status is RunStatus.DIVERGED and step >= stop:
         return f"{text} diverged at step {stop}: branch it at step {stop - 1} or before"
+    if parent.status is RunStatus.ERROR and step >= stop:
+        return f"{text} stopped by an error at step {stop}: branch it at step {stop - 1} or before"
     if parent.status in (RunStatus.CONVERGED, RunStatus.MAX_STEPS) and step > stop:
         return f"{text} stopped at step {stop}: branch it at step {stop} or before"
     if parent.run.branch is not None:

@@ -13,6 +13,7 @@ import torch
 from engine.core.growing import GrowingArray
 from engine.core.history import ParameterHistory
 from engine.experiment.runs import RunKey, RunStatus, RunSummary, StepState
+from engine.optimizers.user_code import CodeFailure
 
 
 class RunLedger:
@@ -40,6 +41,7 @@ class RunLedger:
         self.status = np.full(n_runs, RunStatus.RUNNING, dtype=np.int8)
         self.status[n_base:] = RunStatus.WAITING
         self.status_step = np.full(n_runs, -1, dtype=np.int64)
+        self.failures: dict[int, CodeFailure] = {}  # row: why its optimizer's code failed
         self.history = None
         if path_size is not None:
             self.history = ParameterHistory(n_runs, path_size, max_steps, dtype)
@@ -84,6 +86,7 @@ class RunLedger:
             status_step=None
             if status in (RunStatus.RUNNING, RunStatus.WAITING)
             else int(self.status_step[run]),
+            failure=self.failures.get(run),
         )
 
     def paths(self) -> np.ndarray:
@@ -151,6 +154,18 @@ class RunLedger:
             self.status_step[unreached] = self.starts[unreached]
             self.counts[unreached] = 0  # it recorded nothing
 
+    def fail(self, rows: slice, failure: CodeFailure) -> np.ndarray:
+        """The runs of ``rows`` (a slice) still running (or, for ``init``, starting) stop with an
+        ERROR at ``failure.step``; the others keep how they ended. Returns the rows marked."""
+        rows = np.arange(len(self.runs))[rows]
+        alive = (self.status[rows] == RunStatus.RUNNING) | (self.status[rows] == RunStatus.WAITING)
+        marked = rows[alive]
+        self.status[marked] = RunStatus.ERROR
+        self.status_step[marked] = failure.step
+        for row in marked:
+            self.failures[int(row)] = failure
+        return marked
+
     # --- branches --------------------------------------------------------------------------
 
     def due(self, step: int) -> np.ndarray:
@@ -181,6 +196,7 @@ class RunLedger:
         self.counts[:] = state.counts
         self.status[:] = state.status
         self.status_step[:] = state.status_step
+        self.failures = dict(state.failures)
 
     def copy_rows(self, other: RunLedger, rows: list[int], their_rows: list[int]) -> None:
         """``other``'s losses, rates (and paths, when both keep them) of ``their_rows`` as

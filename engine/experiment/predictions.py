@@ -126,10 +126,12 @@ def outcomes(config: ExperimentConfig, status: np.ndarray, status_step: np.ndarr
         steps = {}
         for i, spec in enumerate(config.optimizers):
             g = i * len(lrs) + j
+            if grouped[g] == RunStatus.ERROR:
+                continue  # the student's code failed: nothing to judge, no pick scored
             verdicts[(spec.key, lr)] = VERDICT_OF.get(RunStatus(int(grouped[g])))
             if not math.isnan(converged_at[g]):
                 steps[spec.key] = converged_at[g]
-        ended = all(verdicts[(spec.key, lr)] is not None for spec in config.optimizers)
+        ended = all(verdicts.get((spec.key, lr), True) is not None for spec in config.optimizers)
         if not ended:
             first[lr] = frozenset()
         elif steps:

@@ -13,6 +13,8 @@ from engine.config.settings import OptimizerSpec
 from engine.core.data import Dataset
 from engine.optimizers import State
 from engine.optimizers.schedules import ScheduleRunner
+from engine.optimizers.user import UserOptimizer
+from engine.optimizers.user_code import CodeError
 from engine.problems import Problem
 
 
@@ -66,16 +68,25 @@ def _evaluate_rows(problem: Problem, params: torch.Tensor, data: Dataset):
 
 def update_groups(
     groups: list[Group], sizes: list[int], grad: torch.Tensor, updating: np.ndarray
-) -> None:
-    """One update of every group's ``updating`` rows; the others keep parameters and state."""
+) -> list[tuple[Group, CodeError]]:
+    """One update of every group's ``updating`` rows; the others keep parameters and state.
+    A group whose optimizer's code (a student's) fails keeps them too: returned with why."""
     everyone = bool(updating.all())
+    failed = []
     for group, group_grad in zip(groups, grad.split(sizes)):
         mask = updating[group.rows]
         if not (everyone or mask.any()):
             continue
-        new_params, new_state = group.spec.optimizer.update(
-            group.params, group_grad, group.state, group.lr, group.spec.params
-        )
+        optimizer = group.spec.optimizer
+        try:
+            new_params, new_state = optimizer.update(
+                group.params, group_grad, group.state, group.lr, group.spec.params
+            )
+            if group.spec.written_by_user:
+                _check_no_new_nan(optimizer, group, group_grad, new_params, mask)
+        except CodeError as err:
+            failed.append((group, err))
+            continue
         if everyone or mask.all():
             group.params.copy_(new_params)
             group.state = new_state
@@ -83,6 +94,26 @@ def update_groups(
             keep = torch.from_numpy(mask)[:, None]
             group.params.copy_(torch.where(keep, new_params, group.params))
             group.state = {k: torch.where(keep, new_state[k], group.state[k]) for k in new_state}
+    return failed
+
+
+def _check_no_new_nan(
+    optimizer: UserOptimizer,
+    group: Group,
+    grad: torch.Tensor,
+    new: torch.Tensor,
+    updating: np.ndarray,
+) -> None:
+    """``CodeError`` at ``update`` if it made NaN of finite parameters and gradients in a row
+    that updates: the student's rule, not the problem, made it (a built-in that diverges
+    overflows to inf, and is a divergence, not an error)."""
+    made = torch.isnan(new).any(dim=1) & torch.isfinite(group.params).all(dim=1)
+    made &= torch.isfinite(grad).all(dim=1) & torch.from_numpy(updating)
+    if bool(made.any()):
+        lr = float(group.lr[int(made.nonzero()[0, 0]), 0])
+        raise optimizer.fail(
+            f"update returned NaN from finite params and grads (at η = {lr:g})", "update"
+        )
 
 
 def step_schedules(

@@ -7,7 +7,8 @@ Plain values, torch-free (the window receives them), made by
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -15,6 +16,7 @@ import numpy as np
 from engine.config.settings import BranchSpec, OptimizerSpec
 from engine.optimizers import State
 from engine.optimizers.schedules import ScheduleRunner
+from engine.optimizers.user_code import CodeFailure
 
 if TYPE_CHECKING:  # a StepState holds tensors; nothing here computes with them
     import torch
@@ -27,6 +29,7 @@ class RunStatus(enum.IntEnum):
     MAX_STEPS = 3
     WAITING = 4  # a branch before its step
     UNREACHED = 5  # a branch whose parent stopped before its step: it never starts
+    ERROR = 6  # its optimizer's code (a student's) failed: see RunSummary.failure
 
 
 @dataclass(frozen=True)
@@ -83,8 +86,11 @@ class RunSummary:
     final_loss: float | None
     status: RunStatus
     status_step: int | None
+    failure: CodeFailure | None = None  # what failed, when the status is ERROR
 
     def describe(self) -> str:
+        if self.status is RunStatus.ERROR:
+            return self.failure.describe() if self.failure else f"error at step {self.status_step}"
         if self.status is RunStatus.CONVERGED:
             return f"converged at step {self.status_step}"
         if self.status is RunStatus.DIVERGED:
@@ -124,6 +130,7 @@ class StepState:
     counts: np.ndarray
     status: np.ndarray
     status_step: np.ndarray
+    failures: Mapping[int, CodeFailure] = field(default_factory=dict)  # row: why it stopped
 
     @property
     def nbytes(self) -> int:

@@ -51,20 +51,23 @@ class Bands:
 @dataclass(frozen=True)
 class Outcomes:
     """Per group, how many of its draws are still running, converged, stalled (reached max
-    steps) and blew up (diverged)."""
+    steps) and blew up (diverged), and how many its optimizer's code stopped (a student's)."""
 
     running: np.ndarray
     converged: np.ndarray
     stalled: np.ndarray
     blew_up: np.ndarray
+    failed: np.ndarray
 
     def text(self, group: int) -> str:
-        """'3 conv · 1 stall · 0 blew up', led by '2 running · ' while some are."""
-        running = int(self.running[group])
+        """'3 conv · 1 stall · 0 blew up', led by '2 running · ' while some are, followed
+        by ' · 2 error' when the code stopped some."""
+        running, failed = int(self.running[group]), int(self.failed[group])
         lead = f"{running} running · " if running else ""
+        tail = f" · {failed} error" if failed else ""
         return (
             f"{lead}{int(self.converged[group])} conv · {int(self.stalled[group])} stall · "
-            f"{int(self.blew_up[group])} blew up"
+            f"{int(self.blew_up[group])} blew up{tail}"
         )
 
 
@@ -143,16 +146,21 @@ def seed_outcomes(status: np.ndarray, seeds: int) -> Outcomes:
         converged=count(RunStatus.CONVERGED),
         stalled=count(RunStatus.MAX_STEPS),
         blew_up=count(RunStatus.DIVERGED),
+        failed=count(RunStatus.ERROR),
     )
 
 
 def group_status(status: np.ndarray, seeds: int) -> np.ndarray:
-    """(groups,) the RunStatus of each group: RUNNING while any draw runs, else the outcome most
-    of its draws had, a tie going to the worse one (blew up, then stalled, then converged)."""
+    """(groups,) the RunStatus of each group: RUNNING while any draw runs, ERROR if its code
+    stopped any, else the outcome most of its draws had, a tie going to the worse one (blew up,
+    then stalled, then converged)."""
     grouped = np.asarray(status).reshape(-1, seeds)
     out = np.full(len(grouped), RunStatus.RUNNING, dtype=np.int8)
     for g, row in enumerate(grouped):
         if (row == RunStatus.RUNNING).any():
+            continue
+        if (row == RunStatus.ERROR).any():
+            out[g] = RunStatus.ERROR
             continue
         counts = [np.count_nonzero(row == s) for s in WORSE_FIRST]
         out[g] = WORSE_FIRST[int(np.argmax(counts))]  # argmax takes the first of equals

@@ -28,6 +28,7 @@ from engine.core.model import ACTIVATIONS
 from engine.experiment.branches import parse_branch
 from engine.optimizers import ARTICLE_OPTIMIZERS, REGISTRY, TorchEquivalent
 from engine.optimizers.schedules import SCHEDULES, ScheduleSpec
+from engine.optimizers.user_code import OptimizerCode
 from engine.problems import PROBLEMS, FunctionSurface
 
 PROG = "optimizers-from-scratch"
@@ -118,6 +119,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--optimizers",
         help=f"comma-separated optimizer names (default: {','.join(ARTICLE_OPTIMIZERS)})",
+    )
+    parser.add_argument(
+        "--optimizer-file",
+        action="append",
+        metavar="FILE.py",
+        help="add the optimizer this Python file defines (repeatable), after --optimizers or "
+        "the default ones; its code runs with your rights, like any script you run",
+    )
+    parser.add_argument(
+        "--trust",
+        action="store_true",
+        help="run the optimizer code an experiment file (--config) carries; without it such a "
+        "file is refused",
     )
     parser.add_argument(
         "--lrs",
@@ -213,6 +227,9 @@ def config_from_args(
         if not names:
             raise ConfigError("--optimizers needs at least one name")
         changes["optimizers"] = tuple(OptimizerSpec.create(n) for n in names)
+    if getattr(args, "optimizer_file", None):
+        chosen = changes.get("optimizers", base.optimizers)
+        changes["optimizers"] = chosen + tuple(map(optimizer_from_file, args.optimizer_file))
     if args.lrs is not None:
         changes["learning_rates"] = tuple(_learning_rate(text) for text in args.lrs.split(","))
     if args.schedule is not None:
@@ -239,6 +256,18 @@ def config_from_args(
     if dataset != base.dataset:
         changes["dataset"] = dataset
     return base.with_changes(**changes)
+
+
+def optimizer_from_file(path: str) -> OptimizerSpec:
+    """The optimizer a student's file defines, read (not run yet); ``ConfigError`` naming the
+    file (and the line) if it cannot be read or breaks the contract."""
+    try:
+        source = Path(path).read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigError(f"cannot read {path}: {err.strerror or err}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not a text file") from None
+    return OptimizerSpec.create(Path(path).stem, None, OptimizerCode(source, path))
 
 
 def dataset_from_args(args: argparse.Namespace, base: DatasetSpec) -> DatasetSpec:

@@ -26,6 +26,7 @@ from engine.experiment.predictions import (
     predictions_to_dict,
 )
 from engine.optimizers.schedules import ScheduleSpec
+from engine.optimizers.user_code import OptimizerCode
 from engine.problems import FunctionSpec
 
 KEYS = tuple(f.name for f in fields(ExperimentConfig))  # one list: the config's own fields
@@ -135,13 +136,35 @@ def _optimizer(item: object) -> OptimizerSpec:
         raise ConfigError(
             f"each optimizer must be a name or {{'name': ..., 'params': {{...}}}}, not {item!r}"
         )
-    extra = sorted(set(item) - {"name", "params"})
+    extra = sorted(set(item) - {"name", "params", "code"})
     if extra:
         raise ConfigError(f"unknown key {extra[0]!r} in optimizer {item['name']!r}")
     params = item.get("params", {})
     if not isinstance(params, Mapping):
         raise ConfigError(f"params of optimizer {item['name']!r} must be an object")
-    return OptimizerSpec.create(item["name"], params)
+    code = _code(item["name"], item["code"]) if "code" in item else None
+    return OptimizerSpec.create(item["name"], params, code)
+
+
+def _code(name: str, item: object) -> OptimizerCode:
+    """A student's optimizer saved in the file: ``{"source": ..., "filename": ...}``."""
+    if (
+        not isinstance(item, Mapping)
+        or set(item) != {"source", "filename"}
+        or not all(isinstance(v, str) for v in item.values())
+    ):
+        raise ConfigError(
+            f"the code of optimizer {name!r} must be {{'source': text, 'filename': text}}"
+        )
+    return OptimizerCode(item["source"], item["filename"])
+
+
+def _optimizer_to_dict(spec: OptimizerSpec) -> dict[str, Any]:
+    """Its name and settings; a student's also its code, so that a shared file carries it."""
+    out: dict[str, Any] = {"name": spec.name, "params": dict(spec.params)}
+    if spec.code is not None:
+        out["code"] = {"source": spec.code.source, "filename": spec.code.filename}
+    return out
 
 
 BRANCH_KEYS = ("from", "step", "lr", "optimizer", "schedule")
@@ -210,7 +233,7 @@ def _function(item: object) -> FunctionSpec:
 
 
 _WRITERS = {
-    "optimizers": lambda specs: [{"name": s.name, "params": dict(s.params)} for s in specs],
+    "optimizers": lambda specs: [_optimizer_to_dict(s) for s in specs],
     "schedule": lambda spec: {"name": spec.name, **spec.params},
     "dataset": _dataset_to_dict,
     "branches": lambda branches: [_branch_to_dict(b) for b in branches],
@@ -240,6 +263,21 @@ class ExperimentFile:
     config: ExperimentConfig
     predictions: Predictions | None = None
     reference: bool | None = None
+
+    @property
+    def code_optimizers(self) -> tuple[OptimizerSpec, ...]:
+        """The optimizers written as code that the file carries (a branch's too), each once:
+        to show and ask about before running them."""
+        found: list[OptimizerSpec] = []
+        for spec in (*self.config.optimizers, *(b.optimizer for b in self.config.branches)):
+            if spec is not None and spec.code is not None and spec not in found:
+                found.append(spec)
+        return tuple(found)
+
+    @property
+    def carries_code(self) -> bool:
+        """The file holds optimizer code, which runs with the user's rights once trusted."""
+        return bool(self.code_optimizers)
 
 
 def read_config_file(path: str | os.PathLike) -> ExperimentConfig:

@@ -29,7 +29,7 @@ from engine.core.history import PATH_BUDGET, paths_fit
 from engine.experiment.batched import BatchedExperiment
 from engine.experiment.memory import check_memory, record_buffers, worst_case_bytes
 from engine.io.cli import OUTPUTS, PANEL_OUTPUTS, config_from_args, draws_sweep, fail, wants_figures
-from engine.io.experiment_file import read_config_file, write_config_file
+from engine.io.experiment_file import read_experiment_file, write_config_file
 from engine.io.records import summary_table, write_losses_csv, write_sharpness_csv
 from engine.live.updates import full_update
 
@@ -61,7 +61,7 @@ def run_headless(args: argparse.Namespace, figures: FigureWriter | None = None) 
             "--png, --svg, --gif, --landscape and a PNG or SVG --sweep need a FigureWriter"
         )
     try:
-        base = read_config_file(args.config) if args.config else None
+        base = _trusted_config(args) if args.config else None
         config = config_from_args(args, base)
         data = load_dataset(config.dataset)  # a bad data file is refused before any writing
         if args.sweep is not None and Path(args.sweep).suffix.lower() not in SWEEP_SUFFIXES:
@@ -83,9 +83,6 @@ def run_headless(args: argparse.Namespace, figures: FigureWriter | None = None) 
                 _check_paths_fit(experiment)
         _check_memory(args, config, experiment)
         written = []
-        if args.save_config:
-            write_config_file(args.save_config, config)
-            written.append(args.save_config)
         tracker = None
         if experiment is not None:
             if args.sharpness:  # the same steps, with every run's sharpness around each
@@ -93,6 +90,11 @@ def run_headless(args: argparse.Namespace, figures: FigureWriter | None = None) 
                 tracker.run_to_end()
             else:
                 experiment.run_to_end()
+        sweep = run_sweep(config) if args.sweep else None
+        _check_code_ran(experiment, sweep)  # before any file: failed code writes none
+        if args.save_config:
+            write_config_file(args.save_config, config)
+            written.append(args.save_config)
         if args.sharpness:
             atomic_write(args.sharpness, lambda handle: write_sharpness_csv(tracker, handle))
             written.append(args.sharpness)
@@ -100,7 +102,6 @@ def run_headless(args: argparse.Namespace, figures: FigureWriter | None = None) 
             update = full_update(experiment)
             atomic_write(args.csv, lambda handle: write_losses_csv(update, handle))
             written.append(args.csv)
-        sweep = run_sweep(config) if args.sweep else None
         if sweep is not None and not draws_sweep(args):
             save_sweep_csv(args.sweep, sweep)
             written.append(args.sweep)
@@ -116,6 +117,29 @@ def run_headless(args: argparse.Namespace, figures: FigureWriter | None = None) 
     for path in written:
         print(f"wrote {path}")
     return 0
+
+
+def _trusted_config(args: argparse.Namespace) -> ExperimentConfig:
+    """The experiment file's settings; one that carries optimizer code only with --trust,
+    since its code would run with the user's rights."""
+    opened = read_experiment_file(args.config)
+    if opened.carries_code and not args.trust:
+        names = ", ".join(repr(spec.name) for spec in opened.code_optimizers)
+        raise ConfigError(
+            f"{args.config} carries optimizer code ({names}), which would run with your "
+            "rights: read it, then add --trust to run it"
+        )
+    return opened.config
+
+
+def _check_code_ran(experiment: BatchedExperiment | None, sweep: SweepResult | None) -> None:
+    """``ConfigError`` naming the file and line where a student's optimizer failed (in the
+    panels' experiment, else in the sweep)."""
+    failures = {} if experiment is None else experiment.failures
+    if failures:
+        raise ConfigError(str(failures[min(failures)]))
+    if sweep is not None and sweep.failures:
+        raise ConfigError(str(sweep.failures[0]))
 
 
 def _check_memory(

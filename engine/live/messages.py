@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -11,6 +11,7 @@ import numpy as np
 from engine.analysis.readings import Stability
 from engine.config.settings import ExperimentConfig
 from engine.experiment.runs import RunKey, RunStatus, RunSummary, summaries_at
+from engine.optimizers.user_code import CodeFailure
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class ExperimentStarted:
     # None when it has a torch.optim twin, else why it has none
     stability: Stability | None = None  # at the initial parameters, every run's start
     initial_parameters: np.ndarray | None = None  # (P,) θ₀, every run's start (a copy)
+    failures: tuple[CodeFailure, ...] = ()  # students' optimizers whose init failed
 
 
 @dataclass(frozen=True)
@@ -55,15 +57,24 @@ class RunSummaries(Sequence[RunSummary]):
         status: np.ndarray,
         status_step: np.ndarray,
         final: np.ndarray,
+        failures: Mapping[int, CodeFailure] | None = None,
     ):
         self.runs = runs
         self._counts, self._status, self._steps, self._final = counts, status, status_step, final
+        self._failures = dict(failures or {})
         self._made: dict[int, RunSummary] = {}
 
     def with_runs(self, runs: Sequence[RunKey]) -> RunSummaries:
         """The same arrays for ``runs``: the engine process sends an update without its run
         keys, and the window puts back those of the experiment's announcement."""
-        return RunSummaries(runs, self._counts, self._status, self._steps, self._final)
+        return RunSummaries(
+            runs, self._counts, self._status, self._steps, self._final, self._failures
+        )
+
+    @property
+    def failures(self) -> dict[int, CodeFailure]:
+        """Each run stopped by its optimizer's code (a student's), and why (a copy)."""
+        return dict(self._failures)
 
     @property
     def status(self) -> np.ndarray:
@@ -89,7 +100,9 @@ class RunSummaries(Sequence[RunSummary]):
         status = np.array([s.status for s in summaries], dtype=np.int8)
         steps = np.array([-1 if s.status_step is None else s.status_step for s in summaries])
         final = np.array([np.nan if s.final_loss is None else s.final_loss for s in summaries])
-        return RunSummaries(self.runs, counts, status, steps, final.astype(self._final.dtype))
+        failures = {r: f for r, f in self._failures.items() if status[r] == RunStatus.ERROR}
+        final = final.astype(self._final.dtype)
+        return RunSummaries(self.runs, counts, status, steps, final, failures)
 
     def __len__(self) -> int:
         return len(self._counts)
@@ -109,6 +122,7 @@ class RunSummaries(Sequence[RunSummary]):
                 status_step=None
                 if status in (RunStatus.RUNNING, RunStatus.WAITING)
                 else int(self._steps[index]),
+                failure=self._failures.get(index),
             )
         return self._made[index]
 

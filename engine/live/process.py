@@ -30,6 +30,7 @@ from multiprocessing.connection import Connection
 import torch
 
 from engine.core.tasks import TaskCancelled, TaskState
+from engine.core.watchdog import stop_when
 from engine.live import protocol
 from engine.live.messages import LossUpdate
 from engine.live.protocol import (
@@ -188,7 +189,8 @@ class Service:
             return Finished(self.name, generation, None)
         task = getattr(self.host, work) if isinstance(work, str) else work
         try:
-            result = task(state, *args)
+            with stop_when(lambda: state.stop_requested):  # Pause stops a student's loop
+                result = task(state, *args)
         except TaskCancelled:
             result = None
         except Exception as err:  # the thread must outlive any bad setting or step

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QCoreApplication, QMetaObject, QObject, Qt, QThread, Signal, Slot
 
 from engine.core.tasks import TaskCancelled, TaskState
+from engine.core.watchdog import stop_when
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,7 +42,8 @@ class _Executor(QObject):
             self.finished.emit(state.generation, None)
             return
         try:
-            result = job.work(state, *job.args)
+            with stop_when(lambda: state.stop_requested):  # Pause stops a student's loop
+                result = job.work(state, *job.args)
         except TaskCancelled:
             result = None
         except Exception as err:  # the thread must outlive any bad setting or step

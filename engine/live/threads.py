@@ -62,6 +62,10 @@ def seconds_per_step(scratch: BatchedExperiment, threads: int) -> float:
     return (now - began) / taken if taken else math.inf
 
 
+def _runs_student_code(experiment: BatchedExperiment) -> bool:
+    return any(run.optimizer.written_by_user for run in experiment.runs)
+
+
 class ThreadChoice:
     """Sets torch's thread count for each experiment; measured once per :func:`size_of`."""
 
@@ -70,7 +74,12 @@ class ThreadChoice:
         self._chosen: dict[tuple, ThreadsChosen] = {}
 
     def apply(self, experiment: BatchedExperiment) -> ThreadsChosen:
-        """Set the count that measured fastest for ``experiment`` (measuring it if new)."""
+        """Set the count that measured fastest for ``experiment`` (measuring it if new). An
+        experiment with a student's optimizer is not timed, its code not run on a scratch copy
+        (it may print, loop or fail): it gets one thread, the fastest for the article's sizes."""
+        if _runs_student_code(experiment):
+            torch.set_num_threads(min(self.counts))
+            return ThreadsChosen(min(self.counts))
         key = size_of(experiment)
         if key not in self._chosen:
             self._chosen[key] = self._measure(experiment)

@@ -188,6 +188,7 @@ def remap_state(
         counts=take(fresh.counts, state.counts),
         status=take(fresh.status, state.status),
         status_step=take(fresh.status_step, state.status_step),
+        failures={i: state.failures[rows[i]] for i in mine if rows[i] in state.failures},
     )
 
 

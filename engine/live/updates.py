@@ -21,7 +21,14 @@ def run_summaries(experiment: BatchedExperiment) -> RunSummaries:
     final = np.full(len(counts), np.nan, dtype=experiment.loss_buffer.dtype)
     recorded = np.flatnonzero(counts > 0)
     final[recorded] = experiment.loss_buffer[recorded, counts[recorded] - 1]
-    return RunSummaries(experiment.runs, counts, experiment.status, experiment.status_steps, final)
+    return RunSummaries(
+        experiment.runs,
+        counts,
+        experiment.status,
+        experiment.status_steps,
+        final,
+        experiment.failures,
+    )
 
 
 def loss_update(
@@ -66,6 +73,7 @@ def started(experiment: BatchedExperiment, generation: int) -> ExperimentStarted
         None if reference is None else tuple(reference.notes),
         problem_stability(experiment.problem, params[0]),
         experiment.initial_parameters,
+        tuple(dict.fromkeys(experiment.failures.values())),
     )
 
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 import functools
 import importlib
 import math
+import sys
 import traceback
 from collections.abc import Callable, Mapping
 
 from engine.core.lazy import lazy_import
+from engine.core.watchdog import Interrupted, guarded_call
 from engine.optimizers.base import HyperValue, Optimizer, State
 from engine.optimizers.user_code import STEP_ARGUMENT, CodeError, OptimizerCode, read_outline
 
@@ -45,6 +47,11 @@ class UserOptimizer(Optimizer):
     def function(self, name: str) -> Callable:
         """The file's function ``name`` (the file runs the first time one is asked for)."""
         if self._namespace is None:
+            if "torch" not in sys.modules:  # the window's process, which must stay torch-free
+                raise CodeError(
+                    "a student's code runs in the engine's process, never in the window's",
+                    self.code.filename,
+                )
             namespace = {
                 "torch": importlib.import_module("torch"),
                 "math": math,
@@ -55,13 +62,16 @@ class UserOptimizer(Optimizer):
         return self._namespace[name]
 
     def call(self, function: Callable, *args, **kwargs):
-        """``function(*args, **kwargs)``, any exception it raises as a ``CodeError`` at the
-        file's innermost line in the traceback."""
+        """``function(*args, **kwargs)`` under the watchdog (:mod:`engine.core.watchdog`), any
+        exception it raises, or its being stopped, as a ``CodeError`` at the file's innermost
+        line in the traceback."""
         try:
-            return function(*args, **kwargs)
+            return guarded_call(function, *args, **kwargs)
         except CodeError:
             raise
-        except Exception as err:  # the student's code may raise anything
+        except Interrupted as err:  # an endless loop, or Pause while it ran
+            raise CodeError(err.reason, self.code.filename, self._line_of(err)) from None
+        except (Exception, SystemExit) as err:  # the student's code may raise anything
             raise CodeError(
                 f"{type(err).__name__}: {err}", self.code.filename, self._line_of(err)
             ) from err
@@ -117,6 +127,12 @@ class UserOptimizer(Optimizer):
             new_state[STEP_KEY] = step
         return new, new_state
 
+    def torch_equivalent(self, hp: Mapping[str, HyperValue]) -> str:
+        return (
+            f"{self.name} is written by you ({self.code.filename}): torch.optim has no twin "
+            "to check it against (the editor's Check compares it with a built-in)"
+        )
+
     def stability_threshold(self, lr: float, hp: Mapping[str, HyperValue]) -> float | None:
         if not self.outline.has_threshold:
             return None
@@ -139,7 +155,9 @@ class UserOptimizer(Optimizer):
         return new
 
     def _checked_state(self, state: object, params: torch.Tensor, function: str) -> State:
-        """A dict of tensors with a row per run, in the parameters' dtype."""
+        """A dict of tensors in the parameters' dtype, each (runs, P) like the parameters or
+        (runs, 1): the shapes the inspector, branches and going back in time know how to
+        read and to carry row by row."""
         if not isinstance(state, dict):
             raise self.fail(
                 f"{function} must return the state as a dict, not {type(state).__name__}", function
@@ -150,10 +168,11 @@ class UserOptimizer(Optimizer):
                 raise self.fail(
                     f"state[{key!r}] must be a tensor, not {type(value).__name__}", function
                 )
-            if value.dim() == 0 or value.shape[0] != runs or value.dtype != params.dtype:
+            shapes = ((runs, params.shape[1]), (runs, 1))
+            if tuple(value.shape) not in shapes or value.dtype != params.dtype:
                 raise self.fail(
                     f"state[{key!r}] has shape {tuple(value.shape)} and {value.dtype}; "
-                    f"it must have a row per run ({runs}, …) in {params.dtype}",
+                    f"it must be {shapes[0]} like params, or {shapes[1]}, in {params.dtype}",
                     function,
                 )
         return dict(state)

@@ -35,6 +35,34 @@ class CodeError(ValueError):
 
 
 @dataclass(frozen=True)
+class CodeFailure:
+    """A student's optimizer that failed in a run, as plain data for the window: which
+    optimizer (its :attr:`~engine.config.settings.OptimizerSpec.key`), at which step (the
+    update's number, from 1; for ``init``, the step its runs were to start at), what went wrong
+    and where, so that the editor can mark the line."""
+
+    optimizer: str
+    step: int
+    message: str  # e.g. "NameError: name 'bta' is not defined"
+    filename: str
+    line: int | None = None
+    in_init: bool = False
+
+    @classmethod
+    def of(cls, error: CodeError, optimizer: str, step: int, in_init: bool = False) -> CodeFailure:
+        return cls(optimizer, step, error.message, error.filename, error.line, in_init)
+
+    def describe(self) -> str:
+        """What the Runs table says: ``error at step 3: NameError: name 'bta' is not defined``."""
+        when = "in init" if self.in_init else f"at step {self.step}"
+        return f"error {when}: {self.message}"
+
+    def __str__(self) -> str:
+        """The one line the command line prints: the file and line, then :meth:`describe`."""
+        return str(CodeError(self.describe(), self.filename, self.line))
+
+
+@dataclass(frozen=True)
 class OptimizerCode:
     """A student's optimizer: its source and the name of the file it came from (or will be
     saved to) for messages. Frozen and plain, so it travels inside the settings."""

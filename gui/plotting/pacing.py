@@ -31,6 +31,7 @@ STATUS_NAMES = {
     RunStatus.MAX_STEPS: "stopped at max",
     RunStatus.WAITING: "waiting",
     RunStatus.UNREACHED: "never started",
+    RunStatus.ERROR: "stopped by an error",
 }
 
 

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from engine.experiment.runs import RunKey, RunStatus
 from engine.experiment.seeds import group_status, median_band, seed_outcomes
 from engine.live.messages import ExperimentStarted, LossUpdate
+from engine.optimizers.user_code import CodeFailure
 from gui.plotting.palette import optimizer_colour
 
 STATUS_COLOURS = {
@@ -35,11 +36,17 @@ STATUS_COLOURS = {
     RunStatus.MAX_STEPS: "#E69F00",
     RunStatus.WAITING: "#888888",
     RunStatus.UNREACHED: "#888888",
+    RunStatus.ERROR: "#CC0000",
 }
 
 
-def short_status(status: RunStatus, step: int | None, steps: int) -> str:
-    """What a cell says; "@ 384" is held together (a no-break space) where the text wraps."""
+def short_status(
+    status: RunStatus, step: int | None, steps: int, failure: CodeFailure | None = None
+) -> str:
+    """What a cell says; "@ 384" is held together (a no-break space) where the text wraps. A
+    run its optimizer's code stopped says why: "error at step 3: NameError: …"."""
+    if status is RunStatus.ERROR:
+        return failure.describe() if failure else f"error at step {step}"
     if status is RunStatus.CONVERGED:
         return f"converged @\N{NO-BREAK SPACE}{step}"
     if status is RunStatus.DIVERGED:
@@ -175,7 +182,7 @@ class RunTable(QTableWidget):
             item = self.cell(run.index)
             if item is None:
                 continue
-            text = short_status(summary.status, summary.status_step, summary.steps)
+            text = short_status(summary.status, summary.status_step, summary.steps, summary.failure)
             loss = "—" if summary.final_loss is None else f"{summary.final_loss:.6g}"
             tip = f"{run.label}, η = {run.lr:g}: {summary.describe()}, loss {loss}"
             if self.notes is not None:

@@ -7,9 +7,12 @@ engine is playing. Updates of an experiment that has since been replaced are dro
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from PySide6.QtCore import QObject, Signal, Slot
 
 from engine.live.messages import ExperimentStarted, LossUpdate
+from engine.optimizers.user_code import CodeFailure
 from gui.state.loss_history import LossHistory
 
 
@@ -19,6 +22,7 @@ class EngineSession(QObject):
     restarted = Signal(object)  # ExperimentStarted: a fresh experiment at step 0
     advanced = Signal(object)  # LossUpdate of the current experiment
     playing_changed = Signal(bool)
+    code_failed = Signal(object)  # CodeFailure: a student's optimizer failed (once each)
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -26,6 +30,7 @@ class EngineSession(QObject):
         self._started: ExperimentStarted | None = None
         self._latest: LossUpdate | None = None
         self._playing = False
+        self._failures_heard: list[CodeFailure] = []
 
     @property
     def history(self) -> LossHistory:
@@ -46,6 +51,11 @@ class EngineSession(QObject):
         return 0 if self._started is None else self._started.generation
 
     @property
+    def failures(self) -> tuple[CodeFailure, ...]:
+        """The students' optimizers that failed in this experiment so far, in order heard."""
+        return tuple(self._failures_heard)
+
+    @property
     def playing(self) -> bool:
         return self._playing
 
@@ -64,7 +74,9 @@ class EngineSession(QObject):
         self._latest = None
         config = started.config
         self._history.clear(len(started.runs), config.dtype, config.seeds, config.max_steps)
+        self._failures_heard = []
         self.restarted.emit(started)
+        self._hear_failures(started.failures)
 
     @Slot(object)
     def on_progress(self, update: LossUpdate) -> None:
@@ -73,6 +85,14 @@ class EngineSession(QObject):
         self._history.apply(update)
         self._latest = update
         self.advanced.emit(update)
+        self._hear_failures(update.summaries.failures.values())
+
+    def _hear_failures(self, failures: Iterable[CodeFailure]) -> None:
+        """``code_failed`` for each failure not heard of since the experiment started."""
+        for failure in failures:
+            if failure not in self._failures_heard:
+                self._failures_heard.append(failure)
+                self.code_failed.emit(failure)
 
     @Slot(bool)
     def on_playing_changed(self, playing: bool) -> None:

@@ -57,12 +57,12 @@ class BranchCommands(QObject):
 
     def last_step(self, run: int) -> int:
         """The furthest step a branch of ``run`` can start at: where it stopped, or the
-        step before it diverged, or the furthest step reached."""
+        step before it diverged (or its code failed), or the furthest step reached."""
         summary = self.session.latest.summaries[run]
         furthest = self.session.steps_taken
         if summary.status_step is None:
             return min(furthest, self.model.config.max_steps - 1)
-        return summary.status_step - (1 if summary.status.name == "DIVERGED" else 0)
+        return summary.status_step - (1 if summary.status.name in ("DIVERGED", "ERROR") else 0)
 
     @Slot(int)
     def branch_run(self, run: int) -> None:
