@@ -1,0 +1,104 @@
+"""The Sharpness view's data, a lane at a time: the draws of one optimizer at one rate are one
+curve item (their polylines joined, each point connected only to the next of its own run) and
+one threshold item (their distinct threshold lines). 512 runs then paint as 16 items a panel
+instead of 1,024: a frame's cost was the items, not their points.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.analysis.readings import threshold_at
+from engine.experiment.runs import RunKey
+from gui.plotting.helpers import decimate
+
+Line = tuple[np.ndarray, np.ndarray]  # x and y of one polyline
+
+
+def lanes_of(runs: list[RunKey]) -> list[list[RunKey]]:
+    """``runs`` in lanes: a run with seed index 0 starts one, the draws after it join it."""
+    lanes: list[list[RunKey]] = []
+    for run in runs:
+        if run.seed_index == 0 or not lanes:
+            lanes.append([run])
+        else:
+            lanes[-1].append(run)
+    return lanes
+
+
+def joined(lines: list[Line]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """x, y, connect and owner of ``lines`` drawn as one item: ``connect[i]`` joins point i to
+    point i + 1 only within a line; ``owner[i]`` is the line point i belongs to."""
+    lengths = np.array([len(x) for x, _ in lines], dtype=np.intp)
+    if not len(lines) or not lengths.sum():
+        empty = np.zeros(0)
+        return empty, empty, np.zeros(0, dtype=bool), np.zeros(0, dtype=np.intp)
+    x = np.concatenate([x for x, _ in lines])
+    y = np.concatenate([y for _, y in lines])
+    owner = np.repeat(np.arange(len(lines)), lengths)
+    connect = np.zeros(len(x), dtype=bool)
+    connect[:-1] = owner[:-1] == owner[1:]
+    return x, y, connect, owner
+
+
+def same_line(a: Line, b: Line) -> bool:
+    return np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+
+
+def computed_lines(steps: np.ndarray, pieces: list[np.ndarray], max_points: int) -> list[Line]:
+    """Each run's curve: its positive values (computed, and drawable on a log axis) by step,
+    min/max decimated to about ``max_points`` where longer, in log10."""
+    lines = []
+    for values in pieces:
+        kept = values > 0
+        x, y = decimate(steps[: len(values)][kept], values[kept], max_points)
+        lines.append((x, np.log10(y)))
+    return lines
+
+
+class LaneThresholds:
+    """The distinct threshold lines of a lane's draws, in log10, each at the rate every step
+    used and drawn on to the last step. A draw whose rate never changed (no schedule, the
+    usual case) is checked on its new steps only and costs no ``threshold_at`` per frame."""
+
+    def __init__(self, runs: list[RunKey], max_steps: int, max_points: int):
+        self.runs, self.max_steps, self.max_points = runs, max_steps, max_points
+        self._checked = [0] * len(runs)  # leading steps whose rate is the run's first one
+        self._rate: list[float | None] = [None] * len(runs)  # that rate; None: it changed
+
+    def lines(self, rates: list[np.ndarray]) -> list[Line]:
+        """The lines for the draws' rates so far (``rates[i]``: the rate of every step of
+        draw i); a draw with none yet is drawn at its own rate; unknown thresholds are left
+        out, and a line drawn for an earlier draw is not drawn again."""
+        constant: dict[float, None] = {}  # distinct values, in the draws' order
+        varying: list[np.ndarray] = []
+        for i, (run, lrs) in enumerate(zip(self.runs, rates)):
+            rate = self._constant_rate(i, run, lrs)
+            values = threshold_at(run.optimizer, np.array([rate]) if rate is not None else lrs)
+            if not (np.isfinite(values).all() and (values > 0).all()):
+                continue
+            if rate is not None:
+                constant.setdefault(float(values[0]))
+            elif not any(np.array_equal(values, seen) for seen in varying):
+                varying.append(values)
+        ends = np.array([0.0, self.max_steps])
+        lines = [(ends, np.log10(np.array([value, value]))) for value in constant]
+        for values in varying:
+            x = np.append(np.arange(len(values), dtype=float), self.max_steps)
+            x, y = decimate(x, np.append(values, values[-1]), self.max_points)
+            lines.append((x, np.log10(y)))
+        return lines
+
+    def _constant_rate(self, i: int, run: RunKey, lrs: np.ndarray) -> float | None:
+        """The one rate draw i has used so far (its own before any step), or None."""
+        if not len(lrs):
+            self._checked[i], self._rate[i] = 0, None
+            return run.lr
+        if self._checked[i] == 0 or self._checked[i] > len(lrs):  # new, or not the same run
+            self._checked[i], self._rate[i] = 1, float(lrs[0])
+        rate = self._rate[i]
+        if rate is not None and self._checked[i] < len(lrs):
+            if not np.all(lrs[self._checked[i] :] == rate):
+                self._rate[i] = rate = None
+            self._checked[i] = len(lrs)
+        return rate
