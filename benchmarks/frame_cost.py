@@ -109,7 +109,9 @@ def landscape_frames(steps: int, chunk: int):
     for step in range(chunk, steps + 1, chunk):
         counts = np.minimum(experiment.counts, step)
         shown = coordinates[:, :step]
-        frames.append((timed(lambda c=counts, s=shown: grid.redraw(s, c)), timed(grid.viewport().repaint)))
+        frames.append(
+            (timed(lambda c=counts, s=shown: grid.redraw(s, c)), timed(grid.viewport().repaint))
+        )
     grid.close()
     return frames
 

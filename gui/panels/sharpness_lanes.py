@@ -45,15 +45,30 @@ def same_line(a: Line, b: Line) -> bool:
     return np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
 
 
-def computed_lines(steps: np.ndarray, pieces: list[np.ndarray], max_points: int) -> list[Line]:
-    """Each run's curve: its positive values (computed, and drawable on a log axis) by step,
-    min/max decimated to about ``max_points`` where longer, in log10."""
-    lines = []
-    for values in pieces:
-        kept = values > 0
-        x, y = decimate(steps[: len(values)][kept], values[kept], max_points)
-        lines.append((x, np.log10(y)))
-    return lines
+def computed_lines(
+    steps: np.ndarray, pieces: list[np.ndarray], max_points: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each run's curve (``pieces[i]``: its values by step, NaN where not computed) as
+    :func:`joined` lines: its positive values (computed, and drawable on a log axis) by step, in
+    log10, min/max decimated to about ``max_points`` where longer. All runs at once: a lane's
+    32 draws cost a few array operations, not 32 rounds of them."""
+    lengths = np.array([len(values) for values in pieces], dtype=np.intp)
+    values = np.concatenate(pieces) if pieces else np.zeros(0)
+    owner = np.repeat(np.arange(len(pieces)), lengths)
+    first = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    kept = values > 0
+    if len(pieces) and np.bincount(owner[kept], minlength=len(pieces)).max() > max_points:
+        lines = []
+        for run_values in pieces:
+            shown = run_values > 0
+            x, y = decimate(steps[: len(run_values)][shown], run_values[shown], max_points)
+            lines.append((x, np.log10(y)))
+        return joined(lines)
+    owner = owner[kept]
+    connect = np.zeros(len(owner), dtype=bool)
+    connect[:-1] = owner[:-1] == owner[1:]
+    step = (np.arange(len(values)) - first)[kept]
+    return steps[step], np.log10(values[kept]), connect, owner
 
 
 class LaneThresholds:
@@ -63,8 +78,9 @@ class LaneThresholds:
 
     def __init__(self, runs: list[RunKey], max_steps: int, max_points: int):
         self.runs, self.max_steps, self.max_points = runs, max_steps, max_points
-        self._checked = [0] * len(runs)  # leading steps whose rate is the run's first one
+        self._checked = [0] * len(runs)  # leading steps looked at
         self._rate: list[float | None] = [None] * len(runs)  # that rate; None: it changed
+        self._value: list[tuple[float, np.ndarray] | None] = [None] * len(runs)  # threshold at
 
     def lines(self, rates: list[np.ndarray]) -> list[Line]:
         """The lines for the draws' rates so far (``rates[i]``: the rate of every step of
@@ -72,9 +88,9 @@ class LaneThresholds:
         out, and a line drawn for an earlier draw is not drawn again."""
         constant: dict[float, None] = {}  # distinct values, in the draws' order
         varying: list[np.ndarray] = []
-        for i, (run, lrs) in enumerate(zip(self.runs, rates)):
-            rate = self._constant_rate(i, run, lrs)
-            values = threshold_at(run.optimizer, np.array([rate]) if rate is not None else lrs)
+        for i, rate in enumerate(self._constant_rates(rates)):
+            values = threshold_at(self.runs[i].optimizer, rates[i]) if rate is None else None
+            values = self._at(i, rate) if values is None else values
             if not (np.isfinite(values).all() and (values > 0).all()):
                 continue
             if rate is not None:
@@ -89,16 +105,32 @@ class LaneThresholds:
             lines.append((x, np.log10(y)))
         return lines
 
-    def _constant_rate(self, i: int, run: RunKey, lrs: np.ndarray) -> float | None:
-        """The one rate draw i has used so far (its own before any step), or None."""
-        if not len(lrs):
-            self._checked[i], self._rate[i] = 0, None
-            return run.lr
-        if self._checked[i] == 0 or self._checked[i] > len(lrs):  # new, or not the same run
-            self._checked[i], self._rate[i] = 1, float(lrs[0])
-        rate = self._rate[i]
-        if rate is not None and self._checked[i] < len(lrs):
-            if not np.all(lrs[self._checked[i] :] == rate):
-                self._rate[i] = rate = None
+    def _at(self, i: int, rate: float) -> np.ndarray:
+        """Draw i's threshold at ``rate``, computed once per rate."""
+        cached = self._value[i]
+        if cached is None or cached[0] != rate:
+            cached = self._value[i] = (rate, threshold_at(self.runs[i].optimizer, np.array([rate])))
+        return cached[1]
+
+    def _constant_rates(self, rates: list[np.ndarray]) -> list[float | None]:
+        """The one rate each draw has used so far (its own before any step), or None where it
+        changed; only the steps new since the last call are looked at, all draws at once."""
+        news, owners = [], []
+        for i, (run, lrs) in enumerate(zip(self.runs, rates)):
+            if not len(lrs):
+                self._checked[i], self._rate[i] = 0, run.lr
+                continue
+            if self._checked[i] == 0 or self._checked[i] > len(lrs):  # new, or another run
+                self._checked[i], self._rate[i] = 0, float(lrs[0])
+            if self._rate[i] is not None and self._checked[i] < len(lrs):
+                news.append(lrs[self._checked[i] :])
+                owners.append(i)
             self._checked[i] = len(lrs)
-        return rate
+        if news:
+            lengths = [len(new) for new in news]
+            expected = np.repeat([self._rate[i] for i in owners], lengths)
+            changed = np.concatenate(news) != expected
+            which = np.repeat(np.arange(len(news)), lengths)[changed]
+            for k in np.unique(which):
+                self._rate[owners[k]] = None
+        return list(self._rate)

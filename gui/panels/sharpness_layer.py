@@ -218,7 +218,7 @@ class SharpnessLayer:
         """The lane's draws as one curve (each point joined to the next of its own draw)."""
         key = lane[0].index
         pieces = [self.values(history, run) for run in lane]
-        x, y, connect, owner = joined(computed_lines(history.steps, pieces, MAX_POINTS))
+        x, y, connect, owner = computed_lines(history.steps, pieces, MAX_POINTS)
         self.curves[key].setData(x, y, connect=connect)
         self._owners[key] = owner
         self._draw_thresholds(key, self._limits[key].lines([history.lrs(r.index) for r in lane]))
