@@ -29,6 +29,11 @@ def lanes_of(runs: list[RunKey]) -> list[list[RunKey]]:
 def joined(lines: list[Line]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """x, y, connect and owner of ``lines`` drawn as one item: ``connect[i]`` joins point i to
     point i + 1 only within a line; ``owner[i]`` is the line point i belongs to."""
+    if len(lines) == 1:  # the usual lane of one draw: nothing to join
+        x, y = lines[0]
+        connect = np.ones(len(x), dtype=bool)
+        connect[-1:] = False
+        return x, y, connect, np.zeros(len(x), dtype=np.intp)
     lengths = np.array([len(x) for x, _ in lines], dtype=np.intp)
     if not len(lines) or not lengths.sum():
         empty = np.zeros(0)
@@ -52,23 +57,30 @@ def computed_lines(
     :func:`joined` lines: its positive values (computed, and drawable on a log axis) by step, in
     log10, min/max decimated to about ``max_points`` where longer. All runs at once: a lane's
     32 draws cost a few array operations, not 32 rounds of them."""
+    if len(pieces) == 1:
+        return joined(run_lines(steps, pieces, max_points))
     lengths = np.array([len(values) for values in pieces], dtype=np.intp)
     values = np.concatenate(pieces) if pieces else np.zeros(0)
     owner = np.repeat(np.arange(len(pieces)), lengths)
     first = np.repeat(np.cumsum(lengths) - lengths, lengths)
     kept = values > 0
     if len(pieces) and np.bincount(owner[kept], minlength=len(pieces)).max() > max_points:
-        lines = []
-        for run_values in pieces:
-            shown = run_values > 0
-            x, y = decimate(steps[: len(run_values)][shown], run_values[shown], max_points)
-            lines.append((x, np.log10(y)))
-        return joined(lines)
+        return joined(run_lines(steps, pieces, max_points))
     owner = owner[kept]
     connect = np.zeros(len(owner), dtype=bool)
     connect[:-1] = owner[:-1] == owner[1:]
     step = (np.arange(len(values)) - first)[kept]
     return steps[step], np.log10(values[kept]), connect, owner
+
+
+def run_lines(steps: np.ndarray, pieces: list[np.ndarray], max_points: int) -> list[Line]:
+    """:func:`computed_lines` a run at a time, each decimated where it is long."""
+    lines = []
+    for values in pieces:
+        shown = values > 0
+        x, y = decimate(steps[: len(values)][shown], values[shown], max_points)
+        lines.append((x, np.log10(y)))
+    return lines
 
 
 class LaneThresholds:
@@ -126,7 +138,10 @@ class LaneThresholds:
                 news.append(lrs[self._checked[i] :])
                 owners.append(i)
             self._checked[i] = len(lrs)
-        if news:
+        if len(news) == 1:  # a lane of one draw
+            if (news[0] != self._rate[owners[0]]).any():
+                self._rate[owners[0]] = None
+        elif news:
             lengths = [len(new) for new in news]
             expected = np.repeat([self._rate[i] for i in owners], lengths)
             changed = np.concatenate(news) != expected

@@ -78,6 +78,11 @@ def threshold_sample(theme: Theme, pen_scale: float = 1.0) -> pg.PlotDataItem:
     return pg.PlotDataItem(pen=pen)
 
 
+def one_or_many(connect: np.ndarray, lines: int) -> np.ndarray | str:
+    """pyqtgraph's fast path for a single line ("all": a polygon), else where lines join."""
+    return "all" if lines <= 1 else connect
+
+
 class SharpnessLayer:
     """λ curves and threshold lines for one :class:`LossPanel`'s runs, shown instead of its
     losses while ``shown``; the panel keeps its x range, cursor and readout. Each lane (the
@@ -219,7 +224,7 @@ class SharpnessLayer:
         key = lane[0].index
         pieces = [self.values(history, run) for run in lane]
         x, y, connect, owner = computed_lines(history.steps, pieces, MAX_POINTS)
-        self.curves[key].setData(x, y, connect=connect)
+        self.curves[key].setData(x, y, connect=one_or_many(connect, len(lane)))
         self._owners[key] = owner
         self._draw_thresholds(key, self._limits[key].lines([history.lrs(r.index) for r in lane]))
 
@@ -233,7 +238,7 @@ class SharpnessLayer:
             return  # the lines drawn stay, and with them the labels' layout
         self._lines[key] = lines
         x, y, connect, _ = joined(lines)
-        item.setData(x, y, connect=connect)
+        item.setData(x, y, connect=one_or_many(connect, len(lines)))
 
     def _grow_y(self) -> None:
         """Widen the y range, in half decades, to what the curves and lines now span."""
