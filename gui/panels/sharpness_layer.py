@@ -134,11 +134,13 @@ class SharpnessLayer:
             self.curves[key], self.thresholds[key] = curve, line
             self._limits[key] = LaneThresholds(lane, max_steps, MAX_POINTS)
         self._forget_drawn()
+        self._every = None
         self.y_range, self._fitted = FIRST_Y_RANGE, False
         self.apply_theme(self.theme, self.pen_scale)
 
     def _forget_drawn(self) -> None:
-        self._drawn, self._every, self._placed = None, None, None
+        """Draw every lane again at the next redraw."""
+        self._drawn, self._placed = None, None
         self._lines, self._owners = {}, {}
 
     def apply_theme(self, theme: Theme, pen_scale: float = 1.0) -> None:
@@ -167,9 +169,7 @@ class SharpnessLayer:
         panel.diverged.setVisible(not on)
         for item in self.curves.values():
             item.setVisible(on)
-        every = self._every
         self._forget_drawn()
-        self._every = every
         panel.title.set_note(self._title_note() if on else None)
         if on:
             self._set_axes()
