@@ -63,6 +63,7 @@ class LandscapeView(QWidget):
         super().__init__(parent)
         self.session, self.view = session, view
         self.paths = PathHistory()
+        self._inside: tuple = (None, 0, 0)  # a map, the paths' revision, steps seen inside it
         self.runner = runner or TaskRunner("landscape", self)
         self.runner.finished.connect(self._on_map)
         self.runner.failed.connect(self._on_failure)
@@ -138,7 +139,7 @@ class LandscapeView(QWidget):
     def _on_started(self, started: ExperimentStarted) -> None:
         problem = get_problem(started.config.problem)
         size = 0 if started.initial_parameters is None else len(started.initial_parameters)
-        self.paths.clear(len(started.runs), size)
+        self.paths.clear(len(started.runs), size, started.config.max_steps)
         self.grid.start(started, self.session.history)
         for widget in (self.basis_label, self.basis_box, self.refit):
             widget.setVisible(not problem.is_surface)
@@ -245,9 +246,21 @@ class LandscapeView(QWidget):
         if latest is not None and (latest.done or not self.session.playing):
             self.grid.settle()  # a still picture: every path whole, in the runs' order
         if self._pending is None and self.paths.length:
-            window = grown_window(landscape.problem, landscape.plane, landscape.window, coordinates)
+            window = self._window_for(landscape, coordinates)
             if window is not None:
                 self._request(window=window, keep_plane=True)
+
+    def _window_for(self, landscape: LandscapeMap, coordinates: np.ndarray):
+        """A wider window if the paths left ``landscape``'s, else None; the steps already seen
+        inside it are not looked at again (all of 16 runs' 1,000 steps took 0.25 ms a frame)."""
+        seen_map, revision, seen = self._inside
+        same = seen_map is landscape and revision == self.paths.revision
+        start = seen if same and seen <= coordinates.shape[1] else 0
+        problem, plane, window = landscape.problem, landscape.plane, landscape.window
+        if grown_window(problem, plane, window, coordinates[:, start:]) is None:
+            self._inside = (landscape, self.paths.revision, coordinates.shape[1])
+            return None
+        return grown_window(problem, plane, window, coordinates)
 
     def _current(self, landscape: LandscapeMap | None) -> bool:
         """``landscape`` is a map of the experiment shown."""

@@ -14,8 +14,16 @@ from PySide6.QtGui import QColor, QPen
 from engine.analysis.readings import threshold_at, threshold_position
 from engine.experiment.runs import RunKey
 from gui.panels.loss_panel import MAX_POINTS, LossPanel
+from gui.panels.sharpness_lanes import (
+    LaneThresholds,
+    Line,
+    computed_lines,
+    joined,
+    lanes_of,
+    same_line,
+)
 from gui.panels.threshold_labels import ThresholdLabels
-from gui.plotting.helpers import LiveCurve, decimate
+from gui.plotting.helpers import LiveCurve
 from gui.plotting.palette import optimizer_colour, optimizer_line_style
 from gui.plotting.themes import Theme
 from gui.state.loss_history import LossHistory
@@ -70,9 +78,16 @@ def threshold_sample(theme: Theme, pen_scale: float = 1.0) -> pg.PlotDataItem:
     return pg.PlotDataItem(pen=pen)
 
 
+def one_or_many(connect: np.ndarray, lines: int) -> np.ndarray | str:
+    """pyqtgraph's fast path for a single line ("all": a polygon), else where lines join."""
+    return "all" if lines <= 1 else connect
+
+
 class SharpnessLayer:
     """λ curves and threshold lines for one :class:`LossPanel`'s runs, shown instead of its
-    losses while ``shown``; the panel keeps its x range, cursor and readout."""
+    losses while ``shown``; the panel keeps its x range, cursor and readout. Each lane (the
+    draws of one optimizer at the panel's rate) is one curve item and one threshold item, keyed
+    by the lane's first run's index (:mod:`gui.panels.sharpness_lanes`)."""
 
     def __init__(self, panel: LossPanel):
         self.panel = panel
@@ -81,11 +96,16 @@ class SharpnessLayer:
         self.thresholds: dict[int, pg.PlotCurveItem] = {}  # hidden where none is known
         self.labels = ThresholdLabels(panel.plot)  # whose each threshold is, at its end
         self.runs: list[RunKey] = []
+        self.lanes: list[list[RunKey]] = []
         self.max_steps = 1
         self.theme, self.pen_scale = panel.theme, panel.pen_scale
-        self._drawn: dict[int, int] = {}
+        self._rows = np.zeros(0, dtype=np.intp)  # the runs' rows in the history, lane by lane
+        self._drawn: np.ndarray | None = None  # the counts the curves were drawn at
         self._every: int | None = None
-        self._thresholds_drawn: dict[int, object] = {}
+        self._limits: dict[int, LaneThresholds] = {}
+        self._lines: dict[int, list[Line]] = {}  # per lane, its threshold lines as drawn
+        self._owners: dict[int, np.ndarray] = {}  # per lane, the draw of each curve point
+        self._placed: tuple | None = None  # what the labels were placed for
         self.y_range = FIRST_Y_RANGE  # log10 bounds shown while the panel follows its curves
         self._fitted = False  # the y range has been fitted to data once
         view = panel.plot.getViewBox()
@@ -98,31 +118,42 @@ class SharpnessLayer:
         for item in [*self.curves.values(), *self.thresholds.values()]:
             plot.removeItem(item)
         self.runs, self.max_steps = list(runs), max_steps
-        self.curves, self.thresholds = {}, {}
-        for run in runs:
+        self.lanes = lanes_of(self.runs)
+        self._rows = np.array([run.index for lane in self.lanes for run in lane], dtype=np.intp)
+        self.curves, self.thresholds, self._limits = {}, {}, {}
+        for lane in self.lanes:
+            key = lane[0].index
             curve = LiveCurve(skipFiniteCheck=True)
             curve.setClickable(True, width=8)
-            curve.sigClicked.connect(lambda _c, _e, index=run.index: self.panel.on_click(index))
+            curve.sigClicked.connect(lambda _c, event, key=key: self._on_click(key, event))
             line = LiveCurve(skipFiniteCheck=True)
             line.setZValue(-2)
             for item in (curve, line):
                 item.setVisible(self.shown)
                 plot.addItem(item)
-            self.curves[run.index], self.thresholds[run.index] = curve, line
-        self._drawn, self._every, self._thresholds_drawn = {}, None, {}
+            self.curves[key], self.thresholds[key] = curve, line
+            self._limits[key] = LaneThresholds(lane, max_steps, MAX_POINTS)
+        self._forget_drawn()
+        self._every = None
         self.y_range, self._fitted = FIRST_Y_RANGE, False
         self.apply_theme(self.theme, self.pen_scale)
+
+    def _forget_drawn(self) -> None:
+        """Draw every lane again at the next redraw."""
+        self._drawn, self._placed = None, None
+        self._lines, self._owners = {}, {}
 
     def apply_theme(self, theme: Theme, pen_scale: float = 1.0) -> None:
         self.theme, self.pen_scale = theme, pen_scale
         width = theme.line_width * pen_scale
-        for run in self.runs:
-            name = run.optimizer.name
+        for lane in self.lanes:
+            name = lane[0].optimizer.name
             pen = pg.mkPen(optimizer_colour(name), width=width)
             pen.setStyle(optimizer_line_style(name))
-            self.curves[run.index].setPen(pen)
-            self.thresholds[run.index].setPen(threshold_pen(name, theme, pen_scale))
+            self.curves[lane[0].index].setPen(pen)
+            self.thresholds[lane[0].index].setPen(threshold_pen(name, theme, pen_scale))
         self.labels.apply_theme(theme)
+        self._placed = None
         if self.shown:
             self._set_axes()
             self._place_labels()
@@ -138,7 +169,7 @@ class SharpnessLayer:
         panel.diverged.setVisible(not on)
         for item in self.curves.values():
             item.setVisible(on)
-        self._drawn, self._thresholds_drawn = {}, {}
+        self._forget_drawn()
         panel.title.set_note(self._title_note() if on else None)
         if on:
             self._set_axes()
@@ -169,26 +200,45 @@ class SharpnessLayer:
             self._set_axes()
 
     def redraw(self, history: LossHistory) -> None:
-        """``setData`` on the items whose runs have new steps."""
-        counts = {run.index: int(history.counts[run.index]) for run in self.runs}
+        """``setData`` on the items of the lanes whose runs have new steps."""
+        counts = history.counts[self._rows]
         if history.sharpness_every != self._every:
             self._every = history.sharpness_every
             self._set_step_label()
-        if counts == self._drawn:
+        drawn = self._drawn
+        if drawn is not None and np.array_equal(counts, drawn):
             return
-        for run in self.runs:
-            count = counts[run.index]
-            if self._drawn.get(run.index) == count:
-                continue
-            values = self.values(history, run)
-            kept = values > 0  # computed (NaN is not) and drawable on a log axis
-            x, y = decimate(history.steps[:count][kept], values[kept], MAX_POINTS)
-            self.curves[run.index].setData(x, np.log10(y))
-            self._draw_threshold(run, history.lrs(run.index))
+        first = 0
+        for lane in self.lanes:
+            lane_counts = slice(first, first + len(lane))
+            first += len(lane)
+            if drawn is None or not np.array_equal(counts[lane_counts], drawn[lane_counts]):
+                self._draw_lane(lane, history)
         self._drawn = counts
-        self.panel.grow_x(max(counts.values(), default=0))
+        self.panel.grow_x(int(counts.max()) if counts.size else 0)
         self._grow_y()
         self._place_labels()
+
+    def _draw_lane(self, lane: list[RunKey], history: LossHistory) -> None:
+        """The lane's draws as one curve (each point joined to the next of its own draw)."""
+        key = lane[0].index
+        pieces = [self.values(history, run) for run in lane]
+        x, y, connect, owner = computed_lines(history.steps, pieces, MAX_POINTS)
+        self.curves[key].setData(x, y, connect=one_or_many(connect, len(lane)))
+        self._owners[key] = owner
+        self._draw_thresholds(key, self._limits[key].lines([history.lrs(r.index) for r in lane]))
+
+    def _draw_thresholds(self, key: int, lines: list[Line]) -> None:
+        """The threshold at the rate each step used (it moves with a schedule), drawn on to
+        the last step; before any step, at the run's own rate; hidden where none is known."""
+        item = self.thresholds[key]
+        item.setVisible(self.shown and bool(lines))
+        drawn = self._lines.get(key)
+        if drawn is not None and len(drawn) == len(lines) and all(map(same_line, drawn, lines)):
+            return  # the lines drawn stay, and with them the labels' layout
+        self._lines[key] = lines
+        x, y, connect, _ = joined(lines)
+        item.setData(x, y, connect=one_or_many(connect, len(lines)))
 
     def _grow_y(self) -> None:
         """Widen the y range, in half decades, to what the curves and lines now span."""
@@ -207,39 +257,43 @@ class SharpnessLayer:
             self.y_range = grown
             self.panel.plot.setYRange(*grown, padding=0.02)
 
-    def _draw_threshold(self, run: RunKey, lrs: np.ndarray) -> None:
-        """The threshold at the rate each step used (it moves with a schedule), drawn on to
-        the last step; before any step, at the run's own rate."""
-        line = self.thresholds[run.index]
-        values = threshold_at(run.optimizer, lrs if len(lrs) else np.array([run.lr]))
-        known = bool(np.isfinite(values).all()) and bool((values > 0).all())
-        line.setVisible(self.shown and known)
-        constant = known and bool(np.all(values == values[0]))
-        drawn = float(values[0]) if constant else len(values)
-        if not known or self._thresholds_drawn.get(run.index) == drawn:
-            return
-        self._thresholds_drawn[run.index] = drawn
-        if constant:
-            x, y = np.array([0.0, self.max_steps]), values[[0, 0]]
-        else:
-            x = np.append(np.arange(len(values), dtype=float), self.max_steps)
-            x, y = decimate(x, np.append(values, values[-1]), MAX_POINTS)
-        line.setData(x, np.log10(y))
-
     def _place_labels(self, *_) -> None:
-        """Each shown threshold named at its end (see :class:`ThresholdLabels`)."""
+        """Each shown threshold named at its end (see :class:`ThresholdLabels`), laid out
+        again only when a line, the view's range or its size changed."""
+        view = self.panel.plot.getViewBox()
         lines = []
-        for run in self.runs if self.shown else ():
-            line = self.thresholds[run.index]
-            x, y = line.getData()
-            if line.isVisible() and x is not None:
-                lines.append((run.label, optimizer_colour(run.optimizer.name), x, y))
+        for lane in self.lanes if self.shown else ():
+            if self.thresholds[lane[0].index].isVisible():
+                colour = optimizer_colour(lane[0].optimizer.name)
+                for x, y in self._lines.get(lane[0].index, ()):
+                    lines.append((lane[0].label, colour, x, y))
+        placed = (
+            [(name, id(x), id(y)) for name, _, x, y in lines],
+            tuple(np.ravel(view.viewRange())),
+            (view.width(), view.height()),
+        )
+        if placed == self._placed:
+            return
+        self._placed = placed
         self.labels.place(lines)
 
     def _show_thresholds(self) -> None:
-        for run in self.runs:
-            known = bool(np.isfinite(threshold_at(run.optimizer, run.lr)))
-            self.thresholds[run.index].setVisible(known)
+        for lane in self.lanes:
+            known = any(np.isfinite(threshold_at(run.optimizer, run.lr)) for run in lane)
+            self.thresholds[lane[0].index].setVisible(known)
+
+    def _on_click(self, key: int, event) -> None:
+        """A lane's curve was clicked: inspect the draw whose point is nearest the click."""
+        lane = next(lane for lane in self.lanes if lane[0].index == key)
+        owner = self._owners.get(key)
+        if event is None or owner is None or not len(owner) or len(lane) == 1:
+            self.panel.on_click(key)
+            return
+        x, y = self.curves[key].getData()
+        width, height = self.panel.plot.getViewBox().viewPixelSize()
+        where = event.pos()
+        pixels = ((x - where.x()) / width) ** 2 + ((y - where.y()) / height) ** 2
+        self.panel.on_click(lane[int(owner[int(np.argmin(pixels))])].index)
 
     @staticmethod
     def values(history: LossHistory, run: RunKey) -> np.ndarray:

@@ -1,0 +1,152 @@
+"""The Sharpness view's data, a lane at a time: the draws of one optimizer at one rate are one
+curve item (their polylines joined, each point connected only to the next of its own run) and
+one threshold item (their distinct threshold lines). 512 runs then paint as 16 items a panel
+instead of 1,024, and a frame's redraw and paint fell from about 157 to 49 ms of CPU
+(benchmarks/frame_cost.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.analysis.readings import threshold_at
+from engine.experiment.runs import RunKey
+from gui.plotting.helpers import decimate
+
+Line = tuple[np.ndarray, np.ndarray]  # x and y of one polyline
+
+
+def lanes_of(runs: list[RunKey]) -> list[list[RunKey]]:
+    """``runs`` in lanes: a run with seed index 0 starts one, the draws after it join it."""
+    lanes: list[list[RunKey]] = []
+    for run in runs:
+        if run.seed_index == 0 or not lanes:
+            lanes.append([run])
+        else:
+            lanes[-1].append(run)
+    return lanes
+
+
+def joined(lines: list[Line]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """x, y, connect and owner of ``lines`` drawn as one item: ``connect[i]`` joins point i to
+    point i + 1 only within a line; ``owner[i]`` is the line point i belongs to."""
+    if len(lines) == 1:  # the usual lane of one draw: nothing to join
+        x, y = lines[0]
+        connect = np.ones(len(x), dtype=bool)
+        connect[-1:] = False
+        return x, y, connect, np.zeros(len(x), dtype=np.intp)
+    lengths = np.array([len(x) for x, _ in lines], dtype=np.intp)
+    if not len(lines) or not lengths.sum():
+        empty = np.zeros(0)
+        return empty, empty, np.zeros(0, dtype=bool), np.zeros(0, dtype=np.intp)
+    x = np.concatenate([x for x, _ in lines])
+    y = np.concatenate([y for _, y in lines])
+    owner = np.repeat(np.arange(len(lines)), lengths)
+    connect = np.zeros(len(x), dtype=bool)
+    connect[:-1] = owner[:-1] == owner[1:]
+    return x, y, connect, owner
+
+
+def same_line(a: Line, b: Line) -> bool:
+    return np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+
+
+def computed_lines(
+    steps: np.ndarray, pieces: list[np.ndarray], max_points: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each run's curve (``pieces[i]``: its values by step, NaN where not computed) as
+    :func:`joined` lines: its positive values (computed, and drawable on a log axis) by step, in
+    log10, min/max decimated to about ``max_points`` where longer. All runs at once: a lane's
+    32 draws cost a few array operations, not 32 rounds of them."""
+    if len(pieces) == 1:
+        return joined(run_lines(steps, pieces, max_points))
+    lengths = np.array([len(values) for values in pieces], dtype=np.intp)
+    values = np.concatenate(pieces) if pieces else np.zeros(0)
+    owner = np.repeat(np.arange(len(pieces)), lengths)
+    first = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    kept = values > 0
+    if len(pieces) and np.bincount(owner[kept], minlength=len(pieces)).max() > max_points:
+        return joined(run_lines(steps, pieces, max_points))
+    owner = owner[kept]
+    connect = np.zeros(len(owner), dtype=bool)
+    connect[:-1] = owner[:-1] == owner[1:]
+    step = (np.arange(len(values)) - first)[kept]
+    return steps[step], np.log10(values[kept]), connect, owner
+
+
+def run_lines(steps: np.ndarray, pieces: list[np.ndarray], max_points: int) -> list[Line]:
+    """:func:`computed_lines` a run at a time, each decimated where it is long."""
+    lines = []
+    for values in pieces:
+        shown = values > 0
+        x, y = decimate(steps[: len(values)][shown], values[shown], max_points)
+        lines.append((x, np.log10(y)))
+    return lines
+
+
+class LaneThresholds:
+    """The distinct threshold lines of a lane's draws, in log10, each at the rate every step
+    used and drawn on to the last step. A draw whose rate never changed (no schedule, the
+    usual case) is checked on its new steps only and costs no ``threshold_at`` per frame."""
+
+    def __init__(self, runs: list[RunKey], max_steps: int, max_points: int):
+        self.runs, self.max_steps, self.max_points = runs, max_steps, max_points
+        self._checked = [0] * len(runs)  # leading steps looked at
+        self._rate: list[float | None] = [None] * len(runs)  # that rate; None: it changed
+        self._value: list[tuple[float, np.ndarray] | None] = [None] * len(runs)  # threshold at
+
+    def lines(self, rates: list[np.ndarray]) -> list[Line]:
+        """The lines for the draws' rates so far (``rates[i]``: the rate of every step of
+        draw i); a draw with none yet is drawn at its own rate; unknown thresholds are left
+        out, and a line drawn for an earlier draw is not drawn again."""
+        constant: dict[float, None] = {}  # distinct values, in the draws' order
+        varying: list[np.ndarray] = []
+        for i, rate in enumerate(self._constant_rates(rates)):
+            values = threshold_at(self.runs[i].optimizer, rates[i]) if rate is None else None
+            values = self._at(i, rate) if values is None else values
+            if not (np.isfinite(values).all() and (values > 0).all()):
+                continue
+            if rate is not None:
+                constant.setdefault(float(values[0]))
+            elif not any(np.array_equal(values, seen) for seen in varying):
+                varying.append(values)
+        ends = np.array([0.0, self.max_steps])
+        lines = [(ends, np.log10(np.array([value, value]))) for value in constant]
+        for values in varying:
+            x = np.append(np.arange(len(values), dtype=float), self.max_steps)
+            x, y = decimate(x, np.append(values, values[-1]), self.max_points)
+            lines.append((x, np.log10(y)))
+        return lines
+
+    def _at(self, i: int, rate: float) -> np.ndarray:
+        """Draw i's threshold at ``rate``, computed once per rate."""
+        cached = self._value[i]
+        if cached is None or cached[0] != rate:
+            cached = self._value[i] = (rate, threshold_at(self.runs[i].optimizer, np.array([rate])))
+        return cached[1]
+
+    def _constant_rates(self, rates: list[np.ndarray]) -> list[float | None]:
+        """The one rate each draw has used so far (its own before any step), or None where it
+        changed; only the steps new since the last call are looked at, all draws at once."""
+        news, owners = [], []
+        for i, (run, lrs) in enumerate(zip(self.runs, rates)):
+            if not len(lrs):
+                self._checked[i], self._rate[i] = 0, run.lr
+                continue
+            if self._checked[i] == 0 or self._checked[i] > len(lrs):  # new, or another run
+                self._checked[i], self._rate[i] = 0, float(lrs[0])
+            if self._rate[i] is not None and self._checked[i] < len(lrs):
+                news.append(lrs[self._checked[i] :])
+                owners.append(i)
+            self._checked[i] = len(lrs)
+        if len(news) == 1:  # a lane of one draw
+            if (news[0] != self._rate[owners[0]]).any():
+                self._rate[owners[0]] = None
+        elif news:
+            lengths = [len(new) for new in news]
+            expected = np.repeat([self._rate[i] for i in owners], lengths)
+            changed = np.concatenate(news) != expected
+            which = np.repeat(np.arange(len(news)), lengths)[changed]
+            for k in np.unique(which):
+                self._rate[owners[k]] = None
+        return list(self._rate)

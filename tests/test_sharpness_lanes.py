@@ -1,0 +1,174 @@
+"""The Sharpness view draws a lane's draws (one optimizer at one rate, several seeds) as one
+curve item and one threshold item: every draw's λ is still there, no draw's curve runs into
+another's, a click picks the draw under it, and seeds that share a threshold draw it once."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF
+from PySide6.QtGui import QColor
+
+from engine.analysis.readings import threshold_at
+from engine.analysis.sharpness import SharpnessTracker
+from engine.config.presets import EDGE_OF_STABILITY
+from engine.config.settings import OptimizerSpec
+from engine.experiment.batched import BatchedExperiment
+from engine.live.updates import full_update, started
+from gui.panels.grid import PanelGrid
+from gui.panels.sharpness_lanes import LaneThresholds, computed_lines, lanes_of
+from gui.plotting.palette import optimizer_colour
+from gui.state.loss_history import LossHistory
+from gui.state.view_state import Quantity
+
+SEEDS = 3
+STEPS = 40
+CONFIG = EDGE_OF_STABILITY.apply().with_changes(
+    optimizers=(OptimizerSpec.create("sgd"), OptimizerSpec.create("momentum")),
+    learning_rates=(0.05, 0.1),
+    seeds=SEEDS,
+    max_steps=STEPS,
+    stop_loss=0.0,
+)
+
+
+@pytest.fixture(scope="module")
+def trained():
+    experiment = BatchedExperiment(CONFIG)
+    tracker = SharpnessTracker(experiment, every=2)
+    tracker.run_to_end()
+    return experiment, tracker
+
+
+@pytest.fixture
+def grid(qtbot, trained):
+    experiment, tracker = trained
+    history = LossHistory()
+    history.clear(len(experiment.runs), CONFIG.dtype, SEEDS, STEPS)
+    update = full_update(experiment, 0, tracker)
+    history.apply(update)
+    grid = PanelGrid(live=True)
+    qtbot.addWidget(grid)
+    grid.resize(1000, 700)
+    grid.show()
+    qtbot.waitExposed(grid)
+    grid.view.update(quantity=Quantity.SHARPNESS)
+    grid.start(started(experiment, 0), history)
+    grid.redraw(update)
+    return grid
+
+
+class Click:
+    """What a curve's sigClicked carries: where, in the curve's coordinates."""
+
+    def __init__(self, point: QPointF):
+        self.point = point
+
+    def pos(self) -> QPointF:
+        return self.point
+
+
+def test_every_draw_is_drawn_and_no_draw_runs_into_another(grid, trained):
+    _, tracker = trained
+    layer = grid.layers[0]
+    assert len(layer.curves) == 2  # a lane per optimizer, not a curve per draw
+    for lane in layer.lanes:
+        assert [run.seed_index for run in lane] == list(range(SEEDS))
+        x, y = layer.curves[lane[0].index].getData()
+        connect = layer.curves[lane[0].index].opts["connect"]
+        start = 0
+        for run in lane:
+            steps = np.arange(0, STEPS + 1, 2)
+            steps = steps[steps < int(tracker.experiment.counts[run.index])]
+            expected = np.log10(tracker.sharpness[run.index, steps])
+            part = slice(start, start + len(steps))
+            np.testing.assert_array_equal(x[part], steps)
+            np.testing.assert_allclose(y[part], expected, rtol=1e-12)
+            assert connect[part][:-1].all() and not connect[part][-1]  # ends where it ends
+            start += len(steps)
+        assert start == len(x)
+
+
+def painted_near(grid, image, view, point: QPointF, colour: QColor) -> bool:
+    """A pixel within one of ``point`` (view coordinates) is ``colour``, give or take."""
+    ratio = image.devicePixelRatio()
+    at = grid.mapFromScene(view.mapViewToScene(point))
+    near = [
+        image.pixelColor(int((at.x() + dx) * ratio), int((at.y() + dy) * ratio))
+        for dx in (-1, 0, 1)
+        for dy in (-1, 0, 1)
+    ]
+    return any(
+        max(
+            abs(c.red() - colour.red()),
+            abs(c.green() - colour.green()),
+            abs(c.blue() - colour.blue()),
+        )
+        < 40
+        for c in near
+    )
+
+
+def test_each_draws_curve_is_painted_in_its_optimizers_colour(grid, trained):
+    _, tracker = trained
+    for layer in grid.layers:
+        view = layer.panel.plot.getViewBox()
+        for item in layer.labels.items:
+            item.hide()  # a label may sit on a curve
+        for lane in layer.lanes:
+            for other in layer.lanes:  # alone: another optimizer's curve may cover it
+                layer.curves[other[0].index].setVisible(other is lane)
+            image = grid.grab().toImage()
+            colour = QColor(optimizer_colour(lane[0].optimizer.name))
+            for run in lane:
+                for step in (10, 20):
+                    value = np.log10(tracker.sharpness[run.index, step])
+                    assert painted_near(grid, image, view, QPointF(step, value), colour), run
+
+
+def test_a_click_on_a_lane_inspects_the_draw_under_it(grid, trained):
+    _, tracker = trained
+    clicked = []
+    grid.run_clicked.connect(clicked.append)
+    layer = grid.layers[1]
+    steps = np.arange(2, STEPS - 1, 2)
+    for lane in layer.lanes:
+        curve = layer.curves[lane[0].index]
+        logs = np.log10(tracker.sharpness[[run.index for run in lane]][:, steps])
+        for k, run in enumerate(lane):
+            apart = np.delete(np.abs(logs - logs[k]), k, axis=0).min(axis=0)
+            at = int(np.argmax(apart))  # where this draw is furthest from the others
+            assert apart[at] > 0.01
+            curve.sigClicked.emit(curve, Click(QPointF(steps[at], logs[k, at])))
+            assert clicked[-1] == run.index
+
+
+def test_draws_that_share_a_threshold_draw_it_once(grid):
+    layer = grid.layers[0]
+    for lane in layer.lanes:
+        x, y = layer.thresholds[lane[0].index].getData()
+        value = threshold_at(lane[0].optimizer, lane[0].lr)
+        np.testing.assert_allclose(y, np.log10([value, value]), rtol=1e-12)
+        np.testing.assert_array_equal(x, [0, STEPS])
+
+
+def test_a_rate_that_changes_draws_its_own_threshold_line():
+    experiment = BatchedExperiment(CONFIG)
+    lane = lanes_of(list(experiment.runs))[0]
+    limits = LaneThresholds(lane, max_steps=10, max_points=2048)
+    steady = np.full(4, lane[0].lr)
+    assert len(limits.lines([steady] * SEEDS)) == 1
+    decayed = np.append(steady, [lane[0].lr / 2] * 2)  # the third draw's rate halves
+    lines = limits.lines([np.append(steady, steady[:2]), np.append(steady, steady[:2]), decayed])
+    assert len(lines) == 2
+    x, y = lines[1]
+    np.testing.assert_array_equal(x, [0, 1, 2, 3, 4, 5, 10])
+    expected = threshold_at(lane[0].optimizer, np.append(decayed, decayed[-1]))
+    np.testing.assert_allclose(y, np.log10(expected), rtol=1e-12)
+
+
+def test_long_curves_are_decimated_a_draw_at_a_time():
+    steps = np.arange(5000, dtype=float)
+    rising = np.linspace(1, 10, 5000)
+    x, y, connect, owner = computed_lines(steps, [rising, rising[:100]], max_points=512)
+    assert (owner == 0).sum() <= 514 and (owner == 1).sum() == 100
+    assert y[owner == 0].max() == pytest.approx(1.0) and x[owner == 0][-1] == 4999
+    assert connect.sum() == len(x) - 2  # each draw joined within itself only
