@@ -14,6 +14,7 @@ from engine.analysis.sharpness import SharpnessTracker
 from engine.config.presets import EDGE_OF_STABILITY
 from engine.config.settings import ExperimentConfig, OptimizerSpec
 from engine.experiment.batched import BatchedExperiment
+from engine.optimizers.user_code import OptimizerCode
 from gui.export.offscreen import SETTINGS_KEY
 from gui.panels.sharpness_layer import THRESHOLD_NOTE, every_text
 from gui.plotting.pacing import SPEED_STEPS
@@ -242,3 +243,36 @@ def test_the_inspector_places_sharpness_against_the_threshold(make_window, qtbot
         rule = "2/η" if name == "λ" else "(2+2β₁)/((1−β₁)η)"
         position = threshold_position(value, threshold)
         assert f"{name} = {value:.4g}, threshold {rule} = {threshold:.4g}: {position} it" in text
+
+
+STUDENT_SGD = """name = "My SGD"
+
+def update(params, grads, state, lr):
+    return params - lr * grads, state
+
+def threshold(lr):
+    return 2 / lr
+"""
+
+
+def test_a_students_declared_threshold_is_drawn_as_the_engine_computed_it(make_window, qtbot):
+    """The window never runs the student's ``threshold``: the engine sends its values at the
+    experiment's rates, and the line and legend follow them; without one, no line."""
+    declared = OptimizerSpec.create("x", None, OptimizerCode(STUDENT_SGD, "sgd_mine.py"))
+    quiet_code = STUDENT_SGD.split("def threshold")[0].replace("My SGD", "Quiet SGD")
+    silent = OptimizerSpec.create("x", None, OptimizerCode(quiet_code, "quiet.py"))
+    window = make_window(CONFIG.with_changes(optimizers=(declared, silent)))
+    window.view.update(quantity=Quantity.SHARPNESS)
+    step_to(window, qtbot, 3)
+    window.refresh_now()
+    assert window.session.started.declared_thresholds == {
+        ("My SGD", 0.1): 2 / 0.1,
+        ("My SGD", 0.05): 2 / 0.05,
+    }
+    for layer in window.grid.layers:
+        mine, quiet = layer.runs
+        assert layer.thresholds[mine.index].isVisible()
+        np.testing.assert_allclose(layer.thresholds[mine.index].getData()[1], np.log10(2 / mine.lr))
+        assert not layer.thresholds[quiet.index].isVisible()
+    labels = [label.text for _, label in window.grid.legend.items]
+    assert labels[:2] == ["My SGD: λ", "Quiet SGD: λ, no known threshold"]

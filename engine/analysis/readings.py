@@ -7,12 +7,13 @@ Torch-free, so the window's process can receive and show them without loading to
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from engine.config.settings import OptimizerSpec
-from engine.experiment.runs import RunSnapshot
+from engine.experiment.runs import RunKey, RunSnapshot
 from engine.optimizers.user_code import CodeError
 
 AT_THRESHOLD = 0.05  # within 5 % of a threshold counts as "at" it
@@ -51,28 +52,52 @@ def threshold_position(value: float, threshold: float, tolerance: float = AT_THR
     return "below" if value < threshold else "above"
 
 
-def threshold_at(spec: OptimizerSpec, lr: float | np.ndarray) -> np.ndarray:
+# A student's thresholds at the experiment's rates, by (optimizer key, rate): computed in the
+# engine's process, where the student's code runs, and sent to the window, which never runs it.
+DeclaredThresholds = Mapping[tuple[str, float], float]
+
+
+def threshold_at(
+    spec: OptimizerSpec, lr: float | np.ndarray, declared: DeclaredThresholds | None = None
+) -> np.ndarray:
     """``spec``'s stability threshold at ``lr`` (a float or an array of rates, e.g. the rate
     each step used), as a float64 array of its shape; NaN where none is known. A student's
-    ``threshold(lr, **hp)`` is called once per distinct rate with a float; where it fails, the
-    λ is drawn with no threshold (the failure shows in the editor's Check, not here)."""
+    ``threshold(lr, **hp)`` is called once per distinct rate with a float, or, given
+    ``declared`` (in the window), read from it; where it fails or a rate is not there, the λ is
+    drawn with no threshold (the failure shows in the editor's Check, not here)."""
     if spec.written_by_user:
-        return _user_threshold(spec, lr)
+        return _user_threshold(spec, lr, declared)
     value = spec.optimizer.stability_threshold(lr, spec.params)
     return np.full(np.shape(lr), np.nan) if value is None else np.asarray(value, dtype=float)
 
 
-def _user_threshold(spec: OptimizerSpec, lr: float | np.ndarray) -> np.ndarray:
+def _user_threshold(
+    spec: OptimizerSpec, lr: float | np.ndarray, declared: DeclaredThresholds | None
+) -> np.ndarray:
     rates = np.asarray(lr, dtype=float)
     out = np.full(rates.shape, np.nan)
     if not spec.optimizer.outline.has_threshold:
         return out
     for rate in np.unique(rates[np.isfinite(rates)]):
-        try:
-            value = spec.optimizer.stability_threshold(float(rate), spec.params)
-        except CodeError:
-            return np.full(rates.shape, np.nan)
+        if declared is not None:
+            value = declared.get((spec.key, float(rate)))
+        else:
+            try:
+                value = spec.optimizer.stability_threshold(float(rate), spec.params)
+            except CodeError:
+                return np.full(rates.shape, np.nan)
         out[rates == rate] = np.nan if value is None else value
+    return out
+
+
+def declared_thresholds(runs: Iterable[RunKey]) -> dict[tuple[str, float], float]:
+    """The thresholds students' files declare, at each of their runs' own rates (run in the
+    engine's process): what the window draws for them."""
+    out = {}
+    for run in runs:
+        spec = run.optimizer
+        if spec.written_by_user and spec.optimizer.outline.has_threshold:
+            out[(spec.key, run.lr)] = float(threshold_at(spec, run.lr))
     return out
 
 

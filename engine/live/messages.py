@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from engine.analysis.readings import Stability
+from engine.analysis.readings import DeclaredThresholds, Stability
 from engine.config.settings import ExperimentConfig
 from engine.experiment.runs import RunKey, RunStatus, RunSummary, summaries_at
 from engine.optimizers.user_code import CodeFailure
@@ -27,6 +27,7 @@ class ExperimentStarted:
     stability: Stability | None = None  # at the initial parameters, every run's start
     initial_parameters: np.ndarray | None = None  # (P,) θ₀, every run's start (a copy)
     failures: tuple[CodeFailure, ...] = ()  # students' optimizers whose init failed
+    declared_thresholds: DeclaredThresholds = field(default_factory=dict)  # students' own
 
 
 @dataclass(frozen=True)

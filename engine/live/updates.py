@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from engine.analysis.readings import declared_thresholds
 from engine.analysis.stability import problem_stability
 from engine.experiment.batched import BatchedExperiment
 from engine.live.messages import ExperimentStarted, LossUpdate, RunSummaries
@@ -74,6 +75,7 @@ def started(experiment: BatchedExperiment, generation: int) -> ExperimentStarted
         problem_stability(experiment.problem, params[0]),
         experiment.initial_parameters,
         tuple(dict.fromkeys(experiment.failures.values())),
+        declared_thresholds(experiment.runs),
     )
 
 

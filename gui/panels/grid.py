@@ -116,7 +116,9 @@ class PanelGrid(PacedView, pg.GraphicsLayoutWidget):
             if run.branch is not None:
                 continue
             if self.show_sharpness:
-                self.legend.addItem(self.layers[0].curves[run.index], legend_label(run))
+                self.legend.addItem(
+                    self.layers[0].curves[run.index], legend_label(run, self.layers[0].declared)
+                )
             else:
                 self.legend.addItem(first.curves[run.index], run.optimizer.label)
         for panel, runs in zip(self.panels, self._panel_runs):
@@ -148,7 +150,7 @@ class PanelGrid(PacedView, pg.GraphicsLayoutWidget):
             panel.title.limit = limit
             panel.surface = started.config.problem != DEFAULT_PROBLEM
             panel.start(lr, runs, started.config.max_steps, started.config.seeds)
-            layer.start(runs, started.config.max_steps)
+            layer.start(runs, started.config.max_steps, started.declared_thresholds)
             layer.show(self.show_sharpness)
         self._fill_legend()
         self.fit_layout()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.analysis.readings import threshold_at
+from engine.analysis.readings import DeclaredThresholds, threshold_at
 from engine.experiment.runs import RunKey
 from gui.plotting.helpers import decimate
 
@@ -89,8 +89,15 @@ class LaneThresholds:
     used and drawn on to the last step. A draw whose rate never changed (no schedule, the
     usual case) is checked on its new steps only and costs no ``threshold_at`` per frame."""
 
-    def __init__(self, runs: list[RunKey], max_steps: int, max_points: int):
+    def __init__(
+        self,
+        runs: list[RunKey],
+        max_steps: int,
+        max_points: int,
+        declared: DeclaredThresholds | None = None,
+    ):
         self.runs, self.max_steps, self.max_points = runs, max_steps, max_points
+        self.declared = declared  # students' thresholds, from the engine
         self._checked = [0] * len(runs)  # leading steps looked at
         self._rate: list[float | None] = [None] * len(runs)  # that rate; None: it changed
         self._value: list[tuple[float, np.ndarray] | None] = [None] * len(runs)  # threshold at
@@ -102,7 +109,11 @@ class LaneThresholds:
         constant: dict[float, None] = {}  # distinct values, in the draws' order
         varying: list[np.ndarray] = []
         for i, rate in enumerate(self._constant_rates(rates)):
-            values = threshold_at(self.runs[i].optimizer, rates[i]) if rate is None else None
+            values = (
+                threshold_at(self.runs[i].optimizer, rates[i], self.declared)
+                if rate is None
+                else None
+            )
             values = self._at(i, rate) if values is None else values
             if not (np.isfinite(values).all() and (values > 0).all()):
                 continue
@@ -122,7 +133,10 @@ class LaneThresholds:
         """Draw i's threshold at ``rate``, computed once per rate."""
         cached = self._value[i]
         if cached is None or cached[0] != rate:
-            cached = self._value[i] = (rate, threshold_at(self.runs[i].optimizer, np.array([rate])))
+            cached = self._value[i] = (
+                rate,
+                threshold_at(self.runs[i].optimizer, np.array([rate]), self.declared),
+            )
         return cached[1]
 
     def _constant_rates(self, rates: list[np.ndarray]) -> list[float | None]:

@@ -11,7 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QColor, QPen
 
-from engine.analysis.readings import threshold_at, threshold_position
+from engine.analysis.readings import DeclaredThresholds, threshold_at, threshold_position
 from engine.experiment.runs import RunKey
 from gui.panels.loss_panel import MAX_POINTS, LossPanel
 from gui.panels.sharpness_lanes import (
@@ -46,9 +46,9 @@ def quantity(run: RunKey) -> str:
     return "preconditioned λ" if is_adaptive(run) else "λ"
 
 
-def legend_label(run: RunKey) -> str:
+def legend_label(run: RunKey, declared: DeclaredThresholds | None = None) -> str:
     """``SGD: λ``, ``Adam: preconditioned λ``, ``Lion: λ, no known threshold``."""
-    known = np.isfinite(threshold_at(run.optimizer, run.lr))
+    known = np.isfinite(threshold_at(run.optimizer, run.lr, declared))
     return f"{run.optimizer.label}: {quantity(run)}" + ("" if known else ", no known threshold")
 
 
@@ -112,12 +112,16 @@ class SharpnessLayer:
         view.sigRangeChanged.connect(self._place_labels)  # labels sit where lines leave it
         view.sigResized.connect(self._place_labels)  # and are laid out in pixels
 
-    def start(self, runs: list[RunKey], max_steps: int) -> None:
-        """Items for a new experiment's runs (the old ones go)."""
+    def start(
+        self, runs: list[RunKey], max_steps: int, declared: DeclaredThresholds | None = None
+    ) -> None:
+        """Items for a new experiment's runs (the old ones go); ``declared``: the thresholds
+        students' files declare, as the engine computed them."""
         plot = self.panel.plot
         for item in [*self.curves.values(), *self.thresholds.values()]:
             plot.removeItem(item)
         self.runs, self.max_steps = list(runs), max_steps
+        self.declared = dict(declared or {})
         self.lanes = lanes_of(self.runs)
         self._rows = np.array([run.index for lane in self.lanes for run in lane], dtype=np.intp)
         self.curves, self.thresholds, self._limits = {}, {}, {}
@@ -132,7 +136,7 @@ class SharpnessLayer:
                 item.setVisible(self.shown)
                 plot.addItem(item)
             self.curves[key], self.thresholds[key] = curve, line
-            self._limits[key] = LaneThresholds(lane, max_steps, MAX_POINTS)
+            self._limits[key] = LaneThresholds(lane, max_steps, MAX_POINTS, self.declared)
         self._forget_drawn()
         self._every = None
         self.y_range, self._fitted = FIRST_Y_RANGE, False
@@ -279,7 +283,9 @@ class SharpnessLayer:
 
     def _show_thresholds(self) -> None:
         for lane in self.lanes:
-            known = any(np.isfinite(threshold_at(run.optimizer, run.lr)) for run in lane)
+            known = any(
+                np.isfinite(threshold_at(run.optimizer, run.lr, self.declared)) for run in lane
+            )
             self.thresholds[lane[0].index].setVisible(known)
 
     def _on_click(self, key: int, event) -> None:
@@ -318,7 +324,9 @@ class SharpnessLayer:
                 continue
             at = int(computed[-1])
             text = f"{name} = {values[at]:.4g}" + ("" if at == step else f" (at step {at})")
-            threshold = float(threshold_at(run.optimizer, history.lrs(run.index)[at]))
+            threshold = float(
+                threshold_at(run.optimizer, history.lrs(run.index)[at], self.declared)
+            )
             if np.isfinite(threshold):
                 position = threshold_position(float(values[at]), threshold)
                 text += f", threshold {threshold:.4g}: {position}"
