@@ -19,6 +19,7 @@ from engine.live.client import EngineProcess
 from engine.live.messages import ExperimentStarted
 from engine.live.protocol import LANDSCAPE, SWEEP
 from engine.live.worker import EngineWorker
+from gui.editor.dock import OptimizerEditor
 from gui.landscape.view import LandscapeView
 from gui.panels.grid import PanelGrid
 from gui.plotting.pacing import TEXT_REFRESH_MS, RedrawPacer, speed_for_position
@@ -28,6 +29,7 @@ from gui.runs.run_table import RunTable
 from gui.settings.controls import ControlPanel
 from gui.shell.actions._file import add_file_menus
 from gui.shell.actions._help import add_help_menu
+from gui.shell.actions._optimizers import add_optimizers_menu
 from gui.shell.actions._presets import add_presets_menu
 from gui.shell.actions._run import Transport, add_run_menu
 from gui.shell.actions._toolbar import add_transport_toolbar
@@ -51,6 +53,7 @@ from gui.timeline.view import TimelineBar, TimelineView, panels_page
 
 TABS = tuple(Tab)  # in the tab bar's order
 INSPECTOR_DOCK = "inspector"
+EDITOR_DOCK = "editor"
 
 
 class MainWindow(QMainWindow):
@@ -140,12 +143,13 @@ class MainWindow(QMainWindow):
         self.controls = ControlPanel(self.model)
         self.run_table = RunTable()
         self.inspector = InspectorPanel(self.view)
+        self.editor = OptimizerEditor(self.model)
         self._docks = self._build_docks()
         return timeline_bar
 
     @property
     def docks(self) -> MappingProxyType[str, QDockWidget]:
-        """The side docks by name: settings, runs, inspector."""
+        """The side docks by name: settings, runs, inspector, editor."""
         return MappingProxyType(self._docks)
 
     def _build_docks(self) -> dict[str, QDockWidget]:
@@ -158,13 +162,18 @@ class MainWindow(QMainWindow):
             (SETTINGS_DOCK, "Settings", scroll),
             ("runs", "Runs", self.run_table),
             (INSPECTOR_DOCK, "Inspector", self.inspector),
+            (EDITOR_DOCK, "Your optimizer", self.editor),
         ):
             dock = docks[name] = QDockWidget(title, self)
             dock.setObjectName(name)
             dock.setWidget(widget)
-            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            area = Qt.DockWidgetArea  # the code left of the curves it draws, the rest right
+            self.addDockWidget(
+                area.LeftDockWidgetArea if name == EDITOR_DOCK else area.RightDockWidgetArea, dock
+            )
         self.tabifyDockWidget(docks["runs"], docks[INSPECTOR_DOCK])
         docks["runs"].raise_()
+        docks[EDITOR_DOCK].hide()  # until Optimizers → New optimizer… (or a saved layout)
         return docks
 
     def _build_menus(self) -> None:
@@ -183,6 +192,8 @@ class MainWindow(QMainWindow):
         )
         shown = add_view_menu(bar, self, self.view, self.docks, self.show_message)
         add_presets_menu(bar, self, self.model, self.show_message)
+        edits = self.controls.written.edit_requested
+        add_optimizers_menu(bar, self, self.docks[EDITOR_DOCK], self.editor, edits)
         add_help_menu(bar, self)
         add_transport_toolbar(self, self.view, run, shown)
 
@@ -217,6 +228,7 @@ class MainWindow(QMainWindow):
         self.run_table.branch_requested.connect(self.branching.branch_run)
         self.run_table.remove_requested.connect(self.branching.remove_branch)
         self.inspector.branch_requested.connect(self.branching.branch_run)
+        self.editor.message.connect(self.show_message)
 
     # --- commands ----------------------------------------------------------------------------
 

@@ -1,0 +1,82 @@
+"""What a new optimizer starts from: a blank rule, or a built-in's written as a file.
+
+A stand-in until ``engine.optimizers.templates`` is on main: :func:`template_source` is the one
+place the editor asks, so swapping in the engine's templates is a one-line change.
+"""
+
+from __future__ import annotations
+
+BLANK = '''name = "My optimizer"
+hyperparameters = {}  # e.g. {"beta": 0.9}: fields in the window, passed to update by name
+
+
+def init(params):
+    """The state before the first step (optional): a dict of tensors shaped like params."""
+    return {}
+
+
+def update(params, grads, state, lr):
+    """One step of every run at once; returns (new params, new state). May also take step=."""
+    return params - lr * grads, {}
+'''
+
+SGD = """name = "My SGD"
+hyperparameters = {}
+
+
+def update(params, grads, state, lr):
+    return params - lr * grads, {}
+"""
+
+MOMENTUM = """name = "My momentum"
+hyperparameters = {"beta": 0.9}
+
+
+def init(params):
+    return {"m": torch.zeros_like(params)}
+
+
+def update(params, grads, state, lr, beta):
+    m = beta * state["m"] + (1 - beta) * grads
+    return params - lr * m, {"m": m}
+"""
+
+RMSPROP = """name = "My RMSprop"
+hyperparameters = {"rho": 0.9, "eps": 1e-5}
+
+
+def init(params):
+    return {"v": torch.zeros_like(params)}
+
+
+def update(params, grads, state, lr, rho, eps):
+    v = rho * state["v"] + (1 - rho) * grads**2
+    return params - lr * grads / (v.sqrt() + eps), {"v": v}
+"""
+
+ADAM = """name = "My Adam"
+hyperparameters = {"beta1": 0.9, "beta2": 0.9, "eps": 1e-5}
+
+
+def init(params):
+    return {"m": torch.zeros_like(params), "v": torch.zeros_like(params)}
+
+
+def update(params, grads, state, lr, beta1, beta2, eps):
+    m = beta1 * state["m"] + (1 - beta1) * grads
+    v = beta2 * state["v"] + (1 - beta2) * grads**2
+    return params - lr * m / (v.sqrt() + eps), {"m": m, "v": v}
+"""
+
+TEMPLATES = {  # key: (title in the chooser, source)
+    "blank": ("Blank", BLANK),
+    "sgd": ("SGD", SGD),
+    "momentum": ("Momentum", MOMENTUM),
+    "rmsprop": ("RMSprop", RMSPROP),
+    "adam": ("Adam", ADAM),
+}
+
+
+def template_source(key: str) -> str:
+    """The text a new optimizer starts from."""
+    return TEMPLATES[key][1]
