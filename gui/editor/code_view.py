@@ -2,18 +2,17 @@
 colours, four-space indents, and one line marked when the code there is wrong.
 
 Its font is the dock's (the zoom sets its size) in a fixed-width family; the gutter and the tab
-stops follow the font. Ctrl+S is the editor's own here (Save), not the window's.
+stops follow the font.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QRect, QSize, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
     QFontDatabase,
     QKeyEvent,
-    QKeySequence,
     QPainter,
     QTextCursor,
     QTextFormat,
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
 from gui.editor.highlighter import PythonHighlighter
 
 INDENT = "    "
+COLUMNS = 60  # the width the editor asks for: the templates' longest line and some
 ERROR_LINE = "#FFD7D5"
 GUTTER_TEXT, GUTTER_BACKGROUND = "#6E6E6E", "#F0F0F0"
 GUTTER_PADDING = 6  # pixels either side of the numbers
@@ -30,8 +30,6 @@ GUTTER_PADDING = 6  # pixels either side of the numbers
 
 class CodeView(QPlainTextEdit):
     """Python source with line numbers; :meth:`mark_line` shades a line (None: none)."""
-
-    save_requested = Signal()  # Ctrl+S while the editor has focus
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -68,19 +66,14 @@ class CodeView(QPlainTextEdit):
         if not first <= block_number < first + rows - 1:
             self.verticalScrollBar().setValue(max(0, block_number - rows // 3))
 
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        columns = self.fontMetrics().horizontalAdvance("x" * COLUMNS)
+        return QSize(self.gutter_width() + columns + 2 * self.frameWidth(), 400)
+
     # --- keys ----------------------------------------------------------------------------
 
-    def event(self, event: QEvent) -> bool:
-        """Ctrl+S is the editor's own while it has focus (the window's is Export figure)."""
-        if event.type() == QEvent.Type.ShortcutOverride and event.matches(QKeySequence.Save):
-            event.accept()
-            return True
-        return super().event(event)
-
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
-        if event.matches(QKeySequence.StandardKey.Save):
-            self.save_requested.emit()
-        elif event.key() == Qt.Key.Key_Tab and not event.modifiers():
+        if event.key() == Qt.Key.Key_Tab and not event.modifiers():
             self.insertPlainText(INDENT)
         elif event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
             self._new_line()

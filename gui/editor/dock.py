@@ -11,7 +11,8 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import QEvent, Signal, Slot
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -47,7 +48,6 @@ class OptimizerEditor(QWidget):
         self._files: dict[str, Path] = {}  # where each optimizer saved this session came from
         self._error = False
         self.code_view = CodeView()
-        self.code_view.save_requested.connect(self.save)
         self.code_view.textChanged.connect(self._on_edit)
         self.template = QComboBox()
         for key, (title, _source) in TEMPLATES.items():
@@ -85,6 +85,23 @@ class OptimizerEditor(QWidget):
         row.addWidget(self.remove_button)
         row.addStretch(1)
         return row
+
+    # --- keys ----------------------------------------------------------------------------
+
+    def event(self, event: QEvent) -> bool:
+        """Ctrl+S is Save anywhere in the dock (elsewhere the window's: Export figure)."""
+        if event.type() == QEvent.Type.ShortcutOverride and event.matches(
+            QKeySequence.StandardKey.Save
+        ):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
+        if event.matches(QKeySequence.StandardKey.Save):
+            self.save()
+        else:
+            super().keyPressEvent(event)
 
     # --- what it shows ---------------------------------------------------------------------
 

@@ -6,19 +6,19 @@ place the editor asks, so swapping in the engine's templates is a one-line chang
 
 from __future__ import annotations
 
-BLANK = '''name = "My optimizer"
-hyperparameters = {}  # e.g. {"beta": 0.9}: fields in the window, passed to update by name
+BLANK = """name = "My optimizer"
+hyperparameters = {}  # e.g. {"beta": 0.9}: a field each
 
 
 def init(params):
-    """The state before the first step (optional): a dict of tensors shaped like params."""
+    # optional: the state before the first step
     return {}
 
 
 def update(params, grads, state, lr):
-    """One step of every run at once; returns (new params, new state). May also take step=."""
+    # every run at once; may also take step=
     return params - lr * grads, {}
-'''
+"""
 
 SGD = """name = "My SGD"
 hyperparameters = {}

@@ -28,7 +28,7 @@ def add_optimizers_menu(
             host,
             "new_optimizer",
             "New optimizer…",
-            None,
+            "Ctrl+N",
             "Write your own rule, starting from a template or a built-in's",
             lambda: _start(dock, editor, None),
         )
