@@ -150,7 +150,8 @@ def test_remove_takes_it_out_of_the_experiment(window, qtbot, where):
     if where == "editor":
         window.editor.remove_button.click()
     else:
-        window.controls.written.findChild(type(window.editor.remove_button), "remove_written").click()
+        button = type(window.editor.remove_button)
+        window.controls.written.findChild(button, "remove_written").click()
     assert names(window) == ["sgd", "momentum", "rmsprop", "adam"]
     assert window.controls.written.boxes == {} and window.model.written == ()
     assert window.editor.text == MINE  # the text stays to edit or save again

@@ -71,9 +71,9 @@ def edit_written(dock: QDockWidget, editor: OptimizerEditor, spec: OptimizerSpec
 
 
 def _start(dock: QDockWidget, editor: OptimizerEditor, key: str | None) -> None:
-    """A new rule from template ``key`` (None: the one chosen in the dock)."""
+    """A new rule from template ``key`` (None: the one chosen in the dock), ready to type."""
     editor.start_from_template(key)
-    show_editor(dock, editor.template if key is None else editor.code_view)
+    show_editor(dock, editor.code_view)
 
 
 def _open(dock: QDockWidget, editor: OptimizerEditor) -> None:
