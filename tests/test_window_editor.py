@@ -9,15 +9,15 @@ from PySide6.QtGui import QFontDatabase, QFontInfo
 from engine.config.settings import OptimizerSpec
 from gui.editor.templates import template_source
 from gui.plotting.palette import OKABE_ITO, optimizer_colour
-from tests.windows import action, commit_text
+from tests.windows import action, commit_text, open_main_window, temporary_settings
 
-MINE = '''name = "Slow SGD"
+MINE = """name = "Slow SGD"
 hyperparameters = {"scale": 0.5}
 
 
 def update(params, grads, state, lr, scale):
     return params - scale * lr * grads, {}
-'''
+"""
 
 
 def save_text(window, text: str, qtbot, restarts: bool = True) -> bool:
@@ -211,3 +211,16 @@ def test_the_editor_is_monospace_and_follows_the_zoom(window, qtbot):
     assert view.font().pointSizeF() == pytest.approx(2 * before)
     assert QFontInfo(view.font()).fixedPitch() or QFontDatabase.isFixedPitch(view.font().family())
     assert view.gutter_width() > gutter
+
+
+def test_an_unsaved_rule_comes_back_after_quitting(qtbot, tmp_path):
+    first = open_main_window(qtbot, temporary_settings(tmp_path))
+    first.editor.code_view.selectAll()
+    first.editor.code_view.insertPlainText(MINE)  # as typed: unsaved
+    first.close()
+    again = open_main_window(qtbot, temporary_settings(tmp_path))
+    assert again.editor.text == MINE and again.editor.modified
+    assert "unsaved rule from last time" in again.editor.status.text()
+    assert again.editor.save()
+    again.close()
+    assert open_main_window(qtbot, temporary_settings(tmp_path)).editor.text != MINE

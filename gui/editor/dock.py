@@ -40,7 +40,11 @@ class OptimizerEditor(QWidget):
 
     message = Signal(str)  # a one-line report for the status bar
 
-    def __init__(self, model: ExperimentModel, parent: QWidget | None = None):
+    def __init__(
+        self, model: ExperimentModel, draft: str | None = None, parent: QWidget | None = None
+    ):
+        """``draft``: text left unsaved last time, shown first; else the experiment's latest
+        written optimizer, else the blank template."""
         super().__init__(parent)
         self.model = model
         self._path: Path | None = None
@@ -63,7 +67,17 @@ class OptimizerEditor(QWidget):
         layout.addWidget(self.code_view, 1)
         layout.addWidget(self.status)
         layout.addLayout(self._save_row())
-        self.start_from_template()
+        self._start(draft)
+
+    def _start(self, draft: str | None) -> None:
+        if draft is not None:
+            self.start_from_template()
+            self._replace_text(draft)
+            self._say("Your unsaved rule from last time: Save (Ctrl+S) puts it in the experiment")
+        elif self.model.written:
+            self.open_spec(self.model.written[-1])
+        else:
+            self.start_from_template()
 
     def _start_row(self) -> QHBoxLayout:
         row = QHBoxLayout()
@@ -167,6 +181,7 @@ class OptimizerEditor(QWidget):
         if key is not None:
             self.template.setCurrentIndex(self.template.findData(key))
         self._replace_text(template_source(self.template.currentData()))
+        self.code_view.document().setModified(False)  # nothing of the user's yet
         self._path, self._saved_name = None, None
         self._show_file()
         self._say("A new rule: Save (Ctrl+S) adds it to the experiment; Ctrl+Z undoes the start")

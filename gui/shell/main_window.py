@@ -39,10 +39,12 @@ from gui.shell.resources import TITLE, icon_path
 from gui.shell.zoom import SETTINGS_DOCK, SETTINGS_DOCK_WIDTH, DockZoom
 from gui.state.experiment_model import ConfigChange, ExperimentModel
 from gui.state.saved_settings import (
+    load_draft,
     load_geometry,
     remember_view,
     restore_view,
     save_config,
+    save_draft,
     save_geometry,
 )
 from gui.state.session import EngineSession
@@ -143,7 +145,7 @@ class MainWindow(QMainWindow):
         self.controls = ControlPanel(self.model)
         self.run_table = RunTable()
         self.inspector = InspectorPanel(self.view)
-        self.editor = OptimizerEditor(self.model)
+        self.editor = OptimizerEditor(self.model, load_draft(self.settings))
         self._docks = self._build_docks()
         return timeline_bar
 
@@ -167,13 +169,11 @@ class MainWindow(QMainWindow):
             dock = docks[name] = QDockWidget(title, self)
             dock.setObjectName(name)
             dock.setWidget(widget)
-            area = Qt.DockWidgetArea  # the code left of the curves it draws, the rest right
-            self.addDockWidget(
-                area.LeftDockWidgetArea if name == EDITOR_DOCK else area.RightDockWidgetArea, dock
-            )
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.tabifyDockWidget(docks["runs"], docks[INSPECTOR_DOCK])
         docks["runs"].raise_()
-        docks[EDITOR_DOCK].hide()  # until Optimizers → New optimizer… (or a saved layout)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, docks[EDITOR_DOCK])
+        docks[EDITOR_DOCK].hide()  # left of the panels, once New optimizer… shows it
         return docks
 
     def _build_menus(self) -> None:
@@ -382,9 +382,10 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
 
     def save_settings(self) -> None:
-        """The geometry and the experiment's settings (the view's are saved as they change)."""
+        """The geometry, the settings, an unsaved rule (the view's are saved as they change)."""
         save_geometry(self.settings, self.saveGeometry(), self.saveState())
         save_config(self.settings, self.model.config)
+        save_draft(self.settings, self.editor.text if self.editor.modified else None)
         self.settings.sync()
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
