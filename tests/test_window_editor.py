@@ -224,3 +224,10 @@ def test_an_unsaved_rule_comes_back_after_quitting(qtbot, tmp_path):
     assert again.editor.save()
     again.close()
     assert open_main_window(qtbot, temporary_settings(tmp_path)).editor.text != MINE
+
+
+def test_shown_at_a_large_zoom_the_dock_leaves_the_panels_their_room(window, qtbot):
+    window.view.update(zoom=200)
+    action(window, "new_optimizer").trigger()
+    dock = window.docks["editor"]
+    qtbot.waitUntil(lambda: dock.isVisible() and dock.width() <= round(0.35 * window.width()) + 1)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -57,13 +58,17 @@ class OptimizerEditor(QWidget):
         for key, (title, _source) in TEMPLATES.items():
             self.template.addItem(title, key)
         self.template.setToolTip("What a new rule starts from (Ctrl+Z brings back the old text)")
+        self.template.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.template.setMinimumContentsLength(8)
         self.template.activated.connect(lambda _index: self.start_from_template())
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.file_label = QLabel()
         layout = QVBoxLayout(self)
         layout.addLayout(self._start_row())
-        layout.addWidget(self.file_label)
+        layout.addLayout(self._file_row())
         layout.addWidget(self.code_view, 1)
         layout.addWidget(self.status)
         layout.addLayout(self._save_row())
@@ -85,6 +90,13 @@ class OptimizerEditor(QWidget):
         row.addWidget(self.template, 1)
         new = _button("New", "Replace the text with the chosen start", self.start_from_template)
         row.addWidget(new)
+        return row
+
+    def _file_row(self) -> QHBoxLayout:
+        """Where the text is saved (a long path is cut, not widening the dock), and Open…."""
+        row = QHBoxLayout()
+        self.file_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        row.addWidget(self.file_label, 1)
         row.addWidget(_button("Open…", "Edit an optimizer file", self.ask_open))
         return row
 
@@ -167,6 +179,7 @@ class OptimizerEditor(QWidget):
     def _show_file(self) -> None:
         where = str(self._path) if self._path else "not saved to a file (kept in the experiment)"
         self.file_label.setText(where)
+        self.file_label.setToolTip(where)
         self.remove_button.setEnabled(self._saved_name is not None)
 
     @Slot()
