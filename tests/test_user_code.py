@@ -7,7 +7,7 @@ from engine.config.settings import ConfigError, ExperimentConfig, OptimizerSpec
 from engine.experiment.batched import BatchedExperiment
 from engine.optimizers.user_code import CodeError, OptimizerCode, read_outline
 
-MOMENTUM = '''name = "My momentum"
+MOMENTUM = """name = "My momentum"
 hyperparameters = {"beta": 0.9}
 
 def init(params):
@@ -16,7 +16,7 @@ def init(params):
 def update(params, grads, state, lr, beta):
     m = beta * state["m"] + (1 - beta) * grads
     return params - lr * m, {"m": m}
-'''
+"""
 
 
 def test_the_outline_is_read_without_running_the_file():

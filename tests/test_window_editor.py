@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase, QFontInfo
 
 from engine.config.settings import OptimizerSpec
-from gui.editor.templates import template_source
+from gui.editor.templates import template_code
 from gui.plotting.palette import OKABE_ITO, optimizer_colour
 from tests.windows import action, commit_text, open_main_window, temporary_settings
 
@@ -20,14 +20,18 @@ def update(params, grads, state, lr, scale):
 """
 
 
-def save_text(window, text: str, qtbot, restarts: bool = True) -> bool:
-    """``text`` in the editor, saved; waits for the engine's restart if it was applied."""
-    generation = window.session.generation
+def save_text(window, text: str, qtbot) -> bool:
+    """``text`` in the editor, saved; waits for the engine to run what it applied."""
     window.editor.code_view.setPlainText(text)
     saved = window.editor.save()
-    if saved and restarts:
-        qtbot.waitUntil(lambda: window.session.generation > generation)
+    if saved:
+        wait_for_engine(window, qtbot)
     return saved
+
+
+def wait_for_engine(window, qtbot) -> None:
+    """Until the engine has started the experiment the model holds."""
+    qtbot.waitUntil(lambda: window.session.started.config == window.model.config)
 
 
 def names(window) -> list[str]:
@@ -43,7 +47,8 @@ def test_a_template_opens_in_the_dock(window):
     assert not dock.isVisible()
     action(window, "new_optimizer_momentum").trigger()
     assert dock.isVisible()
-    assert window.editor.text == template_source("momentum")
+    assert window.editor.text == template_code("momentum").source
+    assert window.editor.code().filename == "my_momentum.py"
     assert window.editor.saved_name is None and window.editor.path is None
 
 
@@ -51,7 +56,7 @@ def test_new_optimizer_starts_from_the_chosen_template_and_undo_brings_the_text_
     window.editor.code_view.setPlainText(MINE)
     action(window, "new_optimizer").trigger()
     assert window.docks["editor"].isVisible()
-    assert window.editor.text == template_source("blank")
+    assert window.editor.text == template_code("blank").source
     window.editor.code_view.undo()
     assert window.editor.text == MINE
 
@@ -105,6 +110,7 @@ def test_its_runs_train_as_the_rule_says(window, qtbot):
 def test_a_field_edit_is_kept_when_the_rule_is_saved_again(window, qtbot):
     assert save_text(window, MINE, qtbot)
     commit_text(window.controls.written.boxes["Slow SGD"].editors["scale"], "0.25")
+    wait_for_engine(window, qtbot)
     assert window.model.config.optimizers[-1].params["scale"] == 0.25
     renamed = MINE.replace("Slow SGD", "Slower SGD").replace("return params", "return 1 * params")
     assert save_text(window, renamed, qtbot)
@@ -189,9 +195,8 @@ def test_an_unreadable_file_is_one_line_and_the_text_stays(window, tmp_path):
 def test_save_as_writes_a_new_file(window, qtbot, tmp_path):
     window.editor.code_view.setPlainText(MINE)
     path = tmp_path / "mine.py"
-    generation = window.session.generation
     assert window.editor.save_to(path)
-    qtbot.waitUntil(lambda: window.session.generation > generation)
+    wait_for_engine(window, qtbot)
     assert path.read_text(encoding="utf-8") == MINE and window.editor.path == path
 
 

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from engine.config.settings import OptimizerSpec
 from engine.optimizers.user_code import CodeError, OptimizerCode, read_outline
 from gui.editor.code_view import CodeView
-from gui.editor.templates import TEMPLATES, template_source
+from gui.editor.templates import TEMPLATES, template_code
 from gui.state.experiment_model import ExperimentModel
 
 UNTITLED = "my_optimizer.py"
@@ -52,10 +52,11 @@ class OptimizerEditor(QWidget):
         self._saved_name: str | None = None  # the experiment's version of this text
         self._files: dict[str, Path] = {}  # where each optimizer saved this session came from
         self._error = False
+        self._untitled = UNTITLED  # the file's name in messages until it is saved to a file
         self.code_view = CodeView()
         self.code_view.textChanged.connect(self._on_edit)
         self.template = QComboBox()
-        for key, (title, _source) in TEMPLATES.items():
+        for key, title in TEMPLATES.items():
             self.template.addItem(title, key)
         self.template.setToolTip("What a new rule starts from (Ctrl+Z brings back the old text)")
         self.template.setSizeAdjustPolicy(
@@ -155,7 +156,7 @@ class OptimizerEditor(QWidget):
         return self.status.text() if self._error else ""
 
     def code(self) -> OptimizerCode:
-        return OptimizerCode(self.text, self._path.name if self._path else UNTITLED)
+        return OptimizerCode(self.text, self._path.name if self._path else self._untitled)
 
     def mark_error(self, line: int | None, message: str) -> None:
         """``message`` under the code and ``line`` (from 1; None: the file as a whole) marked."""
@@ -193,7 +194,9 @@ class OptimizerEditor(QWidget):
         """The chosen template (or ``key``'s) as a new, unsaved rule; Ctrl+Z undoes it."""
         if key is not None:
             self.template.setCurrentIndex(self.template.findData(key))
-        self._replace_text(template_source(self.template.currentData()))
+        start = template_code(self.template.currentData())
+        self._untitled = start.filename
+        self._replace_text(start.source)
         self.code_view.document().setModified(False)  # nothing of the user's yet
         self._path, self._saved_name = None, None
         self._show_file()
@@ -204,6 +207,7 @@ class OptimizerEditor(QWidget):
         self._replace_text(spec.code.source)
         self.code_view.document().setModified(False)
         self._path = self._files.get(spec.name)
+        self._untitled = spec.code.filename
         self._saved_name = spec.name
         self._show_file()
         self.clear_error()
@@ -268,7 +272,7 @@ class OptimizerEditor(QWidget):
         return True
 
     def save_as(self) -> bool:
-        start = str(self._path) if self._path else UNTITLED
+        start = str(self._path) if self._path else self._untitled
         chosen, _ = QFileDialog.getSaveFileName(self, "Save the optimizer as", start, FILE_FILTER)
         return bool(chosen) and self.save_to(Path(chosen))
 

@@ -1,10 +1,13 @@
 """What a new optimizer starts from: a blank rule, or a built-in's written as a file.
 
-A stand-in until ``engine.optimizers.templates`` is on main: :func:`template_source` is the one
-place the editor asks, so swapping in the engine's templates is a one-line change.
+A stand-in until ``engine.optimizers.templates`` is on main, with its names (``TEMPLATES``,
+``template_code``): swapping it in is changing the editor's imports, or making this module
+``from engine.optimizers.templates import TEMPLATES, template_code``.
 """
 
 from __future__ import annotations
+
+from engine.optimizers.user_code import OptimizerCode
 
 BLANK = """name = "My optimizer"
 hyperparameters = {}  # e.g. {"beta": 0.9}: a field each
@@ -68,15 +71,17 @@ def update(params, grads, state, lr, beta1, beta2, eps):
     return params - lr * m / (v.sqrt() + eps), {"m": m, "v": v}
 """
 
-TEMPLATES = {  # key: (title in the chooser, source)
-    "blank": ("Blank", BLANK),
-    "sgd": ("SGD", SGD),
-    "momentum": ("Momentum", MOMENTUM),
-    "rmsprop": ("RMSprop", RMSPROP),
-    "adam": ("Adam", ADAM),
+TEMPLATES = {
+    "blank": "Blank",
+    "sgd": "SGD",
+    "momentum": "Momentum",
+    "rmsprop": "RMSprop",
+    "adam": "Adam",
 }
+_SOURCES = {"blank": BLANK, "sgd": SGD, "momentum": MOMENTUM, "rmsprop": RMSPROP, "adam": ADAM}
 
 
-def template_source(key: str) -> str:
-    """The text a new optimizer starts from."""
-    return TEMPLATES[key][1]
+def template_code(key: str) -> OptimizerCode:
+    """What a new optimizer starts from, named ``my_<key>.py`` (``my_optimizer.py`` if blank)."""
+    filename = "my_optimizer.py" if key == "blank" else f"my_{key}.py"
+    return OptimizerCode(_SOURCES[key], filename)

@@ -34,7 +34,7 @@ def add_optimizers_menu(
         )
     )
     start = menu.addMenu("New from")
-    for key, (title, _source) in TEMPLATES.items():
+    for key, title in TEMPLATES.items():
         start.addAction(
             make_action(
                 host,
