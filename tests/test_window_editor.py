@@ -236,3 +236,30 @@ def test_shown_at_a_large_zoom_the_dock_leaves_the_panels_their_room(window, qtb
     action(window, "new_optimizer").trigger()
     dock = window.docks["editor"]
     qtbot.waitUntil(lambda: dock.isVisible() and dock.width() <= round(0.35 * window.width()) + 1)
+
+
+def test_check_asks_for_the_chosen_built_in_and_shows_the_answer(window):
+    editor = window.editor
+    assert not editor.check_row.isVisibleTo(editor)  # until the window connects the engine
+    editor.enable_check()
+    asked = []
+    editor.check_requested.connect(lambda code, builtin: asked.append((code, builtin)))
+    action(window, "new_optimizer_momentum").trigger()
+    editor.check_row.button.click()
+    assert asked == [(template_code("momentum"), "momentum")]
+    editor.show_check("equals Momentum (β = 0.9) to 3e-8", True)
+    assert editor.status.text() == "✓ equals Momentum (β = 0.9) to 3e-8"
+    assert editor.error_text == ""
+    editor.show_check("differs at step 1: m should start at 0", False, 5)
+    assert editor.error_text == "differs at step 1: m should start at 0"
+    assert editor.code_view.marked_line == 5
+
+
+def test_check_of_code_that_does_not_read_marks_it_and_asks_nothing(window):
+    editor = window.editor
+    editor.enable_check()
+    asked = []
+    editor.check_requested.connect(lambda code, builtin: asked.append(builtin))
+    editor.code_view.setPlainText("def update(:\n")
+    editor.check_row.button.click()
+    assert asked == [] and editor.code_view.marked_line == 1

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from engine.config.settings import OptimizerSpec
 from engine.optimizers.user_code import CodeError, OptimizerCode, read_outline
+from gui.editor.check_row import CheckRow
 from gui.editor.code_view import CodeView
 from gui.editor.templates import TEMPLATES, template_code
 from gui.state.experiment_model import ExperimentModel
@@ -40,6 +41,7 @@ class OptimizerEditor(QWidget):
     """Edits one optimizer file at a time and saves it into ``model``."""
 
     message = Signal(str)  # a one-line report for the status bar
+    check_requested = Signal(object, str)  # the OptimizerCode and the built-in to compare with
 
     def __init__(
         self, model: ExperimentModel, draft: str | None = None, parent: QWidget | None = None
@@ -73,6 +75,9 @@ class OptimizerEditor(QWidget):
         layout.addWidget(self.code_view, 1)
         layout.addWidget(self.status)
         layout.addLayout(self._save_row())
+        self.check_row = CheckRow()
+        self.check_row.requested.connect(self._check)
+        layout.addWidget(self.check_row)
         self._start(draft)
 
     def _start(self, draft: str | None) -> None:
@@ -195,6 +200,7 @@ class OptimizerEditor(QWidget):
         if key is not None:
             self.template.setCurrentIndex(self.template.findData(key))
         start = template_code(self.template.currentData())
+        self.check_row.choose_for_template(self.template.currentData())
         self._untitled = start.filename
         self._replace_text(start.source)
         self.code_view.document().setModified(False)  # nothing of the user's yet
@@ -297,6 +303,29 @@ class OptimizerEditor(QWidget):
             self.mark_error(None, f"Could not write {path}: {err.strerror or err}")
             return False
         return True
+
+    # --- check ---------------------------------------------------------------------------
+
+    def enable_check(self) -> None:
+        """Show the Check row: the window has connected ``check_requested`` to the engine."""
+        self.check_row.show()
+
+    def _check(self, builtin: str) -> None:
+        code = self.code()
+        try:
+            read_outline(code)
+        except CodeError as err:
+            self.mark_error(err.line, str(err))
+            return
+        self._say(f"Checking against {self.check_row.builtin.currentText()}…")
+        self.check_requested.emit(code, builtin)
+
+    def show_check(self, message: str, equal: bool, line: int | None = None) -> None:
+        """What Check found: "equals Momentum (β = 0.9) to 3e-8", or where it differs."""
+        if equal:
+            self._say(f"✓ {message}")
+        else:
+            self.mark_error(line, message)
 
     def remove(self) -> None:
         """The experiment's version out of it; the text stays here to edit or save again."""
