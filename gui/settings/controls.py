@@ -37,6 +37,7 @@ from engine.optimizers import REGISTRY
 from engine.optimizers.schedules import SCHEDULES, ScheduleSpec
 from engine.problems import PROBLEMS, get_problem
 from gui.settings.problem_box import ProblemBox
+from gui.settings.written_optimizers import WrittenOptimizerList
 from gui.state.experiment_model import ConfigChange, ExperimentModel
 from gui.widgets.fields import NumberField, NumberValidator, WholeNumberBox
 from gui.widgets.setting_widgets import RULE_STYLE, LearningRateList, OptimizerBox
@@ -65,6 +66,9 @@ class ControlPanel(QWidget):
         for box in self.optimizer_boxes.values():
             opt_layout.addWidget(box)
             box.changed.connect(self._optimizers_edited)
+        self.written = WrittenOptimizerList(model)
+        self.written.changed.connect(self._optimizers_edited)
+        opt_layout.addWidget(self.written)
         layout.addWidget(optimizers)
 
         self.rates = LearningRateList()
@@ -191,6 +195,7 @@ class ControlPanel(QWidget):
             specs = {spec.name: spec for spec in config.optimizers}
             for name, box in self.optimizer_boxes.items():
                 box.show_spec(specs.get(name))
+            self.written.show_config(config)
             self.rates.show_rates(config.learning_rates)
             self.seed.set_value(config.seed)
             self.seeds.set_value(config.seeds)
@@ -254,7 +259,8 @@ class ControlPanel(QWidget):
 
     def _optimizers_edited(self) -> None:
         try:
-            specs = tuple(box.spec() for box in self.optimizer_boxes.values() if box.isChecked())
+            built_in = [box.spec() for box in self.optimizer_boxes.values() if box.isChecked()]
+            specs = (*built_in, *self.written.specs())
         except ConfigError as err:
             self.model.refused.emit(str(err))
             return

@@ -19,6 +19,7 @@ from engine.live.client import EngineProcess
 from engine.live.messages import ExperimentStarted
 from engine.live.protocol import LANDSCAPE, SWEEP
 from engine.live.worker import EngineWorker
+from gui.editor.dock import OptimizerEditor
 from gui.landscape.view import LandscapeView
 from gui.panels.grid import PanelGrid
 from gui.plotting.pacing import TEXT_REFRESH_MS, RedrawPacer, speed_for_position
@@ -28,6 +29,7 @@ from gui.runs.run_table import RunTable
 from gui.settings.controls import ControlPanel
 from gui.shell.actions._file import add_file_menus
 from gui.shell.actions._help import add_help_menu
+from gui.shell.actions._optimizers import add_optimizers_menu
 from gui.shell.actions._presets import add_presets_menu
 from gui.shell.actions._run import Transport, add_run_menu
 from gui.shell.actions._toolbar import add_transport_toolbar
@@ -37,10 +39,12 @@ from gui.shell.resources import TITLE, icon_path
 from gui.shell.zoom import SETTINGS_DOCK, SETTINGS_DOCK_WIDTH, DockZoom
 from gui.state.experiment_model import ConfigChange, ExperimentModel
 from gui.state.saved_settings import (
+    load_draft,
     load_geometry,
     remember_view,
     restore_view,
     save_config,
+    save_draft,
     save_geometry,
 )
 from gui.state.session import EngineSession
@@ -51,6 +55,7 @@ from gui.timeline.view import TimelineBar, TimelineView, panels_page
 
 TABS = tuple(Tab)  # in the tab bar's order
 INSPECTOR_DOCK = "inspector"
+EDITOR_DOCK = "editor"
 
 
 class MainWindow(QMainWindow):
@@ -140,12 +145,13 @@ class MainWindow(QMainWindow):
         self.controls = ControlPanel(self.model)
         self.run_table = RunTable()
         self.inspector = InspectorPanel(self.view)
+        self.editor = OptimizerEditor(self.model, load_draft(self.settings))
         self._docks = self._build_docks()
         return timeline_bar
 
     @property
     def docks(self) -> MappingProxyType[str, QDockWidget]:
-        """The side docks by name: settings, runs, inspector."""
+        """The side docks by name: settings, runs, inspector, editor."""
         return MappingProxyType(self._docks)
 
     def _build_docks(self) -> dict[str, QDockWidget]:
@@ -158,6 +164,7 @@ class MainWindow(QMainWindow):
             (SETTINGS_DOCK, "Settings", scroll),
             ("runs", "Runs", self.run_table),
             (INSPECTOR_DOCK, "Inspector", self.inspector),
+            (EDITOR_DOCK, "Your optimizer", self.editor),
         ):
             dock = docks[name] = QDockWidget(title, self)
             dock.setObjectName(name)
@@ -165,6 +172,8 @@ class MainWindow(QMainWindow):
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.tabifyDockWidget(docks["runs"], docks[INSPECTOR_DOCK])
         docks["runs"].raise_()
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, docks[EDITOR_DOCK])
+        docks[EDITOR_DOCK].hide()  # left of the panels, once New optimizer… shows it
         return docks
 
     def _build_menus(self) -> None:
@@ -183,6 +192,8 @@ class MainWindow(QMainWindow):
         )
         shown = add_view_menu(bar, self, self.view, self.docks, self.show_message)
         add_presets_menu(bar, self, self.model, self.show_message)
+        edits = self.controls.written.edit_requested
+        add_optimizers_menu(bar, self, self.docks[EDITOR_DOCK], self.editor, edits)
         add_help_menu(bar, self)
         add_transport_toolbar(self, self.view, run, shown)
 
@@ -217,6 +228,7 @@ class MainWindow(QMainWindow):
         self.run_table.branch_requested.connect(self.branching.branch_run)
         self.run_table.remove_requested.connect(self.branching.remove_branch)
         self.inspector.branch_requested.connect(self.branching.branch_run)
+        self.editor.message.connect(self.show_message)
 
     # --- commands ----------------------------------------------------------------------------
 
@@ -374,9 +386,10 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
 
     def save_settings(self) -> None:
-        """The geometry and the experiment's settings (the view's are saved as they change)."""
+        """The geometry, the settings, an unsaved rule (the view's are saved as they change)."""
         save_geometry(self.settings, self.saveGeometry(), self.saveState())
         save_config(self.settings, self.model.config)
+        save_draft(self.settings, self.editor.text if self.editor.modified else None)
         self.settings.sync()
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)

@@ -18,6 +18,7 @@ from engine.config.settings import (
     MAX_LEARNING_RATES,
     ConfigError,
     ExperimentConfig,
+    OptimizerSpec,
     check_learning_rate,
 )
 from engine.core.data import DatasetError
@@ -25,6 +26,7 @@ from engine.experiment.branches import with_fitting_branches
 from engine.experiment.memory import MemoryRefused, check_memory, record_buffers, worst_case_bytes
 from engine.experiment.predictions import Predictions, Verdict
 from engine.io.experiment_file import ExperimentFile
+from engine.optimizers.user_code import CodeError, OptimizerCode, read_outline
 
 FIELDS = tuple(f.name for f in fields(ExperimentConfig))
 
@@ -47,9 +49,11 @@ class ConfigChange:
 
 class ExperimentModel(QObject):
     """The settings of the experiment shown, whether torch.optim twins train beside it, and the
-    class's predictions for it: everything an experiment file holds."""
+    class's predictions for it: everything an experiment file holds; and the optimizers the user
+    wrote, ticked or not (a ticked one is also in ``config.optimizers``)."""
 
     changed = Signal(object)  # ConfigChange, after the per-field events
+    written_changed = Signal(object)  # tuple[OptimizerSpec, ...], before the config's events
     reference_changed = Signal(bool)
     predictions_changed = Signal(object)  # Predictions
     refused = Signal(str)  # a one-line reason an edit was not applied
@@ -59,6 +63,7 @@ class ExperimentModel(QObject):
         self._config = config or ExperimentConfig()
         self._reference = False
         self._predictions = Predictions()
+        self._written = _merged((), self._config)
         self.events = ExperimentEvents(self)
 
     @property
@@ -96,6 +101,7 @@ class ExperimentModel(QObject):
                 self.refused.emit(str(err))
                 return False
         change = ConfigChange(self._config, config)
+        self._set_written(_merged(self._written, config))
         self._config = config
         for name in sorted(change.names, key=FIELDS.index):
             getattr(self.events, name).emit(getattr(config, name))
@@ -118,6 +124,47 @@ class ExperimentModel(QObject):
         if opened.reference is not None:
             self.set_reference(opened.reference)
         return True
+
+    # --- optimizers the user wrote -----------------------------------------------------------
+
+    @property
+    def written(self) -> tuple[OptimizerSpec, ...]:
+        """Each optimizer the user wrote, its latest version and settings, ticked or not."""
+        return self._written
+
+    def save_written(self, code: OptimizerCode, replacing: str | None = None) -> bool:
+        """``code`` as an optimizer of the experiment, in place of the one called ``replacing``
+        (its settings kept where its fields still exist), else added; ticked either way."""
+        old = {spec.name: spec for spec in self._written}.get(replacing)
+        try:
+            outline = read_outline(code)
+            names = {h.name for h in outline.hyperparameters}
+            kept = {k: v for k, v in (old.changed if old else {}).items() if k in names}
+            spec = OptimizerSpec.create(outline.name, kept, code)
+        except (CodeError, ConfigError) as err:
+            self.refused.emit(str(err))
+            return False
+        before = self._written
+        self._set_written(_replaced(before, replacing, spec))
+        if self.update(optimizers=_replaced(self._config.optimizers, replacing, spec)):
+            return True
+        self._set_written(before)
+        return False
+
+    def remove_written(self, name: str) -> bool:
+        """The optimizer the user wrote called ``name`` out of the experiment and the list."""
+        before = self._written
+        self._set_written(tuple(spec for spec in before if spec.name != name))
+        kept = tuple(spec for spec in self._config.optimizers if spec.name != name)
+        if self.update(optimizers=kept):
+            return True
+        self._set_written(before)
+        return False
+
+    def _set_written(self, written: tuple[OptimizerSpec, ...]) -> None:
+        if written != self._written:
+            self._written = written
+            self.written_changed.emit(written)
 
     # --- predictions: picks the class made, never what the engine reported ----------------
 
@@ -170,3 +217,25 @@ class ExperimentModel(QObject):
 
     def article_learning_rates(self) -> bool:
         return self.update(learning_rates=ARTICLE_LEARNING_RATES)
+
+
+def _replaced(
+    specs: tuple[OptimizerSpec, ...], name: str | None, spec: OptimizerSpec
+) -> tuple[OptimizerSpec, ...]:
+    """``specs`` with ``spec`` in place of the one called ``name``, or at the end."""
+    names = [s.name for s in specs]
+    if name not in names:
+        return (*specs, spec)
+    index = names.index(name)
+    return (*specs[:index], spec, *specs[index + 1 :])
+
+
+def _merged(
+    written: tuple[OptimizerSpec, ...], config: ExperimentConfig
+) -> tuple[OptimizerSpec, ...]:
+    """``written`` with the user-written optimizers ``config`` selects (an opened file's, a
+    ticked one's new settings) in place of those of the same name, or added."""
+    for spec in config.optimizers:
+        if spec.written_by_user:
+            written = _replaced(written, spec.name, spec)
+    return written

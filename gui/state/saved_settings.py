@@ -1,9 +1,10 @@
 """What the window remembers between launches: every QSettings key, and the one place that
 reads and writes them.
 
-The experiment's settings and the window's geometry are saved when it closes; the remembered view
-settings (log-y, theme, zoom, speed) are written as they change. A value that no longer makes
-sense (an edited file, an older version) is ignored: the default is shown instead.
+The experiment's settings, the window's geometry and the optimizer editor's unsaved text are saved
+when it closes; the remembered view settings (log-y, theme, zoom, speed) are written as they
+change. A value that no longer makes sense (an edited file, an older version) is ignored: the
+default is shown instead.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ LOG_Y_KEY = "view/log_y"
 THEME_KEY = "view/theme"
 ZOOM_KEY = "view/zoom"
 SPEED_KEY = "view/speed"
+DRAFT_KEY = "editor/draft"  # the Your optimizer dock's text when it was not saved
 
 
 def load_config(settings: QSettings) -> ExperimentConfig | None:
@@ -41,6 +43,20 @@ def load_config(settings: QSettings) -> ExperimentConfig | None:
 
 def save_config(settings: QSettings, config: ExperimentConfig) -> None:
     settings.setValue(CONFIG_KEY, json.dumps(config_to_dict(config)))
+
+
+def load_draft(settings: QSettings) -> str | None:
+    """The editor's unsaved text from the last session, if there was one."""
+    text = settings.value(DRAFT_KEY)
+    return text if isinstance(text, str) and text else None
+
+
+def save_draft(settings: QSettings, text: str | None) -> None:
+    """The editor's unsaved text (None: nothing unsaved, so nothing to bring back)."""
+    if text:
+        settings.setValue(DRAFT_KEY, text)
+    else:
+        settings.remove(DRAFT_KEY)
 
 
 def load_geometry(settings: QSettings) -> tuple[QByteArray | None, QByteArray | None]:

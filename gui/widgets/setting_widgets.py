@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from engine.config.limits import LIMITS
 from engine.config.settings import ARTICLE_LEARNING_RATES, MAX_LEARNING_RATES, OptimizerSpec
 from engine.optimizers import Hyperparameter, Optimizer
+from engine.optimizers.user_code import OptimizerCode
 from gui.plotting.palette import optimizer_colour
 from gui.widgets.fields import NumberField, NumberValidator
 
@@ -26,13 +27,16 @@ RULE_STYLE = "color: #555555; font-family: monospace;"
 
 
 class OptimizerBox(QGroupBox):
-    """A checkable box per optimizer: ticking it selects it; inside, its rule and settings."""
+    """A checkable box per optimizer: ticking it selects it; inside, its rule and settings.
+    ``code``: the file of an optimizer the user wrote (its spec carries it)."""
 
     changed = Signal()
 
-    def __init__(self, optimizer: Optimizer, parent: QWidget | None = None):
+    def __init__(
+        self, optimizer: Optimizer, parent: QWidget | None = None, code: OptimizerCode | None = None
+    ):
         super().__init__(optimizer.display_name, parent)
-        self.optimizer = optimizer
+        self.optimizer, self.code = optimizer, code
         self.setCheckable(True)
         self.setChecked(False)
         colour = optimizer_colour(optimizer.name)
@@ -68,7 +72,7 @@ class OptimizerBox(QGroupBox):
             name: editor.isChecked() if isinstance(editor, QCheckBox) else editor.value()
             for name, editor in self.editors.items()
         }
-        return OptimizerSpec.create(self.optimizer.name, params)
+        return OptimizerSpec.create(self.optimizer.name, params, self.code)
 
     def show_spec(self, spec: OptimizerSpec | None) -> None:
         """Ticked with ``spec``'s settings, or unticked with the defaults; announces nothing."""
