@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase, QFontInfo
 
 from engine.config.settings import OptimizerSpec
-from gui.editor.templates import template_code
+from engine.optimizers.templates import template_code
 from gui.plotting.palette import OKABE_ITO, optimizer_colour
 from tests.windows import action, commit_text, open_main_window, temporary_settings
 

@@ -10,8 +10,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from engine.optimizers import REGISTRY
-
-FIRST_CHOICE = {"blank": "sgd"}  # a template's built-in is its own key, the blank's SGD
+from engine.optimizers.templates import TEMPLATE_BUILTINS
 
 
 class CheckRow(QWidget):
@@ -43,6 +42,6 @@ class CheckRow(QWidget):
 
     def choose_for_template(self, template: str) -> None:
         """The built-in template ``template`` writes out, chosen to compare with."""
-        index = self.builtin.findData(FIRST_CHOICE.get(template, template))
+        index = self.builtin.findData(TEMPLATE_BUILTINS.get(template, template))
         if index >= 0:
             self.builtin.setCurrentIndex(index)

@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
 )
 
 from engine.config.settings import OptimizerSpec
+from engine.optimizers.templates import TEMPLATES, template_code
 from engine.optimizers.user_code import CodeError, OptimizerCode, read_outline
 from gui.editor.check_row import CheckRow
 from gui.editor.code_view import CodeView
-from gui.editor.templates import TEMPLATES, template_code
 from gui.state.experiment_model import ExperimentModel
 
 UNTITLED = "my_optimizer.py"
@@ -159,6 +159,11 @@ class OptimizerEditor(QWidget):
     def error_text(self) -> str:
         """The message of what is wrong with the code ("" if nothing is)."""
         return self.status.text() if self._error else ""
+
+    @property
+    def status_text(self) -> str:
+        """The line under the code: what Save or Check said, or what is wrong."""
+        return self.status.text()
 
     def code(self) -> OptimizerCode:
         return OptimizerCode(self.text, self._path.name if self._path else self._untitled)

@@ -34,6 +34,7 @@ from gui.shell.actions._presets import add_presets_menu
 from gui.shell.actions._run import Transport, add_run_menu
 from gui.shell.actions._toolbar import add_transport_toolbar
 from gui.shell.actions._view import add_view_menu
+from gui.shell.editor_link import EditorLink
 from gui.shell.file_actions import FileActions
 from gui.shell.resources import TITLE, icon_path
 from gui.shell.zoom import SETTINGS_DOCK, SETTINGS_DOCK_WIDTH, DockZoom
@@ -229,6 +230,7 @@ class MainWindow(QMainWindow):
         self.run_table.remove_requested.connect(self.branching.remove_branch)
         self.inspector.branch_requested.connect(self.branching.branch_run)
         self.editor.message.connect(self.show_message)
+        self.editor_link = EditorLink(self.editor, self.session, self.engine)
 
     # --- commands ----------------------------------------------------------------------------
 

@@ -7,8 +7,8 @@ from PySide6.QtCore import SignalInstance
 from PySide6.QtWidgets import QDockWidget, QMenuBar, QWidget
 
 from engine.config.settings import OptimizerSpec
+from engine.optimizers.templates import TEMPLATES
 from gui.editor.dock import OptimizerEditor
-from gui.editor.templates import TEMPLATES
 from gui.shell.actions import make_action
 
 
