@@ -15,7 +15,7 @@ class Camera:
     """Azimuth (degrees around the vertical, 0 along +x), elevation (degrees above the plane)
     and distance from the box's centre."""
 
-    azimuth: float = -60.0
+    azimuth: float = 300.0
     elevation: float = 30.0
     distance: float = 3.8
 

@@ -5,9 +5,17 @@ from __future__ import annotations
 import functools
 import importlib.util
 
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QGuiApplication, QOffscreenSurface, QOpenGLContext
 
 NO_GL_PLATFORMS = ("offscreen", "minimal")  # Qt platforms that make no OpenGL context
+SHARED = Qt.ApplicationAttribute.AA_ShareOpenGLContexts
+
+
+def share_gl_contexts() -> None:
+    """Before the QApplication exists: every plot's OpenGL context shares one set of shaders
+    and buffers (pyqtgraph compiles a shader once, for whichever context asks first)."""
+    QCoreApplication.setAttribute(SHARED)
 
 
 @functools.cache
@@ -17,6 +25,8 @@ def unavailable_reason() -> str | None:
     platform = QGuiApplication.platformName()
     if platform in NO_GL_PLATFORMS:
         return f"The 3-D view needs OpenGL, which Qt's {platform} platform does not have"
+    if not QCoreApplication.testAttribute(SHARED):
+        return "The 3-D view needs the app started with shared OpenGL contexts"
     if importlib.util.find_spec("OpenGL") is None:
         return "The 3-D view needs PyOpenGL: pip install PyOpenGL"
     context = QOpenGLContext()
