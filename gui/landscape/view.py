@@ -147,6 +147,11 @@ class LandscapeView(QWidget):
     def showing_3d(self) -> bool:
         return self.surface is not None and self.stack.currentWidget() is self.surface
 
+    @property
+    def last_paint_ms(self) -> float:
+        """What painting the view shown last cost (for the redraw pacer)."""
+        return self.surface.last_paint_ms if self.showing_3d else self.grid.last_paint_ms
+
     def apply_theme(self, theme: Theme) -> None:
         self.grid.apply_theme(theme)
         self.grid.invalidate()

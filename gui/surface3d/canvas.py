@@ -3,6 +3,7 @@ minima, a height axis in decades; it follows the shared camera and turns it."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -60,6 +61,7 @@ OVERLAY = {  # paths, heads and marks: depth-tested, blended, drawn over an equa
     "glDepthFunc": (GL.GL_LEQUAL,),
 }
 HALO = (0.0, 0.0, 0.0, 0.8)
+SHEET_ALPHA = 0.82  # a path that sinks below the sheet (the MLP's, off the plane) still shows
 PATH_WIDTH, HALO_WIDTH = 2.5, 5.0
 HEAD_SIZE, MARK_SIZE = 13.0, 12.0  # pixels
 WHEEL_ZOOM = 0.999  # distance × this per wheel unit (pyqtgraph's own rate)
@@ -77,11 +79,15 @@ class SurfaceCanvas(gl.GLViewWidget):
     the wheel zooms and a double click resets the shared camera, which every canvas follows.
     """
 
+    last_paint_ms = 0.0  # what drawing the plot last cost: the redraw pacer keeps to a share
+
     def __init__(self, camera: SharedCamera, parent=None):
         super().__init__(parent)
         self.camera = camera
         self.sheet = gl.GLSurfacePlotItem(shader=LIT, computeNormals=True, smooth=True)
-        self.sheet.setGLOptions("opaque")
+        # see-through, and drawn after the paths: a path under the sheet shows through it
+        self.sheet.setGLOptions("translucent")
+        self.sheet.setDepthValue(10)
         self.sheet.setVisible(False)  # until a map arrives
         self.addItem(self.sheet)
         self.frame = gl.GLLinePlotItem(mode="lines", width=1.0, antialias=True)
@@ -129,7 +135,9 @@ class SurfaceCanvas(gl.GLViewWidget):
         self.set_heads({})
 
     def set_sheet(self, mesh: SurfaceMesh, colour_range: tuple[float, float]) -> None:
-        self.sheet.setData(x=mesh.x, y=mesh.y, z=mesh.z, colors=mesh.colours)
+        colours = mesh.colours.copy()
+        colours[..., 3] = SHEET_ALPHA
+        self.sheet.setData(x=mesh.x, y=mesh.y, z=mesh.z, colors=colours)
         self.sheet.setVisible(True)
         self._draw_frame(colour_range)
 
@@ -171,6 +179,11 @@ class SurfaceCanvas(gl.GLViewWidget):
         pixels = np.ascontiguousarray(self.renderToArray((width, height)))
         image = QImage(pixels.data, width, height, 4 * width, QImage.Format.Format_ARGB32)
         return image.convertToFormat(QImage.Format.Format_RGB32)  # a copy: owns its pixels
+
+    def paintGL(self) -> None:  # noqa: N802 (Qt's name)
+        began = time.perf_counter()
+        super().paintGL()
+        self.last_paint_ms = (time.perf_counter() - began) * 1000
 
     # --- the camera ----------------------------------------------------------------------------
 

@@ -27,7 +27,8 @@ from gui.surface3d.geometry import Box, surface_mesh
 MARK_LOOKS = {"start": ("#ffffff", "#000000"), "minimum": ("#000000", "#ffffff")}  # fill, ring
 MARKS_LEGEND = "white ball: the start · black ball ringed in white: a minimum"
 ON_THE_SHEET = (
-    "3-D: the height is the loss on the colour bar's log scale; every path lies on the sheet."
+    "3-D: the height is the loss on the colour bar's log scale; every path lies on the surface "
+    "(the sheet, drawn on a coarser grid, may cut a narrow valley's floor off above a path)."
 )
 OFF_THE_SHEET = (
     "3-D: a path's height is the loss the run really had, not the sheet's under its "
@@ -46,6 +47,7 @@ class SurfaceGrid(QWidget):
     def __init__(self, parent: QWidget | None = None, theme: Theme = DEFAULT):
         super().__init__(parent)
         self.camera = SharedCamera(self)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)  # the theme's, edge to edge
         self.legend = QLabel()
         self.caption = QLabel()
         self.caption.setWordWrap(True)
@@ -78,11 +80,19 @@ class SurfaceGrid(QWidget):
         self._caption = ""
         self.apply_theme(theme)
 
+    @property
+    def last_paint_ms(self) -> float:
+        """What drawing every plot last cost (for the redraw pacer)."""
+        return sum(canvas.last_paint_ms for canvas in self.canvases)
+
     # --- looks ---------------------------------------------------------------------------------
 
     def apply_theme(self, theme: Theme) -> None:
         self.theme = theme
-        self.setStyleSheet(f"background: {theme.background}; color: {theme.foreground};")
+        self.setStyleSheet(
+            f"SurfaceGrid {{ background: {theme.background}; }} "
+            f"QLabel {{ background: {theme.background}; color: {theme.foreground}; }}"
+        )
         for canvas in self.canvases:
             canvas.set_look(theme.background, theme.foreground)
         self.bar_view.setBackground(theme.background)
