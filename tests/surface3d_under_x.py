@@ -3,7 +3,11 @@ offscreen platform has no OpenGL); ``test_surface3d_window.py`` runs it under Xv
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
+from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
@@ -14,10 +18,13 @@ from PySide6.QtWidgets import QApplication
 
 from engine.config.problem_switch import config_for_problem
 from engine.config.settings import ExperimentConfig
+from gui.export.landscape3d import TURN_FRAMES
+from gui.export.offscreen import SETTINGS_KEY
 from gui.state.view_state import Tab
 from gui.surface3d.support import share_gl_contexts, unavailable_reason
 from tests.windows import open_main_window, temporary_settings
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 share_gl_contexts()  # as the app does, before pytest-qt makes the QApplication
 
 BACKGROUND_TOLERANCE = 12  # per channel
@@ -140,3 +147,46 @@ def test_turning_one_plot_turns_them_all_and_a_double_click_resets(window3d):
     QApplication.sendEvent(last, event)
     assert surface.camera.camera == before
     assert first.opts["azimuth"] == before.azimuth
+
+
+def read_png(path) -> tuple[np.ndarray, dict]:
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return np.asarray(image.convert("RGB")).astype(np.int16), dict(image.text)
+
+
+def test_file_export_draws_the_3d_view_from_its_camera(window3d, qtbot, tmp_path):
+    surface = window3d.landscape.surface
+    surface.camera.set(replace(surface.camera.camera, azimuth=200.0, elevation=45.0))
+    window3d.run_to_end()
+    qtbot.waitUntil(lambda: window3d.session.done, timeout=60_000)
+    path = tmp_path / "surface.png"
+    assert window3d.files.export_landscape(str(path), scale=2), window3d.errors
+    rgb, text = read_png(path)
+    assert rgb.shape == (1600, 2560, 3)
+    settings = json.loads(text[SETTINGS_KEY])
+    assert settings["view"] == "landscape 3d"
+    assert (settings["azimuth"], settings["elevation"]) == (200.0, 45.0)
+    mask = drawn(rgb, window3d.view.theme.background)
+    assert mask.mean() > MIN_DRAWN
+
+
+def test_the_command_line_draws_the_3d_view_as_png_and_gif(tmp_path):
+    png, gif = tmp_path / "r.png", tmp_path / "r.gif"
+    for path in (png, gif):
+        done = subprocess.run(
+            [sys.executable, "main.py", "--problem", "rosenbrock", "--max-steps", "40"]
+            + ["--landscape", str(path), "--view", "3d", "--azimuth", "250", "--elevation", "40"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+    rgb, text = read_png(png)
+    assert rgb.shape == (800, 1280, 3) and json.loads(text[SETTINGS_KEY])["azimuth"] == 250.0
+    from PIL import Image
+
+    with Image.open(gif) as animation:
+        assert animation.n_frames == TURN_FRAMES

@@ -6,6 +6,10 @@ OpenGL (this process: the offscreen platform). Drawing is tested under Xvfb
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
@@ -21,6 +25,9 @@ from gui.state.session import EngineSession
 from gui.state.view_state import ViewState
 from gui.surface3d.camera import Camera, SharedCamera
 from gui.surface3d.geometry import HEIGHT, LIFT, Box, _thinned, surface_mesh
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+NO_DISPLAY_KEYS = ("DISPLAY", "WAYLAND_DISPLAY")
 
 
 def rosenbrock_map(side: int = 201) -> LandscapeMap:
@@ -104,3 +111,46 @@ def test_without_opengl_the_toggle_is_greyed_out_with_the_reason_and_the_map_sta
     assert landscape.stack.currentWidget() is landscape.grid and landscape.surface is None
     assert not landscape.toggle_3d.isChecked()
     landscape.shutdown()
+
+
+def test_a_2d_problems_path_lies_on_the_drawn_sheet():
+    landscape = rosenbrock_map(side=21)
+    mesh = surface_mesh(landscape)
+    box = Box.of(landscape)
+    # on the sheet's own points: its heights; halfway between four: their mean
+    corner = box.on_sheet(mesh, np.array([[landscape.grid.xs[3], landscape.grid.ys[5]]]))
+    assert corner[0, 2] == pytest.approx(mesh.z[3, 5] + LIFT, abs=1e-6)
+    x = (landscape.grid.xs[3] + landscape.grid.xs[4]) / 2
+    y = (landscape.grid.ys[5] + landscape.grid.ys[6]) / 2
+    middle = box.on_sheet(mesh, np.array([[x, y], [np.nan, 0.0]]))
+    assert len(middle) == 1
+    assert middle[0, 2] == pytest.approx(mesh.z[3:5, 5:7].mean() + LIFT, abs=1e-6)
+
+
+def headless(*flags: str, display: bool = True) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if display or k not in NO_DISPLAY_KEYS}
+    return subprocess.run(
+        [sys.executable, "main.py", *flags],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("flags", "display", "said"),
+    [
+        (("--landscape", "x.png", "--view", "3d"), False, "needs a display"),
+        (("--landscape", "x.svg", "--view", "3d"), True, "saves .png or .gif"),
+        (("--csv", "x.csv", "--png", "x.png", "--view", "3d"), True, "add --landscape"),
+        (("--landscape", "x.png", "--azimuth", "30"), True, "add --view 3d"),
+    ],
+)
+def test_a_3d_landscape_that_cannot_be_drawn_is_refused_in_one_line(tmp_path, flags, display, said):
+    flags = tuple(str(tmp_path / f) if f.startswith("x.") else f for f in flags)
+    done = headless(*flags, display=display)
+    assert done.returncode == 2
+    assert said in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []  # nothing written, nothing trained for

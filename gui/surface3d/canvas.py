@@ -174,9 +174,26 @@ class SurfaceCanvas(gl.GLViewWidget):
         halo.setData(pos=points, color=HALO)
         ball.setData(pos=points, color=colours)
 
-    def picture(self, width: int, height: int) -> QImage:
-        """The plot drawn at ``width`` × ``height`` pixels, whatever its size on screen."""
-        pixels = np.ascontiguousarray(self.renderToArray((width, height)))
+    def set_pixel_scale(self, scale: float) -> None:
+        """Lines and balls ``scale`` times their width on screen (a 2× picture's are 2× wide)."""
+        for halo, line in self.paths.values():
+            halo.setData(width=HALO_WIDTH * scale)
+            line.setData(width=PATH_WIDTH * scale)
+        for (halo, ball), size in zip(
+            (self.heads, *self.marks.values()), (HEAD_SIZE, MARK_SIZE, MARK_SIZE)
+        ):
+            halo.setData(size=(size + 4) * scale)
+            ball.setData(size=size * scale)
+        self.frame.setData(width=scale)
+
+    def picture(self, width: int, height: int, scale: float = 1.0) -> QImage:
+        """The plot drawn at ``width`` × ``height`` pixels, whatever its size on screen, its
+        lines and balls ``scale`` times as wide."""
+        self.set_pixel_scale(scale)
+        try:
+            pixels = np.ascontiguousarray(self.renderToArray((width, height)))
+        finally:
+            self.set_pixel_scale(1.0)
         image = QImage(pixels.data, width, height, 4 * width, QImage.Format.Format_ARGB32)
         return image.convertToFormat(QImage.Format.Format_RGB32)  # a copy: owns its pixels
 

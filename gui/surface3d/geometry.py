@@ -12,7 +12,7 @@ from gui.plotting.loss_colours import loss_colours
 
 HEIGHT = 1.0  # the box's height, in the units of its half-width
 MESH_SIDE = 101  # points a side the sheet is drawn with at most (a finer map is thinned)
-LIFT = 0.006  # paths and marks sit this far above the sheet, so that it does not hide them
+LIFT = 0.008  # paths and marks sit this far above the sheet, so that it does not hide them
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,15 @@ class Box:
     def log_height(self, log_loss: np.ndarray) -> np.ndarray:
         low, high = self.colour_range
         return HEIGHT * (np.clip(log_loss, low, high) - low) / (high - low)
+
+    def on_sheet(self, mesh: SurfaceMesh, coordinates: np.ndarray, lift: float = LIFT):
+        """(n, 3) box points of plane ``coordinates`` (n, 2) on the drawn ``mesh``, ``lift``
+        above it (a 2-D problem's path: its loss is the surface's); rows not finite are left
+        out."""
+        coordinates = np.asarray(coordinates, dtype=np.float64).reshape(-1, 2)
+        xy = self.xy(coordinates[np.isfinite(coordinates).all(axis=1)])
+        z = sheet_heights(mesh, xy) + lift
+        return np.column_stack([xy, z]).astype(np.float32)
 
     def points(self, coordinates: np.ndarray, losses: np.ndarray, lift: float = LIFT):
         """(n, 3) box points of plane ``coordinates`` (n, 2) at ``losses`` (n,), ``lift``
@@ -91,3 +100,18 @@ def _thinned(count: int, side: int) -> np.ndarray:
     step = max(1, -(-(count - 1) // (side - 1)))
     indices = np.arange(0, count, step)
     return indices if indices[-1] == count - 1 else np.append(indices, count - 1)
+
+
+def sheet_heights(mesh: SurfaceMesh, xy: np.ndarray) -> np.ndarray:
+    """The drawn sheet's heights at box points ``xy`` (n, 2): bilinear between its points."""
+    fx = np.interp(xy[:, 0], mesh.x, np.arange(len(mesh.x)))
+    fy = np.interp(xy[:, 1], mesh.y, np.arange(len(mesh.y)))
+    i = np.clip(np.floor(fx).astype(np.int64), 0, len(mesh.x) - 2)
+    j = np.clip(np.floor(fy).astype(np.int64), 0, len(mesh.y) - 2)
+    tx, ty, z = fx - i, fy - j, mesh.z.astype(np.float64)
+    return (
+        (1 - tx) * (1 - ty) * z[i, j]
+        + tx * (1 - ty) * z[i + 1, j]
+        + (1 - tx) * ty * z[i, j + 1]
+        + tx * ty * z[i + 1, j + 1]
+    )

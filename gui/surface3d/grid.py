@@ -22,13 +22,13 @@ from gui.plotting.themes import DEFAULT, Theme
 from gui.state.loss_history import LossHistory
 from gui.surface3d.camera import SharedCamera
 from gui.surface3d.canvas import SurfaceCanvas
-from gui.surface3d.geometry import Box, surface_mesh
+from gui.surface3d.geometry import Box, SurfaceMesh, surface_mesh
 
 MARK_LOOKS = {"start": ("#ffffff", "#000000"), "minimum": ("#000000", "#ffffff")}  # fill, ring
 MARKS_LEGEND = "white ball: the start · black ball ringed in white: a minimum"
 ON_THE_SHEET = (
-    "3-D: the height is the loss on the colour bar's log scale; every path lies on the surface "
-    "(the sheet, drawn on a coarser grid, may cut a narrow valley's floor off above a path)."
+    "3-D: the height is the loss on the colour bar's log scale, and every path is drawn on the "
+    "sheet, where it went."
 )
 OFF_THE_SHEET = (
     "3-D: a path's height is the loss the run really had, not the sheet's under its "
@@ -70,6 +70,7 @@ class SurfaceGrid(QWidget):
         self.canvases: list[SurfaceCanvas] = []
         self.titles: list[QLabel] = []
         self.map: LandscapeMap | None = None
+        self.mesh: SurfaceMesh | None = None
         self._plot_runs: list[list[RunKey]] = []
         self._lrs: tuple[float, ...] = ()
         self._history: LossHistory | None = None
@@ -177,7 +178,7 @@ class SurfaceGrid(QWidget):
     def set_map(self, landscape: LandscapeMap) -> None:
         """Lay ``landscape`` as every plot's sheet; the marks on it; paths again on its scale."""
         self.map = landscape
-        mesh = surface_mesh(landscape)
+        self.mesh = mesh = surface_mesh(landscape)
         for canvas in self.canvases:
             canvas.set_sheet(mesh, landscape.colour_range)
         low, high = landscape.colour_range
@@ -197,12 +198,20 @@ class SurfaceGrid(QWidget):
         minima = landscape.problem.defaults.minima if landscape.problem.is_surface else ()
         minima_losses = [landscape.grid_point(tuple(m))[2] for m in minima]
         points = {
-            "start": box.points(np.reshape(start, (1, 2)), [start_loss]),
-            "minimum": box.points(np.reshape(minima, (-1, 2)), minima_losses),
+            "start": self._points(box, np.reshape(start, (1, 2)), [start_loss]),
+            "minimum": self._points(box, np.reshape(minima, (-1, 2)), minima_losses),
         }
         for canvas in self.canvases:
             for name, (fill, ring) in MARK_LOOKS.items():
                 canvas.set_marks(name, points[name], fill, ring)
+
+    def _points(self, box: Box, coordinates: np.ndarray, losses) -> np.ndarray:
+        """Box points of plane ``coordinates``: on the sheet for a 2-D problem (the loss there
+        is the surface's), at the ``losses`` they had for the MLP (off the plane, not the
+        sheet's)."""
+        if self.map.problem.is_surface:
+            return box.on_sheet(self.mesh, coordinates)
+        return box.points(coordinates, losses)
 
     def _first_loss(self) -> float | None:
         """The loss at θ₀: every run's first (they all start there)."""
@@ -228,7 +237,7 @@ class SurfaceGrid(QWidget):
                 if self._drawn[index] == count:
                     continue
                 self._drawn[index] = count
-                points = box.points(coordinates[index, :count], losses[:count])
+                points = self._points(box, coordinates[index, :count], losses[:count])
                 canvas.set_path(index, points)
                 if len(points):
                     self._heads[index] = points[-1]
@@ -240,18 +249,23 @@ class SurfaceGrid(QWidget):
 
     # --- a picture -----------------------------------------------------------------------------
 
-    def picture(self, scale: float = 1.0) -> QImage:
-        """The legend, every plot with its title, the colour bar and the caption, drawn at
-        ``scale`` × their size on screen (:data:`PICTURE_CELL` a plot when not shown)."""
+    def picture(self, scale: float = 1.0, size: tuple[int, int] | None = None) -> QImage:
+        """The legend, every plot with its title, the colour bar and the caption, ``size``
+        logical pixels (by default: the plots at their size on screen, or
+        :data:`PICTURE_CELL` each when not shown), drawn at ``scale`` × that."""
         rows, columns = grid_shape(max(1, len(self.canvases)))
+        title = 2.2 * self.theme.title_pt
         shown = bool(self.canvases) and self.canvases[0].width() > 50
         cell = (self.canvases[0].width(), self.canvases[0].height()) if shown else PICTURE_CELL
-        cell_w, cell_h = round(cell[0] * scale), round(cell[1] * scale)
-        title_h = round(2.2 * self.theme.title_pt * scale)
+        width = size[0] if size else columns * cell[0] + COLOUR_BAR_WIDTH
+        legend = self._document(self.legend.text(), width)
+        caption = self._document(self.caption.text(), width)
+        if size is not None:
+            texts = legend.size().height() + caption.size().height()
+            cell = ((width - COLOUR_BAR_WIDTH) / columns, (size[1] - texts) / rows - title)
+        cell_w, cell_h, title_h = (round(v * scale) for v in (*cell, title))
         plots_w, plots_h = columns * cell_w, rows * (title_h + cell_h)
         width = plots_w + round(COLOUR_BAR_WIDTH * scale)
-        legend = self._document(self.legend.text(), width / scale)
-        caption = self._document(self.caption.text(), width / scale)
         top = round(legend.size().height() * scale)
         height = top + plots_h + round(caption.size().height() * scale)
         image = QImage(width, height, QImage.Format.Format_RGB32)
@@ -278,7 +292,7 @@ class SurfaceGrid(QWidget):
             x, y = (j % columns) * cell_w, top + (j // columns) * (title_h + cell_h)
             title = f"Learning rate: {lr:g}"
             painter.drawText(QRectF(x, y, cell_w, title_h), Qt.AlignmentFlag.AlignCenter, title)
-            painter.drawImage(QPointF(x, y + title_h), canvas.picture(cell_w, cell_h))
+            painter.drawImage(QPointF(x, y + title_h), canvas.picture(cell_w, cell_h, scale))
 
     @staticmethod
     def _paint_text(painter: QPainter, document: QTextDocument, at: QPointF, scale: float):
