@@ -18,7 +18,14 @@ from engine.core.files import atomic_write, check_writable
 from gui.export.dialogs import FormatRows, OptionsDialog
 from gui.export.figure import encode_gif, pillow_image
 from gui.export.landscape import LandscapeState
-from gui.export.offscreen import FIGURE_SIZE, check_scale, delete_now, png_bytes, settings_json
+from gui.export.offscreen import (
+    FIGURE_SIZE,
+    check_scale,
+    delete_now,
+    footer_text,
+    png_bytes,
+    settings_json,
+)
 from gui.landscape.paths import PathHistory
 from gui.landscape.view import caption_text
 from gui.plotting.themes import Theme
@@ -62,7 +69,9 @@ class SurfaceFigure:
     def image(self, scale: int = 1, camera: Camera | None = None) -> QImage:
         if camera is not None:
             self.grid.camera.set(camera)
-        return self.grid.picture(scale, FIGURE_SIZE)
+        lead = f"loss landscape in 3-D · step {self.state.update.steps_taken}"
+        footer = footer_text(lead, self.state.started.config)
+        return self.grid.picture(scale, FIGURE_SIZE, footer)
 
     def close(self) -> None:
         delete_now(self.grid)

@@ -17,7 +17,7 @@ class Camera:
 
     azimuth: float = 300.0
     elevation: float = 30.0
-    distance: float = 3.8
+    distance: float = 3.1
 
     def held(self) -> Camera:
         """The camera within its limits, its azimuth in [0, 360)."""

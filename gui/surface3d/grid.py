@@ -129,15 +129,14 @@ class SurfaceGrid(QWidget):
     def set_caption(self, text: str) -> None:
         """``text`` (the 2-D view's caption), then what the heights mean and how to turn it."""
         self._caption = text
-        self.caption.setText(
-            f"<span style='font-size:{self.theme.tick_pt}pt'>{self.caption_html}</span>"
-        )
+        self.caption.setText(self._caption_html(HANDLING))
 
-    @property
-    def caption_html(self) -> str:
+    def _caption_html(self, *more: str) -> str:
+        """The caption, what the heights mean, then ``more``, at the theme's size."""
         surface = self.map is None or self.map.problem.is_surface
         heights = ON_THE_SHEET if surface else OFF_THE_SHEET
-        return "<br>".join(part for part in (self._caption, heights, HANDLING) if part)
+        text = "<br>".join(part for part in (self._caption, heights, *more) if part)
+        return f"<span style='font-size:{self.theme.tick_pt}pt'>{text}</span>"
 
     # --- an experiment, its map and its paths --------------------------------------------------
 
@@ -249,17 +248,23 @@ class SurfaceGrid(QWidget):
 
     # --- a picture -----------------------------------------------------------------------------
 
-    def picture(self, scale: float = 1.0, size: tuple[int, int] | None = None) -> QImage:
-        """The legend, every plot with its title, the colour bar and the caption, ``size``
-        logical pixels (by default: the plots at their size on screen, or
-        :data:`PICTURE_CELL` each when not shown), drawn at ``scale`` × that."""
+    def picture(
+        self, scale: float = 1.0, size: tuple[int, int] | None = None, footer: str = ""
+    ) -> QImage:
+        """The legend, every plot with its title, the colour bar, the caption and ``footer``
+        (right-aligned), ``size`` logical pixels (by default: the plots at their size on
+        screen, or :data:`PICTURE_CELL` each when not shown), drawn at ``scale`` × that."""
         rows, columns = grid_shape(max(1, len(self.canvases)))
         title = 2.2 * self.theme.title_pt
         shown = bool(self.canvases) and self.canvases[0].width() > 50
         cell = (self.canvases[0].width(), self.canvases[0].height()) if shown else PICTURE_CELL
         width = size[0] if size else columns * cell[0] + COLOUR_BAR_WIDTH
         legend = self._document(self.legend.text(), width)
-        caption = self._document(self.caption.text(), width)
+        below = self._caption_html()  # no "drag to turn" on paper
+        if footer:
+            size_pt = self.theme.tick_pt
+            below += f"<p align='right' style='font-size:{size_pt}pt'>{html.escape(footer)}</p>"
+        caption = self._document(below, width)
         if size is not None:
             texts = legend.size().height() + caption.size().height()
             cell = ((width - COLOUR_BAR_WIDTH) / columns, (size[1] - texts) / rows - title)
