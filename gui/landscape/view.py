@@ -103,8 +103,15 @@ class LandscapeView(QWidget):
         self.basis_label = QLabel("Plane:")
         for widget in (self.basis_label, self.basis_box, self.refit):
             bar.addWidget(widget)
-        bar.addWidget(self.status, 1)
-        bar.addWidget(self.toggle_3d)
+        # the status and the 3-D button share a stretch whose width the window's least width
+        # ignores: a narrow window cuts the status short, the button last
+        tail = QWidget()
+        tail.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        tail_row = QHBoxLayout(tail)
+        tail_row.setContentsMargins(0, 0, 0, 0)
+        tail_row.addWidget(self.status, 1)
+        tail_row.addWidget(self.toggle_3d)
+        bar.addWidget(tail, 1)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.grid)
         layout = QVBoxLayout(self)
