@@ -81,6 +81,15 @@ def build_parser() -> argparse.ArgumentParser:
     look.add_argument("--scale", type=int, choices=(1, 2, 3), default=1, help="PNG scale")
     look.add_argument("--frame-every", type=int, metavar="K", help="GIF: a frame every K steps")
     look.add_argument("--fps", type=float, default=10.0, help="GIF frames a second (default 10)")
+    look.add_argument(
+        "--view",
+        choices=("2d", "3d"),
+        default="2d",
+        help="--landscape as the 2-D map (default) or the 3-D surface: a PNG, or a GIF turning "
+        "once around (OpenGL: needs a display; without one, run under xvfb-run -a)",
+    )
+    look.add_argument("--azimuth", type=float, metavar="A", help="3-D: degrees around (300)")
+    look.add_argument("--elevation", type=float, metavar="E", help="3-D: degrees above (30)")
     parser.add_argument(
         "--config",
         metavar="FILE",

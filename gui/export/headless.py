@@ -5,7 +5,10 @@ writes it."""
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import sys
+from pathlib import Path
 
 from engine.analysis.landscape_compute import landscape_task
 from engine.analysis.landscape_map import LandscapeRequest
@@ -19,9 +22,17 @@ from engine.live.messages import ExperimentStarted
 from engine.live.updates import full_update
 from gui.export.figure import FigureState
 from gui.export.landscape import LandscapeState, export_landscape
+from gui.export.landscape3d import FORMATS_3D, export_landscape_3d
 from gui.export.sweep import export_sweep
 from gui.export.writers import default_frame_every, export_gif, export_png, export_svg
 from gui.plotting.themes import theme_named
+from gui.surface3d.camera import Camera
+from gui.surface3d.support import share_gl_contexts
+
+NO_DISPLAY = (
+    "--view 3d draws with OpenGL and needs a display; on a machine without one run it under "
+    "Xvfb (xvfb-run -a python main.py …) with Mesa's OpenGL installed"
+)
 
 
 class HeadlessFigures:
@@ -33,6 +44,7 @@ class HeadlessFigures:
         except KeyError as err:
             raise ConfigError(str(err.args[0])) from None
         self.args = args
+        check_view_flags(args)
 
     def write(
         self,
@@ -40,17 +52,27 @@ class HeadlessFigures:
         experiment: BatchedExperiment | None,
         sweep: SweepResult | None,
     ) -> list[str]:
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before the QApplication exists
+        args, written = self.args, []
+        if args.view == "3d":
+            share_gl_contexts()  # and the display's platform: offscreen has no OpenGL
+        else:
+            os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before the QApplication exists
         from PySide6.QtWidgets import QApplication
 
         app = QApplication.instance() or QApplication(["optimizers-from-scratch"])
-        args, written = self.args, []
         if experiment is not None and (args.png or args.svg or args.gif):
             written += self._write_panels(config, experiment)
         if experiment is not None and args.landscape:
             state = trained_state(experiment)
-            every = args.frame_every or default_frame_every(state.update.steps_taken)
-            export_landscape(args.landscape, state, self.theme, args.scale, every, args.fps)
+            if args.view == "3d":
+                camera = Camera(
+                    azimuth=Camera.azimuth if args.azimuth is None else args.azimuth,
+                    elevation=Camera.elevation if args.elevation is None else args.elevation,
+                )
+                export_landscape_3d(args.landscape, state, self.theme, args.scale, camera)
+            else:
+                every = args.frame_every or default_frame_every(state.update.steps_taken)
+                export_landscape(args.landscape, state, self.theme, args.scale, every, args.fps)
             written.append(args.landscape)
         if sweep is not None and draws_sweep(args):
             export_sweep(args.sweep, sweep, config.learning_rates, self.theme, args.scale)
@@ -78,6 +100,28 @@ class HeadlessFigures:
             export_gif(args.gif, state, self.theme, every, args.fps)
             written.append(args.gif)
         return written
+
+
+def check_view_flags(args: argparse.Namespace) -> None:
+    """``ConfigError`` for --view, --azimuth and --elevation that cannot be drawn, before any
+    training: the 3-D view draws --landscape as PNG or GIF, on a display."""
+    turned = args.azimuth is not None or args.elevation is not None
+    if args.view != "3d":
+        if turned:
+            raise ConfigError("--azimuth and --elevation turn the 3-D view: add --view 3d")
+        return
+    if args.landscape is None:
+        raise ConfigError("--view 3d draws the landscape: add --landscape FILE.png")
+    suffix = Path(args.landscape).suffix.lower().lstrip(".")
+    if suffix not in FORMATS_3D:
+        raise ConfigError(f"--view 3d saves .png or .gif, not {args.landscape!r}")
+    for name in ("azimuth", "elevation"):
+        value = getattr(args, name)
+        if value is not None and not math.isfinite(value):
+            raise ConfigError(f"--{name} must be a number of degrees, not {value}")
+    on_x = sys.platform.startswith("linux") or sys.platform.startswith("freebsd")
+    if on_x and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise ConfigError(NO_DISPLAY)
 
 
 def trained_state(experiment: BatchedExperiment) -> LandscapeState:

@@ -4,7 +4,6 @@ a caption naming the plane and how far the paths stray from it, and the hover re
 from __future__ import annotations
 
 import html
-import math
 
 import numpy as np
 import pyqtgraph as pg
@@ -16,13 +15,13 @@ from engine.experiment.runs import RunKey
 from engine.live.messages import ExperimentStarted
 from gui.landscape.plot import MARKS, LandscapePlot
 from gui.plotting.helpers import KeySample, point_font
+from gui.plotting.loss_colours import decade_ticks, loss_colour_map
 from gui.plotting.pacing import PacedView
 from gui.plotting.palette import optimizer_colour
 from gui.plotting.plot_grid import replace_plots
 from gui.plotting.themes import DEFAULT, Theme
 from gui.state.loss_history import LossHistory
 
-COLOUR_MAP = "viridis"  # perceptually uniform, and readable in grey
 COLOUR_BAR_LABEL = "loss (log scale)"
 NEAR = 0.06  # a path point this close (a share of the view's width and height) is "nearest"
 
@@ -50,7 +49,7 @@ class LandscapeGrid(PacedView, pg.GraphicsLayoutWidget):
         self.cells = self.addLayout(row=1, col=0)
         self.cells.setContentsMargins(0, 0, 0, 0)
         self.colour_bar = pg.ColorBarItem(
-            colorMap=pg.colormap.get(COLOUR_MAP),
+            colorMap=loss_colour_map(),
             label=COLOUR_BAR_LABEL,
             interactive=False,
             colorMapMenu=False,
@@ -230,22 +229,6 @@ class LandscapeGrid(PacedView, pg.GraphicsLayoutWidget):
         for plot in self.plots:
             plot.hide_readout()
         super().leaveEvent(event)
-
-
-def decade_ticks(low: float, high: float) -> list[tuple[float, str]]:
-    """Ticks at whole powers of ten between log10 values ``low`` and ``high``, written as a
-    teacher would: 0.01, 1, 100 near 1, 10⁻⁶ and 10⁸ far from it; every other decade if there
-    are more than eight."""
-    first, last = math.ceil(low - 1e-9), math.floor(high + 1e-9)
-    step = 1 if last - first <= 8 else 2
-    return [(float(k), _decade(k)) for k in range(first, last + 1, step)]
-
-
-def _decade(k: int) -> str:
-    if -3 <= k <= 4:
-        return f"{10.0**k:g}" if k < 0 else str(10**k)
-    superscript = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-    return "10" + str(k).translate(superscript)
 
 
 def coloured(name: str, text: str) -> str:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSizePolicy,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -42,6 +43,7 @@ from gui.landscape.paths import PathHistory
 from gui.plotting.themes import Theme
 from gui.state.session import EngineSession
 from gui.state.view_state import ViewState
+from gui.surface3d.support import unavailable_reason
 
 BASIS_CHOICES = (  # (basis, short name, what it is)
     ("hessian", "Sharpest Hessian", "The two sharpest Hessian directions at θ₀ (fixed: live)"),
@@ -81,6 +83,17 @@ class LandscapeView(QWidget):
         self.refit = QPushButton("Fit to the paths")
         self.refit.setToolTip("Compute the plane (PCA) and the window again from the paths so far")
         self.refit.clicked.connect(self.fit_to_paths)
+        self.toggle_3d = QPushButton("3-D")
+        self.toggle_3d.setCheckable(True)
+        self.toggle_3d.setToolTip(
+            "The loss as a surface in 3-D, each path at the loss it had: drag to turn, wheel "
+            "to zoom, double-click to reset"
+        )
+        self.toggle_3d.toggled.connect(lambda on: view.update(landscape_3d=on))
+        if unavailable_reason() is not None:
+            self.toggle_3d.setEnabled(False)
+            self.toggle_3d.setToolTip(unavailable_reason())
+        self.surface = None  # the 3-D view (gui.surface3d), made when first shown
         self.status = QLabel()
         # a long status must not widen the window
         self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -92,18 +105,31 @@ class LandscapeView(QWidget):
         self.basis_label = QLabel("Plane:")
         for widget in (self.basis_label, self.basis_box, self.refit):
             bar.addWidget(widget)
-        bar.addWidget(self.status, 1)
+        # the status and the 3-D button share a stretch whose width the window's least width
+        # ignores: a narrow window cuts the status short, the button last
+        tail = QWidget()
+        tail.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        tail_row = QHBoxLayout(tail)
+        tail_row.setContentsMargins(0, 0, 0, 0)
+        tail_row.addWidget(self.status, 1)
+        tail_row.addWidget(self.toggle_3d)
+        bar.addWidget(tail, 1)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.grid)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
         layout.addLayout(bar)
-        layout.addWidget(self.grid, 1)
+        layout.addWidget(self.stack, 1)
         self.map: LandscapeMap | None = None
         self._pending: LandscapeRequest | None = None
         self._fitted_generation = -1  # the experiment whose finished paths the plane was fitted to
         self._captioned: tuple | None = None
+        self._caption_text = ""
         session.restarted.connect(self._on_started)
         session.advanced.connect(self._on_advanced)
         view.events.plane.connect(self._on_plane_change)
+        view.events.landscape_3d.connect(self._show_3d)
+        self._show_3d(view.landscape_3d)
 
     # --- what it shows ---------------------------------------------------------------------
 
@@ -126,9 +152,40 @@ class LandscapeView(QWidget):
         self.status.setText(text)
         self.status.setToolTip(text)
 
+    @property
+    def showing_3d(self) -> bool:
+        return self.surface is not None and self.stack.currentWidget() is self.surface
+
+    @property
+    def last_paint_ms(self) -> float:
+        """What painting the view shown last cost (for the redraw pacer)."""
+        return self.surface.last_paint_ms if self.showing_3d else self.grid.last_paint_ms
+
     def apply_theme(self, theme: Theme) -> None:
         self.grid.apply_theme(theme)
         self.grid.invalidate()
+        if self.surface is not None:
+            self.surface.apply_theme(theme)
+
+    @Slot(bool)
+    def _show_3d(self, on: bool) -> None:
+        """The 3-D view in place of the 2-D grid (made, and OpenGL loaded, the first time), or
+        the grid again; where no OpenGL context can be made, always the grid."""
+        on = on and unavailable_reason() is None
+        with QSignalBlocker(self.toggle_3d):
+            self.toggle_3d.setChecked(on)
+        if on and self.surface is None:
+            from gui.surface3d.grid import SurfaceGrid
+
+            self.surface = SurfaceGrid(theme=self.grid.theme)
+            self.stack.addWidget(self.surface)
+            if self.session.started is not None:
+                self.surface.start(self.session.started, self.session.history)
+            if self._current(self.map):
+                self.surface.set_map(self.map)
+            self.surface.set_caption(self._caption_text)
+        self.stack.setCurrentWidget(self.surface if on else self.grid)
+        self.redraw()
 
     def shutdown(self) -> None:
         self.runner.shutdown()
@@ -141,12 +198,14 @@ class LandscapeView(QWidget):
         size = 0 if started.initial_parameters is None else len(started.initial_parameters)
         self.paths.clear(len(started.runs), size, started.config.max_steps)
         self.grid.start(started, self.session.history)
+        if self.surface is not None:
+            self.surface.start(started, self.session.history)
         for widget in (self.basis_label, self.basis_box, self.refit):
             widget.setVisible(not problem.is_surface)
         self.layout().invalidate()  # a hidden tab's layout would keep the old minimum width
         self._captioned = None
         if self.map is not None and self.map.key == map_key(started.config):
-            self.grid.set_map(self.map)
+            self._set_map(self.map)
             self._show_caption()
         else:
             self._request()
@@ -218,14 +277,19 @@ class LandscapeView(QWidget):
         started = self.session.started
         if landscape is None or started is None or landscape.key != map_key(started.config):
             return  # for settings that have since changed; their own map is on its way
-        self.map = landscape
-        self.grid.set_map(landscape)
+        self._set_map(landscape)
         self._captioned = None
         self._show_caption()
         (x0, x1), (y0, y1) = landscape.window
         plane = "Plane: the parameters (x, y) themselves · " if landscape.problem.is_surface else ""
         self._say(f"{plane}window x {x0:.3g} … {x1:.3g}, y {y0:.3g} … {y1:.3g}")
         self.redraw()
+
+    def _set_map(self, landscape: LandscapeMap) -> None:
+        self.map = landscape
+        self.grid.set_map(landscape)
+        if self.surface is not None:
+            self.surface.set_map(landscape)
 
     @Slot(str)
     def _on_failure(self, message: str) -> None:
@@ -241,9 +305,12 @@ class LandscapeView(QWidget):
         if not self._current(landscape):
             return  # the new settings' map is on its way (its plane may not even fit the paths)
         coordinates = self.paths.coordinates(landscape.plane)
-        self.grid.redraw(coordinates, self.paths.counts)
+        if self.showing_3d:
+            self.surface.redraw(coordinates, self.paths.counts)
+        else:
+            self.grid.redraw(coordinates, self.paths.counts)
         latest = self.session.latest
-        if latest is not None and (latest.done or not self.session.playing):
+        if not self.showing_3d and latest is not None and (latest.done or not self.session.playing):
             self.grid.settle()  # a still picture: every path whole, in the runs' order
         if self._pending is None and self.paths.length:
             window = self._window_for(landscape, coordinates)
@@ -284,7 +351,10 @@ class LandscapeView(QWidget):
         if state == self._captioned:
             return
         self._captioned = state
-        self.grid.set_caption(caption_text(landscape, started, self.paths))
+        self._caption_text = caption_text(landscape, started, self.paths)
+        self.grid.set_caption(self._caption_text)
+        if self.surface is not None:
+            self.surface.set_caption(self._caption_text)
 
 
 def caption_text(landscape: LandscapeMap, started: ExperimentStarted, paths: PathHistory) -> str:

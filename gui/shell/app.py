@@ -43,7 +43,9 @@ def run_app(args: argparse.Namespace) -> int:
     from gui.shell.main_window import MainWindow
     from gui.shell.resources import TITLE, icon_path
     from gui.state.saved_settings import load_config
+    from gui.surface3d.support import share_gl_contexts
 
+    share_gl_contexts()  # before the QApplication exists
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("OptimizersFromScratch")
     app.setApplicationName(APP_ID)

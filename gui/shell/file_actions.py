@@ -25,6 +25,7 @@ from gui.export.landscape import (
     export_landscape,
     window_state,
 )
+from gui.export.landscape3d import Landscape3DExportDialog, export_landscape_3d
 from gui.export.sweep import export_sweep
 from gui.export.writers import default_frame_every, export_csv, export_gif, export_png, export_svg
 from gui.landscape.view import LandscapeView
@@ -142,11 +143,17 @@ class FileActions(QObject):
     def export_landscape(
         self, path: str, scale: int = 2, theme: Theme | None = None, every: int = 1, fps=10.0
     ) -> bool:
-        """PNG, SVG or GIF of the Landscape tab, by the file's extension."""
+        """PNG, SVG or GIF of the Landscape tab, by the file's extension; of its 3-D view (PNG,
+        or a GIF turning around) from its camera when that is shown."""
         state = self.landscape_state()
         if state is None:
             return False
         theme = theme or self.view.theme
+        if self.landscape.showing_3d:
+            camera = self.landscape.surface.camera.camera
+            return self._export(
+                "landscape", path, lambda: export_landscape_3d(path, state, theme, scale, camera)
+            )
         return self._export(
             "landscape", path, lambda: export_landscape(path, state, theme, scale, every, fps)
         )
@@ -157,15 +164,20 @@ class FileActions(QObject):
         if state is None:
             return
         steps = state.update.steps_taken
-        dialog = LandscapeExportDialog(
-            self.view.theme, steps, default_frame_every(steps), self.dialog_parent
-        )
+        if self.landscape.showing_3d:
+            dialog = Landscape3DExportDialog(self.view.theme, self.dialog_parent)
+        else:
+            dialog = LandscapeExportDialog(
+                self.view.theme, steps, default_frame_every(steps), self.dialog_parent
+            )
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         titles = {"png": "PNG image", "svg": "SVG image", "gif": "Animated GIF"}
         filters = f"{titles[dialog.format]} (*.{dialog.format})"
         path = self._ask_path("Export landscape", filters, "." + dialog.format)
-        if path:
+        if path and self.landscape.showing_3d:
+            self.export_landscape(path, dialog.scale, dialog.theme)
+        elif path:
             self.export_landscape(path, dialog.scale, dialog.theme, dialog.every, dialog.fps)
 
     def save_experiment_to(self, path: str) -> bool:

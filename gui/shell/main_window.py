@@ -360,7 +360,7 @@ class MainWindow(QMainWindow):
             return 0.0
         if self.view.tab is Tab.LANDSCAPE:  # a hidden view catches up when it is shown again
             self.landscape.redraw()
-            return self.landscape.grid.last_paint_ms
+            return self.landscape.last_paint_ms
         if self.view.tab is Tab.PANELS:
             self.grid.redraw(self.session.latest)
         return self.grid.last_paint_ms

@@ -2,9 +2,9 @@
 reads and writes them.
 
 The experiment's settings, the window's geometry and the optimizer editor's unsaved text are saved
-when it closes; the remembered view settings (log-y, theme, zoom, speed) are written as they
-change. A value that no longer makes sense (an edited file, an older version) is ignored: the
-default is shown instead.
+when it closes; the remembered view settings (log-y, theme, zoom, speed, the landscape in 3-D) are
+written as they change. A value that no longer makes sense (an edited file, an older version) is
+ignored: the default is shown instead.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ THEME_KEY = "view/theme"
 ZOOM_KEY = "view/zoom"
 SPEED_KEY = "view/speed"
 DRAFT_KEY = "editor/draft"  # the Your optimizer dock's text when it was not saved
+LANDSCAPE_3D_KEY = "view/landscape_3d"
 
 
 def load_config(settings: QSettings) -> ExperimentConfig | None:
@@ -70,12 +71,13 @@ def save_geometry(settings: QSettings, geometry: QByteArray, state: QByteArray) 
 
 
 def restore_view(settings: QSettings, view: ViewState) -> None:
-    """The remembered log-y, theme, zoom and speed into ``view``."""
+    """The remembered log-y, theme, zoom, speed and 3-D landscape into ``view``."""
     view.update(
         log_y=settings.value(LOG_Y_KEY, "false") == "true",
         theme=THEMES.get(str(settings.value(THEME_KEY, "")), view.theme),
         zoom=_int_in(settings.value(ZOOM_KEY), ZOOM_STEPS, view.zoom),
         speed=_int_in(settings.value(SPEED_KEY), range(SPEED_STEPS + 1), view.speed),
+        landscape_3d=settings.value(LANDSCAPE_3D_KEY, "false") == "true",
     )
 
 
@@ -86,6 +88,9 @@ def remember_view(settings: QSettings, view: ViewState) -> None:
     events.theme.connect(lambda theme: settings.setValue(THEME_KEY, theme.name))
     events.zoom.connect(lambda percent: settings.setValue(ZOOM_KEY, percent))
     events.speed.connect(lambda position: settings.setValue(SPEED_KEY, position))
+    events.landscape_3d.connect(
+        lambda on: settings.setValue(LANDSCAPE_3D_KEY, "true" if on else "false")
+    )
 
 
 def _int_in(value: object, allowed, default: int) -> int:

@@ -1,9 +1,10 @@
 """The one owner of what the window shows, with napari-style change events.
 
 Which quantity the panels plot, on which axis, in which look and at which zoom, the step the
-timeline shows, the run the inspector follows, the tab, Predict mode and the landscape's plane:
-actions and widgets edit it, views, the status bar and exports read it; nothing keeps its own
-copy. One signal per field (``view.events.log_y``) carries the new value after it is set.
+timeline shows, the run the inspector follows, the tab, Predict mode, the landscape's plane and
+whether it is in 3-D: actions and widgets edit it, views, the status bar and exports read it;
+nothing keeps its own copy. One signal per field (``view.events.log_y``) carries the new value
+after it is set.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class ViewSettings:
     tab: Tab = Tab.PANELS
     predict: bool = False  # Predict mode: the class's picks on cards over the panels
     plane: str = "hessian"  # the landscape's plane for the MLP, one of PLANES
+    landscape_3d: bool = False  # the Landscape tab shows the loss as a surface in 3-D
 
     def __post_init__(self) -> None:
         if self.zoom not in ZOOM_STEPS:
@@ -168,3 +170,7 @@ class ViewState(QObject):
     @property
     def plane(self) -> str:
         return self._settings.plane
+
+    @property
+    def landscape_3d(self) -> bool:
+        return self._settings.landscape_3d

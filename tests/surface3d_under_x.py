@@ -1,0 +1,192 @@
+"""The 3-D landscape in the real window under X with OpenGL: not collected by itself (Qt's
+offscreen platform has no OpenGL); ``test_surface3d_window.py`` runs it under Xvfb."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
+
+from engine.config.problem_switch import config_for_problem
+from engine.config.settings import ExperimentConfig
+from gui.export.landscape3d import TURN_FRAMES
+from gui.export.offscreen import SETTINGS_KEY
+from gui.state.view_state import Tab
+from gui.surface3d.support import share_gl_contexts, unavailable_reason
+from tests.windows import open_main_window, temporary_settings
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+share_gl_contexts()  # as the app does, before pytest-qt makes the QApplication
+
+BACKGROUND_TOLERANCE = 12  # per channel
+MIN_DRAWN = 0.08  # of a plot's pixels: a sheet (the floor's outline alone is about 1 %)
+ON_THE_MAP = 0.9  # of the drawn pixels: the colour map's colours (lit), the rest paths and marks
+COLOUR_TOLERANCE = 14.0  # RGB distance from the nearest lit colour of the map
+
+
+def open_3d(qtbot, tmp_path):
+    """The window with Rosenbrock's experiment, its Landscape tab shown in 3-D."""
+    reason = unavailable_reason()
+    assert reason is None, reason
+    config = config_for_problem("rosenbrock", ExperimentConfig())
+    window = open_main_window(qtbot, temporary_settings(tmp_path), config)
+    window.view.update(tab=Tab.LANDSCAPE, landscape_3d=True)
+    view = window.landscape
+    qtbot.waitUntil(lambda: view.map is not None and view.showing_3d, timeout=30_000)
+    qtbot.waitUntil(lambda: view.surface.canvases[0].sheet.visible())
+    return window
+
+
+@pytest.fixture
+def window3d(qtbot, tmp_path):
+    return open_3d(qtbot, tmp_path)
+
+
+def test_opengl_loads_when_the_3d_view_is_first_shown_and_torch_never(qtbot, tmp_path):
+    """The first test in this process: nothing has shown the 3-D view before it."""
+    assert "pyqtgraph.opengl" not in sys.modules
+    window = open_main_window(qtbot, temporary_settings(tmp_path))
+    assert "pyqtgraph.opengl" not in sys.modules  # the window starts as fast as before
+    window.view.update(tab=Tab.LANDSCAPE, landscape_3d=True)
+    assert "pyqtgraph.opengl" in sys.modules and window.landscape.showing_3d
+    window.run_to_end()
+    qtbot.waitUntil(lambda: window.session.done, timeout=60_000)
+    assert "torch" not in sys.modules
+
+
+def pixels(canvas) -> np.ndarray:
+    """The plot drawn at its size, (h, w, 3) RGB."""
+    image = canvas.picture(canvas.width(), canvas.height())
+    bgra = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.width(), 4)
+    return bgra[..., 2::-1].astype(np.int16)
+
+
+def drawn(rgb: np.ndarray, background: str) -> np.ndarray:
+    colour = np.array([int(background[i : i + 2], 16) for i in (1, 3, 5)])
+    return np.abs(rgb - colour).max(axis=-1) > BACKGROUND_TOLERANCE
+
+
+def off_the_map(rgb: np.ndarray) -> np.ndarray:
+    """Per pixel (n, 3), its distance from the nearest k × (a colour of the map), k ∈ [0.5, 1]:
+    the sheet's lighting scales a colour, it never changes its hue."""
+    table = pg.colormap.get("viridis").getLookupTable(nPts=512, alpha=False).astype(np.float64)
+    pixels_ = rgb.astype(np.float64)
+    k = np.clip(pixels_ @ table.T / (table**2).sum(axis=1), 0.5, 1.0)  # (n, 512)
+    residual = pixels_[:, None, :] - k[..., None] * table[None]
+    return np.sqrt((residual**2).sum(axis=-1)).min(axis=1)
+
+
+def test_the_3d_view_draws_the_sheet_in_the_colour_maps_colours(window3d):
+    canvas = window3d.landscape.surface.canvases[0]
+    rgb = pixels(canvas)
+    mask = drawn(rgb, window3d.view.settings.zoomed_theme.background)
+    assert mask.mean() > MIN_DRAWN
+    distances = off_the_map(rgb[mask][::7])
+    assert (distances < COLOUR_TOLERANCE).mean() > ON_THE_MAP
+
+
+def test_the_heads_move_while_playing(window3d, qtbot):
+    canvas = window3d.landscape.surface.canvases[0]
+    window3d.toggle_play()
+    qtbot.waitUntil(lambda: len(canvas.heads[1].pos) > 0, timeout=20_000)
+    first, before = canvas.heads[1].pos.copy(), pixels(canvas)
+    qtbot.waitUntil(
+        lambda: (
+            canvas.heads[1].pos.shape == first.shape and not np.allclose(canvas.heads[1].pos, first)
+        ),
+        timeout=20_000,
+    )
+    window3d.toggle_play()
+    qtbot.waitUntil(lambda: not window3d.session.playing)
+    assert (pixels(canvas) != before).any()
+
+
+def drag(widget, start: QPointF, end: QPointF) -> None:
+    """A left-button drag from ``start`` to ``end``, as the mouse sends it."""
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    for kind, at, button, buttons in (
+        (QEvent.Type.MouseButtonPress, start, left, left),
+        (QEvent.Type.MouseMove, (start + end) / 2, none, left),
+        (QEvent.Type.MouseMove, end, none, left),
+        (QEvent.Type.MouseButtonRelease, end, left, none),
+    ):
+        event = QMouseEvent(kind, at, widget.mapToGlobal(at), button, buttons, Qt.NoModifier)
+        QApplication.sendEvent(widget, event)
+
+
+def test_turning_one_plot_turns_them_all_and_a_double_click_resets(window3d):
+    surface = window3d.landscape.surface
+    first, last = surface.canvases[0], surface.canvases[-1]
+    assert len(surface.canvases) > 1
+    before = surface.camera.camera
+    seen = pixels(last)
+    drag(first, QPointF(100, 100), QPointF(160, 80))
+    after = surface.camera.camera
+    assert after.azimuth != before.azimuth and after.elevation != before.elevation
+    for canvas in surface.canvases:
+        assert canvas.opts["azimuth"] == after.azimuth
+        assert canvas.opts["elevation"] == after.elevation
+    assert (pixels(last) != seen).any()
+    event = QMouseEvent(
+        QEvent.Type.MouseButtonDblClick,
+        QPointF(50, 50),
+        last.mapToGlobal(QPointF(50, 50)),
+        Qt.MouseButton.LeftButton,
+        Qt.MouseButton.LeftButton,
+        Qt.NoModifier,
+    )
+    QApplication.sendEvent(last, event)
+    assert surface.camera.camera == before
+    assert first.opts["azimuth"] == before.azimuth
+
+
+def read_png(path) -> tuple[np.ndarray, dict]:
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return np.asarray(image.convert("RGB")).astype(np.int16), dict(image.text)
+
+
+def test_file_export_draws_the_3d_view_from_its_camera(window3d, qtbot, tmp_path):
+    surface = window3d.landscape.surface
+    surface.camera.set(replace(surface.camera.camera, azimuth=200.0, elevation=45.0))
+    window3d.run_to_end()
+    qtbot.waitUntil(lambda: window3d.session.done, timeout=60_000)
+    path = tmp_path / "surface.png"
+    assert window3d.files.export_landscape(str(path), scale=2), window3d.errors
+    rgb, text = read_png(path)
+    assert rgb.shape == (1600, 2560, 3)
+    settings = json.loads(text[SETTINGS_KEY])
+    assert settings["view"] == "landscape 3d"
+    assert (settings["azimuth"], settings["elevation"]) == (200.0, 45.0)
+    mask = drawn(rgb, window3d.view.theme.background)
+    assert mask.mean() > MIN_DRAWN
+
+
+def test_the_command_line_draws_the_3d_view_as_png_and_gif(tmp_path):
+    png, gif = tmp_path / "r.png", tmp_path / "r.gif"
+    for path in (png, gif):
+        done = subprocess.run(
+            [sys.executable, "main.py", "--problem", "rosenbrock", "--max-steps", "40"]
+            + ["--landscape", str(path), "--view", "3d", "--azimuth", "250", "--elevation", "40"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+    rgb, text = read_png(png)
+    assert rgb.shape == (800, 1280, 3) and json.loads(text[SETTINGS_KEY])["azimuth"] == 250.0
+    from PIL import Image
+
+    with Image.open(gif) as animation:
+        assert animation.n_frames == TURN_FRAMES
