@@ -31,6 +31,7 @@ from gui.export.writers import default_frame_every, export_csv, export_gif, expo
 from gui.landscape.view import LandscapeView
 from gui.panels.grid import PanelGrid
 from gui.plotting.themes import Theme
+from gui.shell.code_consent import run_code_allowed
 from gui.state.experiment_model import ExperimentModel
 from gui.state.saved_settings import FOLDER_KEY
 from gui.state.session import EngineSession
@@ -199,6 +200,11 @@ class FileActions(QObject):
             opened = read_experiment_file(path)
         except ConfigError as err:
             self.report_error("Could not open the experiment", str(err))
+            return False
+        if opened.carries_code and not run_code_allowed(
+            path, opened.code_optimizers, self.dialog_parent
+        ):
+            self.show_message(f"Did not open {path}: its code was not run")
             return False
         model = self.model
         refusals: list[str] = []
