@@ -173,8 +173,9 @@ class MainWindow(QMainWindow):
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.tabifyDockWidget(docks["runs"], docks[INSPECTOR_DOCK])
         docks["runs"].raise_()
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, docks[EDITOR_DOCK])
-        docks[EDITOR_DOCK].hide()  # left of the panels, once New optimizer… shows it
+        self.tabifyDockWidget(docks[SETTINGS_DOCK], docks[EDITOR_DOCK])  # the panels keep
+        docks[SETTINGS_DOCK].raise_()  # their room; New optimizer… shows and raises it
+        docks[EDITOR_DOCK].hide()
         return docks
 
     def _build_menus(self) -> None:
