@@ -23,7 +23,7 @@ from engine.live.worker import EngineWorker
 from engine.optimizers import get_optimizer
 from engine.optimizers.templates import TEMPLATE_BUILTINS, TEMPLATES, template_code
 from engine.optimizers.user_code import OptimizerCode, read_outline
-from tests.test_engine_process import wait_gone
+from tests.processes import wait_gone
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -6,17 +6,7 @@ import pytest
 from engine.config.settings import ConfigError, ExperimentConfig, OptimizerSpec
 from engine.experiment.batched import BatchedExperiment
 from engine.optimizers.user_code import CodeError, OptimizerCode, read_outline
-
-MOMENTUM = """name = "My momentum"
-hyperparameters = {"beta": 0.9}
-
-def init(params):
-    return {"m": torch.zeros_like(params)}
-
-def update(params, grads, state, lr, beta):
-    m = beta * state["m"] + (1 - beta) * grads
-    return params - lr * m, {"m": m}
-"""
+from tests.student_code import MOMENTUM
 
 
 def test_the_outline_is_read_without_running_the_file():

@@ -25,21 +25,9 @@ from engine.experiment.runs import RunStatus
 from engine.experiment.seeds import group_status, seed_outcomes
 from engine.live.updates import full_update, started
 from engine.optimizers.user_code import OptimizerCode
-from tests.test_cli_user_code import MOMENTUM
+from tests.student_code import BAD_INIT, MOMENTUM, NAME_ERROR_AT_3
 
 SGD, ADAM = OptimizerSpec.create("sgd"), OptimizerSpec.create("adam")
-
-NAME_ERROR_AT_3 = """hyperparameters = {"beta": 0.9}
-def update(params, grads, state, lr, beta, step):
-    if step == 3:
-        return params - lr * bta * grads, state
-    return params - lr * grads, state
-"""
-BAD_INIT = """def init(params):
-    return {"m": torch.zeros_like(parms)}
-def update(params, grads, state, lr):
-    return params, state
-"""
 
 
 def student(source: str, filename: str = "student.py", **params) -> OptimizerSpec:

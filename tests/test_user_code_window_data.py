@@ -7,7 +7,7 @@ from engine.live.updates import full_update, started
 from engine.optimizers.user_code import OptimizerCode
 from gui.runs.run_table import RunTable
 from gui.state.session import EngineSession
-from tests.test_user_code_runs import BAD_INIT, NAME_ERROR_AT_3
+from tests.student_code import BAD_INIT, NAME_ERROR_AT_3
 
 
 def experiment_with(source: str) -> BatchedExperiment:

@@ -8,8 +8,7 @@ from engine.config.settings import ExperimentConfig, OptimizerSpec
 from engine.core.watchdog import TIME_LIMIT_VARIABLE
 from engine.experiment.batched import BatchedExperiment
 from engine.optimizers.templates import template_code
-from tests.test_cli_user_code import BAD_CODE
-from tests.test_user_code_runs import NAME_ERROR_AT_3
+from tests.student_code import BAD_CODE, NAME_ERROR_AT_3
 from tests.windows import action, open_main_window, temporary_settings
 
 

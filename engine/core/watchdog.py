@@ -8,8 +8,9 @@ True: pass`` or a Python loop over tensor operations ends with a traceback to th
 running. One long operation in C (a single huge matrix product) cannot be interrupted this way:
 the window then replaces the engine process, as for any hang.
 
-The exception is only ever set while the thread is inside the guarded call, under a lock, and
-cleared under the same lock if the call returned first, so it never lands in the engine's code.
+The exception is only ever set while the thread is inside the guarded call, under a lock; if the
+call returned first, the guarded call lets it land in a short loop of its own and drops it, so
+it never lands in the engine's code.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ TIME_LIMIT_SECONDS = 5.0  # a student's function that runs longer is taken for a
 TIME_LIMIT_VARIABLE = "OPTIMIZERS_CODE_TIME_LIMIT"  # seconds, to change the limit (tests: 0.2)
 POLL_SECONDS = 0.05  # how often the watchdog looks at a running call: Pause answers within it
 REPEAT_SECONDS = 1.0  # a call that swallowed the exception is interrupted again after this
+LANDING_BYTECODES = 10_000  # loop turns for a set interruption to be raised in (it takes one)
 
 
 class Interrupted(BaseException):
@@ -90,7 +92,8 @@ class _Watchdog:
                 result = function(*args, **kwargs)
                 returned = True
             finally:
-                self._leave(call)
+                if self._leave(call):
+                    _let_it_land()
         except Interrupted as err:
             self._leave(call)  # it may have landed before the first _leave took the lock
             if returned:
@@ -119,14 +122,15 @@ class _Watchdog:
         finally:
             self._local.stop_requested = previous
 
-    def _leave(self, call: _Call) -> None:
+    def _leave(self, call: _Call) -> bool:
+        """Stop watching ``call``; True if an interruption was set on its thread, which may
+        not have been raised yet (then it must land before the caller leaves the call)."""
         with self._lock:
             if not call.inside:
-                return
+                return False
             call.inside = False
             self._calls.pop(call.thread_id, None)
-            if call.fired_at is not None:  # set, perhaps not raised yet: it must not land later
-                _set_async_exception(call.thread_id, None)
+            return call.fired_at is not None
 
     def _start(self) -> None:
         if self._thread is None or not self._thread.is_alive():
@@ -159,10 +163,20 @@ class _Watchdog:
         _set_async_exception(call.thread_id, Interrupted)
 
 
-def _set_async_exception(thread_id: int, exception: type[BaseException] | None) -> None:
-    """Raise ``exception`` in thread ``thread_id`` at its next bytecode (None: clear it)."""
-    argument = None if exception is None else ctypes.py_object(exception)
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), argument)
+def _set_async_exception(thread_id: int, exception: type[BaseException]) -> None:
+    """Raise ``exception`` in thread ``thread_id`` at its next bytecode."""
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(
+        ctypes.c_ulong(thread_id), ctypes.py_object(exception)
+    )
+
+
+def _let_it_land() -> None:
+    """A few bytecodes in which an interruption already set on this thread is raised (at the
+    loop's first backward jump). Clearing it instead, with ``PyThreadState_SetAsyncExc(id,
+    NULL)``, leaves CPython 3.11's eval breaker set with nothing to raise, and the thread's next
+    function entry then spins for ever (seen here: the next test hung at a generator's start)."""
+    for _ in range(LANDING_BYTECODES):
+        pass
 
 
 WATCHDOG = _Watchdog()

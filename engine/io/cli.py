@@ -26,6 +26,7 @@ from engine.config.settings import (
 )
 from engine.core.model import ACTIVATIONS
 from engine.experiment.branches import parse_branch
+from engine.io.experiment_file import read_text
 from engine.optimizers import ARTICLE_OPTIMIZERS, REGISTRY, TorchEquivalent
 from engine.optimizers.schedules import SCHEDULES, ScheduleSpec
 from engine.optimizers.user_code import OptimizerCode
@@ -270,13 +271,7 @@ def config_from_args(
 def optimizer_from_file(path: str) -> OptimizerSpec:
     """The optimizer a student's file defines, read (not run yet); ``ConfigError`` naming the
     file (and the line) if it cannot be read or breaks the contract."""
-    try:
-        source = Path(path).read_text(encoding="utf-8")
-    except OSError as err:
-        raise ConfigError(f"cannot read {path}: {err.strerror or err}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path} is not a text file") from None
-    return OptimizerSpec.create(Path(path).stem, None, OptimizerCode(source, path))
+    return OptimizerSpec.create(Path(path).stem, None, OptimizerCode(read_text(path), path))
 
 
 def dataset_from_args(args: argparse.Namespace, base: DatasetSpec) -> DatasetSpec:

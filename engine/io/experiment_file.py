@@ -117,15 +117,18 @@ def _schedule(item: object) -> ScheduleSpec:
     return schedule_spec(item["name"], {k: v for k, v in item.items() if k != "name"})
 
 
+def _refuse_unknown_keys(item: Mapping, keys: tuple[str, ...], what: str) -> None:
+    extra = sorted(set(item) - set(keys))
+    if extra:
+        raise ConfigError(f"unknown key {extra[0]!r} in {what} (known: {', '.join(keys)})")
+
+
 def _dataset(item: object) -> DatasetSpec:
     if isinstance(item, str):
         return DatasetSpec(kind=item)
     if not isinstance(item, Mapping) or not isinstance(item.get("kind"), str):
         raise ConfigError(f"dataset must be a kind or {{'kind': ..., settings...}}, not {item!r}")
-    extra = sorted(set(item) - set(DATASET_KEYS))
-    if extra:
-        known = ", ".join(DATASET_KEYS)
-        raise ConfigError(f"unknown key {extra[0]!r} in dataset (known: {known})")
+    _refuse_unknown_keys(item, DATASET_KEYS, "dataset")
     return DatasetSpec(**item)
 
 
@@ -224,10 +227,7 @@ def _function(item: object) -> FunctionSpec:
         return function_spec(item)
     if not isinstance(item, Mapping) or not isinstance(item.get("expression"), str):
         raise ConfigError(f"function must be text or {{'expression': ..., ...}}, not {item!r}")
-    extra = sorted(set(item) - set(FUNCTION_KEYS))
-    if extra:
-        known = ", ".join(FUNCTION_KEYS)
-        raise ConfigError(f"unknown key {extra[0]!r} in function (known: {known})")
+    _refuse_unknown_keys(item, FUNCTION_KEYS, "function")
     ranges = {k: _plain(item[k]) for k in FUNCTION_KEYS[1:] if k in item}
     return function_spec(item["expression"], **ranges)
 
@@ -286,15 +286,20 @@ def read_config_file(path: str | os.PathLike) -> ExperimentConfig:
     return read_experiment_file(path).config
 
 
-def read_experiment_file(path: str | os.PathLike) -> ExperimentFile:
-    """An experiment file's settings, and the class's predictions and the reference switch if
-    it holds them (keys beside the settings); ``ConfigError`` in one line."""
+def read_text(path: str | os.PathLike) -> str:
+    """A file a user named, as text; ``ConfigError`` in one line if it cannot be read."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8")
     except OSError as err:
         raise ConfigError(f"cannot read {path}: {err.strerror or err}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path} is not a text file") from None
+
+
+def read_experiment_file(path: str | os.PathLike) -> ExperimentFile:
+    """An experiment file's settings, and the class's predictions and the reference switch if
+    it holds them (keys beside the settings); ``ConfigError`` in one line."""
+    text = read_text(path)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
