@@ -180,3 +180,26 @@ def test_the_context_menus_offer_to_branch_the_run_they_show(qtbot, tmp_path, wh
     assert isinstance(dialogs[0], BranchDialog)
     assert (dialogs[0].run.index, dialogs[0].step.value()) == (6, 5)
     assert window.model.config.branches == ()
+
+
+def test_the_dialog_branches_from_and_to_an_optimizer_the_user_wrote(qtbot):
+    """From a written optimizer's run the dialog opens on it; from SGD's it offers the written
+    one after the built-ins, and the branch it makes carries the code."""
+    from engine.optimizers.templates import template_code
+
+    mine = OptimizerSpec.create("x", None, template_code("momentum"))
+    config = ExperimentConfig(optimizers=(OptimizerSpec.create("sgd"), mine), max_steps=60)
+    runs = BatchedExperiment(config).runs
+    own = BranchDialog(runs[4], 10, 59, config)
+    qtbot.addWidget(own)
+    assert own.optimizer.currentText() == mine.name == "My momentum"
+    assert own.branch().optimizer is None  # the parent's own optimizer: nothing changed
+    dialog = BranchDialog(runs[0], 10, 59, config)
+    qtbot.addWidget(dialog)
+    assert dialog.optimizer.currentText() == "SGD"
+    dialog.optimizer.setCurrentIndex(dialog.optimizer.count() - 1)
+    branch = dialog.branch()
+    assert branch.optimizer == mine and branch.optimizer.code == mine.code
+    branched = BatchedExperiment(config.with_changes(branches=(branch,)))
+    branched.run_to_end()
+    assert branched.summary(8).status is not RunStatus.ERROR

@@ -16,8 +16,9 @@ from PySide6.QtWidgets import (
 from engine.config.limits import LIMITS
 from engine.config.settings import BranchSpec, ConfigError, ExperimentConfig, schedule_spec
 from engine.experiment.runs import RunKey
-from engine.optimizers import REGISTRY
+from engine.optimizers import REGISTRY, Optimizer
 from engine.optimizers.schedules import SCHEDULES
+from engine.optimizers.user_code import OptimizerCode
 from gui.widgets.fields import NumberField, NumberValidator
 from gui.widgets.setting_widgets import RULE_STYLE, OptimizerBox
 
@@ -58,10 +59,11 @@ class BranchDialog(QDialog):
         self.lr = NumberField(parent_run.lr, NumberValidator.for_limits(LIMITS["learning_rates"]))
         self.lr.setToolTip("the branch's learning rate (a schedule multiplies it)")
         form.addRow("Learning rate", self.lr)
+        self.choices = optimizer_choices(config)
         self.optimizer = QComboBox()
-        for name, optimizer in REGISTRY.items():
-            self.optimizer.addItem(optimizer.display_name, name)
-        self.optimizer.setCurrentIndex(list(REGISTRY).index(parent_run.optimizer.name))
+        for index, (optimizer, _code) in enumerate(self.choices):
+            self.optimizer.addItem(optimizer.display_name, index)
+        self.optimizer.setCurrentIndex(self._parent_choice())
         form.addRow("Optimizer", self.optimizer)
         self.settings: OptimizerBox | None = None
         self._settings_row = form.rowCount()
@@ -90,15 +92,25 @@ class BranchDialog(QDialog):
         self.lr.setFocus()
         self.lr.selectAll()
 
+    def _parent_choice(self) -> int:
+        """The parent run's optimizer among the choices."""
+        parent = self.run.optimizer
+        return next(
+            i
+            for i, (optimizer, code) in enumerate(self.choices)
+            if optimizer.name == parent.name and code == parent.code
+        )
+
     def _optimizer_chosen(self) -> None:
         """The chosen optimizer's settings: the parent's if it is the parent's optimizer."""
         if self.settings is not None:
             self.form.removeRow(self.settings)
-        name = self.optimizer.currentData()
-        self.settings = OptimizerBox(REGISTRY[name])
+        index = self.optimizer.currentData()
+        optimizer, code = self.choices[index]
+        self.settings = OptimizerBox(optimizer, code=code)
         self.settings.setCheckable(False)
-        self.settings.setTitle(f"{REGISTRY[name].display_name} settings")
-        if name == self.run.optimizer.name:
+        self.settings.setTitle(f"{optimizer.display_name} settings")
+        if index == self._parent_choice():
             self.settings.show_spec(self.run.optimizer)
             self.settings.setCheckable(False)
         self.form.insertRow(self._settings_row, self.settings)
@@ -147,3 +159,11 @@ class BranchDialog(QDialog):
             self.error.setText(str(err))
             return
         super().accept()
+
+
+def optimizer_choices(config: ExperimentConfig) -> list[tuple[Optimizer, OptimizerCode | None]]:
+    """What a branch may switch to: every built-in, then each optimizer of the experiment the
+    user wrote (with its code)."""
+    built_in = [(optimizer, None) for optimizer in REGISTRY.values()]
+    written = [(spec.optimizer, spec.code) for spec in config.optimizers if spec.code is not None]
+    return built_in + written
