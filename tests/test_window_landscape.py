@@ -2,6 +2,7 @@
 hover names the point, its loss and the nearest run, the MLP's plane is named with how far each
 path is off it, and the Problem settings switch what the runs train."""
 
+import csv
 import json
 
 import numpy as np
@@ -12,6 +13,7 @@ from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
 from PySide6.QtGui import QImage, QMouseEvent
 from PySide6.QtWidgets import QApplication
 
+import main
 from engine.analysis.stability import loss_hessian
 from engine.config.problem_switch import config_for_problem
 from engine.config.settings import ExperimentConfig, OptimizerSpec
@@ -377,3 +379,41 @@ def test_clicking_the_legend_hides_nothing(open_window, qtbot):
     qtbot.mouseClick(panels.viewport(), Qt.MouseButton.LeftButton, pos=centre)
     assert sample.item.isVisible()
     assert all(curve.isVisible() for curve in panels.panels[0].curves.values())
+
+
+def test_shift_click_starts_every_run_there_as_the_command_line_does(open_window, qtbot, tmp_path):
+    """Shift+click on Rosenbrock's map at (−1.5, 2.5): the start is exactly that point (rounded
+    to what a pixel tells apart), and the losses equal the headless run
+    with --start=-1.5,2.5 to the bit; a plain click starts nothing."""
+    window = open_window(config_for_problem("rosenbrock").with_changes(max_steps=50))
+    grid = window.landscape.grid
+    plot = grid.plots[0]
+    scene = plot.plot.getViewBox().mapViewToScene(QPointF(-1.5, 2.5))
+    where = grid.mapFromScene(scene)
+    qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    assert window.model.config.start is None
+    generation = window.session.generation
+    qtbot.mouseClick(
+        grid.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier, where
+    )
+    assert window.model.config.start == (-1.5, 2.5)
+    qtbot.waitUntil(lambda: window.session.generation > generation)
+    window.run_to_end()
+    qtbot.waitUntil(lambda: window.session.done)
+    out = tmp_path / "headless.csv"
+    assert (
+        main.main(
+            ["--problem", "rosenbrock", "--max-steps", "50", "--start=-1.5,2.5", "--csv", str(out)]
+        )
+        == 0
+    )
+    with open(out, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for run in window.session.started.runs:
+        mine = [
+            r["loss"]
+            for r in rows
+            if r["optimizer"] == run.optimizer.key and float(r["lr"]) == run.lr
+        ]
+        shown = window.session.history.losses(run.index)
+        np.testing.assert_array_equal(np.float32(mine), np.float32(shown))  # every digit

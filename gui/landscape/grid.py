@@ -4,10 +4,11 @@ a caption naming the plane and how far the paths stray from it, and the hover re
 from __future__ import annotations
 
 import html
+import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, Qt, Signal
 
 from engine.analysis.landscape_map import LandscapeMap
 from engine.analysis.plane import nearest_point
@@ -33,7 +34,10 @@ class LandscapeGrid(PacedView, pg.GraphicsLayoutWidget):
     :meth:`start` makes the plots' paths for an experiment, :meth:`set_map` draws the map every
     plot shares, :meth:`redraw` moves the paths on; ``caption`` says what the plane is. A still
     picture (an export) is made with ``cache_paths=False``: it is painted once, and a cache's
-    pixmap could round a pixel of a long line differently from painting it directly."""
+    pixmap could round a pixel of a long line differently from painting it directly.
+    Shift+click on a map emits ``start_requested`` with the point clicked."""
+
+    start_requested = Signal(float, float)
 
     def __init__(
         self,
@@ -71,6 +75,7 @@ class LandscapeGrid(PacedView, pg.GraphicsLayoutWidget):
         self._initial: np.ndarray | None = None  # θ₀: the start mark
         self._caption = ""
         self.scene().sigMouseMoved.connect(self._hover)
+        self.scene().sigMouseClicked.connect(self._on_click)
         self.apply_theme(theme)
 
     def apply_theme(self, theme: Theme, pen_scale: float = 1.0) -> None:
@@ -225,6 +230,19 @@ class LandscapeGrid(PacedView, pg.GraphicsLayoutWidget):
             else:
                 plot.hide_readout()
 
+    def _on_click(self, event) -> None:
+        """Shift+click on a map: ``start_requested`` with the point, rounded to the pixel."""
+        shift = event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+        if event.button() != Qt.MouseButton.LeftButton or not shift:
+            return
+        for plot in self.plots:
+            if plot.contains(event.scenePos()):
+                x, y = plot.to_plane(event.scenePos())
+                width, height = plot.plot.getViewBox().viewPixelSize()
+                self.start_requested.emit(to_pixel(x, width), to_pixel(y, height))
+                event.accept()
+                return
+
     def leaveEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         for plot in self.plots:
             plot.hide_readout()
@@ -234,3 +252,15 @@ class LandscapeGrid(PacedView, pg.GraphicsLayoutWidget):
 def coloured(name: str, text: str) -> str:
     """``text`` in ``name``'s optimizer colour, escaped, for a caption."""
     return f"<span style='color:{optimizer_colour(name)}'>{html.escape(text)}</span>"
+
+
+def to_pixel(value: float, pixel: float) -> float:
+    """``value`` with the fewest decimals that stay within half a pixel of size ``pixel``: a
+    click near (−1.5, 2.5) starts at exactly (−1.5, 2.5), as the start fields then show it."""
+    if not (math.isfinite(pixel) and pixel > 0):
+        return value
+    for digits in range(-math.floor(math.log10(pixel)) - 1, 17):
+        rounded = round(value, digits)
+        if abs(rounded - value) <= pixel / 2:
+            return rounded
+    return value

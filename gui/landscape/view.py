@@ -11,7 +11,7 @@ strays from it; the window grows (a new map) when a path leaves it.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QSignalBlocker, Qt, Slot
+from PySide6.QtCore import QSignalBlocker, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -53,7 +53,10 @@ BASIS_CHOICES = (  # (basis, short name, what it is)
 
 
 class LandscapeView(QWidget):
-    """The plane chooser and status line over a :class:`LandscapeGrid`."""
+    """The plane chooser and status line over a :class:`LandscapeGrid`; ``start_requested``
+    carries the (x, y) a 2-D problem's map was Shift+clicked at."""
+
+    start_requested = Signal(object)
 
     def __init__(
         self,
@@ -70,6 +73,7 @@ class LandscapeView(QWidget):
         self.runner.finished.connect(self._on_map)
         self.runner.failed.connect(self._on_failure)
         self.grid = LandscapeGrid()
+        self.grid.start_requested.connect(self._on_start_requested)
         self.basis_box = QComboBox()
         for index, (basis, title, tip) in enumerate(BASIS_CHOICES):
             self.basis_box.addItem(title, basis)
@@ -146,6 +150,18 @@ class LandscapeView(QWidget):
     @property
     def caption(self) -> str:
         return self.grid.caption.text
+
+    @Slot(float, float)
+    def _on_start_requested(self, x: float, y: float) -> None:
+        """A 2-D problem's runs start where the map was Shift+clicked; the MLP's plane is not
+        its parameters, so there the click is explained instead."""
+        started = self.session.started
+        if started is None:
+            return
+        if get_problem(started.config.problem).is_surface:
+            self.start_requested.emit((x, y))
+        else:
+            self._say("Shift+click sets the start on a 2-D problem's map; the MLP starts at θ₀")
 
     def _say(self, text: str) -> None:
         """The status line (and, as it may be cut short, its tooltip)."""
