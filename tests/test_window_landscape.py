@@ -417,3 +417,34 @@ def test_shift_click_starts_every_run_there_as_the_command_line_does(open_window
         ]
         shown = window.session.history.losses(run.index)
         np.testing.assert_array_equal(np.float32(mine), np.float32(shown))  # every digit
+
+
+def send_mouse(viewport, kind, where: QPointF, buttons) -> None:
+    button = Qt.MouseButton.NoButton if kind == QEvent.Type.MouseMove else Qt.MouseButton.LeftButton
+    event = QMouseEvent(
+        kind,
+        where,
+        QPointF(viewport.mapToGlobal(where)),
+        button,
+        buttons,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(viewport, event)
+
+
+def test_dragging_the_start_square_starts_every_run_where_it_is_let_go(open_window, qtbot):
+    window = open_window(config_for_problem("rosenbrock").with_changes(max_steps=50))
+    grid = window.landscape.grid
+    view = grid.plots[0].plot.getViewBox()
+
+    def at(x, y) -> QPointF:
+        return QPointF(grid.mapFromScene(view.mapViewToScene(QPointF(x, y))))
+
+    viewport, held = grid.viewport(), Qt.MouseButton.LeftButton
+    send_mouse(viewport, QEvent.Type.MouseButtonPress, at(-2.0, 2.0), held)
+    for k in range(1, 11):  # the drag, in steps, from the start (−2, 2) to (0.5, 2.5)
+        send_mouse(viewport, QEvent.Type.MouseMove, at(-2.0 + 0.25 * k, 2.0 + 0.05 * k), held)
+    send_mouse(viewport, QEvent.Type.MouseButtonRelease, at(0.5, 2.5), Qt.MouseButton.NoButton)
+    qtbot.waitUntil(lambda: window.model.config.start is not None)
+    assert window.model.config.start == (0.5, 2.5)
+    qtbot.waitUntil(lambda: window.session.started.config.start == (0.5, 2.5))

@@ -121,6 +121,7 @@ class LandscapeGrid(PacedView, pg.GraphicsLayoutWidget):
     def _new_plot(self, item: pg.PlotItem) -> LandscapePlot:
         plot = LandscapePlot(item, cache_paths=self.cache_paths)
         plot.apply_theme(self.theme, self.pen_scale)
+        plot.marks["start"].dropped.connect(lambda x, y: self._ask_start(plot, x, y))
         return plot
 
     def _fill_legend(self) -> None:
@@ -237,11 +238,13 @@ class LandscapeGrid(PacedView, pg.GraphicsLayoutWidget):
             return
         for plot in self.plots:
             if plot.contains(event.scenePos()):
-                x, y = plot.to_plane(event.scenePos())
-                width, height = plot.plot.getViewBox().viewPixelSize()
-                self.start_requested.emit(to_pixel(x, width), to_pixel(y, height))
+                self._ask_start(plot, *plot.to_plane(event.scenePos()))
                 event.accept()
                 return
+
+    def _ask_start(self, plot: LandscapePlot, x: float, y: float) -> None:
+        width, height = plot.plot.getViewBox().viewPixelSize()
+        self.start_requested.emit(to_pixel(x, width), to_pixel(y, height))
 
     def leaveEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         for plot in self.plots:

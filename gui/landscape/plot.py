@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem
 
@@ -51,7 +51,10 @@ class LandscapePlot:
         plot.addItem(self.contours)
         for still in (self.image, self.contours):  # repainted only when the map or size changes
             still.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        self.marks = {name: pg.ScatterPlotItem(symbol=symbol) for name, symbol in MARKS}
+        self.marks = {
+            name: (StartMark if name == "start" else pg.ScatterPlotItem)(symbol=symbol)
+            for name, symbol in MARKS
+        }
         for mark in self.marks.values():
             mark.setZValue(15)
             mark.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # still, like the map
@@ -173,6 +176,7 @@ class LandscapePlot:
         segments = landscape.contours
         self.contours.setData(segments[:, 0], segments[:, 1])
         problem = landscape.problem
+        self.marks["start"].draggable = problem.is_surface  # the MLP's plane is not θ itself
         self._mark("start", [start])
         self._mark("minimum", landscape.minima)
         self._mark("saddle point", problem.defaults.saddles if problem.is_surface else ())
@@ -285,6 +289,27 @@ class LandscapePlot:
     def hide_readout(self) -> None:
         self.readout.hide()
         self.nearest.hide()
+
+
+class StartMark(pg.ScatterPlotItem):
+    """The start square; on a 2-D problem's map it can be dragged, and ``dropped`` gives where
+    it was let go."""
+
+    dropped = Signal(float, float)
+    draggable = False
+
+    def mouseDragEvent(self, event) -> None:  # noqa: N802 (pyqtgraph's name)
+        if not self.draggable or event.button() != Qt.MouseButton.LeftButton:
+            event.ignore()
+            return
+        if event.isStart() and not len(self.pointsAt(event.buttonDownPos())):
+            event.ignore()
+            return
+        event.accept()
+        where = event.pos()
+        self.setData(x=[where.x()], y=[where.y()])
+        if event.isFinish():
+            self.dropped.emit(where.x(), where.y())
 
 
 def starts_with(rows: np.ndarray, start: np.ndarray) -> bool:
