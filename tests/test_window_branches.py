@@ -96,6 +96,7 @@ def test_the_saved_file_and_the_command_line_give_the_windows_branch_losses(qtbo
     qtbot.waitUntil(lambda: len(window.session.started.runs) == 17)
     window.run_to_end()
     qtbot.waitUntil(lambda: window.session.done and not window.session.playing)
+    window.timeline.to_latest()  # the dialog left the view at step 50; exports draw the shown
     experiment, shown, cli = tmp_path / "e.json", tmp_path / "window.csv", tmp_path / "cli.csv"
     assert window.files.save_experiment_to(str(experiment))
     assert window.files.export_data(str(shown))

@@ -240,8 +240,7 @@ def test_shown_at_a_large_zoom_the_dock_leaves_the_panels_their_room(window, qtb
 
 def test_check_asks_for_the_chosen_built_in_and_shows_the_answer(window):
     editor = window.editor
-    assert not editor.check_row.isVisibleTo(editor)  # until the window connects the engine
-    editor.enable_check()
+    assert editor.check_row.isVisibleTo(editor)  # the window connected it to the engine
     asked = []
     editor.check_requested.connect(lambda code, builtin: asked.append((code, builtin)))
     action(window, "new_optimizer_momentum").trigger()
