@@ -9,7 +9,7 @@ import pyqtgraph as pg
 import pytest
 import shiboken6
 from PIL import Image
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QEvent, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QGraphicsItem
 
 import main
@@ -243,6 +243,13 @@ def plot_items(grid):
     return [item for item in grid.scene().items() if isinstance(item, pg.PlotItem)]
 
 
+def settled_widget_count() -> int:
+    """The application's widgets once those already asked to go (deleteLater, perhaps by an
+    earlier test's window) are gone: else their going shows up as a change in this count."""
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    return len(QApplication.allWidgets())
+
+
 def test_the_grid_rebuilds_for_a_new_count_and_reuses_panels_for_the_same(qtbot):
     grid = PanelGrid(live=True)
     qtbot.addWidget(grid)
@@ -259,12 +266,12 @@ def test_the_grid_rebuilds_for_a_new_count_and_reuses_panels_for_the_same(qtbot)
     qtbot.waitUntil(lambda: not any(shiboken6.isValid(p.plot) for p in old))  # deleted
     assert len(grid.panels) == 1 and len(plot_items(grid)) == 1
     assert grid.cells.layout.count() == 1
-    widgets = len(QApplication.allWidgets())  # each plot has a menu widget: none may pile up
+    widgets = settled_widget_count()  # each plot has a menu widget: none may pile up
     grid.start(nine, started(RATES[9])[1])
     old = list(grid.panels)
     grid.start(one, started((0.5,))[1])
     qtbot.waitUntil(lambda: not any(shiboken6.isValid(p.plot) for p in old))
-    assert len(QApplication.allWidgets()) == widgets
+    assert settled_widget_count() == widgets
     again, history, _ = started((0.2,), generation=1)
     kept = grid.panels[0]
     grid.start(again, history)
