@@ -89,8 +89,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--view",
         choices=("2d", "3d"),
         default="2d",
-        help="--landscape as the 2-D map (default) or the 3-D surface: a PNG, or a GIF turning "
-        "once around (OpenGL: needs a display; without one, run under xvfb-run -a)",
+        help="--landscape as the 2-D map (default) or the 3-D surface: a PNG, or a GIF (see "
+        "--animate) (OpenGL: needs a display; without one, run under xvfb-run -a)",
+    )
+    look.add_argument(
+        "--animate",
+        choices=("turn", "paths"),
+        help="a 3-D GIF: the camera turning once around (default) or the paths growing (a frame "
+        "every --frame-every steps, about 60 frames by default, at --fps)",
     )
     look.add_argument("--azimuth", type=float, metavar="A", help="3-D: degrees around (300)")
     look.add_argument("--elevation", type=float, metavar="E", help="3-D: degrees above (30)")
