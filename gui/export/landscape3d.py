@@ -59,23 +59,18 @@ class SurfaceFigure:
         self.grid.show()  # the plots' OpenGL contexts are made when shown
         QCoreApplication.processEvents()
         self.history, self.paths = LossHistory(), PathHistory()
-        self._load(state.update)
         self.grid.start(state.started, self.history)
         self.grid.set_map(state.landscape)
         self.show(state.update)
         self.grid.camera.set(camera)
 
-    def _load(self, update: LossUpdate) -> None:
-        runs = len(self.state.started.runs)
-        self.history.clear(runs, self.state.started.config.dtype)
-        self.history.apply(update)
-        self.paths.clear(runs, 0 if update.paths is None else update.paths.shape[-1])
-        self.paths.apply(update)
-
     def show(self, update: LossUpdate) -> None:
         """Each run's path and head as ``update`` (from step 0) has them."""
         started, landscape = self.state.started, self.state.landscape
-        self._load(update)
+        self.history.clear(len(started.runs), started.config.dtype)
+        self.history.apply(update)
+        self.paths.clear(len(started.runs), 0 if update.paths is None else update.paths.shape[-1])
+        self.paths.apply(update)
         self.grid.redraw(self.paths.coordinates(landscape.plane), self.paths.counts)
         self.grid.set_caption(caption_text(landscape, started, self.paths))
         self.step = update.steps_taken
