@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 import pytest
+from PIL import Image
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
@@ -20,6 +21,7 @@ from engine.config.problem_switch import config_for_problem
 from engine.config.settings import ExperimentConfig
 from gui.export.landscape3d import TURN_FRAMES
 from gui.export.offscreen import SETTINGS_KEY
+from gui.plotting.palette import optimizer_colour
 from gui.state.view_state import Tab
 from gui.surface3d.support import share_gl_contexts, unavailable_reason
 from tests.windows import open_main_window, temporary_settings
@@ -150,8 +152,6 @@ def test_turning_one_plot_turns_them_all_and_a_double_click_resets(window3d):
 
 
 def read_png(path) -> tuple[np.ndarray, dict]:
-    from PIL import Image
-
     with Image.open(path) as image:
         return np.asarray(image.convert("RGB")).astype(np.int16), dict(image.text)
 
@@ -171,6 +171,14 @@ def test_file_export_draws_the_3d_view_from_its_camera(window3d, qtbot, tmp_path
     mask = drawn(rgb, window3d.view.theme.background)
     assert mask.mean() > MIN_DRAWN
 
+    gif = tmp_path / "growing.gif"
+    assert window3d.files.export_landscape(str(gif), every=100, animation="paths")
+    steps = window3d.session.steps_taken
+    with Image.open(gif) as animation:  # steps 1, 101, …, and the last
+        assert animation.n_frames == len(range(1, steps + 1, 100)) + ((steps - 1) % 100 != 0)
+        settings = json.loads(animation.info["comment"])
+    assert (settings["animation"], settings["azimuth"]) == ("paths", 200.0)
+
 
 def test_the_command_line_draws_the_3d_view_as_png_and_gif(tmp_path):
     png, gif = tmp_path / "r.png", tmp_path / "r.gif"
@@ -186,7 +194,41 @@ def test_the_command_line_draws_the_3d_view_as_png_and_gif(tmp_path):
         assert done.returncode == 0, done.stderr
     rgb, text = read_png(png)
     assert rgb.shape == (800, 1280, 3) and json.loads(text[SETTINGS_KEY])["azimuth"] == 250.0
-    from PIL import Image
-
     with Image.open(gif) as animation:
         assert animation.n_frames == TURN_FRAMES
+        assert json.loads(animation.info["comment"])["animation"] == "turn"
+
+
+GROWN_STEPS = 130  # a frame every ceil(130 / 60) = 3 steps: steps 1, 4, …, 130
+GROWN_FRAMES = 44
+HELD_MS = 2000  # the last frame, the whole paths, stays this long
+MIN_GROWTH = 1000  # more pixels of Momentum's colour in the last frame than in the first
+
+
+def colour_count(animation, frame: int, colour: str) -> int:
+    """Pixels of ``frame`` within the GIF palette's reach of ``colour``."""
+    animation.seek(frame)
+    rgb = np.asarray(animation.convert("RGB")).astype(np.int16)
+    target = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)])
+    return int((np.abs(rgb - target).max(axis=-1) <= 30).sum())
+
+
+def test_the_command_line_grows_the_paths_in_a_3d_gif(tmp_path):
+    gif = tmp_path / "growing.gif"
+    done = subprocess.run(
+        [sys.executable, "main.py", "--problem", "rosenbrock", "--max-steps", str(GROWN_STEPS)]
+        + ["--landscape", str(gif), "--view", "3d", "--animate", "paths"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    momentum = optimizer_colour("momentum")
+    with Image.open(gif) as animation:
+        assert animation.n_frames == GROWN_FRAMES
+        assert json.loads(animation.info["comment"])["animation"] == "paths"
+        first = colour_count(animation, 0, momentum)
+        last = colour_count(animation, GROWN_FRAMES - 1, momentum)
+        assert animation.info["duration"] == HELD_MS
+    assert last > first + MIN_GROWTH, (first, last)

@@ -17,66 +17,53 @@ from tests.xwindow import (
     COLOUR_TOLERANCE,
     CURVE_DEADLINE,
     PLAY_SECONDS,
-    find_window,
+    RealWindow,
     grab,
     panels_without_curves,
     plot_box,
     quit,
-    require_tools,
-    start,
+    real_window,
     steady_shot,
-    stop,
     wait_alive,
-    x_env,
     xdotool,
-    xvfb,
 )
 
 
 def test_real_window_plays_curves_in_all_four_panels(tmp_path):
-    require_tools()
-    with xvfb(tmp_path) as display:
-        _play_and_check(display, tmp_path)
+    with real_window(tmp_path) as real:
+        _play_and_check(real, tmp_path)
 
 
-def _play_and_check(display: str, tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    (home / ".config").mkdir(parents=True)
-    env = x_env(display, home)
-    log = tmp_path / "app.log"
-    app = start(env, log)
-    try:
-        window, geometry = find_window(env, app, log)
-        before_png = tmp_path / "before-play.png"
-        before, box = steady_shot(env, geometry, before_png, log)
+def _play_and_check(real: RealWindow, tmp_path: Path) -> None:
+    env, app, log, window, geometry = real.env, real.app, real.log, real.window, real.geometry
+    before_png = tmp_path / "before-play.png"
+    before, box = steady_shot(env, geometry, before_png, log)
 
-        xdotool(env, "windowfocus", "--sync", window)
-        pressed = xdotool(env, "key", "--window", window, "space")
-        assert pressed.returncode == 0, f"xdotool key space failed: {pressed.stderr}"
-        wait_alive(app, PLAY_SECONDS, log)
+    xdotool(env, "windowfocus", "--sync", window)
+    pressed = xdotool(env, "key", "--window", window, "space")
+    assert pressed.returncode == 0, f"xdotool key space failed: {pressed.stderr}"
+    wait_alive(app, PLAY_SECONDS, log)
 
-        after_png = tmp_path / "after-play.png"
-        deadline = time.monotonic() + CURVE_DEADLINE - PLAY_SECONDS
-        while True:
-            after = grab(env, geometry, after_png)
-            box = plot_box(after)
-            assert box is not None, f"no plot area after Play; screenshot: {after_png}"
-            assert after.shape == before.shape, "the window changed size during the test"
-            failures = panels_without_curves(before, after, box)
-            if not failures or time.monotonic() > deadline:
-                break
-            wait_alive(app, 0.5, log)
-        assert not failures, (
-            f"{CURVE_DEADLINE:.0f} s after Play, not every loss panel shows a curve:\n  "
-            + "\n  ".join(failures)
-            + f"\nscreenshot: {after_png} (before Play: {before_png}); plot area "
-            f"rows {box[0]}..{box[1]}, columns {box[2]}..{box[3]}\n"
-            f"the app printed:\n{log.read_text()}"
-        )
+    after_png = tmp_path / "after-play.png"
+    deadline = time.monotonic() + CURVE_DEADLINE - PLAY_SECONDS
+    while True:
+        after = grab(env, geometry, after_png)
+        box = plot_box(after)
+        assert box is not None, f"no plot area after Play; screenshot: {after_png}"
+        assert after.shape == before.shape, "the window changed size during the test"
+        failures = panels_without_curves(before, after, box)
+        if not failures or time.monotonic() > deadline:
+            break
+        wait_alive(app, 0.5, log)
+    assert not failures, (
+        f"{CURVE_DEADLINE:.0f} s after Play, not every loss panel shows a curve:\n  "
+        + "\n  ".join(failures)
+        + f"\nscreenshot: {after_png} (before Play: {before_png}); plot area "
+        f"rows {box[0]}..{box[1]}, columns {box[2]}..{box[3]}\n"
+        f"the app printed:\n{log.read_text()}"
+    )
 
-        quit(env, window, app, log)
-    finally:
-        stop(app)
+    quit(env, window, app, log)
 
 
 # --- predict, then reveal ----------------------------------------------------------------------
@@ -108,39 +95,30 @@ def _panels_without_cards(before: np.ndarray, after: np.ndarray, box) -> list[st
 
 
 def test_real_window_predicts_with_keys_reveals_and_scores(tmp_path):
-    require_tools()
-    with xvfb(tmp_path) as display:
-        home = tmp_path / "home"
-        (home / ".config").mkdir(parents=True)
-        env = x_env(display, home)
-        log = tmp_path / "app.log"
-        app = start(env, log)
-        try:
-            window, geometry = find_window(env, app, log)
-            before, box = steady_shot(env, geometry, tmp_path / "before-predict.png", log)
-            xdotool(env, "windowfocus", "--sync", window)
-            for key in PREDICT_KEYS:
-                pressed = xdotool(env, "key", "--window", window, key)
-                assert pressed.returncode == 0, f"xdotool key {key} failed: {pressed.stderr}"
-                time.sleep(0.1)
-            picked_png = tmp_path / "picked.png"
-            picked, _ = steady_shot(env, geometry, picked_png, log)
-            failures = _panels_without_cards(before, picked, box)
-            assert not failures, f"no pick cards: {failures}; screenshot {picked_png}"
+    with real_window(tmp_path) as real:
+        env, app, log, window, geometry = real.env, real.app, real.log, real.window, real.geometry
+        before, box = steady_shot(env, geometry, tmp_path / "before-predict.png", log)
+        xdotool(env, "windowfocus", "--sync", window)
+        for key in PREDICT_KEYS:
+            pressed = xdotool(env, "key", "--window", window, key)
+            assert pressed.returncode == 0, f"xdotool key {key} failed: {pressed.stderr}"
+            time.sleep(0.1)
+        picked_png = tmp_path / "picked.png"
+        picked, _ = steady_shot(env, geometry, picked_png, log)
+        failures = _panels_without_cards(before, picked, box)
+        assert not failures, f"no pick cards: {failures}; screenshot {picked_png}"
 
-            xdotool(env, "key", "--window", window, "ctrl+e")  # Run to end: locks, reveals
-            wait_alive(app, 5.0, log)  # the article's runs end within a second or two
-            revealed_png = tmp_path / "revealed.png"
-            revealed, _ = steady_shot(env, geometry, revealed_png, log)
-            top, bottom, left, right = box  # the score comes beside the legend, at the right
-            legend = (
-                slice(top, top + (bottom - top) // 12),
-                slice(left + (right - left) * 2 // 3, right),
-            )
-            changed = (np.abs(revealed[legend] - picked[legend]) > COLOUR_TOLERANCE).any(axis=2)
-            assert changed.sum() >= MIN_SCORE_PIXELS, f"no score shown; screenshot {revealed_png}"
-            title = xdotool(env, "getwindowname", window).stdout.strip()
-            assert "Predict · score 3 of 4" in title, f"title {title!r}; {revealed_png}"
-            quit(env, window, app, log)
-        finally:
-            stop(app)
+        xdotool(env, "key", "--window", window, "ctrl+e")  # Run to end: locks, reveals
+        wait_alive(app, 5.0, log)  # the article's runs end within a second or two
+        revealed_png = tmp_path / "revealed.png"
+        revealed, _ = steady_shot(env, geometry, revealed_png, log)
+        top, bottom, left, right = box  # the score comes beside the legend, at the right
+        legend = (
+            slice(top, top + (bottom - top) // 12),
+            slice(left + (right - left) * 2 // 3, right),
+        )
+        changed = (np.abs(revealed[legend] - picked[legend]) > COLOUR_TOLERANCE).any(axis=2)
+        assert changed.sum() >= MIN_SCORE_PIXELS, f"no score shown; screenshot {revealed_png}"
+        title = xdotool(env, "getwindowname", window).stdout.strip()
+        assert "Predict · score 3 of 4" in title, f"title {title!r}; {revealed_png}"
+        quit(env, window, app, log)

@@ -19,16 +19,12 @@ from tests.xwindow import (
     CURVE_DEADLINE,
     MIN_CURVE_PIXELS,
     MIN_CURVE_ROWS,
-    find_window,
+    RealWindow,
     grab,
     quit,
-    require_tools,
-    start,
-    stop,
+    real_window,
     wait_alive,
-    x_env,
     xdotool,
-    xvfb,
 )
 
 NAME = "Half SGD"  # its colour, purple, is none of the article's four
@@ -40,52 +36,43 @@ SAVE_DEADLINE = 20.0  # seconds for the saved rule's legend entry to be drawn
 
 
 def test_a_rule_typed_and_saved_draws_its_curve_in_every_panel(tmp_path):
-    require_tools()
-    with xvfb(tmp_path) as display:
-        _type_save_and_play(display, tmp_path)
+    with real_window(tmp_path) as real:
+        _type_save_and_play(real, tmp_path)
 
 
-def _type_save_and_play(display: str, tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    (home / ".config").mkdir(parents=True)
-    env = x_env(display, home)
-    log = tmp_path / "app.log"
-    app = start(env, log)
-    try:
-        window, geometry = find_window(env, app, log)
-        _wait_for(lambda: _plot_area(grab(env, geometry, tmp_path / "start.png")), app, log)
-        xdotool(env, "windowfocus", "--sync", window)
-        _keys(env, window, "ctrl+n", "ctrl+a")
-        for number, line in enumerate(RULE):
-            if number:
-                _keys(env, window, "Return")
-            typed = xdotool(env, "type", "--window", window, "--delay", "20", line, timeout=60)
-            assert typed.returncode == 0, f"xdotool type failed: {typed.stderr}"
-        _keys(env, window, "ctrl+s")
+def _type_save_and_play(real: RealWindow, tmp_path: Path) -> None:
+    env, app, log, window, geometry = real.env, real.app, real.log, real.window, real.geometry
+    _wait_for(lambda: _plot_area(grab(env, geometry, tmp_path / "start.png")), app, log)
+    xdotool(env, "windowfocus", "--sync", window)
+    _keys(env, window, "ctrl+n", "ctrl+a")
+    for number, line in enumerate(RULE):
+        if number:
+            _keys(env, window, "Return")
+        typed = xdotool(env, "type", "--window", window, "--delay", "20", line, timeout=60)
+        assert typed.returncode == 0, f"xdotool type failed: {typed.stderr}"
+    _keys(env, window, "ctrl+s")
 
-        saved_png = tmp_path / "saved.png"
-        saved = _wait_for(
-            lambda: _with_legend_entry(grab(env, geometry, saved_png)), app, log, SAVE_DEADLINE
-        )
-        top, bottom, left, right = _plot_area(saved)
-        xdotool(env, "mousemove", "--window", window, str(left + 5), str(bottom - 5))
-        _keys(env, window, "click", "space", command="")  # the panels get the focus: Play
-        played_png = tmp_path / "played.png"
-        deadline = time.monotonic() + CURVE_DEADLINE
-        while True:
-            wait_alive(app, 0.5, log)
-            failures = _panels_without_mine(saved, grab(env, geometry, played_png))
-            if not failures or time.monotonic() > deadline:
-                break
-        assert not failures, (
-            f"{NAME}'s curve is missing after Play:\n  "
-            + "\n  ".join(failures)
-            + f"\nscreenshots: {saved_png} (saved), {played_png} (played)\n"
-            f"the app printed:\n{log.read_text()}"
-        )
-        quit(env, window, app, log)
-    finally:
-        stop(app)
+    saved_png = tmp_path / "saved.png"
+    saved = _wait_for(
+        lambda: _with_legend_entry(grab(env, geometry, saved_png)), app, log, SAVE_DEADLINE
+    )
+    top, bottom, left, right = _plot_area(saved)
+    xdotool(env, "mousemove", "--window", window, str(left + 5), str(bottom - 5))
+    _keys(env, window, "click", "space", command="")  # the panels get the focus: Play
+    played_png = tmp_path / "played.png"
+    deadline = time.monotonic() + CURVE_DEADLINE
+    while True:
+        wait_alive(app, 0.5, log)
+        failures = _panels_without_mine(saved, grab(env, geometry, played_png))
+        if not failures or time.monotonic() > deadline:
+            break
+    assert not failures, (
+        f"{NAME}'s curve is missing after Play:\n  "
+        + "\n  ".join(failures)
+        + f"\nscreenshots: {saved_png} (saved), {played_png} (played)\n"
+        f"the app printed:\n{log.read_text()}"
+    )
+    quit(env, window, app, log)
 
 
 def _keys(env, window: str, *keys: str, command: str = "key") -> None:

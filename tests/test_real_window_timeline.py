@@ -5,29 +5,23 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from tests.xwindow import (
-    PROJECT_ROOT,
-    find_window,
-    require_tools,
+    RealWindow,
+    real_window,
     steady_shot,
-    stop,
     wait_alive,
-    x_env,
     xdotool,
-    xvfb,
 )
 
 
 def test_real_window_scrubs_with_the_keyboard_and_branches_through_the_dialog(tmp_path):
-    require_tools()
-    with xvfb(tmp_path) as display:
-        _scrub_and_branch(display, tmp_path)
+    with real_window(tmp_path) as real:
+        _scrub_and_branch(real, tmp_path)
 
 
 def _keys(env: dict[str, str], window: str, *keys: str, pause: float = 0.15) -> None:
@@ -38,46 +32,35 @@ def _keys(env: dict[str, str], window: str, *keys: str, pause: float = 0.15) -> 
         time.sleep(pause)
 
 
-def _scrub_and_branch(display: str, tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    (home / ".config").mkdir(parents=True)
-    env = x_env(display, home)
-    log = tmp_path / "app.log"
-    with log.open("w") as out:
-        app = subprocess.Popen(
-            [sys.executable, "main.py"], cwd=PROJECT_ROOT, env=env, stdout=out, stderr=out
-        )
-    try:
-        window, geometry = find_window(env, app, log)
-        steady_shot(env, geometry, tmp_path / "started.png", log)  # the panels are drawn
-        _keys(env, window, "space")  # Play: about a hundred steps a second
-        wait_alive(app, 1.5, log)
-        _keys(env, window, "space")  # Pause
-        wait_alive(app, 0.5, log)
-        # step 0, five on (in the past: Right trains nothing there), two back: step 3
-        _keys(env, window, "Home", "Right", "Right", "Right", "Right", "Right", "Left", "Left")
-        _keys(env, window, "b", pause=1.0)  # Branch from here… for the followed run
-        dialog = xdotool(env, "search", "--onlyvisible", "--name", "Branch from here")
-        assert dialog.stdout.split(), f"the branch dialog did not open:\n{log.read_text()}"
-        xdotool(env, "type", "--delay", "50", "0.5")  # into the learning rate, selected
-        xdotool(env, "key", "Return")
-        wait_alive(app, 2.0, log)
+def _scrub_and_branch(real: RealWindow, tmp_path: Path) -> None:
+    env, app, log, window, geometry = real.env, real.app, real.log, real.window, real.geometry
+    steady_shot(env, geometry, tmp_path / "started.png", log)  # the panels are drawn
+    _keys(env, window, "space")  # Play: about a hundred steps a second
+    wait_alive(app, 1.5, log)
+    _keys(env, window, "space")  # Pause
+    wait_alive(app, 0.5, log)
+    # step 0, five on (in the past: Right trains nothing there), two back: step 3
+    _keys(env, window, "Home", "Right", "Right", "Right", "Right", "Right", "Left", "Left")
+    _keys(env, window, "b", pause=1.0)  # Branch from here… for the followed run
+    dialog = xdotool(env, "search", "--onlyvisible", "--name", "Branch from here")
+    assert dialog.stdout.split(), f"the branch dialog did not open:\n{log.read_text()}"
+    xdotool(env, "type", "--delay", "50", "0.5")  # into the learning rate, selected
+    xdotool(env, "key", "Return")
+    wait_alive(app, 2.0, log)
 
-        _keys(env, window, "ctrl+q")
-        try:
-            code = app.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pytest.fail(f"the app still runs 10 s after Ctrl+Q; it printed:\n{log.read_text()}")
-        output = log.read_text()
-        assert code == 0, f"the app exited with code {code} after Ctrl+Q:\n{output}"
-        for bad in ("QThread: Destroyed", "Traceback"):
-            assert bad not in output, f"the app printed {bad!r}:\n{output}"
-    finally:
-        stop(app)
+    _keys(env, window, "ctrl+q")
+    try:
+        code = app.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the app still runs 10 s after Ctrl+Q; it printed:\n{log.read_text()}")
+    output = log.read_text()
+    assert code == 0, f"the app exited with code {code} after Ctrl+Q:\n{output}"
+    for bad in ("QThread: Destroyed", "Traceback"):
+        assert bad not in output, f"the app printed {bad!r}:\n{output}"
 
     from PySide6.QtCore import QSettings  # reads the INI file; no application needed
 
-    (saved,) = list((home / ".config").rglob("*.conf"))
+    (saved,) = list((real.home / ".config").rglob("*.conf"))
     config = json.loads(
         str(QSettings(str(saved), QSettings.Format.IniFormat).value("experiment/config"))
     )

@@ -146,6 +146,9 @@ def headless(*flags: str, display: bool = True) -> subprocess.CompletedProcess:
         (("--landscape", "x.svg", "--view", "3d"), True, "saves .png or .gif"),
         (("--csv", "x.csv", "--png", "x.png", "--view", "3d"), True, "add --landscape"),
         (("--landscape", "x.png", "--azimuth", "30"), True, "add --view 3d"),
+        (("--landscape", "x.gif", "--animate", "paths"), True, "add --view 3d"),
+        (("--landscape", "x.png", "--view", "3d", "--animate", "paths"), True, "for an animated"),
+        (("--landscape", "x.gif", "--view", "3d", "--animate", "grow"), True, "invalid choice"),
     ],
 )
 def test_a_3d_landscape_that_cannot_be_drawn_is_refused_in_one_line(tmp_path, flags, display, said):

@@ -13,6 +13,7 @@ from engine.io.experiment_file import config_from_dict
 from gui.export.dialogs import AnimationExportDialog, FigureExportDialog
 from gui.export.figure import frame_steps
 from gui.export.landscape import LandscapeExportDialog
+from gui.export.landscape3d import Landscape3DExportDialog
 from gui.export.offscreen import FIGURE_SIZE, SETTINGS_KEY
 from gui.plotting.pacing import SPEED_STEPS
 from gui.plotting.themes import DEFAULT, PRESENTATION, THEMES
@@ -153,6 +154,25 @@ def test_export_dialogs_offer_their_formats_and_grey_out_what_a_format_ignores(q
         assert [box for box in boxes if getattr(landscape, box).isEnabled()] == enabled
     figure.format_box.setCurrentIndex(figure.format_box.findData("svg"))
     assert not figure.scale_box.isEnabled()
+
+
+def test_the_3d_dialog_offers_both_animations_and_frames_only_for_the_paths_growing(qtbot):
+    dialog = Landscape3DExportDialog(DEFAULT, steps=300)
+    qtbot.addWidget(dialog)
+    formats, animations = dialog.format_box, dialog.animation_box
+    assert [formats.itemData(i) for i in range(formats.count())] == ["png", "gif"]
+    assert [animations.itemData(i) for i in range(animations.count())] == ["turn", "paths"]
+    assert (dialog.every, dialog.fps) == (5, 10)  # 60 frames over 300 steps
+    boxes = ("scale_box", "animation_box", "every_box", "fps_box")
+    for format_, animation, enabled in (
+        ("png", "paths", ["scale_box"]),
+        ("gif", "turn", ["animation_box"]),
+        ("gif", "paths", ["animation_box", "every_box", "fps_box"]),
+    ):
+        formats.setCurrentIndex(formats.findData(format_))
+        animations.setCurrentIndex(animations.findData(animation))
+        assert [box for box in boxes if getattr(dialog, box).isEnabled()] == enabled
+    assert (dialog.format, dialog.animation) == ("gif", "paths")
 
 
 def test_presentation_theme_on_screen_is_remembered(window, qtbot, tmp_path):

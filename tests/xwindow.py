@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -283,3 +284,34 @@ def quit(env, window: str, app: subprocess.Popen, log: Path) -> None:
     assert code == 0, f"the app exited with code {code} after Ctrl+Q:\n{output}"
     for bad in ("QThread: Destroyed", "Traceback"):
         assert bad not in output, f"the app printed {bad!r}:\n{output}"
+
+
+@dataclass(frozen=True)
+class RealWindow:
+    """main.py running on a virtual X screen: its environment (a fresh home), the process, the
+    log it prints to, its window's id and geometry."""
+
+    env: dict[str, str]
+    home: Path
+    app: subprocess.Popen
+    log: Path
+    window: str
+    geometry: dict[str, int]
+
+
+@contextmanager
+def real_window(tmp_path: Path) -> Iterator[RealWindow]:
+    """main.py started with a fresh home on a fresh Xvfb display, once its window shows; the
+    test skipped without Xvfb and xdotool (failed under CI), the app stopped afterwards."""
+    require_tools()
+    with xvfb(tmp_path) as display:
+        home = tmp_path / "home"
+        (home / ".config").mkdir(parents=True)
+        env = x_env(display, home)
+        log = tmp_path / "app.log"
+        app = start(env, log)
+        try:
+            window, geometry = find_window(env, app, log)
+            yield RealWindow(env, home, app, log, window, geometry)
+        finally:
+            stop(app)

@@ -20,12 +20,13 @@ from engine.experiment.branches import (
     keeps_optimizer_state,
     restarts_schedule,
 )
+from engine.experiment.code_failures import init_state, stop_failed
 from engine.experiment.ledger import RunLedger
 from engine.experiment.rows import Block, Group, evaluate, step_schedules, update_groups
 from engine.experiment.runs import RunKey, RunSnapshot, RunStatus, RunSummary, StepState
 from engine.optimizers import State
 from engine.optimizers.schedules import ScheduleRunner
-from engine.optimizers.user_code import CodeError, CodeFailure
+from engine.optimizers.user_code import CodeFailure
 from engine.problems import MLPProblem, Problem
 
 
@@ -122,7 +123,7 @@ class BatchedExperiment:
             group = Group(spec, rows, self._params[rows], self._lr[rows], {})
             self._groups.append(group)
             if rows.start < n_base:  # a branch's state is made at its step
-                self._init_state(group, 0)
+                init_state(group, self._ledger, 0)
         self._group_sizes = [g.rows.stop - g.rows.start for g in self._groups]
         self._initial = initial.numpy().copy()
         self.steps_taken = 0
@@ -135,17 +136,6 @@ class BatchedExperiment:
             start = self._params.clone()
             self.reference = ReferenceCheck(self.runs, start, self._problem, cfg, self._dtype)
         self._fork_due()  # branches at step 0
-
-    def _init_state(self, group: Group, step: int) -> bool:
-        """``group``'s fresh optimizer state; False if its code (a student's) failed, its runs
-        then stopped with an ERROR at ``step`` (the others go on)."""
-        try:
-            group.state = group.spec.optimizer.init_state(group.params, group.spec.params)
-        except CodeError as err:
-            group.state = {}
-            self._ledger.fail(group.rows, CodeFailure.of(err, group.spec.key, step, in_init=True))
-            return False
-        return True
 
     @property
     def failures(self) -> dict[int, CodeFailure]:
@@ -377,10 +367,8 @@ class BatchedExperiment:
         columns = self._ledger.counts.copy() if checking else None  # where this step's losses go
         self._ledger.record(active, loss_np, finite, self._lr64, self._params)
         updating = self.running
-        for group, error in update_groups(self._groups, self._group_sizes, grad, updating):
-            update = int(self._ledger.counts[group.rows][updating[group.rows]].max())
-            self._ledger.fail(group.rows, CodeFailure.of(error, group.spec.key, update))
-            updating[group.rows] = False
+        failed = update_groups(self._groups, self._group_sizes, grad, updating)
+        stop_failed(failed, self._ledger, updating)
         if checking:
             recorded = np.flatnonzero(active & finite)
             self.reference.step(recorded, columns[recorded], updating, self._params, data)
@@ -405,7 +393,7 @@ class BatchedExperiment:
             if keeps_optimizer_state(run.branch, parent.spec):
                 local = slice(run.parent - parent.rows.start, run.parent - parent.rows.start + 1)
                 group.state = {k: v[local].clone() for k, v in parent.state.items()}
-            elif not self._init_state(group, self.steps_taken):
+            elif not init_state(group, self._ledger, self.steps_taken):
                 continue  # its code failed: the branch stops before it starts
             block = self._blocks[1 + row - self._n_base]
             if restarts_schedule(run.branch, self.config):

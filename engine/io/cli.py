@@ -21,16 +21,19 @@ from engine.config.settings import (
     ExperimentConfig,
     OptimizerSpec,
     check_learning_rate,
-    function_spec,
     schedule_spec,
 )
 from engine.core.model import ACTIVATIONS
 from engine.experiment.branches import parse_branch
-from engine.io.experiment_file import read_text
+from engine.io.cli_code import (
+    add_code_flags,
+    add_function_flags,
+    optimizer_from_file,
+    with_function,
+)
 from engine.optimizers import ARTICLE_OPTIMIZERS, REGISTRY, TorchEquivalent
 from engine.optimizers.schedules import SCHEDULES, ScheduleSpec
-from engine.optimizers.user_code import OptimizerCode
-from engine.problems import PROBLEMS, FunctionSurface
+from engine.problems import PROBLEMS
 
 PROG = "optimizers-from-scratch"
 
@@ -86,8 +89,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--view",
         choices=("2d", "3d"),
         default="2d",
-        help="--landscape as the 2-D map (default) or the 3-D surface: a PNG, or a GIF turning "
-        "once around (OpenGL: needs a display; without one, run under xvfb-run -a)",
+        help="--landscape as the 2-D map (default) or the 3-D surface: a PNG, or a GIF (see "
+        "--animate) (OpenGL: needs a display; without one, run under xvfb-run -a)",
+    )
+    look.add_argument(
+        "--animate",
+        choices=("turn", "paths"),
+        help="a 3-D GIF: the camera turning once around (default) or the paths growing (a frame "
+        "every --frame-every steps, about 60 frames by default, at --fps)",
     )
     look.add_argument("--azimuth", type=float, metavar="A", help="3-D: degrees around (300)")
     look.add_argument("--elevation", type=float, metavar="E", help="3-D: degrees above (30)")
@@ -113,36 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="X,Y",
         help="a 2-D problem's start point (a leading minus needs '=': --start=-2,2)",
     )
-    parser.add_argument(
-        "--function",
-        metavar="EXPR",
-        help="train your own f(x, y), e.g. '(1 - x)**2 + 100*(y - x**2)**2': + - * / ** ( ), "
-        "numbers, x, y, pi, e, sin cos tan exp log sqrt abs tanh min max (implies --problem "
-        "function)",
-    )
-    parser.add_argument(
-        "--window",
-        metavar="X0,X1,Y0,Y1",
-        help="the map window of --function's surface (default: -3,3,-3,3; a leading minus "
-        "needs '=': --window=-2,2,-1,3)",
-    )
+    add_function_flags(parser)
     parser.add_argument(
         "--optimizers",
         help=f"comma-separated optimizer names (default: {','.join(ARTICLE_OPTIMIZERS)})",
     )
-    parser.add_argument(
-        "--optimizer-file",
-        action="append",
-        metavar="FILE.py",
-        help="add the optimizer this Python file defines (repeatable), after --optimizers or "
-        "the default ones; its code runs with your rights, like any script you run",
-    )
-    parser.add_argument(
-        "--trust",
-        action="store_true",
-        help="run the optimizer code an experiment file (--config) carries; without it such a "
-        "file is refused",
-    )
+    add_code_flags(parser)
     parser.add_argument(
         "--lrs",
         help=f"comma-separated learning rates, one panel each, at most {MAX_LEARNING_RATES} "
@@ -228,7 +213,7 @@ def config_from_args(
             base = config_for_problem(args.problem, base)
         except KeyError as err:
             raise ConfigError(str(err.args[0])) from None
-    base = _with_function(args, base)
+    base = with_function(args, base)
     changes: dict[str, object] = {}
     if args.start is not None:
         changes["start"] = _start(args.start)
@@ -266,12 +251,6 @@ def config_from_args(
     if dataset != base.dataset:
         changes["dataset"] = dataset
     return base.with_changes(**changes)
-
-
-def optimizer_from_file(path: str) -> OptimizerSpec:
-    """The optimizer a student's file defines, read (not run yet); ``ConfigError`` naming the
-    file (and the line) if it cannot be read or breaks the contract."""
-    return OptimizerSpec.create(Path(path).stem, None, OptimizerCode(read_text(path), path))
 
 
 def dataset_from_args(args: argparse.Namespace, base: DatasetSpec) -> DatasetSpec:
@@ -349,34 +328,6 @@ def _whole(flag: str, text: str) -> int:
         return int(text)
     except ValueError:
         raise ConfigError(f"{flag} must be a whole number, not {text!r}") from None
-
-
-def _with_function(args: argparse.Namespace, base: ExperimentConfig) -> ExperimentConfig:
-    """``base`` training ``--function`` over ``--window`` (each checked), where given; what is
-    not given comes from ``base``'s own typed f."""
-    expression, window = getattr(args, "function", None), getattr(args, "window", None)
-    if expression is None and window is None:
-        return base
-    if args.problem not in (None, FunctionSurface.name):
-        raise ConfigError(f"--function trains its own problem, not --problem {args.problem}")
-    if expression is None and base.function is None:
-        raise ConfigError("--window is the map window of --function's surface: give one")
-    old = base.function
-    ranges = _window(window) if window is not None else {}
-    if old is not None:
-        ranges = {"x_range": old.x_range, "y_range": old.y_range, **ranges}
-    spec = function_spec(expression if expression is not None else old.expression, **ranges)
-    if base.problem == FunctionSurface.name:
-        return base.with_changes(function=spec)
-    return config_for_problem(FunctionSurface.name, base, spec)
-
-
-def _window(text: str) -> dict[str, tuple[float, float]]:
-    try:
-        x0, x1, y0, y1 = (float(part) for part in text.split(","))
-    except ValueError:
-        raise ConfigError(f"--window must be four numbers X0,X1,Y0,Y1, not {text!r}") from None
-    return {"x_range": (x0, x1), "y_range": (y0, y1)}
 
 
 def _start(text: str) -> tuple[float, float]:

@@ -69,7 +69,16 @@ class HeadlessFigures:
                     azimuth=Camera.azimuth if args.azimuth is None else args.azimuth,
                     elevation=Camera.elevation if args.elevation is None else args.elevation,
                 )
-                export_landscape_3d(args.landscape, state, self.theme, args.scale, camera)
+                export_landscape_3d(
+                    args.landscape,
+                    state,
+                    self.theme,
+                    args.scale,
+                    camera,
+                    args.animate or "turn",
+                    args.frame_every,
+                    args.fps,
+                )
             else:
                 every = args.frame_every or default_frame_every(state.update.steps_taken)
                 export_landscape(args.landscape, state, self.theme, args.scale, every, args.fps)
@@ -103,18 +112,22 @@ class HeadlessFigures:
 
 
 def check_view_flags(args: argparse.Namespace) -> None:
-    """``ConfigError`` for --view, --azimuth and --elevation that cannot be drawn, before any
-    training: the 3-D view draws --landscape as PNG or GIF, on a display."""
+    """``ConfigError`` for --view, --azimuth, --elevation and --animate that cannot be drawn,
+    before any training: the 3-D view draws --landscape as PNG or GIF, on a display."""
     turned = args.azimuth is not None or args.elevation is not None
     if args.view != "3d":
         if turned:
             raise ConfigError("--azimuth and --elevation turn the 3-D view: add --view 3d")
+        if args.animate is not None:
+            raise ConfigError("--animate chooses the 3-D GIF's animation: add --view 3d")
         return
     if args.landscape is None:
         raise ConfigError("--view 3d draws the landscape: add --landscape FILE.png")
     suffix = Path(args.landscape).suffix.lower().lstrip(".")
     if suffix not in FORMATS_3D:
         raise ConfigError(f"--view 3d saves .png or .gif, not {args.landscape!r}")
+    if args.animate is not None and suffix != "gif":
+        raise ConfigError(f"--animate is for an animated GIF, not {args.landscape!r}")
     for name in ("azimuth", "elevation"):
         value = getattr(args, name)
         if value is not None and not math.isfinite(value):

@@ -142,10 +142,17 @@ class FileActions(QObject):
         return replace(update_at_step(update, step + 1), steps_taken=step)
 
     def export_landscape(
-        self, path: str, scale: int = 2, theme: Theme | None = None, every: int = 1, fps=10.0
+        self,
+        path: str,
+        scale: int = 2,
+        theme: Theme | None = None,
+        every: int = 1,
+        fps=10.0,
+        animation: str = "turn",
     ) -> bool:
         """PNG, SVG or GIF of the Landscape tab, by the file's extension; of its 3-D view (PNG,
-        or a GIF turning around) from its camera when that is shown."""
+        or a GIF of ``animation``: turning around, or the paths growing) from its camera when
+        that is shown."""
         state = self.landscape_state()
         if state is None:
             return False
@@ -153,7 +160,11 @@ class FileActions(QObject):
         if self.landscape.showing_3d:
             camera = self.landscape.surface.camera.camera
             return self._export(
-                "landscape", path, lambda: export_landscape_3d(path, state, theme, scale, camera)
+                "landscape",
+                path,
+                lambda: export_landscape_3d(
+                    path, state, theme, scale, camera, animation, every, fps
+                ),
             )
         return self._export(
             "landscape", path, lambda: export_landscape(path, state, theme, scale, every, fps)
@@ -166,7 +177,7 @@ class FileActions(QObject):
             return
         steps = state.update.steps_taken
         if self.landscape.showing_3d:
-            dialog = Landscape3DExportDialog(self.view.theme, self.dialog_parent)
+            dialog = Landscape3DExportDialog(self.view.theme, steps, self.dialog_parent)
         else:
             dialog = LandscapeExportDialog(
                 self.view.theme, steps, default_frame_every(steps), self.dialog_parent
@@ -177,7 +188,8 @@ class FileActions(QObject):
         filters = f"{titles[dialog.format]} (*.{dialog.format})"
         path = self._ask_path("Export landscape", filters, "." + dialog.format)
         if path and self.landscape.showing_3d:
-            self.export_landscape(path, dialog.scale, dialog.theme)
+            every, fps, animation = dialog.every, dialog.fps, dialog.animation
+            self.export_landscape(path, dialog.scale, dialog.theme, every, fps, animation)
         elif path:
             self.export_landscape(path, dialog.scale, dialog.theme, dialog.every, dialog.fps)
 
