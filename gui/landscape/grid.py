@@ -35,9 +35,11 @@ class LandscapeGrid(PacedView, pg.GraphicsLayoutWidget):
     plot shares, :meth:`redraw` moves the paths on; ``caption`` says what the plane is. A still
     picture (an export) is made with ``cache_paths=False``: it is painted once, and a cache's
     pixmap could round a pixel of a long line differently from painting it directly.
-    Shift+click on a map emits ``start_requested`` with the point clicked."""
+    Shift+click on a map emits ``start_requested`` with the point clicked, Ctrl+Shift+click
+    ``start_cleared``."""
 
     start_requested = Signal(float, float)
+    start_cleared = Signal()
 
     def __init__(
         self,
@@ -232,13 +234,19 @@ class LandscapeGrid(PacedView, pg.GraphicsLayoutWidget):
                 plot.hide_readout()
 
     def _on_click(self, event) -> None:
-        """Shift+click on a map: ``start_requested`` with the point, rounded to the pixel."""
-        shift = event.modifiers() & Qt.KeyboardModifier.ShiftModifier
-        if event.button() != Qt.MouseButton.LeftButton or not shift:
+        """Shift+click on a map: ``start_requested`` with the point, rounded to the pixel;
+        Ctrl+Shift+click: ``start_cleared``."""
+        modifiers = event.modifiers()
+        if event.button() != Qt.MouseButton.LeftButton or not (
+            modifiers & Qt.KeyboardModifier.ShiftModifier
+        ):
             return
         for plot in self.plots:
             if plot.contains(event.scenePos()):
-                self._ask_start(plot, *plot.to_plane(event.scenePos()))
+                if modifiers & Qt.KeyboardModifier.ControlModifier:
+                    self.start_cleared.emit()
+                else:
+                    self._ask_start(plot, *plot.to_plane(event.scenePos()))
                 event.accept()
                 return
 
