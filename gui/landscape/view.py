@@ -202,6 +202,8 @@ class LandscapeView(QWidget):
             from gui.surface3d.grid import SurfaceGrid
 
             self.surface = SurfaceGrid(theme=self.grid.theme)
+            self.surface.start_requested.connect(self._on_start_requested)
+            self.surface.start_cleared.connect(self._on_start_cleared)
             self.stack.addWidget(self.surface)
             if self.session.started is not None:
                 self.surface.start(self.session.started, self.session.history)
