@@ -9,15 +9,17 @@ import json
 import numpy as np
 import pytest
 import torch
-from PySide6.QtCore import QPointF, QSettings, Qt
+from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
 
 import main
 from engine.config.loading import build_problem, load_dataset
-from engine.config.settings import ConfigError, ExperimentConfig, PlaneStart
+from engine.config.settings import ConfigError, DatasetSpec, ExperimentConfig, PlaneStart
 from engine.experiment.batched import BatchedExperiment
 from engine.io.experiment_file import read_experiment_file, write_config_file
 from gui.shell.main_window import MainWindow
 from gui.state.experiment_model import ExperimentModel
+from gui.state.saved_settings import load_config, save_config
+from tests.test_window_landscape import send_mouse
 
 MAX_STEPS = 30
 A, B = 0.8, -1.2
@@ -189,3 +191,33 @@ def test_a_start_belongs_to_the_mlp_and_to_the_network_it_was_chosen_on(qtbot):
     model.refused.connect(refused.append)
     assert not model.update(start_parameters=start_at(0.1))  # 14 numbers for 18 parameters
     assert refused == ["the start has 14 parameters; this network has 18"]
+
+
+def test_remembered_settings_drop_a_start_their_changed_data_file_no_longer_fits(tmp_path):
+    data = tmp_path / "data.csv"
+    data.write_text("x0,x1,x2,y\n" + "".join(f"{i},{i + 1},{i - 1},{i * 0.5}\n" for i in range(6)))
+    config = ExperimentConfig(dataset=DatasetSpec("csv", path=str(data)))
+    config = config.with_changes(start_parameters=start_at(0.1))
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    save_config(settings, config)
+    assert load_config(settings) == config
+    data.write_text("x0,y\n" + "".join(f"{i},{i * 0.5}\n" for i in range(6)))  # one input now
+    assert load_config(settings) == config.with_changes(start_parameters=None)
+
+
+def test_dragging_the_start_square_on_the_plane_starts_every_run_where_it_is_let_go(window, qtbot):
+    grid = window.landscape.grid
+    box = grid.plots[0].plot.getViewBox()
+
+    def at(a, b) -> QPointF:
+        return QPointF(grid.mapFromScene(box.mapViewToScene(QPointF(a, b))))
+
+    viewport, held = grid.viewport(), Qt.MouseButton.LeftButton
+    send_mouse(viewport, QEvent.Type.MouseButtonPress, at(0.0, 0.0), held)  # θ₀'s square
+    for k in range(1, 11):
+        send_mouse(viewport, QEvent.Type.MouseMove, at(0.15 * k, -0.1 * k), held)
+    send_mouse(viewport, QEvent.Type.MouseButtonRelease, at(1.5, -1.0), Qt.MouseButton.NoButton)
+    qtbot.waitUntil(lambda: window.model.config.start_parameters is not None)
+    chosen = window.model.config.start_parameters
+    assert (chosen.a, chosen.b) == (1.5, -1.0)
+    qtbot.waitUntil(lambda: window.session.started.config.start_parameters == chosen)
