@@ -252,9 +252,7 @@ _WRITERS = {
     "dataset": _dataset_to_dict,
     "branches": lambda branches: [_branch_to_dict(b) for b in branches],
     "start_parameters": lambda start: {
-        "plane": start.plane,
-        "a": start.a,
-        "b": start.b,
+        **({"plane": start.plane, "a": start.a, "b": start.b} if start.plane else {}),
         "values": list(start.values),
     },
     "function": lambda spec: {
