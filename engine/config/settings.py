@@ -197,7 +197,7 @@ class PlaneStart:
     def text(self) -> str:
         """``θ₀ + 0.8·v₁ − 1.2·v₂ (Hessian plane)``: where it is, for people."""
         if not self.plane:
-            return f"θ as given ({len(self.values)} parameters)"
+            return f"the θ given ({len(self.values)} numbers)"
         a = f"{'−' if self.a < 0 else '+'} {abs(self.a):g}·v₁"
         b = f"{'−' if self.b < 0 else '+'} {abs(self.b):g}·v₂"
         return f"θ₀ {a} {b} ({PLANE_NAMES[self.plane]})"

@@ -26,7 +26,7 @@ def caption_text(landscape: LandscapeMap, started: ExperimentStarted, paths: Pat
     chosen = started.config.start_parameters
     if chosen is not None:
         lines.append(
-            f"Every run starts at {chosen.text} (Shift+click: elsewhere; Ctrl+Shift+click: θ₀)."
+            f"Every run starts at {chosen.text}; Ctrl+Shift+click starts them at θ₀ again."
         )
     if paths.length == 0:
         lines.append("Each path's mean distance from the plane shows here once runs move.")
