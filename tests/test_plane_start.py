@@ -13,6 +13,8 @@ from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
 
 import main
 from engine.config.loading import build_problem, load_dataset
+from engine.config.presets import get_preset
+from engine.config.problem_switch import config_for_problem
 from engine.config.settings import ConfigError, DatasetSpec, ExperimentConfig, PlaneStart
 from engine.experiment.batched import BatchedExperiment
 from engine.io.experiment_file import read_experiment_file, write_config_file
@@ -184,7 +186,10 @@ def test_a_bad_start_in_a_file_is_one_line(tmp_path, change, complaint):
 def test_a_start_belongs_to_the_mlp_and_to_the_network_it_was_chosen_on(qtbot):
     with pytest.raises(ConfigError, match="start parameters apply to the MLP"):
         ExperimentConfig(problem="rosenbrock", start_parameters=start_at(0.1))
-    model = ExperimentModel(ExperimentConfig(start_parameters=start_at(0.1)))
+    chosen = ExperimentConfig(start_parameters=start_at(0.1))
+    assert config_for_problem("rosenbrock", chosen).start_parameters is None
+    assert get_preset("edge-of-stability").apply(chosen).start_parameters is None  # seed 3
+    model = ExperimentModel(chosen)
     assert model.update(hidden=4)
     assert model.config.start_parameters is None  # 4 hidden units: another network, other θ₀
     refused = []
