@@ -14,7 +14,7 @@ import pyqtgraph as pg
 import pytest
 from PIL import Image
 from PySide6.QtCore import QEvent, QPointF, Qt
-from PySide6.QtGui import QMouseEvent
+from PySide6.QtGui import QMouseEvent, QVector3D
 from PySide6.QtWidgets import QApplication
 
 from engine.config.problem_switch import config_for_problem
@@ -23,6 +23,8 @@ from gui.export.landscape3d import TURN_FRAMES
 from gui.export.offscreen import SETTINGS_KEY
 from gui.plotting.palette import optimizer_colour
 from gui.state.view_state import Tab
+from gui.surface3d.camera import Camera
+from gui.surface3d.geometry import Box
 from gui.surface3d.support import share_gl_contexts, unavailable_reason
 from tests.windows import open_main_window, temporary_settings
 
@@ -149,6 +151,56 @@ def test_turning_one_plot_turns_them_all_and_a_double_click_resets(window3d):
     QApplication.sendEvent(last, event)
     assert surface.camera.camera == before
     assert first.opts["azimuth"] == before.azimuth
+
+
+def shift_click(widget, at: QPointF, modifiers=Qt.KeyboardModifier.ShiftModifier) -> None:
+    """A Shift+click at ``at`` (a fraction of a pixel where it falls), as the mouse sends it."""
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    for kind, buttons in (
+        (QEvent.Type.MouseButtonPress, left),
+        (QEvent.Type.MouseButtonRelease, none),
+    ):
+        event = QMouseEvent(kind, at, widget.mapToGlobal(at), left, buttons, modifiers)
+        QApplication.sendEvent(widget, event)
+
+
+def on_screen(canvas, point: np.ndarray) -> QPointF:
+    """Where box ``point`` is drawn in ``canvas``: its projection and view matrices, as GL
+    applies them, to the widget's pixels."""
+    viewport = (0, 0, canvas.width(), canvas.height())
+    matrix = canvas.projectionMatrix(viewport, viewport) * canvas.viewMatrix()
+    ndc = matrix.map(QVector3D(*map(float, point)))
+    return QPointF((ndc.x() + 1) / 2 * canvas.width(), (1 - ndc.y()) / 2 * canvas.height())
+
+
+@pytest.mark.parametrize(("problem", "point"), [("rosenbrock", (0.5, 1.0)), ("mlp", (0.5, -1.0))])
+def test_shift_click_on_the_sheet_starts_every_run_at_that_point(qtbot, tmp_path, problem, point):
+    """The pixel where the sheet's point above (a, b) is drawn, Shift+clicked, starts the runs
+    there: a 2-D problem at (a, b) itself, the MLP at θ₀ + a·v₁ + b·v₂; Ctrl+Shift+click goes
+    back to the problem's own start."""
+    config = config_for_problem(problem, ExperimentConfig())
+    window = open_main_window(qtbot, temporary_settings(tmp_path), config)
+    window.view.update(tab=Tab.LANDSCAPE, landscape_3d=True)
+    view = window.landscape
+    qtbot.waitUntil(lambda: view.map is not None and view.showing_3d, timeout=30_000)
+    surface = view.surface
+    qtbot.waitUntil(lambda: surface.canvases[0].sheet.visible())
+    surface.camera.set(Camera(azimuth=250.0, elevation=60.0))
+    canvas = surface.canvases[0]
+    target = Box.of(view.map).on_sheet(surface.mesh, np.array([point]), lift=0.0)[0]
+    generation = window.session.generation
+    shift_click(canvas, on_screen(canvas, target))
+    if problem == "rosenbrock":
+        assert window.model.config.start == point
+    else:
+        chosen = window.model.config.start_parameters
+        assert (chosen.plane, chosen.a, chosen.b) == ("hessian", *point)
+        expected = view.map.plane.points(np.array(point)).astype(np.float32)
+        np.testing.assert_array_equal(np.float32(chosen.values), expected)
+    qtbot.waitUntil(lambda: window.session.generation > generation, timeout=30_000)
+    both = Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.ControlModifier
+    shift_click(canvas, QPointF(5, 5), both)
+    assert window.model.config == config
 
 
 def read_png(path) -> tuple[np.ndarray, dict]:

@@ -3,10 +3,14 @@ ExperimentConfig has a flag, a widget and a file key, and all three set the same
 
 import dataclasses
 
+import numpy as np
 import pytest
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QDialog
 
-from engine.config.settings import DatasetSpec, ExperimentConfig, OptimizerSpec
+from engine.analysis.landscape import make_plane
+from engine.config.loading import build_problem, load_dataset
+from engine.config.settings import DatasetSpec, ExperimentConfig, OptimizerSpec, PlaneStart
 from engine.experiment.branches import parse_branch
 from engine.io.cli import config_from_args, parse_args
 from engine.io.experiment_file import config_from_dict, config_to_dict
@@ -66,6 +70,30 @@ def branch_through_the_dialog(window, monkeypatch, qtbot) -> None:
     window.run_table.branch_requested.emit(sgd_at_1.index)
 
 
+ON_THE_PLANE = (0.5, -1.0)  # (a, b) on the MLP's Hessian plane
+
+
+def start_on_the_plane() -> tuple[float, ...]:
+    """θ₀ + 0.5·v₁ − v₂ on the Hessian plane, in float32: a Shift+click there."""
+    config = ExperimentConfig()
+    problem = build_problem(config, load_dataset(config.dataset))
+    theta0 = problem.initial_parameters(config.seed).numpy()
+    plane = make_plane(problem, theta0, "hessian")
+    return tuple(float(v) for v in plane.points(np.array(ON_THE_PLANE)).astype(np.float32))
+
+
+def shift_click_on_the_plane(window, monkeypatch, qtbot) -> None:
+    window.tabs.setCurrentWidget(window.landscape)
+    qtbot.waitUntil(lambda: window.landscape.map is not None, timeout=30_000)
+    grid = window.landscape.grid
+    scene = grid.plots[0].plot.getViewBox().mapViewToScene(QPointF(*ON_THE_PLANE))
+    where = grid.mapFromScene(scene)
+    modifiers = Qt.KeyboardModifier.ShiftModifier
+    qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, modifiers, where)
+    chosen = window.model.config.start_parameters
+    assert (chosen.plane, chosen.a, chosen.b) == ("hessian", *ON_THE_PLANE)
+
+
 # field -> (command-line flags, what the window does, the value both must give); a problem
 # brings its own rates, stop loss and max steps (ALSO lists what may change beside the field)
 SETTINGS = {
@@ -112,6 +140,11 @@ SETTINGS = {
         "rosenbrock",
     ),
     "start": (["--problem", "rosenbrock", "--start=0.5,0.25"], start_at, (0.5, 0.25)),
+    "start_parameters": (
+        ["--start-parameters=" + ",".join(map(repr, start_on_the_plane()))],
+        shift_click_on_the_plane,
+        PlaneStart(start_on_the_plane()),
+    ),
     "function": (
         ["--function", "x*y", "--window=-1,2,-3,4"],
         type_a_function,
@@ -155,7 +188,7 @@ def test_the_flag_and_the_file_set_the_same_value(name):
 @pytest.mark.parametrize("name", sorted(SETTINGS))
 def test_the_window_sets_the_same_value_and_tells_the_engine(window, qtbot, monkeypatch, name):
     _, act, value = SETTINGS[name]
-    if act is branch_through_the_dialog:
+    if act in (branch_through_the_dialog, shift_click_on_the_plane):
         act(window, monkeypatch, qtbot)
     else:
         act(window)

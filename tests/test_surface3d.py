@@ -24,7 +24,15 @@ from gui.state.saved_settings import remember_view, restore_view
 from gui.state.session import EngineSession
 from gui.state.view_state import ViewState
 from gui.surface3d.camera import Camera, SharedCamera
-from gui.surface3d.geometry import HEIGHT, LIFT, Box, _thinned, surface_mesh
+from gui.surface3d.geometry import (
+    HEIGHT,
+    LIFT,
+    Box,
+    SurfaceMesh,
+    _thinned,
+    ray_hit,
+    surface_mesh,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NO_DISPLAY_KEYS = ("DISPLAY", "WAYLAND_DISPLAY")
@@ -125,6 +133,26 @@ def test_a_2d_problems_path_lies_on_the_drawn_sheet():
     middle = box.on_sheet(mesh, np.array([[x, y], [np.nan, 0.0]]))
     assert len(middle) == 1
     assert middle[0, 2] == pytest.approx(mesh.z[3:5, 5:7].mean() + LIFT, abs=1e-6)
+
+
+def test_a_ray_meets_the_sheet_where_it_first_crosses_it():
+    # a tilted flat sheet z = 0.3 + 0.2·x: the crossing of a slanted ray is known exactly
+    side = np.linspace(-1.0, 1.0, 11, dtype=np.float32)
+    z = np.repeat((0.3 + 0.2 * side)[:, None], 11, axis=1).astype(np.float32)
+    tilted = SurfaceMesh(side, side, z, np.zeros((11, 11, 4), np.float32))
+    origin, direction = np.array([-2.0, 0.5, 2.0]), np.array([1.0, -0.25, -1.0])
+    t = (2.0 - 0.3 - 0.2 * -2.0) / (1.0 + 0.2)  # 2 − t = 0.3 + 0.2·(−2 + t)
+    hit = ray_hit(tilted, origin, direction)
+    np.testing.assert_allclose(hit, origin + t * direction, atol=1e-9)
+    assert ray_hit(tilted, origin, -direction) is None  # away from the box
+    assert ray_hit(tilted, np.array([0.0, 0.0, 2.0]), np.array([1.0, 0.0, 0.0])) is None  # above
+    # straight down onto Rosenbrock's sheet: the drawn height at that point
+    landscape = rosenbrock_map(side=41)
+    mesh, box = surface_mesh(landscape), Box.of(landscape)
+    below = box.on_sheet(mesh, np.array([[0.5, 1.0]]), lift=0.0)[0]
+    hit = ray_hit(mesh, np.array([below[0], below[1], 3.0]), np.array([0.0, 0.0, -1.0]))
+    np.testing.assert_allclose(hit, below, atol=1e-6)
+    assert box.plane_point(hit[0], hit[1]) == pytest.approx((0.5, 1.0), abs=1e-6)
 
 
 def headless(*flags: str, display: bool = True) -> subprocess.CompletedProcess:

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from engine.analysis.readings import Stability, stability_limit
-from engine.config.loading import build_problem
+from engine.config.loading import build_problem, start_draws
 from engine.config.settings import ExperimentConfig
 from engine.core.data import Dataset, article_dataset
 from engine.core.model import ParameterLayout, batched_loss
@@ -60,7 +60,7 @@ def problem_stability(problem: Problem, row: torch.Tensor) -> Stability:
 def initial_stability(config: ExperimentConfig, data: Dataset | None = None) -> Stability:
     """The stability at the parameters every run of ``config`` starts from."""
     problem = build_problem(config, data if data is not None else article_dataset())
-    return problem_stability(problem, problem.initial_parameters(config.seed, config.start))
+    return problem_stability(problem, start_draws(problem, config)[0])
 
 
 def stability_per_run(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import os
 
-from engine.config.settings import DatasetSpec, ExperimentConfig
+from engine.config.settings import ConfigError, DatasetSpec, ExperimentConfig
 from engine.core.data import (
     Dataset,
     article_dataset,
@@ -17,8 +17,12 @@ from engine.core.data import (
     parse_csv_table,
     read_csv_dataset,
 )
+from engine.core.lazy import lazy_import
+from engine.core.model import ParameterLayout
 from engine.problems import DisplayDefaults, FunctionSurface, Problem, get_problem
 from engine.problems.function import display_defaults
+
+torch = lazy_import("torch", __name__)
 
 
 def load_dataset(spec: DatasetSpec) -> Dataset:
@@ -53,6 +57,48 @@ def build_problem(config: ExperimentConfig, data: Dataset) -> Problem:
     if config.function is not None:
         return FunctionSurface(config.function)
     return get_problem(config.problem).build(data, config.hidden, config.activation)
+
+
+def parameter_count(config: ExperimentConfig) -> int:
+    """P, the number of parameters of the network ``config`` trains, without torch (a CSV file
+    is parsed for its columns; ``DatasetError`` if it cannot be)."""
+    if get_problem(config.problem).is_surface:
+        return 2
+    features = 3  # the article's inputs x0, x1, x2, which generated data draw too
+    if config.dataset.kind == "csv":
+        features = parse_csv_table(config.dataset.path).shape[1] - 1
+    return ParameterLayout(features, config.hidden, config.activation).size
+
+
+def check_start_size(config: ExperimentConfig) -> None:
+    """``ConfigError`` unless the start parameters (if any) are as many as the network's."""
+    chosen = config.start_parameters
+    if chosen is not None and len(chosen.values) != (count := parameter_count(config)):
+        raise ConfigError(_size_complaint(len(chosen.values), count))
+
+
+def _size_complaint(given: int, count: int) -> str:
+    return f"the start has {given} parameters; this network has {count}"
+
+
+def start_draws(problem: Problem, config: ExperimentConfig) -> list[torch.Tensor]:
+    """Each seed's (P,) start, in ``config``'s dtype: its own θ₀, or with ``start_parameters``
+    seed ``config.seed`` exactly there and every other seed's θ₀ moved by the same step
+    (float64 sums, then rounded to the dtype once). ``ConfigError`` if the start does not
+    have the problem's number of parameters."""
+    dtype = getattr(torch, config.dtype)
+    draws = [
+        problem.initial_parameters(config.seed + s, config.start).to(dtype)
+        for s in range(config.seeds)
+    ]
+    chosen = config.start_parameters
+    if chosen is None:
+        return draws
+    if len(chosen.values) != problem.size:
+        raise ConfigError(_size_complaint(len(chosen.values), problem.size))
+    start = torch.tensor(chosen.values, dtype=torch.float64)
+    step = start - draws[0].to(torch.float64)
+    return [start.to(dtype)] + [(draw.to(torch.float64) + step).to(dtype) for draw in draws[1:]]
 
 
 def problem_defaults(config: ExperimentConfig) -> DisplayDefaults:

@@ -37,6 +37,7 @@ EDGE_OF_STABILITY = Preset(
     changes={
         "problem": "mlp",  # from a 2-D surface too: the preset names its whole model
         "start": None,
+        "start_parameters": None,  # chosen on another net's plane
         "function": None,
         "optimizers": (
             OptimizerSpec.create("sgd"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 
@@ -156,6 +157,56 @@ class BranchSpec:
         return f"{self.from_optimizer} at η = {self.from_lr:g}"
 
 
+PLANE_NAMES = {"hessian": "Hessian plane", "pca": "PCA plane", "random": "random plane"}
+
+
+@dataclass(frozen=True)
+class PlaneStart:
+    """The MLP's start: the parameters ``values`` themselves, exactly, as picked at (a, b) on
+    a view's plane θ₀ + a·v₁ + b·v₂ (``plane``, one of PLANE_NAMES; "" when the numbers were
+    given as such). Plane, a and b only say where it came from (a plane is a view choice, and a
+    PCA plane changes with the paths), so they take no part in comparing settings.
+
+    With several seeds, seed ``seed`` starts at ``values`` and every other seed's own θ₀ moves
+    by the same step, ``values`` − θ₀(seed): the band still shows how much the draw matters,
+    now around the point chosen (one point for all would make every seed's run the same).
+    """
+
+    values: tuple[float, ...]
+    plane: str = field(default="", compare=False)
+    a: float = field(default=0.0, compare=False)
+    b: float = field(default=0.0, compare=False)
+
+    def __post_init__(self) -> None:
+        values = self.values if isinstance(self.values, (tuple, list)) else ()
+        if not values or any(_not_a_number(v) for v in values):
+            raise ConfigError(f"start parameters must be a list of numbers, not {self.values!r}")
+        if not all(math.isfinite(v) for v in values):
+            raise ConfigError("start parameters must all be finite numbers")
+        if self.plane != "" and self.plane not in PLANE_NAMES:
+            known = ", ".join(PLANE_NAMES)
+            raise ConfigError(f"a start's plane must be one of {known}, not {self.plane!r}")
+        for name in ("a", "b"):
+            value = getattr(self, name)
+            if _not_a_number(value) or not math.isfinite(value):
+                raise ConfigError(f"a start's {name} must be a finite number, not {value!r}")
+            object.__setattr__(self, name, float(value))
+        object.__setattr__(self, "values", tuple(float(v) for v in values))
+
+    @property
+    def text(self) -> str:
+        """``θ₀ + 0.8·v₁ − 1.2·v₂ (Hessian plane)``: where it is, for people."""
+        if not self.plane:
+            return f"the θ given ({len(self.values)} numbers)"
+        a = f"{'−' if self.a < 0 else '+'} {abs(self.a):g}·v₁"
+        b = f"{'−' if self.b < 0 else '+'} {abs(self.b):g}·v₂"
+        return f"θ₀ {a} {b} ({PLANE_NAMES[self.plane]})"
+
+
+def _not_a_number(value: object) -> bool:
+    return isinstance(value, bool) or not isinstance(value, (int, float))
+
+
 @dataclass(frozen=True)
 class ExperimentConfig:
     """Everything that determines an experiment's losses, bit for bit."""
@@ -177,6 +228,7 @@ class ExperimentConfig:
     problem: str = DEFAULT_PROBLEM  # a name in engine.problems.PROBLEMS
     start: tuple[float, float] | None = None  # a 2-D problem's start; None: the problem's own
     function: FunctionSpec | None = None  # the "function" problem's f(x, y); None: its default
+    start_parameters: PlaneStart | None = None  # the MLP's start; None: θ₀, its seed's draw
     branches: tuple[BranchSpec, ...] = ()  # runs forked from others mid-way
 
     def __post_init__(self) -> None:
@@ -212,6 +264,30 @@ class ExperimentConfig:
 
     def with_changes(self, **changes) -> ExperimentConfig:
         return replace(self, **changes)
+
+
+def start_text(config: ExperimentConfig) -> str:
+    """Where the runs start when it was chosen ('θ₀ + 0.8·v₁ − 1.2·v₂ (Hessian plane)',
+    '(−1.5, 2.5)'), or '' where the problem starts them itself."""
+    if config.start_parameters is not None:
+        return config.start_parameters.text
+    if config.start is not None:
+        return f"({config.start[0]:g}, {config.start[1]:g})".replace("-", "−")
+    return ""
+
+
+# What θ₀ and the MLP's planes depend on: a change to one moves a start chosen on a plane.
+PLANE_SETTINGS = ("problem", "hidden", "activation", "dataset", "seed")
+
+
+def with_stale_start_cleared(config: ExperimentConfig, changes: Mapping[str, object]) -> dict:
+    """``changes`` to ``config``, clearing its start parameters if they move θ₀ or the planes:
+    the point was chosen as θ₀ + a·v₁ + b·v₂ of a network that is no longer the one trained."""
+    out = dict(changes)
+    moved = any(k in out and out[k] != getattr(config, k) for k in PLANE_SETTINGS)
+    if moved and "start_parameters" not in out:
+        out["start_parameters"] = None
+    return out
 
 
 # Settings only the MLP uses, as a refusal names them: a 2-D problem takes them at their defaults.
@@ -252,7 +328,17 @@ def _check_problem(config: ExperimentConfig) -> None:
             raise ConfigError(
                 f"a start point applies to the 2-D problems, not to the {name} problem"
             )
+        if config.start_parameters is not None and not isinstance(
+            config.start_parameters, PlaneStart
+        ):
+            raise ConfigError(
+                f"start parameters must be a PlaneStart, not {config.start_parameters!r}"
+            )
         return
+    if config.start_parameters is not None:
+        raise ConfigError(
+            f"start parameters apply to the MLP, not to the {name} problem (it takes a start x, y)"
+        )
     if config.seeds != 1:  # a surface's runs all start at one point: nothing to draw
         raise ConfigError(
             f"the {name} problem starts every run at one point: seeds must be 1, not {config.seeds}"

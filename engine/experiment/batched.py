@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from engine.config.loading import build_problem, load_dataset
+from engine.config.loading import build_problem, load_dataset, start_draws
 from engine.config.settings import ExperimentConfig, OptimizerSpec, check_learning_rate
 from engine.core.batches import MiniBatches
 from engine.core.data import Dataset
@@ -92,10 +92,7 @@ class BatchedExperiment:
         """Back to step 0: every run from its seed's initial parameters (with one seed, all
         from the same), fresh state, no losses; branches wait for their step."""
         n_runs, n_base, cfg = len(self.runs), self._n_base, self.config
-        draws = [
-            self._problem.initial_parameters(cfg.seed + s, cfg.start).to(self._dtype)
-            for s in range(cfg.seeds)
-        ]
+        draws = start_draws(self._problem, cfg)
         initial = draws[0]
         base = torch.stack(draws).repeat(n_base // cfg.seeds, 1)
         self._params = torch.cat([base, initial.repeat(n_runs - n_base, 1)])
@@ -126,6 +123,8 @@ class BatchedExperiment:
                 init_state(group, self._ledger, 0)
         self._group_sizes = [g.rows.stop - g.rows.start for g in self._groups]
         self._initial = initial.numpy().copy()
+        origin = self._problem.initial_parameters(cfg.seed, cfg.start).to(self._dtype)
+        self._origin = origin.numpy().copy()
         self.steps_taken = 0
         self.reference = None
         if self.with_reference:
@@ -232,6 +231,12 @@ class BatchedExperiment:
         """The (P,) parameters every run of the first seed started from (with one seed, every
         run), in the experiment's dtype (a copy)."""
         return self._initial.copy()
+
+    @property
+    def origin(self) -> np.ndarray:
+        """θ₀, the first seed's own draw (a copy), which the landscape's planes pass through:
+        the runs' start unless ``config.start_parameters`` moves it."""
+        return self._origin.copy()
 
     @property
     def parameter_buffer(self) -> np.ndarray:

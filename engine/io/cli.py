@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from engine.config.limits import LIMITS
+from engine.config.loading import check_start_size
 from engine.config.presets import PRESETS, get_preset
 from engine.config.problem_switch import config_for_problem
 from engine.config.settings import (
@@ -20,6 +21,7 @@ from engine.config.settings import (
     DatasetSpec,
     ExperimentConfig,
     OptimizerSpec,
+    PlaneStart,
     check_learning_rate,
     schedule_spec,
 )
@@ -122,6 +124,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="X,Y",
         help="a 2-D problem's start point (a leading minus needs '=': --start=-2,2)",
     )
+    parser.add_argument(
+        "--start-parameters",
+        metavar="P1,P2,…",
+        help="the MLP's start: every parameter, in order W1 (row by row), b1, W2, b2, as an "
+        "experiment file's start_parameters hold them (Shift+click on the plane picks one)",
+    )
     add_function_flags(parser)
     parser.add_argument(
         "--optimizers",
@@ -217,6 +225,8 @@ def config_from_args(
     changes: dict[str, object] = {}
     if args.start is not None:
         changes["start"] = _start(args.start)
+    if getattr(args, "start_parameters", None) is not None:
+        changes["start_parameters"] = _start_parameters(args.start_parameters)
     if args.optimizers is not None:
         names = [n.strip() for n in args.optimizers.split(",") if n.strip()]
         if not names:
@@ -250,7 +260,13 @@ def config_from_args(
     dataset = dataset_from_args(args, base.dataset)
     if dataset != base.dataset:
         changes["dataset"] = dataset
-    return base.with_changes(**changes)
+    config = base.with_changes(**changes)
+    if "start_parameters" in changes:
+        try:
+            check_start_size(config)
+        except ConfigError as err:
+            raise ConfigError(f"--start-parameters: {err}") from None
+    return config
 
 
 def dataset_from_args(args: argparse.Namespace, base: DatasetSpec) -> DatasetSpec:
@@ -336,6 +352,16 @@ def _start(text: str) -> tuple[float, float]:
     except ValueError:
         raise ConfigError(f"--start must be two numbers X,Y, not {text!r}") from None
     return x, y
+
+
+def _start_parameters(text: str) -> PlaneStart:
+    try:
+        values = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise ConfigError(
+            f"--start-parameters must be numbers separated by commas, not {text!r}"
+        ) from None
+    return PlaneStart(values)
 
 
 def _learning_rate(text: str) -> float:

@@ -9,15 +9,18 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from engine.config.loading import check_start_size
 from engine.config.settings import (
     BranchSpec,
     ConfigError,
     DatasetSpec,
     ExperimentConfig,
     OptimizerSpec,
+    PlaneStart,
     function_spec,
     schedule_spec,
 )
+from engine.core.data import DatasetError
 from engine.core.files import atomic_write
 from engine.experiment.predictions import (
     Predictions,
@@ -38,11 +41,11 @@ DATASET_USES = {"article": (), "generated": ("samples", "noise", "seed"), "csv":
 
 def config_to_dict(config: ExperimentConfig) -> dict[str, Any]:
     """Every field of ``config`` as plain JSON values, in the config's field order (``function``
-    only where there is one)."""
+    and ``start_parameters`` only where there is one; floats are written to round-trip)."""
     out: dict[str, Any] = {}
     for key in KEYS:
         value = getattr(config, key)
-        if key == "function" and value is None:  # only the typed-f problem has one
+        if key in ("function", "start_parameters") and value is None:  # only where there is one
             continue
         writer = _WRITERS.get(key)
         out[key] = writer(value) if writer else list(value) if isinstance(value, tuple) else value
@@ -232,11 +235,26 @@ def _function(item: object) -> FunctionSpec:
     return function_spec(item["expression"], **ranges)
 
 
+START_KEYS = ("plane", "a", "b", "values")
+
+
+def _start_parameters(item: object) -> PlaneStart:
+    """``{"plane": "hessian", "a": 0.8, "b": -1.2, "values": [θ…]}``: the start is ``values``."""
+    if not isinstance(item, Mapping) or not isinstance(item.get("values"), list):
+        raise ConfigError(f"start_parameters must be {{'values': [numbers], ...}}, not {item!r}")
+    _refuse_unknown_keys(item, START_KEYS, "start_parameters")
+    return PlaneStart(**{k: _plain(item[k]) for k in START_KEYS if k in item})
+
+
 _WRITERS = {
     "optimizers": lambda specs: [_optimizer_to_dict(s) for s in specs],
     "schedule": lambda spec: {"name": spec.name, **spec.params},
     "dataset": _dataset_to_dict,
     "branches": lambda branches: [_branch_to_dict(b) for b in branches],
+    "start_parameters": lambda start: {
+        **({"plane": start.plane, "a": start.a, "b": start.b} if start.plane else {}),
+        "values": list(start.values),
+    },
     "function": lambda spec: {
         "expression": spec.expression,
         "x_range": list(spec.x_range),
@@ -252,6 +270,9 @@ _READERS = {
         _branch(n, item) for n, item in enumerate(_list(data, key), start=1)
     ),
     "function": lambda data, key: None if data[key] is None else _function(data[key]),
+    "start_parameters": lambda data, key: (
+        None if data[key] is None else _start_parameters(data[key])
+    ),
 }
 
 
@@ -314,10 +335,22 @@ def read_experiment_file(path: str | os.PathLike) -> ExperimentFile:
                 predictions = predictions_from_dict(data.pop(PREDICTIONS_KEY))
             if REFERENCE_KEY in data:
                 reference = _reference(data.pop(REFERENCE_KEY))
-        config = config_from_dict(data)
+        config = _data_path_from(Path(path).parent, config_from_dict(data))
+        _check_start_size(config)
     except ConfigError as err:
         raise ConfigError(f"{path}: {err}") from None
-    return ExperimentFile(_data_path_from(Path(path).parent, config), predictions, reference)
+    return ExperimentFile(config, predictions, reference)
+
+
+def _check_start_size(config: ExperimentConfig) -> None:
+    """A start of as many parameters as the network has (a data file that cannot be read is
+    reported where it is read)."""
+    try:
+        check_start_size(config)
+    except DatasetError:
+        pass
+    except ConfigError as err:
+        raise ConfigError(f"start_parameters: {err}") from None
 
 
 def _reference(value: object) -> bool:

@@ -25,9 +25,16 @@ class ExperimentStarted:
     reference_notes: tuple[str | None, ...] | None = None  # None: the check is off; per run,
     # None when it has a torch.optim twin, else why it has none
     stability: Stability | None = None  # at the initial parameters, every run's start
-    initial_parameters: np.ndarray | None = None  # (P,) θ₀, every run's start (a copy)
+    initial_parameters: np.ndarray | None = None  # (P,) the first seed's runs' start (a copy)
     failures: tuple[CodeFailure, ...] = ()  # students' optimizers whose init failed
     declared_thresholds: DeclaredThresholds = field(default_factory=dict)  # students' own
+    origin: np.ndarray | None = None  # (P,) θ₀, the seed's own draw; None: initial_parameters
+
+    @property
+    def plane_origin(self) -> np.ndarray | None:
+        """θ₀, which the landscape's planes pass through (a start chosen on one moves the runs,
+        not the plane)."""
+        return self.initial_parameters if self.origin is None else self.origin
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,7 @@ def started(experiment: BatchedExperiment, generation: int) -> ExperimentStarted
         experiment.initial_parameters,
         tuple(dict.fromkeys(experiment.failures.values())),
         declared_thresholds(experiment.runs),
+        experiment.origin,
     )
 
 

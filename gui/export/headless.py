@@ -140,8 +140,10 @@ def check_view_flags(args: argparse.Namespace) -> None:
 def trained_state(experiment: BatchedExperiment) -> LandscapeState:
     """A finished experiment (its paths recorded) on the plane of the sharpest Hessian
     directions at θ₀ (a 2-D problem: its own), in a window grown to hold every path."""
-    config, initial = experiment.config, experiment.initial_parameters
-    started = ExperimentStarted(0, config, tuple(experiment.runs), initial_parameters=initial)
+    config, initial, origin = experiment.config, experiment.initial_parameters, experiment.origin
+    started = ExperimentStarted(
+        0, config, tuple(experiment.runs), initial_parameters=initial, origin=origin
+    )
     update = full_update(experiment)
-    request = LandscapeRequest(config, initial, "hessian", paths=experiment.parameter_buffer)
+    request = LandscapeRequest(config, origin, "hessian", paths=experiment.parameter_buffer)
     return LandscapeState(started, update, landscape_task(TaskState(), request))

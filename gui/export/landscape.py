@@ -18,9 +18,9 @@ from engine.live.messages import ExperimentStarted, LossUpdate, update_at_step
 from gui.export.dialogs import FIGURE_FORMATS, FormatRows, FrameRows, OptionsDialog
 from gui.export.figure import encode_gif, frame_steps, pillow_image
 from gui.export.offscreen import OffscreenFigure, footer_text, settings_json
+from gui.landscape.caption import caption_text
 from gui.landscape.grid import LandscapeGrid
 from gui.landscape.paths import PathHistory
-from gui.landscape.view import caption_text
 from gui.plotting.themes import Theme
 from gui.state.loss_history import LossHistory
 

@@ -28,8 +28,8 @@ from gui.export.offscreen import (
     settings_json,
 )
 from gui.export.writers import default_frame_every
+from gui.landscape.caption import caption_text
 from gui.landscape.paths import PathHistory
-from gui.landscape.view import caption_text
 from gui.plotting.themes import Theme
 from gui.state.loss_history import LossHistory
 from gui.surface3d.camera import Camera

@@ -4,7 +4,6 @@ a caption naming the plane and how far the paths stray from it, and the hover re
 from __future__ import annotations
 
 import html
-import math
 
 import numpy as np
 import pyqtgraph as pg
@@ -15,7 +14,7 @@ from engine.analysis.plane import nearest_point
 from engine.experiment.runs import RunKey
 from engine.live.messages import ExperimentStarted
 from gui.landscape.plot import MARKS, LandscapePlot
-from gui.plotting.helpers import KeySample, point_font
+from gui.plotting.helpers import KeySample, point_font, to_pixel
 from gui.plotting.loss_colours import decade_ticks, loss_colour_map
 from gui.plotting.pacing import PacedView
 from gui.plotting.palette import optimizer_colour
@@ -35,9 +34,11 @@ class LandscapeGrid(PacedView, pg.GraphicsLayoutWidget):
     plot shares, :meth:`redraw` moves the paths on; ``caption`` says what the plane is. A still
     picture (an export) is made with ``cache_paths=False``: it is painted once, and a cache's
     pixmap could round a pixel of a long line differently from painting it directly.
-    Shift+click on a map emits ``start_requested`` with the point clicked."""
+    Shift+click on a map emits ``start_requested`` with the point clicked, Ctrl+Shift+click
+    ``start_cleared``."""
 
     start_requested = Signal(float, float)
+    start_cleared = Signal()
 
     def __init__(
         self,
@@ -232,13 +233,19 @@ class LandscapeGrid(PacedView, pg.GraphicsLayoutWidget):
                 plot.hide_readout()
 
     def _on_click(self, event) -> None:
-        """Shift+click on a map: ``start_requested`` with the point, rounded to the pixel."""
-        shift = event.modifiers() & Qt.KeyboardModifier.ShiftModifier
-        if event.button() != Qt.MouseButton.LeftButton or not shift:
+        """Shift+click on a map: ``start_requested`` with the point, rounded to the pixel;
+        Ctrl+Shift+click: ``start_cleared``."""
+        modifiers = event.modifiers()
+        if event.button() != Qt.MouseButton.LeftButton or not (
+            modifiers & Qt.KeyboardModifier.ShiftModifier
+        ):
             return
         for plot in self.plots:
             if plot.contains(event.scenePos()):
-                self._ask_start(plot, *plot.to_plane(event.scenePos()))
+                if modifiers & Qt.KeyboardModifier.ControlModifier:
+                    self.start_cleared.emit()
+                else:
+                    self._ask_start(plot, *plot.to_plane(event.scenePos()))
                 event.accept()
                 return
 
@@ -255,15 +262,3 @@ class LandscapeGrid(PacedView, pg.GraphicsLayoutWidget):
 def coloured(name: str, text: str) -> str:
     """``text`` in ``name``'s optimizer colour, escaped, for a caption."""
     return f"<span style='color:{optimizer_colour(name)}'>{html.escape(text)}</span>"
-
-
-def to_pixel(value: float, pixel: float) -> float:
-    """``value`` with the fewest decimals that stay within half a pixel of size ``pixel``: a
-    click near (−1.5, 2.5) starts at exactly (−1.5, 2.5), as the start fields then show it."""
-    if not (math.isfinite(pixel) and pixel > 0):
-        return value
-    for digits in range(-math.floor(math.log10(pixel)) - 1, 17):
-        rounded = round(value, digits)
-        if abs(rounded - value) <= pixel / 2:
-            return rounded
-    return value

@@ -176,7 +176,6 @@ class LandscapePlot:
         segments = landscape.contours
         self.contours.setData(segments[:, 0], segments[:, 1])
         problem = landscape.problem
-        self.marks["start"].draggable = problem.is_surface  # the MLP's plane is not θ itself
         self._mark("start", [start])
         self._mark("minimum", landscape.minima)
         self._mark("saddle point", problem.defaults.saddles if problem.is_surface else ())
@@ -292,11 +291,11 @@ class LandscapePlot:
 
 
 class StartMark(pg.ScatterPlotItem):
-    """The start square; on a 2-D problem's map it can be dragged, and ``dropped`` gives where
-    it was let go."""
+    """The start square, on a 2-D problem's map or the MLP's plane; ``dropped`` gives where it
+    was dragged to and let go."""
 
     dropped = Signal(float, float)
-    draggable = False
+    draggable = True
 
     def mouseDragEvent(self, event) -> None:  # noqa: N802 (pyqtgraph's name)
         if not self.draggable or event.button() != Qt.MouseButton.LeftButton:

@@ -32,14 +32,15 @@ from engine.analysis.landscape_map import (
     map_key,
 )
 from engine.analysis.plane import GRID_RESOLUTION
-from engine.config.loading import problem_formula
 from engine.core.history import PATH_BUDGET
 from engine.live.messages import ExperimentStarted, LossUpdate
 from engine.live.remote import RemoteRunner
 from engine.live.task_runner import TaskRunner
 from engine.problems import get_problem
-from gui.landscape.grid import LandscapeGrid, coloured
+from gui.landscape.caption import caption_text
+from gui.landscape.grid import LandscapeGrid
 from gui.landscape.paths import PathHistory
+from gui.landscape.start_click import cleared_start, start_changes
 from gui.plotting.themes import Theme
 from gui.state.session import EngineSession
 from gui.state.view_state import ViewState
@@ -54,7 +55,7 @@ BASIS_CHOICES = (  # (basis, short name, what it is)
 
 class LandscapeView(QWidget):
     """The plane chooser and status line over a :class:`LandscapeGrid`; ``start_requested``
-    carries the (x, y) a 2-D problem's map was Shift+clicked at."""
+    carries the settings that start every run where the map was Shift+clicked."""
 
     start_requested = Signal(object)
 
@@ -74,6 +75,7 @@ class LandscapeView(QWidget):
         self.runner.failed.connect(self._on_failure)
         self.grid = LandscapeGrid()
         self.grid.start_requested.connect(self._on_start_requested)
+        self.grid.start_cleared.connect(self._on_start_cleared)
         self.basis_box = QComboBox()
         for index, (basis, title, tip) in enumerate(BASIS_CHOICES):
             self.basis_box.addItem(title, basis)
@@ -153,15 +155,21 @@ class LandscapeView(QWidget):
 
     @Slot(float, float)
     def _on_start_requested(self, x: float, y: float) -> None:
-        """A 2-D problem's runs start where the map was Shift+clicked; the MLP's plane is not
-        its parameters, so there the click is explained instead."""
+        """Every run starts where the map was Shift+clicked (see :mod:`start_click`)."""
         started = self.session.started
-        if started is None:
-            return
-        if get_problem(started.config.problem).is_surface:
-            self.start_requested.emit((x, y))
-        else:
-            self._say("Shift+click sets the start on a 2-D problem's map; the MLP starts at θ₀")
+        if started is not None:
+            landscape = self.map if self._current(self.map) else None
+            changes = start_changes(started, landscape, (x, y))
+            if changes is None:
+                self._say("The map is still being computed: Shift+click once it shows")
+            else:
+                self.start_requested.emit(changes)
+
+    @Slot()
+    def _on_start_cleared(self) -> None:
+        """Ctrl+Shift+click: every run starts where the problem does (the MLP: at θ₀)."""
+        if self.session.started is not None:
+            self.start_requested.emit(cleared_start(self.session.started))
 
     def _say(self, text: str) -> None:
         """The status line (and, as it may be cut short, its tooltip)."""
@@ -194,6 +202,8 @@ class LandscapeView(QWidget):
             from gui.surface3d.grid import SurfaceGrid
 
             self.surface = SurfaceGrid(theme=self.grid.theme)
+            self.surface.start_requested.connect(self._on_start_requested)
+            self.surface.start_cleared.connect(self._on_start_cleared)
             self.stack.addWidget(self.surface)
             if self.session.started is not None:
                 self.surface.start(self.session.started, self.session.history)
@@ -270,12 +280,12 @@ class LandscapeView(QWidget):
 
     def _request(self, with_paths: bool = False, window=None, keep_plane: bool = False) -> None:
         started = self.session.started
-        if started is None or started.initial_parameters is None:
+        if started is None or started.plane_origin is None:
             return
         paths = self.paths.parameters.copy() if with_paths and self.paths.recorded else None
         request = LandscapeRequest(
             started.config,
-            started.initial_parameters,
+            started.plane_origin,
             self.basis,
             paths=paths,
             window=window,
@@ -371,33 +381,3 @@ class LandscapeView(QWidget):
         self.grid.set_caption(self._caption_text)
         if self.surface is not None:
             self.surface.set_caption(self._caption_text)
-
-
-def caption_text(landscape: LandscapeMap, started: ExperimentStarted, paths: PathHistory) -> str:
-    """What the plane is and, for the MLP, each run's mean distance from it, per optimizer in
-    the panels' order; a 2-D problem's plane is exact."""
-    problem = landscape.problem
-    if problem.is_surface:
-        marked = "" if problem.defaults.minima else " The star marks the map's lowest point."
-        return (
-            f"{problem.display_name}: f(x, y) = {problem_formula(started.config)}. The map is "
-            f"the parameter plane itself: every path is exactly where it went.{marked}"
-        )
-    lines = [f"Plane through θ₀: {landscape.plane.description}."]
-    if paths.length == 0:
-        lines.append("Each path's mean distance from the plane shows here once runs move.")
-        return "<br>".join(lines)
-    distances = paths.off_plane(landscape.plane)
-    parts = []
-    for i, spec in enumerate(started.config.optimizers):
-        values = [distances[r.index] for r in started.runs if r.optimizer_index == i]
-        numbers = " ".join("–" if not np.isfinite(v) else f"{v:.2g}" for v in values)
-        parts.append(f"{coloured(spec.name, spec.label)} {numbers}")
-    lines.append(
-        "Mean distance of each path from the plane, one number per panel: " + " · ".join(parts)
-    )
-    lines.append(
-        "Paths are drawn where they project onto the plane: the further one is off it, the less "
-        "the colours under it are the losses it met."
-    )
-    return "<br>".join(lines)

@@ -137,3 +137,15 @@ def decimate(x: np.ndarray, y: np.ndarray, max_points: int) -> tuple[np.ndarray,
     index[1::2] = rows * size + second
     index = np.concatenate([index, np.arange(usable, n)])
     return x[index], y[index]
+
+
+def to_pixel(value: float, pixel: float) -> float:
+    """``value`` with the fewest decimals that stay within half a pixel of size ``pixel``: a
+    click near (−1.5, 2.5) starts at exactly (−1.5, 2.5), as the start fields then show it."""
+    if not (math.isfinite(pixel) and pixel > 0):
+        return value
+    for digits in range(-math.floor(math.log10(pixel)) - 1, 17):
+        rounded = round(value, digits)
+        if abs(rounded - value) <= pixel / 2:
+            return rounded
+    return value

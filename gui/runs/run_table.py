@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QTableWidgetItem,
 )
 
+from engine.config.settings import start_text
 from engine.experiment.runs import RunKey, RunStatus
 from engine.experiment.seeds import group_status, median_band, seed_outcomes
 from engine.live.messages import ExperimentStarted, LossUpdate
@@ -99,6 +100,7 @@ class RunTable(QTableWidget):
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.notes: tuple[str | None, ...] | None = None
         self.seeds = 1
+        self.start_note = ""  # where the runs start, for the cells' tips, if it was chosen
         self._refit = QTimer(self, singleShot=True, interval=0)  # once the headers' font is set
         self._refit.timeout.connect(self.fit_columns)
 
@@ -107,6 +109,9 @@ class RunTable(QTableWidget):
         self.runs = list(started.runs)
         config = started.config
         self.seeds = config.seeds
+        where = start_text(config)
+        self.start_note = f"\nstarts at {where}" if where else ""
+        self.setToolTip(self.start_note.strip())
         self.rates_down = len(config.learning_rates) > len(config.optimizers)
         rates = [_header(f"η = {lr:g}") for lr in config.learning_rates]
         optimizers = [_header(s.label, optimizer_colour(s.name)) for s in config.optimizers]
@@ -198,7 +203,7 @@ class RunTable(QTableWidget):
                     text += "\nno torch twin"
                     tip += f"\n{note}"
             item.setText(text)
-            item.setToolTip(tip)
+            item.setToolTip(tip + self.start_note)
             colour = STATUS_COLOURS[summary.status]
             item.setForeground(QColor(colour) if colour else self.palette().text().color())
         self.fit_columns()
@@ -248,6 +253,7 @@ class RunTable(QTableWidget):
             item.setToolTip(
                 f"{run.optimizer.label}, η = {run.lr:g}, seeds {run.seed}–{run.seed + seeds - 1}: "
                 f"{text}; median final loss of the draws that did not blow up {loss}"
+                + self.start_note
             )
             colour = STATUS_COLOURS[RunStatus(int(overall[group]))]
             item.setForeground(QColor(colour) if colour else self.palette().text().color())

@@ -232,7 +232,7 @@ class MainWindow(QMainWindow):
         self.inspector.branch_requested.connect(self.branching.branch_run)
         self.editor.message.connect(self.show_message)
         self.editor_link = EditorLink(self.editor, self.session, self.engine)
-        self.landscape.start_requested.connect(lambda start: self.model.update(start=start))
+        self.landscape.start_requested.connect(lambda changes: self.model.update(**changes))
 
     # --- commands ----------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from engine.config.loading import check_dataset
+from engine.config.loading import check_dataset, check_start_size
 from engine.config.settings import (
     ARTICLE_LEARNING_RATES,
     MAX_LEARNING_RATES,
@@ -20,6 +20,7 @@ from engine.config.settings import (
     ExperimentConfig,
     OptimizerSpec,
     check_learning_rate,
+    with_stale_start_cleared,
 )
 from engine.core.data import DatasetError
 from engine.experiment.branches import with_fitting_branches
@@ -78,6 +79,7 @@ class ExperimentModel(QObject):
         """Apply ``changes`` (config field names) together, or refuse them all. Branches
         whose parent run the changes remove are dropped with it."""
         try:
+            changes = with_stale_start_cleared(self._config, changes)
             return self.set_config(with_fitting_branches(self._config, **changes))
         except ConfigError as err:
             self.refused.emit(str(err))
@@ -100,6 +102,11 @@ class ExperimentModel(QObject):
             except DatasetError as err:
                 self.refused.emit(str(err))
                 return False
+        try:
+            check_start_size(config)
+        except (ConfigError, DatasetError) as err:
+            self.refused.emit(str(err))
+            return False
         change = ConfigChange(self._config, config)
         self._set_written(_merged(self._written, config))
         self._config = config

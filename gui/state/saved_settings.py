@@ -13,7 +13,9 @@ import json
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from engine.config.loading import check_start_size
 from engine.config.settings import ConfigError, ExperimentConfig
+from engine.core.data import DatasetError
 from engine.io.experiment_file import config_from_dict, config_to_dict
 from gui.plotting.pacing import SPEED_STEPS
 from gui.plotting.themes import THEMES
@@ -37,9 +39,16 @@ def load_config(settings: QSettings) -> ExperimentConfig | None:
     if not text:
         return None
     try:
-        return config_from_dict(json.loads(str(text)))
+        config = config_from_dict(json.loads(str(text)))
     except (ValueError, ConfigError):
         return None
+    try:
+        check_start_size(config)
+    except ConfigError:  # its data file has since changed: the start no longer fits the net
+        return config.with_changes(start_parameters=None)
+    except DatasetError:
+        pass  # said where the data are read
+    return config
 
 
 def save_config(settings: QSettings, config: ExperimentConfig) -> None:

@@ -11,12 +11,12 @@ import pyqtgraph.opengl as gl
 from OpenGL import GL
 from pyqtgraph import Vector
 from pyqtgraph.opengl import shaders
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QVector3D
 
 from gui.plotting.loss_colours import decade_ticks
 from gui.surface3d.camera import Camera, SharedCamera
-from gui.surface3d.geometry import HEIGHT, SurfaceMesh
+from gui.surface3d.geometry import HEIGHT, SurfaceMesh, ray_hit
 
 # Lit from above the viewer's left: a slope reads as a shade, but no face goes darker than 60 %
 # of its colour, so the sheet still reads against the colour bar.
@@ -65,6 +65,7 @@ SHEET_ALPHA = 0.82  # a path that sinks below the sheet (the MLP's, off the plan
 PATH_WIDTH, HALO_WIDTH = 2.5, 5.0
 HEAD_SIZE, MARK_SIZE = 13.0, 12.0  # pixels
 WHEEL_ZOOM = 0.999  # distance × this per wheel unit (pyqtgraph's own rate)
+CLICK_SLOP = 4.0  # pixels a press may move and still be a click (not a turn)
 
 
 def rgba(colour: str, alpha: float = 1.0) -> tuple[float, float, float, float]:
@@ -77,9 +78,13 @@ class SurfaceCanvas(gl.GLViewWidget):
 
     Items are made when an experiment starts; frames only ``setData`` them. Dragging orbits,
     the wheel zooms and a double click resets the shared camera, which every canvas follows.
+    Shift+click on the sheet emits ``start_picked`` with the box point it met and a pixel's
+    width there; Ctrl+Shift+click, ``start_cleared``.
     """
 
     last_paint_ms = 0.0  # what drawing the plot last cost: the redraw pacer keeps to a share
+    start_picked = Signal(float, float, float)  # box x, y, and a pixel's width there
+    start_cleared = Signal()
 
     def __init__(self, camera: SharedCamera, parent=None):
         super().__init__(parent)
@@ -97,6 +102,8 @@ class SurfaceCanvas(gl.GLViewWidget):
         self.heads = self._balls(HEAD_SIZE)
         self.marks = {"start": self._balls(MARK_SIZE), "minimum": self._balls(MARK_SIZE)}
         self.foreground = (0.9, 0.9, 0.9, 1.0)
+        self.mesh: SurfaceMesh | None = None  # the sheet, to find where a ray meets it
+        self._pressed_at: QPointF | None = None
         self.setCameraPosition(pos=Vector(0.0, 0.0, HEIGHT / 2))  # the box's middle
         self.follow(camera.camera)
         camera.changed.connect(self.follow)
@@ -137,6 +144,7 @@ class SurfaceCanvas(gl.GLViewWidget):
     def set_sheet(self, mesh: SurfaceMesh, colour_range: tuple[float, float]) -> None:
         colours = mesh.colours.copy()
         colours[..., 3] = SHEET_ALPHA
+        self.mesh = mesh
         self.sheet.setData(x=mesh.x, y=mesh.y, z=mesh.z, colors=colours)
         self.sheet.setVisible(True)
         self._draw_frame(colour_range)
@@ -230,3 +238,44 @@ class SurfaceCanvas(gl.GLViewWidget):
 
     def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         self.camera.reset()
+
+    # --- Shift+click: where the runs start -----------------------------------------------------
+
+    def ray(self, x: float, y: float) -> tuple[np.ndarray, np.ndarray]:
+        """The ray from the eye through widget point (x, y): origin and direction, box units,
+        from the matrices the plot is drawn with."""
+        viewport = (0, 0, self.width(), self.height())
+        matrix = self.projectionMatrix(viewport, viewport) * self.viewMatrix()
+        inverse, _ = matrix.inverted()
+        ndc = QVector3D(2.0 * x / self.width() - 1.0, 1.0 - 2.0 * y / self.height(), -1.0)
+        near, eye = inverse.map(ndc), self.cameraPosition()
+        origin = np.array([eye.x(), eye.y(), eye.z()])
+        return origin, np.array([near.x(), near.y(), near.z()]) - origin
+
+    def pick(self, x: float, y: float) -> np.ndarray | None:
+        """The box point (3,) of the sheet under widget point (x, y), or None (no sheet there)."""
+        if self.mesh is None or not self.sheet.visible():
+            return None
+        return ray_hit(self.mesh, *self.ray(x, y))
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().mousePressEvent(event)
+        self._pressed_at = event.position()
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        pressed, self._pressed_at = self._pressed_at, None
+        where, modifiers = event.position(), event.modifiers()
+        if (
+            event.button() != Qt.MouseButton.LeftButton
+            or not modifiers & Qt.KeyboardModifier.ShiftModifier
+            or pressed is None
+            or (where - pressed).manhattanLength() > CLICK_SLOP
+        ):
+            return
+        if modifiers & Qt.KeyboardModifier.ControlModifier:
+            self.start_cleared.emit()
+            return
+        hit = self.pick(where.x(), where.y())
+        if hit is not None:
+            pixel = self.pixelSize(QVector3D(*map(float, hit)))
+            self.start_picked.emit(float(hit[0]), float(hit[1]), float(pixel))

@@ -33,6 +33,11 @@ class Box:
         held = np.clip(np.asarray(values, dtype=np.float64), low, high)
         return 2.0 * (held - low) / (high - low) - 1.0
 
+    def plane_point(self, x: float, y: float) -> tuple[float, float]:
+        """The plane coordinates of box point (x, y): ``along``'s inverse inside the window."""
+        (x0, x1), (y0, y1) = self.window
+        return x0 + (x + 1.0) / 2.0 * (x1 - x0), y0 + (y + 1.0) / 2.0 * (y1 - y0)
+
     def xy(self, points: np.ndarray) -> np.ndarray:
         """Plane coordinates (…, 2) in the box."""
         points = np.asarray(points)
@@ -115,3 +120,54 @@ def sheet_heights(mesh: SurfaceMesh, xy: np.ndarray) -> np.ndarray:
         + (1 - tx) * ty * z[i, j + 1]
         + tx * ty * z[i + 1, j + 1]
     )
+
+
+MARCH_STEPS = 1024  # samples along a ray inside the box, before bisecting the first crossing
+BISECTIONS = 48
+
+
+def ray_hit(mesh: SurfaceMesh, origin: np.ndarray, direction: np.ndarray) -> np.ndarray | None:
+    """The first box point (3,) where the ray ``origin`` + t·``direction`` (t ≥ 0) meets the
+    drawn sheet, or None if it misses: marched in :data:`MARCH_STEPS` samples through the box
+    that holds the sheet, then the first change of side bisected."""
+    origin = np.asarray(origin, dtype=np.float64)
+    direction = np.asarray(direction, dtype=np.float64)
+    heights = (float(mesh.z.min()), float(mesh.z.max()))
+    span = _inside(origin, direction, ((-1.0, 1.0), (-1.0, 1.0), heights))
+    if span is None:
+        return None
+    ts = np.linspace(*span, MARCH_STEPS)
+    above = _above(mesh, origin, direction, ts)
+    crossed = np.flatnonzero(above[1:] != above[0])
+    if not crossed.size:
+        return None
+    low, high = ts[crossed[0]], ts[crossed[0] + 1]
+    for _ in range(BISECTIONS):
+        middle = (low + high) / 2
+        if _above(mesh, origin, direction, np.array([middle]))[0] == above[0]:
+            low = middle
+        else:
+            high = middle
+    return origin + (low + high) / 2 * direction
+
+
+def _inside(origin: np.ndarray, direction: np.ndarray, bounds) -> tuple[float, float] | None:
+    """The ray's t (≥ 0) while it is within ``bounds`` (per axis, low and high), widened by a
+    hair so that a sheet on a face of the box is inside; None if it never is."""
+    low, high = 0.0, np.inf
+    for axis, (lower, upper) in enumerate(bounds):
+        lower, upper = lower - 1e-9, upper + 1e-9
+        if direction[axis] == 0:
+            if not lower <= origin[axis] <= upper:
+                return None
+            continue
+        ends = sorted(
+            ((lower - origin[axis]) / direction[axis], (upper - origin[axis]) / direction[axis])
+        )
+        low, high = max(low, ends[0]), min(high, ends[1])
+    return (low, high) if low < high else None
+
+
+def _above(mesh: SurfaceMesh, origin, direction, ts: np.ndarray) -> np.ndarray:
+    points = origin + ts[:, None] * direction
+    return points[:, 2] > sheet_heights(mesh, np.clip(points[:, :2], -1.0, 1.0))

@@ -7,14 +7,14 @@ import html
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QTextDocument
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from engine.analysis.landscape_map import LandscapeMap
 from engine.experiment.runs import RunKey
 from engine.live.messages import ExperimentStarted
-from gui.plotting.helpers import point_font
+from gui.plotting.helpers import point_font, to_pixel
 from gui.plotting.loss_colours import decade_ticks, loss_colour_map
 from gui.plotting.palette import optimizer_colour
 from gui.plotting.plot_grid import grid_shape
@@ -42,7 +42,12 @@ COLOUR_BAR_WIDTH = 96  # pixels, the bar and its ticks and label
 
 class SurfaceGrid(QWidget):
     """The 3-D plots: :meth:`start` makes their paths for an experiment, :meth:`set_map` lays
-    the sheet, :meth:`redraw` moves the paths on; ``camera`` is the one they share."""
+    the sheet, :meth:`redraw` moves the paths on; ``camera`` is the one they share. As on the
+    2-D map, Shift+click on a sheet emits ``start_requested`` with the plane point it met,
+    Ctrl+Shift+click ``start_cleared``."""
+
+    start_requested = Signal(float, float)
+    start_cleared = Signal()
 
     def __init__(self, parent: QWidget | None = None, theme: Theme = DEFAULT):
         super().__init__(parent)
@@ -167,6 +172,8 @@ class SurfaceGrid(QWidget):
             title = QLabel(alignment=Qt.AlignmentFlag.AlignHCenter)
             canvas = SurfaceCanvas(self.camera)
             canvas.set_look(self.theme.background, self.theme.foreground)
+            canvas.start_picked.connect(self._ask_start)
+            canvas.start_cleared.connect(self.start_cleared)
             row, column = 2 * (j // columns), j % columns
             self.cells.addWidget(title, row, column)
             self.cells.addWidget(canvas, row + 1, column)
@@ -186,6 +193,17 @@ class SurfaceGrid(QWidget):
         self._drawn[:] = -1
         self._place_marks()
         self.set_caption(self._caption)
+
+    def _ask_start(self, x: float, y: float, pixel: float) -> None:
+        """``start_requested`` with box point (x, y) in plane coordinates, rounded as the 2-D map
+        rounds, to what a pixel (``pixel`` box units there) tells apart."""
+        if self.map is None:
+            return
+        box = Box.of(self.map)
+        point = box.plane_point(x, y)
+        spans = [high - low for low, high in box.window]
+        a, b = (to_pixel(v, pixel * span / 2) for v, span in zip(point, spans))
+        self.start_requested.emit(a, b)
 
     def _place_marks(self) -> None:
         landscape, box = self.map, Box.of(self.map)
