@@ -40,6 +40,7 @@ from engine.live.task_runner import TaskRunner
 from engine.problems import get_problem
 from gui.landscape.grid import LandscapeGrid, coloured
 from gui.landscape.paths import PathHistory
+from gui.landscape.step_arrows import StepArrows
 from gui.plotting.themes import Theme
 from gui.state.session import EngineSession
 from gui.state.view_state import ViewState
@@ -74,6 +75,7 @@ class LandscapeView(QWidget):
         self.runner.failed.connect(self._on_failure)
         self.grid = LandscapeGrid()
         self.grid.start_requested.connect(self._on_start_requested)
+        self.step_arrows = StepArrows(self.grid, session, view)  # fed the inspector's readings
         self.basis_box = QComboBox()
         for index, (basis, title, tip) in enumerate(BASIS_CHOICES):
             self.basis_box.addItem(title, basis)
@@ -304,6 +306,7 @@ class LandscapeView(QWidget):
     def _set_map(self, landscape: LandscapeMap) -> None:
         self.map = landscape
         self.grid.set_map(landscape)
+        self.step_arrows.set_plane(landscape.plane)
         if self.surface is not None:
             self.surface.set_map(landscape)
 
