@@ -9,6 +9,8 @@ from engine.analysis.plane import Plane
 from engine.config.settings import ExperimentConfig, OptimizerSpec
 from engine.experiment.batched import BatchedExperiment
 from engine.optimizers.terms import GRADIENT_STEP, STEP_TAKEN
+from engine.optimizers.user_code import OptimizerCode
+from tests.student_code import MOMENTUM
 
 LR = 0.03
 RULES = [
@@ -115,3 +117,25 @@ def test_mlp_vectors_project_on_a_plane_with_their_share_in_it():
         assert 0 <= share <= 100
         assert share == pytest.approx(100 * np.linalg.norm(shadow) / np.linalg.norm(v), rel=1e-12)
         assert plane.direction(v) == pytest.approx(basis.T @ v, rel=1e-12)
+
+
+def test_a_students_optimizer_shows_its_state_vectors_by_name():
+    code = OptimizerCode(MOMENTUM, "mine.py")
+    config = ExperimentConfig(
+        optimizers=(OptimizerSpec.create("ignored", {}, code),),
+        learning_rates=(LR,),
+        problem="bowl",
+        stop_loss=0.0,
+        dtype="float64",
+    )
+    experiment = BatchedExperiment(config)
+    experiment.step(3)
+    vectors = inspect_run(experiment, 0, 0).vectors
+    _, state, _, _ = experiment.run_tensors(0)
+    x, y = vectors.theta
+    gradient, m, step = vectors.arrows
+    assert [a.label for a in vectors.arrows] == [GRADIENT_STEP, "m", STEP_TAKEN]
+    assert np.array_equal(gradient.vector, -(LR * np.array([x, 50 * y])))
+    g = np.array([x, 50 * y])
+    assert np.array_equal(m.vector, 0.9 * state["m"][0].numpy() + (1 - 0.9) * g)  # as they wrote it
+    assert not vectors.parts  # nothing in a student's state is known to add up to the step

@@ -148,3 +148,15 @@ def test_on_the_mlps_plane_arrows_are_projections_with_their_share_in_the_captio
         assert arrow.in_plane == pytest.approx(share, rel=1e-9)
         assert arrow.vector == pytest.approx(tuple(shadow), rel=1e-9, abs=1e-15)
         assert f"{arrow.label} {arrow.in_plane:.1f} %" in window.landscape.caption
+
+
+def test_view_menus_step_arrows_hides_and_shows_them(open_window, qtbot):
+    window = open_window(bowl("adam"), run=0)
+    step_once(window, qtbot, 1)
+    arrows = arrows_at(window, qtbot, None, 1)
+    assert list(arrows) == [GRADIENT_STEP, "−η·m  (before ÷ (√v+ε))", "−η·m/(√v+ε)", STEP_TAKEN]
+    toggle = action(window, "step_arrows")
+    toggle.trigger()
+    assert not window.view.step_arrows and not window.landscape.step_arrows.shown
+    toggle.trigger()
+    assert window.landscape.step_arrows.shown == tuple(arrows.values())

@@ -82,7 +82,7 @@ def plane_note(arrows: tuple[DrawnArrow, ...]) -> str:
 
 class StepArrows(QObject):
     """The arrows on ``grid``: shown for the run and step the inspector shows, hidden while the
-    experiment plays. ``shown`` is what is drawn, for tests and the inspector's comparison."""
+    experiment plays or the view state's ``step_arrows`` is off. ``shown`` is what is drawn, for tests and the inspector's comparison."""
 
     def __init__(self, grid: LandscapeGrid, session: EngineSession, view: ViewState):
         super().__init__(grid)
@@ -100,6 +100,7 @@ class StepArrows(QObject):
         session.playing_changed.connect(self._refresh)
         view.events.step.connect(self._refresh)
         view.events.run.connect(self._refresh)
+        view.events.step_arrows.connect(self._refresh)
 
     @property
     def inspection(self) -> Inspection | None:
@@ -126,7 +127,7 @@ class StepArrows(QObject):
     def _refresh(self, *_) -> None:
         inspection, plot = self._inspection, self._target_plot()
         shown = ()
-        if plot is not None and not self.session.playing:
+        if plot is not None and self.view.step_arrows and not self.session.playing:
             shown = drawn_arrows(inspection, self.plane)
         self.shown = shown
         self._attach(plot if shown else None)
