@@ -82,7 +82,7 @@ def plane_note(arrows: tuple[DrawnArrow, ...]) -> str:
 
 class StepArrows(QObject):
     """The arrows on ``grid``: shown for the run and step the inspector shows, hidden while the
-    experiment plays or the view state's ``step_arrows`` is off. ``shown`` is what is drawn, for tests and the inspector's comparison."""
+    experiment plays or the view state's ``step_arrows`` is off; ``shown`` is what is drawn."""
 
     def __init__(self, grid: LandscapeGrid, session: EngineSession, view: ViewState):
         super().__init__(grid)
