@@ -216,8 +216,16 @@ class StepArrows(QObject):
             size = text.textItem.boundingRect().size()
             left = end.x() + (GAP_PX if dx >= 0 else -GAP_PX - size.width())
             box = QRectF(QPointF(left, end.y() - size.height()), size)
-            while any(box.intersects(other) for other in placed):
+            box.moveTo(inside(box, view_box.sceneBoundingRect()))  # an arrow off the map: its
+            while any(box.intersects(other) for other in placed):  # label at the map's edge
                 box.translate(0, size.height())
             placed.append(box)
             text.setAnchor((0, 0))
             text.setPos(view_box.mapSceneToView(box.topLeft()))
+
+
+def inside(box: QRectF, bounds: QRectF) -> QPointF:
+    """Where ``box``'s top-left goes for the box to lie within ``bounds`` (as near as it fits)."""
+    x = min(max(box.left(), bounds.left()), bounds.right() - box.width())
+    y = min(max(box.top(), bounds.top()), bounds.bottom() - box.height())
+    return QPointF(x, y)
