@@ -75,9 +75,7 @@ def plane_note(arrows: tuple[DrawnArrow, ...]) -> str:
         f"{a.label} {a.in_plane:.1f} %" if math.isfinite(a.in_plane) else f"{a.label} (zero)"
         for a in arrows
     )
-    return (
-        f"The step's arrows are the vectors' shadows on the plane; of each length, in it: {shares}"
-    )
+    return f"The step's arrows are its vectors projected on the plane. In the plane: {shares}"
 
 
 class StepArrows(QObject):
@@ -97,10 +95,10 @@ class StepArrows(QObject):
         self._base.setZValue(24)
         self.shown: tuple[DrawnArrow, ...] = ()
         session.restarted.connect(self._on_restart)
-        session.playing_changed.connect(self._refresh)
-        view.events.step.connect(self._refresh)
-        view.events.run.connect(self._refresh)
-        view.events.step_arrows.connect(self._refresh)
+        session.playing_changed.connect(self.refresh)
+        view.events.step.connect(self.refresh)
+        view.events.run.connect(self.refresh)
+        view.events.step_arrows.connect(self.refresh)
 
     @property
     def inspection(self) -> Inspection | None:
@@ -110,21 +108,22 @@ class StepArrows(QObject):
     @Slot(object)
     def show_inspection(self, inspection: Inspection) -> None:
         self._inspection = inspection
-        self._refresh()
+        self.refresh()
 
     def set_plane(self, plane: Plane) -> None:
         """The map's plane (the arrows are drawn in its coordinates)."""
         self.plane = plane
-        self._refresh()
+        self.refresh()
 
     @Slot(object)
     def _on_restart(self, _started) -> None:
         self._inspection, self.plane = None, None
-        self._refresh()
+        self.refresh()
 
     @Slot()
     @Slot(object)
-    def _refresh(self, *_) -> None:
+    def refresh(self, *_) -> None:
+        """Draw the reading again (after a new theme or zoom, the labels' size)."""
         inspection, plot = self._inspection, self._target_plot()
         shown = ()
         if plot is not None and self.view.step_arrows and not self.session.playing:

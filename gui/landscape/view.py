@@ -182,6 +182,7 @@ class LandscapeView(QWidget):
     def apply_theme(self, theme: Theme) -> None:
         self.grid.apply_theme(theme)
         self.grid.invalidate()
+        self.step_arrows.refresh()
         if self.surface is not None:
             self.surface.apply_theme(theme)
 
