@@ -78,6 +78,7 @@ def _rgb(colour: str) -> np.ndarray:
 
 def test_paths_grow_in_every_plot_while_a_2d_problem_plays_and_go_on_reset(open_window, qtbot):
     window = open_window(config_for_problem("rosenbrock"), speed=30)  # ~30 steps a second
+    window.view.update(step_arrows=False)  # paths alone (the step's arrows share their colours)
     assert len(window.landscape.grid.plots) == 4  # one per learning rate, as the panels
     before = path_pixels(window)
     window.toggle_play()

@@ -12,6 +12,8 @@ from engine.analysis.readings import (
     Inspection,
     SharpnessReading,
     Stability,
+    StepArrow,
+    StepVectors,
     UpdateBreakdown,
     stability_limit,
     threshold_at,
@@ -19,6 +21,8 @@ from engine.analysis.readings import (
 from engine.analysis.sharpness import precondition, top_eigenvalues
 from engine.analysis.stability import largest_eigenvalue
 from engine.experiment.batched import BatchedExperiment
+from engine.optimizers import Optimizer
+from engine.optimizers.terms import GRADIENT, STEP, STEP_TAKEN, gradient_step
 from engine.optimizers.user_code import CodeError
 
 
@@ -70,7 +74,22 @@ def inspect_run(experiment: BatchedExperiment, run: int, weight: int) -> Inspect
         ),
         stability,
         reading,
+        vectors=step_vectors(optimizer, params, grad, state, new_params, new_state, lr, hp),
     )
+
+
+def step_vectors(
+    optimizer: Optimizer, params, grad, state, new_params, new_state, lr, hp
+) -> StepVectors:
+    """Row 0's update (``params`` → ``new_params``, as ``optimizer.update`` made it) as
+    vectors: −η∇f, the rule's own terms, the step taken."""
+    terms = optimizer.step_terms(grad, state, new_state, lr, hp)
+    if not any(term.role == GRADIENT for term in terms):
+        terms = [gradient_step(grad, lr, part=False), *terms]
+    step = new_params[0].double() - params[0].double()
+    arrows = [StepArrow(t.label, t.role, t.vector[0].double().numpy(), t.part) for t in terms]
+    arrows.append(StepArrow(STEP_TAKEN, STEP, step.numpy(), False))
+    return StepVectors(params[0].double().numpy(), tuple(arrows))
 
 
 def _terms(after: dict[str, float], hp) -> list[tuple[str, float]]:

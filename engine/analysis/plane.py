@@ -41,13 +41,26 @@ class Plane:
     def coordinates(self, points: np.ndarray) -> np.ndarray:
         """(…, P) parameters -> (…, 2): where the closest point of the plane sits (least
         squares; for an orthonormal basis, the dot products with the two directions)."""
-        offsets = np.asarray(points, dtype=np.float64) - self.origin
-        dots = offsets @ self.basis.T
-        return dots if self.orthonormal else dots @ np.linalg.inv(self.basis @ self.basis.T)
+        return self.direction(np.asarray(points, dtype=np.float64) - self.origin)
 
     def points(self, coordinates: np.ndarray) -> np.ndarray:
         """(…, 2) plane coordinates -> (…, P) parameters."""
         return self.origin + np.asarray(coordinates, dtype=np.float64) @ self.basis
+
+    def direction(self, vector: np.ndarray) -> np.ndarray:
+        """(…, P) displacements -> (…, 2): the plane's coordinates of their projections."""
+        dots = np.asarray(vector, dtype=np.float64) @ self.basis.T
+        return dots if self.orthonormal else dots @ np.linalg.inv(self.basis @ self.basis.T)
+
+    def share_in_plane(self, vector: np.ndarray) -> float:
+        """How much of ``vector`` lies in the plane: its projection's length over its own, in
+        % (0 to 100; NaN for the zero vector)."""
+        vector = np.asarray(vector, dtype=np.float64)
+        length = np.linalg.norm(vector)
+        if length == 0:
+            return np.nan
+        shadow = self.direction(vector) @ self.basis
+        return float(min(100.0, 100.0 * np.linalg.norm(shadow) / length))
 
     def distance(self, points: np.ndarray) -> np.ndarray:
         """(…, P) -> (…,): each point's Euclidean distance from the plane."""

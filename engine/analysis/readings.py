@@ -159,6 +159,55 @@ class SharpnessReading:
         return threshold_position(self.bounded, self.threshold)
 
 
+@dataclass(frozen=True, eq=False)
+class StepArrow:
+    """One vector of an update in parameter space (float64, read-only), named as its rule
+    names it; ``role`` picks its colour (:mod:`engine.optimizers.terms`)."""
+
+    label: str
+    role: str
+    vector: np.ndarray  # (P,)
+    part: bool  # one of the terms that add up to the step
+
+    def __post_init__(self) -> None:
+        array = np.array(self.vector, dtype=np.float64)
+        array.flags.writeable = False
+        object.__setattr__(self, "vector", array)
+
+    @property
+    def length(self) -> float:
+        return float(np.linalg.norm(self.vector))
+
+
+@dataclass(frozen=True, eq=False)
+class StepVectors:
+    """A run's next update drawn as vectors from ``theta``: −η∇f first, then the optimizer's
+    own terms, then the step taken (θ_{t+1} − θ_t as the engine computed θ_{t+1})."""
+
+    theta: np.ndarray  # (P,) float64
+    arrows: tuple[StepArrow, ...]
+
+    @property
+    def step(self) -> StepArrow:
+        return self.arrows[-1]
+
+    @property
+    def parts(self) -> tuple[StepArrow, ...]:
+        """The terms the rule adds up to the step (none for a rule that names none)."""
+        return tuple(arrow for arrow in self.arrows if arrow.part)
+
+    def lines(self) -> list[str]:
+        """One line per vector: its length and, for two parameters, its (x, y)."""
+        width = max(len(arrow.label) for arrow in self.arrows)
+        rows = []
+        for arrow in self.arrows:
+            xy = ""
+            if arrow.vector.size == 2:
+                xy = f"  ({arrow.vector[0]: .6g}, {arrow.vector[1]: .6g})"
+            rows.append(f"{arrow.label:<{width}}  |v| {arrow.length:.6g}{xy}")
+        return rows
+
+
 @dataclass(frozen=True)
 class Inspection:
     snapshot: RunSnapshot
@@ -166,3 +215,4 @@ class Inspection:
     stability: Stability  # of the loss on the whole data, at the run's current parameters
     sharpness: SharpnessReading | None = None
     view_step: int | None = None  # the step a timeline went back to; None: the latest
+    vectors: StepVectors | None = None  # the next update as vectors; None once stopped

@@ -17,6 +17,15 @@ from engine.optimizers.base import (
     in_float64,
     next_step,
 )
+from engine.optimizers.terms import (
+    GRADIENT,
+    GRADIENT_SHARE,
+    SCALED,
+    UNSCALED,
+    VELOCITY,
+    Term,
+    gradient_step,
+)
 
 torch = lazy_import("torch", __name__)
 
@@ -32,6 +41,9 @@ class SGD(Optimizer):
 
     def update(self, params, grads, state, lr, hp):
         return params - lr * grads, {}
+
+    def step_terms(self, grads, state, new_state, lr, hp):
+        return [gradient_step(grads, lr, part=True)]
 
     def stability_threshold(self, lr, hp):
         return gd_threshold(lr)
@@ -58,6 +70,15 @@ class Momentum(Optimizer):
         beta = hp["beta"]
         m = beta * state["m"] + (1.0 - beta) * grads
         return params - lr * m, {"m": m}
+
+    def step_terms(self, grads, state, new_state, lr, hp):
+        """η·m = η·β·m_prev + η·(1−β)·g: the velocity kept and this gradient's share."""
+        beta = hp["beta"]
+        return [
+            gradient_step(grads, lr, part=False),
+            Term("−η·β·m  (velocity kept)", VELOCITY, -(lr * (beta * state["m"])), True),
+            Term("−η·(1−β)·g", GRADIENT_SHARE, -(lr * ((1.0 - beta) * grads)), True),
+        ]
 
     def torch_equivalent(self, hp):
         return (
@@ -89,6 +110,14 @@ class RMSprop(Optimizer):
         rho = hp["rho"]
         v = rho * state["v"] + (1.0 - rho) * grads.square()
         return params - lr * grads / (v.sqrt() + hp["eps"]), {"v": v}
+
+    def step_terms(self, grads, state, new_state, lr, hp):
+        """The gradient step before and after dividing by √v + ε."""
+        scaled = -(lr * grads / (new_state["v"].sqrt() + hp["eps"]))
+        return [
+            Term("−η∇f  (before ÷ (√v+ε))", GRADIENT, -(lr * grads), False),
+            Term("−η·g/(√v+ε)", SCALED, scaled, True),
+        ]
 
     def torch_equivalent(self, hp):
         return TorchEquivalent("RMSprop", {"alpha": hp["rho"], "eps": hp["eps"]})
@@ -134,12 +163,28 @@ class Adam(Optimizer):
         step = next_step(state)
         m = beta1 * state["m"] + (1.0 - beta1) * grads
         v = beta2 * state["v"] + (1.0 - beta2) * grads.square()
-        m_hat, v_hat = m, v
-        if hp["bias_correction"]:
-            bc1, bc2 = in_float64(step, lambda t: (1 - beta1**t, 1 - beta2**t), grads.dtype)
-            m_hat, v_hat = m / bc1, v / bc2
+        m_hat, v_hat = self._corrected(m, v, step, hp)
         new = params - lr * m_hat / (v_hat.sqrt() + hp["eps"])
         return new, {"m": m, "v": v, "step": step}
+
+    def step_terms(self, grads, state, new_state, lr, hp):
+        """−η·m̂ before and after dividing by √v̂ + ε (m and v without bias correction)."""
+        m_hat, v_hat = self._corrected(new_state["m"], new_state["v"], new_state["step"], hp)
+        m, v = ("m̂", "v̂") if hp["bias_correction"] else ("m", "v")
+        return [
+            gradient_step(grads, lr, part=False),
+            Term(f"−η·{m}  (before ÷ (√{v}+ε))", UNSCALED, -(lr * m_hat), False),
+            Term(f"−η·{m}/(√{v}+ε)", SCALED, -(lr * m_hat / (v_hat.sqrt() + hp["eps"])), True),
+        ]
+
+    @staticmethod
+    def _corrected(m, v, step, hp):
+        """m̂ and v̂: m and v divided by 1 − βᵗ where bias correction is on."""
+        if not hp["bias_correction"]:
+            return m, v
+        beta1, beta2 = hp["beta1"], hp["beta2"]
+        bc1, bc2 = in_float64(step, lambda t: (1 - beta1**t, 1 - beta2**t), m.dtype)
+        return m / bc1, v / bc2
 
     def torch_equivalent(self, hp):
         if not hp["bias_correction"]:

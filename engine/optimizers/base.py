@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from engine.core.lazy import lazy_import
+from engine.optimizers.terms import Term
 
 torch = lazy_import("torch", __name__)
 
@@ -175,6 +176,19 @@ class Optimizer(Configurable):
         hp: Mapping[str, HyperValue],
     ) -> tuple[torch.Tensor, State]:
         raise NotImplementedError
+
+    def step_terms(
+        self,
+        grads: torch.Tensor,
+        state: State,
+        new_state: State,
+        lr: torch.Tensor,
+        hp: Mapping[str, HyperValue],
+    ) -> list[Term]:
+        """The update from ``state`` to ``new_state`` (taking ``grads``) as the vectors the rule
+        adds up, each (runs, P), computed as ``update`` computes them; none by default (the
+        window then draws −η∇f and the step taken)."""
+        return []
 
     def preconditioner(
         self, grads: torch.Tensor, state: State, hp: Mapping[str, HyperValue]

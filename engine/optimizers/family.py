@@ -19,6 +19,7 @@ from engine.optimizers.base import (
     next_step,
     weight_decay,
 )
+from engine.optimizers.terms import VELOCITY, Term, gradient_step
 
 torch = lazy_import("torch", __name__)
 
@@ -50,6 +51,14 @@ class HeavyBall(Optimizer):
         b = hp["momentum"] * state["b"] + grads
         return params - lr * b, {"b": b}
 
+    def step_terms(self, grads, state, new_state, lr, hp):
+        """η·b = η·μ·b_prev + η·g."""
+        kept = -(lr * (hp["momentum"] * state["b"]))
+        return [
+            gradient_step(grads, lr, part=True),
+            Term("−η·μ·b  (velocity kept)", VELOCITY, kept, True),
+        ]
+
     def torch_equivalent(self, hp):
         return TorchEquivalent("SGD", {"momentum": hp["momentum"]})
 
@@ -70,6 +79,14 @@ class Nesterov(HeavyBall):
     def update(self, params, grads, state, lr, hp):
         b = hp["momentum"] * state["b"] + grads
         return params - lr * (grads + hp["momentum"] * b), {"b": b}
+
+    def step_terms(self, grads, state, new_state, lr, hp):
+        """η·(g + μ·b): the gradient and the velocity looked ahead with (b after this update)."""
+        ahead = -(lr * (hp["momentum"] * new_state["b"]))
+        return [
+            gradient_step(grads, lr, part=True),
+            Term("−η·μ·b  (look-ahead)", VELOCITY, ahead, True),
+        ]
 
     def torch_equivalent(self, hp):
         return TorchEquivalent("SGD", {"momentum": hp["momentum"], "nesterov": True})

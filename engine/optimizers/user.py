@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from engine.core.lazy import lazy_import
 from engine.core.watchdog import Interrupted, guarded_call
 from engine.optimizers.base import HyperValue, Optimizer, State
+from engine.optimizers.terms import STATE, Term
 from engine.optimizers.user_code import STEP_ARGUMENT, CodeError, OptimizerCode, read_outline
 
 torch = lazy_import("torch", __name__)
@@ -153,6 +154,14 @@ class UserOptimizer(Optimizer):
                 "update",
             )
         return new
+
+    def step_terms(self, grads, state, new_state, lr, hp):
+        """The student's state vectors as they keep them, by their names (one per weight)."""
+        return [
+            Term(key, STATE, value, False)
+            for key, value in new_state.items()
+            if value.shape == grads.shape and not (self.outline.takes_step and key == STEP_KEY)
+        ]
 
     def _checked_state(self, state: object, params: torch.Tensor, function: str) -> State:
         """A dict of tensors in the parameters' dtype, each (runs, P) like the parameters or

@@ -75,6 +75,7 @@ class LandscapeGrid(PacedView, pg.GraphicsLayoutWidget):
         self._history: LossHistory | None = None
         self._initial: np.ndarray | None = None  # θ₀: the start mark
         self._caption = ""
+        self._note = ""  # a line under the caption: the step's arrows' share of the plane
         self.scene().sigMouseMoved.connect(self._hover)
         self.scene().sigMouseClicked.connect(self._on_click)
         self.apply_theme(theme)
@@ -168,8 +169,15 @@ class LandscapeGrid(PacedView, pg.GraphicsLayoutWidget):
 
     def set_caption(self, text: str) -> None:
         self._caption = text
-        self.caption.setText(text, color=self.theme.foreground, size=f"{self.theme.tick_pt}pt")
+        shown = f"{text}<br>{self._note}" if self._note else text
+        self.caption.setText(shown, color=self.theme.foreground, size=f"{self.theme.tick_pt}pt")
         self._wrap_caption()
+
+    def set_note(self, text: str) -> None:
+        """A line under the caption ("" for none)."""
+        if text != self._note:
+            self._note = text
+            self.set_caption(self._caption)
 
     def _wrap_caption(self) -> None:
         """Wrap the caption to the widget's width (a label item otherwise widens the layout to

@@ -41,6 +41,7 @@ from gui.landscape.caption import caption_text
 from gui.landscape.grid import LandscapeGrid
 from gui.landscape.paths import PathHistory
 from gui.landscape.start_click import cleared_start, start_changes
+from gui.landscape.step_arrows import StepArrows
 from gui.plotting.themes import Theme
 from gui.state.session import EngineSession
 from gui.state.view_state import ViewState
@@ -76,6 +77,7 @@ class LandscapeView(QWidget):
         self.grid = LandscapeGrid()
         self.grid.start_requested.connect(self._on_start_requested)
         self.grid.start_cleared.connect(self._on_start_cleared)
+        self.step_arrows = StepArrows(self.grid, session, view)  # fed the inspector's readings
         self.basis_box = QComboBox()
         for index, (basis, title, tip) in enumerate(BASIS_CHOICES):
             self.basis_box.addItem(title, basis)
@@ -188,6 +190,7 @@ class LandscapeView(QWidget):
     def apply_theme(self, theme: Theme) -> None:
         self.grid.apply_theme(theme)
         self.grid.invalidate()
+        self.step_arrows.refresh()
         if self.surface is not None:
             self.surface.apply_theme(theme)
 
@@ -314,6 +317,7 @@ class LandscapeView(QWidget):
     def _set_map(self, landscape: LandscapeMap) -> None:
         self.map = landscape
         self.grid.set_map(landscape)
+        self.step_arrows.set_plane(landscape.plane)
         if self.surface is not None:
             self.surface.set_map(landscape)
 

@@ -9,7 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPen
 
-from engine.optimizers import REGISTRY
+from engine.optimizers import REGISTRY, terms
 
 # Okabe & Ito (2008), with light grey instead of black so it reads on a dark background.
 SKY, ORANGE, GREEN, VERMILLION, PURPLE, YELLOW, BLUE, GREY = OKABE_ITO = (
@@ -90,3 +90,16 @@ def twin_pen(name: str, width: float) -> QPen:
     pen = pg.mkPen(colour, width=width)
     pen.setStyle(Qt.PenStyle.DotLine)
     return pen
+
+
+# A step's arrows by what each vector is (engine.optimizers.terms' roles): the same colour for
+# the same kind of term whichever optimizer made it; −η∇f white, unlike any optimizer's path.
+ARROW_COLOURS = {
+    terms.GRADIENT: "#F5F5F5",
+    terms.VELOCITY: ORANGE,
+    terms.GRADIENT_SHARE: GREEN,
+    terms.UNSCALED: PURPLE,
+    terms.SCALED: YELLOW,
+    terms.STATE: GREY,
+    terms.STEP: VERMILLION,
+}

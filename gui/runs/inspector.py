@@ -57,11 +57,16 @@ class InspectorPanel(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.rule = QLabel()
         self.breakdown = QLabel()
+        self.vectors = QLabel()  # the next update as vectors: the Landscape's arrows
+        self.vectors.setToolTip(
+            "The run's next update as vectors in parameter space, as the Landscape tab draws "
+            "them (paused or scrubbing): |v| is each one's length, (x, y) its components"
+        )
         text = QWidget()
         text_layout = QVBoxLayout(text)
         mono = QFont("monospace")
         mono.setStyleHint(QFont.StyleHint.Monospace)
-        for label in (self.rule, self.breakdown):
+        for label in (self.rule, self.breakdown, self.vectors):
             label.setFont(mono)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             text_layout.addWidget(label)
@@ -189,6 +194,10 @@ class InspectorPanel(QWidget):
         breakdown = inspection.breakdown
         self.breakdown.setText(
             "The run has stopped." if breakdown is None else "\n".join(breakdown.lines())
+        )
+        vectors = inspection.vectors
+        self.vectors.setText(
+            "" if vectors is None else "\n".join(["The step as vectors:", *vectors.lines()])
         )
 
     def _fill_table(self, snapshot) -> None:

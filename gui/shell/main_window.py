@@ -208,6 +208,7 @@ class MainWindow(QMainWindow):
         engine_.failed.connect(self._on_engine_failure)
         engine_.died.connect(self._on_engine_death)
         engine_.inspected.connect(self.inspector.show_inspection)
+        engine_.inspected.connect(self.landscape.step_arrows.show_inspection)
         self.inspector.target_changed.connect(engine_.set_inspection)
         self.session.restarted.connect(self._on_experiment_start)
         self.session.advanced.connect(lambda _update: self.pacer.request())

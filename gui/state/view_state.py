@@ -60,6 +60,7 @@ class ViewSettings:
     predict: bool = False  # Predict mode: the class's picks on cards over the panels
     plane: str = "hessian"  # the landscape's plane for the MLP, one of PLANES
     landscape_3d: bool = False  # the Landscape tab shows the loss as a surface in 3-D
+    step_arrows: bool = True  # the Landscape draws the followed run's step as arrows (paused)
 
     def __post_init__(self) -> None:
         if self.zoom not in ZOOM_STEPS:
@@ -174,3 +175,7 @@ class ViewState(QObject):
     @property
     def landscape_3d(self) -> bool:
         return self._settings.landscape_3d
+
+    @property
+    def step_arrows(self) -> bool:
+        return self._settings.step_arrows

@@ -44,6 +44,7 @@ def add_view_menu(
                 lambda _=False, tab=tab: view.update(tab=tab),
             )
         )
+    menu.addAction(_arrows_action(host, view))
     _add_theme_menu(menu.addMenu("Theme"), host, view)
     menu.addSeparator()
     menu.addActions(_zoom_actions(host, view, show_message))
@@ -65,6 +66,22 @@ def _log_action(host: QWidget, view: ViewState) -> QAction:
     )
     action.setChecked(view.log_y)
     view.events.log_y.connect(action.setChecked)
+    return action
+
+
+def _arrows_action(host: QWidget, view: ViewState) -> QAction:
+    action = make_action(
+        host,
+        "step_arrows",
+        "Step arrows",
+        "A",
+        "On the Landscape, paused or scrubbing: the followed run's step as arrows (−η∇f, the "
+        "optimizer's own terms, the step taken)",
+        lambda on: view.update(step_arrows=on),
+        checkable=True,
+    )
+    action.setChecked(view.step_arrows)
+    view.events.step_arrows.connect(action.setChecked)
     return action
 
 
