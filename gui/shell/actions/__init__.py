@@ -13,6 +13,8 @@ from collections.abc import Callable
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QWidget
 
+from gui.state.view_state import ViewState
+
 
 def make_action(
     host: QWidget,
@@ -35,4 +37,17 @@ def make_action(
     if slot is not None:
         (action.toggled if checkable else action.triggered).connect(slot)
     host.addAction(action)
+    return action
+
+
+def view_toggle(
+    host: QWidget, view: ViewState, field: str, text: str, key: str, tip: str
+) -> QAction:
+    """A checkable action named ``field`` that switches the view state's boolean ``field`` and
+    follows its change events."""
+    action = make_action(
+        host, field, text, key, tip, lambda on: view.update(**{field: on}), checkable=True
+    )
+    action.setChecked(getattr(view, field))
+    getattr(view.events, field).connect(action.setChecked)
     return action

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenuBar, QWidget
 
-from gui.shell.actions import make_action
+from gui.shell.actions import make_action, view_toggle
 from gui.state.experiment_model import ExperimentModel
 from gui.state.session import EngineSession
 from gui.state.view_state import ViewState
@@ -103,19 +103,11 @@ def _reference_action(host: QWidget, model: ExperimentModel) -> QAction:
 
 
 def _predict_action(host: QWidget, view: ViewState) -> QAction:
-    action = make_action(
-        host,
-        "predict",
-        "Predict",
-        "P",
-        "Predict, then reveal: the panels start blank; pick each optimizer's fate and "
-        "the first to converge (arrows, PageUp/PageDown, 1-3, or click), then Play",
-        lambda on: view.update(predict=on),
-        checkable=True,
+    tip = (
+        "Predict, then reveal: the panels start blank; pick each optimizer's fate and the first "
+        "to converge (arrows, PageUp/PageDown, 1-3, or click), then Play"
     )
-    action.setChecked(view.predict)
-    view.events.predict.connect(action.setChecked)
-    return action
+    return view_toggle(host, view, "predict", "Predict", "P", tip)
 
 
 def _timeline_actions(host: QWidget, timeline: TimelineView) -> list[QAction]:

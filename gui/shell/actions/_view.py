@@ -10,7 +10,7 @@ from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QDockWidget, QMenu, QMenuBar, QWidget
 
 from gui.plotting.themes import THEMES, Theme
-from gui.shell.actions import make_action
+from gui.shell.actions import make_action, view_toggle
 from gui.state.view_state import Quantity, Tab, ViewState, next_zoom
 
 
@@ -55,34 +55,15 @@ def add_view_menu(
 
 
 def _log_action(host: QWidget, view: ViewState) -> QAction:
-    action = make_action(
-        host,
-        "log_y",
-        "Log y axis",
-        "L",
-        "Loss on a logarithmic axis",
-        lambda on: view.update(log_y=on),
-        checkable=True,
-    )
-    action.setChecked(view.log_y)
-    view.events.log_y.connect(action.setChecked)
-    return action
+    return view_toggle(host, view, "log_y", "Log y axis", "L", "Loss on a logarithmic axis")
 
 
 def _arrows_action(host: QWidget, view: ViewState) -> QAction:
-    action = make_action(
-        host,
-        "step_arrows",
-        "Step arrows",
-        "A",
+    tip = (
         "On the Landscape, paused or scrubbing: the followed run's step as arrows (−η∇f, the "
-        "optimizer's own terms, the step taken)",
-        lambda on: view.update(step_arrows=on),
-        checkable=True,
+        "optimizer's own terms, the step taken)"
     )
-    action.setChecked(view.step_arrows)
-    view.events.step_arrows.connect(action.setChecked)
-    return action
+    return view_toggle(host, view, "step_arrows", "Step arrows", "A", tip)
 
 
 def _quantity_actions(host: QWidget, view: ViewState) -> tuple[QAction, QAction]:
