@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,17 +15,13 @@ import numpy as np
 from tests.processes import wait_gone
 from tests.xwindow import (
     BACKGROUND_TOLERANCE,
-    PROJECT_ROOT,
-    find_window,
+    RealWindow,
     grab,
     panels_without_curves,
-    require_tools,
+    real_window,
     steady_shot,
-    stop,
     wait_alive,
-    x_env,
     xdotool,
-    xvfb,
 )
 
 STATUS_ROWS = 28  # the status bar: the bottom rows of the window
@@ -72,28 +67,13 @@ def panels_until(curves: bool, env, app, geometry, blank, box, path: Path, log: 
 
 
 def test_real_window_survives_a_killed_engine_and_restarts_it_with_r(tmp_path):
-    require_tools()
-    with xvfb(tmp_path) as display:
-        home = tmp_path / "home"
-        (home / ".config").mkdir(parents=True)
-        env = x_env(display, home)
-        log = tmp_path / "app.log"
-        with log.open("w") as out:  # long enough to be mid-play when the engine is killed
-            app = subprocess.Popen(
-                [sys.executable, "main.py", "--max-steps", "20000", "--stop-loss", "0"],
-                cwd=PROJECT_ROOT,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            _kill_and_restart(env, app, log, tmp_path)
-        finally:
-            stop(app)
+    long_play = ("--max-steps", "20000", "--stop-loss", "0")  # mid-play when the engine is killed
+    with real_window(tmp_path, long_play) as real:
+        _kill_and_restart(real, tmp_path)
 
 
-def _kill_and_restart(env, app: subprocess.Popen, log: Path, tmp_path: Path) -> None:
-    window, geometry = find_window(env, app, log)
+def _kill_and_restart(real: RealWindow, tmp_path: Path) -> None:
+    env, app, log, window, geometry = real.env, real.app, real.log, real.window, real.geometry
     engine = engine_of(app)
     blank, box = steady_shot(env, geometry, tmp_path / "blank.png", log)
     xdotool(env, "windowfocus", "--sync", window)

@@ -221,10 +221,10 @@ def wait_alive(app: subprocess.Popen, seconds: float, log: Path) -> None:
         time.sleep(0.1)
 
 
-def start(env: dict[str, str], log: Path) -> subprocess.Popen:
+def start(env: dict[str, str], log: Path, args: tuple[str, ...] = ()) -> subprocess.Popen:
     with log.open("w") as out:
         return subprocess.Popen(
-            [sys.executable, "main.py"],
+            [sys.executable, "main.py", *args],
             cwd=PROJECT_ROOT,
             env=env,
             stdout=out,
@@ -300,16 +300,17 @@ class RealWindow:
 
 
 @contextmanager
-def real_window(tmp_path: Path) -> Iterator[RealWindow]:
-    """main.py started with a fresh home on a fresh Xvfb display, once its window shows; the
-    test skipped without Xvfb and xdotool (failed under CI), the app stopped afterwards."""
+def real_window(tmp_path: Path, args: tuple[str, ...] = ()) -> Iterator[RealWindow]:
+    """main.py (with ``args``) started with a fresh home on a fresh Xvfb display, once its
+    window shows; the test skipped without Xvfb and xdotool (failed under CI), the app stopped
+    afterwards."""
     require_tools()
     with xvfb(tmp_path) as display:
         home = tmp_path / "home"
         (home / ".config").mkdir(parents=True)
         env = x_env(display, home)
         log = tmp_path / "app.log"
-        app = start(env, log)
+        app = start(env, log, args)
         try:
             window, geometry = find_window(env, app, log)
             yield RealWindow(env, home, app, log, window, geometry)
