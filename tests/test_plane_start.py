@@ -18,10 +18,10 @@ from engine.config.problem_switch import config_for_problem
 from engine.config.settings import ConfigError, DatasetSpec, ExperimentConfig, PlaneStart
 from engine.experiment.batched import BatchedExperiment
 from engine.io.experiment_file import read_experiment_file, write_config_file
-from gui.shell.main_window import MainWindow
 from gui.state.experiment_model import ExperimentModel
 from gui.state.saved_settings import load_config, save_config
 from tests.test_window_landscape import send_mouse
+from tests.windows import open_landscape_window, temporary_settings
 
 MAX_STEPS = 30
 A, B = 0.8, -1.2
@@ -29,15 +29,8 @@ A, B = 0.8, -1.2
 
 @pytest.fixture
 def window(qtbot, tmp_path):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    made = MainWindow(ExperimentConfig(max_steps=MAX_STEPS), settings)
-    qtbot.addWidget(made)
-    made.show()
-    qtbot.waitExposed(made)
-    made.tabs.setCurrentWidget(made.landscape)
-    qtbot.waitUntil(lambda: made.session.started is not None)
-    qtbot.waitUntil(lambda: made.landscape.map is not None, timeout=30_000)
-    return made
+    config = ExperimentConfig(max_steps=MAX_STEPS)
+    return open_landscape_window(qtbot, temporary_settings(tmp_path), config)
 
 
 def click(qtbot, window, a: float, b: float, modifiers) -> None:

@@ -2,24 +2,14 @@
 what was typed across a change of problem, and the map marks its lowest point."""
 
 import numpy as np
-from PySide6.QtCore import QSettings
 
 from engine.config.problem_switch import config_for_problem
 from engine.config.settings import function_spec
-from gui.shell.main_window import MainWindow
-from tests.windows import commit_text
+from tests.windows import commit_text, open_landscape_window, temporary_settings
 
 
 def open_window(qtbot, tmp_path, config):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(config, settings)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    window.tabs.setCurrentWidget(window.landscape)
-    qtbot.waitUntil(lambda: window.session.started is not None)
-    qtbot.waitUntil(lambda: window.landscape.map is not None, timeout=30_000)
-    return window
+    return open_landscape_window(qtbot, temporary_settings(tmp_path), config)
 
 
 def type_text(field, text: str) -> None:

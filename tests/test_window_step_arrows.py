@@ -6,13 +6,11 @@ import re
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
 
 from engine.config.problem_switch import config_for_problem
 from engine.config.settings import OptimizerSpec
 from engine.optimizers.terms import GRADIENT_SHARE, GRADIENT_STEP, STEP_TAKEN, VELOCITY
-from gui.shell.main_window import MainWindow
-from tests.windows import action
+from tests.windows import action, open_landscape_window, temporary_settings
 
 LR = 0.03
 
@@ -20,13 +18,7 @@ LR = 0.03
 @pytest.fixture
 def open_window(qtbot, tmp_path):
     def make(config, run: int):
-        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(config, settings)
-        qtbot.addWidget(window)
-        window.show()
-        qtbot.waitExposed(window)
-        window.tabs.setCurrentWidget(window.landscape)
-        qtbot.waitUntil(lambda: window.landscape.map is not None, timeout=30_000)
+        window = open_landscape_window(qtbot, temporary_settings(tmp_path), config)
         window.view.update(run=run)
         return window
 

@@ -37,6 +37,16 @@ def open_main_window(
     return window
 
 
+def open_landscape_window(
+    qtbot, settings: QSettings, config: ExperimentConfig | None = None
+) -> MainWindow:
+    """:func:`open_main_window` on the Landscape tab, once its first map is drawn."""
+    window = open_main_window(qtbot, settings, config)
+    window.tabs.setCurrentWidget(window.landscape)
+    qtbot.waitUntil(lambda: window.landscape.map is not None, timeout=30_000)
+    return window
+
+
 def action(window: MainWindow, name: str) -> QAction:
     """The window's action called ``name`` (its object name: "play", "log_y", …)."""
     found = window.findChild(QAction, name)
