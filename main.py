@@ -6,18 +6,34 @@ import os
 import sys
 from collections.abc import Sequence
 
-from engine.io import cli
-
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    engine = _engine_for_plain_launch(argv)
     try:
-        return _main(argv)
+        return _main(argv, engine)
     except BrokenPipeError:  # `... | head` stopped reading: not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second one at exit
         return 1
+    finally:
+        if engine is not None:
+            engine.stop()  # once the window has ended it, a no-op
 
 
-def _main(argv: Sequence[str] | None) -> int:
+def _engine_for_plain_launch(argv: Sequence[str]):
+    """``main.py`` without arguments opens the window: its engine process starts first thing,
+    before this process imports anything heavy (its imports overlap ours on another core).
+    With arguments it starts once they are parsed: a headless run stays one process."""
+    if argv:
+        return None
+    from gui.shell.app import start_engine_early
+
+    return start_engine_early()
+
+
+def _main(argv: Sequence[str], engine) -> int:
+    from engine.io import cli  # not at the top: a spawned engine process runs this file again
+
     try:
         args = cli.parse_args(argv)
     except cli.UsageError as err:
@@ -40,7 +56,7 @@ def _main(argv: Sequence[str] | None) -> int:
         return headless.run_headless(args, figures)
     from gui.shell.app import run_app
 
-    return run_app(args)
+    return run_app(args, engine)
 
 
 if __name__ == "__main__":

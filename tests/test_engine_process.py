@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import numpy as np
@@ -238,3 +239,33 @@ def test_the_engine_process_ends_when_the_window_process_is_killed():
         parent.kill()
         parent.wait()
         parent.stdout.close()
+
+
+def spawned_child(parent: subprocess.Popen, seconds: float = 60) -> int:
+    """The pid of the first child ``parent`` spawns (its engine process)."""
+    children = Path(f"/proc/{parent.pid}/task/{parent.pid}/children")
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert parent.poll() is None, f"the app exited ({parent.returncode})"
+        pids = children.read_text().split()
+        if pids:
+            return int(pids[0])
+        time.sleep(0.01)
+    raise AssertionError(f"no engine process under the app within {seconds:g} s")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_plain_launch_killed_before_its_window_leaves_no_engine(tmp_path):
+    """``main.py`` without arguments starts its engine first thing, which then imports torch
+    for a second or more: killed meanwhile, the window's process leaves no engine behind."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)}
+    env["XDG_CONFIG_HOME"] = str(tmp_path)
+    app = subprocess.Popen([sys.executable, "main.py"], cwd=PROJECT_ROOT, env=env)
+    try:
+        engine = spawned_child(app)
+        app.kill()
+        app.wait()
+        assert wait_gone(engine, seconds=2.0), "the engine outlived the window's process"
+    finally:
+        app.kill()
+        app.wait()

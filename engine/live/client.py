@@ -110,10 +110,14 @@ class EngineProcess:
 
 
 def _serve(connection, parent_pid: int) -> None:
-    """The engine process's target: imports the engine (torch) there, not here."""
+    """The engine process's target: tied to the window first, then it imports the engine
+    (torch) there, not here."""
+    from engine.live.lifeline import hold
+
+    hold(parent_pid)
     from engine.live.process import serve
 
-    serve(connection, parent_pid)
+    serve(connection)
 
 
 def exit_description(code: int | None) -> str:

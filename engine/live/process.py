@@ -8,23 +8,20 @@ thread of its own, one at a time, so the live experiment, a map and a sweep comp
 side as they did on the window's threads, and the window's interpreter never waits for them.
 
 The process never outlives the window: it ends when the pipe reaches its end (the window's
-process is gone, however it went) or its parent process changes, within :data:`PARENT_POLL`.
-It runs at a lower priority than the window (:data:`NICENESS`): the window's work comes in
-short bursts that must not wait, the engine's is steady and can.
+process is gone, however it went) or its parent process changes (:mod:`engine.live.lifeline`).
+It runs at a lower priority than the window: the window's work comes in short bursts that must
+not wait, the engine's is steady and can.
 Ctrl+C in the terminal is the window's to answer (it ends the engine as it closes); SIGTERM
 ends the engine at once.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import queue
-import signal
 import sys
 import threading
-import time
 from multiprocessing.connection import Connection
 
 import torch
@@ -32,6 +29,7 @@ import torch
 from engine.core.tasks import TaskCancelled, TaskState
 from engine.core.watchdog import stop_when
 from engine.live import protocol
+from engine.live.lifeline import exit_now
 from engine.live.messages import LossUpdate
 from engine.live.protocol import (
     CHECK,
@@ -51,37 +49,12 @@ from engine.live.protocol import (
 from engine.live.session import LiveSession
 from engine.live.threads import ThreadChoice
 
-PARENT_POLL = 0.25  # seconds between two looks at whether the window's process is still there
-NICENESS = 5  # the engine yields the CPU to the window when both want it: on two busy cores
-# the window then redrew 46-48 times a second (p99 lateness 13-18 ms) instead of 16-37 (22-152),
-# and the engine stepped as fast (benchmarks/gui_responsiveness.py, four runs each)
 
-
-def serve(connection: Connection, parent_pid: int) -> None:
-    """The engine process's life: answer commands until told to quit or the window is gone."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the window answers Ctrl+C, then ends us
-    if hasattr(os, "nice"):  # POSIX; Windows keeps the normal priority
-        with contextlib.suppress(OSError):
-            os.nice(NICENESS)
-    watch = threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True)
-    watch.start()
+def serve(connection: Connection) -> None:
+    """The engine process's life: answer commands until told to quit or the window is gone
+    (:func:`engine.live.lifeline.hold` has tied the process to the window already)."""
     Engine(connection).run()
-    _exit()
-
-
-def _watch_parent(parent_pid: int) -> None:
-    """End the process once its parent has gone (it was killed: nobody closed the pipe yet)."""
-    while os.getppid() == parent_pid:
-        time.sleep(PARENT_POLL)
-    _exit()
-
-
-def _exit() -> None:
-    """End now: the service threads may be inside a step, and nothing of theirs needs saving."""
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError, AttributeError):  # closed, or None
-            stream.flush()
-    os._exit(0)
+    exit_now()
 
 
 class Engine:
@@ -133,7 +106,7 @@ class Engine:
             try:
                 protocol.send(self._connection, message)
             except (OSError, ValueError):  # the window has gone: nobody to tell
-                _exit()
+                exit_now()
 
 
 class Service:

@@ -6,11 +6,11 @@ import argparse
 import os
 import signal
 import sys
+from typing import TYPE_CHECKING
 
-from engine.config.loading import check_dataset
-from engine.config.settings import ConfigError, DatasetSpec, ExperimentConfig
-from engine.core.data import DatasetError
-from engine.io.cli import PROG, config_from_args, fail
+if TYPE_CHECKING:
+    from engine.config.settings import ExperimentConfig
+    from engine.live.client import EngineProcess
 
 APP_ID = "optimizers-from-scratch"
 SIGNAL_POLL_MS = 200  # how soon Ctrl+C or SIGTERM closes the window at the latest
@@ -22,19 +22,39 @@ def display_problem() -> str | None:
         return None
     if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
         return None
+    from engine.io.cli import PROG
+
     return (
         "no display found (DISPLAY and WAYLAND_DISPLAY are unset); to train and export "
         f"without a window, give an output flag, e.g. {PROG} --csv losses.csv"
     )
 
 
-def run_app(args: argparse.Namespace) -> int:
+def start_engine_early() -> EngineProcess | None:
+    """The window's engine process, started before anything heavy is imported (None without a
+    display): it imports torch, a second or more, on another core while this process imports
+    Qt and builds the window. Only for a launch that surely opens the window: a headless run
+    must stay one process."""
+    if display_problem():
+        return None
+    from engine.live.client import EngineProcess
+
+    return EngineProcess()
+
+
+def run_app(args: argparse.Namespace, engine: EngineProcess | None = None) -> int:
+    """Run the window until it closes; ``engine``: one :func:`start_engine_early` started."""
+    from engine.config.settings import ConfigError
+    from engine.core.data import DatasetError
+    from engine.io.cli import config_from_args, fail
+
     problem = display_problem()
     if problem:
         return fail(problem)
-    from engine.live.client import EngineProcess
+    if engine is None:
+        from engine.live.client import EngineProcess
 
-    engine = EngineProcess()  # it imports torch and the engine while the window builds itself
+        engine = EngineProcess()  # it imports torch and the engine while the window builds
 
     from PySide6.QtCore import QEvent, QSettings
     from PySide6.QtGui import QIcon
@@ -84,6 +104,10 @@ def _close_on_signals(window) -> None:
 def _with_readable_data(config: ExperimentConfig, from_flags: bool) -> ExperimentConfig:
     """Read the data file now: a bad --data file stops here in one line; a remembered file
     that has since gone is replaced by the article's data rather than stopping the app."""
+    from engine.config.loading import check_dataset
+    from engine.config.settings import DatasetSpec
+    from engine.core.data import DatasetError
+
     try:
         check_dataset(config.dataset)
     except DatasetError:
