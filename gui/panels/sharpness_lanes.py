@@ -101,14 +101,26 @@ class LaneThresholds:
         self._checked = [0] * len(runs)  # leading steps looked at
         self._rate: list[float | None] = [None] * len(runs)  # that rate; None: it changed
         self._value: list[tuple[float, np.ndarray] | None] = [None] * len(runs)  # threshold at
+        self._steady: tuple[list[float | None], list[Line]] | None = None  # rates, their lines
 
     def lines(self, rates: list[np.ndarray]) -> list[Line]:
         """The lines for the draws' rates so far (``rates[i]``: the rate of every step of
         draw i); a draw with none yet is drawn at its own rate; unknown thresholds are left
-        out, and a line drawn for an earlier draw is not drawn again."""
+        out, and a line drawn for an earlier draw is not drawn again. While every draw keeps
+        one rate, the lines of the last call (the same list) come back."""
+        constant_rates = self._constant_rates(rates)
+        if self._steady is not None and self._steady[0] == constant_rates:
+            return self._steady[1]
+        lines = self._lines_at(rates, constant_rates)
+        steady = None not in constant_rates
+        self._steady = (constant_rates, lines) if steady else None
+        return lines
+
+    def _lines_at(self, rates: list[np.ndarray], constant_rates: list[float | None]) -> list[Line]:
+        """The lines for the draws' rates, each draw at its one rate or at every step's."""
         constant: dict[float, None] = {}  # distinct values, in the draws' order
         varying: list[np.ndarray] = []
-        for i, rate in enumerate(self._constant_rates(rates)):
+        for i, rate in enumerate(constant_rates):
             values = (
                 threshold_at(self.runs[i].optimizer, rates[i], self.declared)
                 if rate is None

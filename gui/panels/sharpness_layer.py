@@ -238,6 +238,8 @@ class SharpnessLayer:
         item = self.thresholds[key]
         item.setVisible(self.shown and bool(lines))
         drawn = self._lines.get(key)
+        if drawn is lines:
+            return
         if drawn is not None and len(drawn) == len(lines) and all(map(same_line, drawn, lines)):
             return  # the lines drawn stay, and with them the labels' layout
         self._lines[key] = lines
