@@ -52,25 +52,18 @@ def same_line(a: Line, b: Line) -> bool:
 
 
 def computed_lines(
-    steps: np.ndarray, pieces: list[np.ndarray], max_points: int
+    steps: np.ndarray, values: np.ndarray, max_points: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Each run's curve (``pieces[i]``: its values by step, NaN where not computed) as
+    """Each draw's curve (``values[i]``: its values by step, NaN where not computed) as
     :func:`joined` lines: its positive values (computed, and drawable on a log axis) by step, in
-    log10, min/max decimated to about ``max_points`` where longer. All runs at once: a lane's
+    log10, min/max decimated to about ``max_points`` where longer. All draws at once: a lane's
     32 draws cost a few array operations, not 32 rounds of them."""
-    if len(pieces) == 1:
-        return joined(run_lines(steps, pieces, max_points))
-    lengths = np.array([len(values) for values in pieces], dtype=np.intp)
-    values = np.concatenate(pieces) if pieces else np.zeros(0)
-    owner = np.repeat(np.arange(len(pieces)), lengths)
-    first = np.repeat(np.cumsum(lengths) - lengths, lengths)
     kept = values > 0
-    if len(pieces) and np.bincount(owner[kept], minlength=len(pieces)).max() > max_points:
-        return joined(run_lines(steps, pieces, max_points))
-    owner = owner[kept]
+    if len(values) and kept.sum(axis=1).max() > max_points:
+        return joined(run_lines(steps, list(values), max_points))
+    owner, step = np.nonzero(kept)  # draw by draw, each in step order
     connect = np.zeros(len(owner), dtype=bool)
     connect[:-1] = owner[:-1] == owner[1:]
-    step = (np.arange(len(values)) - first)[kept]
     return steps[step], np.log10(values[kept]), connect, owner
 
 
