@@ -165,6 +165,9 @@ def test_a_rate_that_changes_draws_its_own_threshold_line():
     np.testing.assert_array_equal(x, [0, 1, 2, 3, 4, 5, 10])
     expected = threshold_at(lane[0].optimizer, np.append(decayed, decayed[-1]))
     np.testing.assert_allclose(y, np.log10(expected), rtol=1e-12)
+    ahead = np.append(steady, [lane[0].lr, 3 * lane[0].lr, 3 * lane[0].lr, 3 * lane[0].lr])
+    lines = limits.lines([np.append(steady, steady[:2]), ahead, decayed])  # it alone changes
+    assert len(lines) == 3
 
 
 def test_long_curves_are_decimated_a_draw_at_a_time():
