@@ -1,10 +1,12 @@
 """GrowingBins: a curve decimated step by step as it grows equals the same curve decimated at
 once, and both equal a plain numpy min/max over power-of-two bins. LiveCurve: its quicker
-bounds are pyqtgraph's."""
+bounds and paths paint what pyqtgraph's would."""
 
 import numpy as np
 import pyqtgraph as pg
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QPainter
 
 from gui.plotting.decimation import GrowingBins
 from gui.plotting.helpers import LiveCurve
@@ -96,3 +98,32 @@ def test_a_live_curves_bounds_are_pyqtgraphs(qapp, gap):
     for axis in (0, 1):
         assert live.dataBounds(axis) == plain.dataBounds(axis)
     assert LiveCurve().dataBounds(0) == (None, None)
+
+
+def painted(curve: pg.PlotCurveItem) -> QImage:
+    """The curve stroked, antialiased, into a 200 x 100 image (data 0..1 fills it)."""
+    image = QImage(200, 100, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(Qt.GlobalColor.white)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.scale(200, 100)
+    painter.setPen(pg.mkPen("b", width=2))
+    painter.drawPath(curve.getPath())
+    painter.end()
+    return image
+
+
+def test_a_live_curve_joined_by_an_array_paints_pyqtgraphs_pixels(qapp):
+    rng = np.random.default_rng(3)
+    x, y = np.tile(np.linspace(0, 1, 50), 4), rng.random(200)
+    connect = np.ones(200, dtype=bool)
+    connect[[49, 99, 100, 149, 199]] = False  # four lines; point 100 stands alone
+    live, plain = LiveCurve(skipFiniteCheck=True), pg.PlotCurveItem(skipFiniteCheck=True)
+    for curve in (live, plain):
+        curve.setData(x, y, connect=connect)
+    assert painted(live) == painted(plain)
+    alone = painted(plain)
+    connect[:] = False  # no point joined to the next: nothing drawn
+    live.setData(x, y, connect=connect)
+    assert painted(live) != alone
+    assert live.getPath().isEmpty()

@@ -2,6 +2,8 @@
 curve item and one threshold item: every draw's λ is still there, no draw's curve runs into
 another's, a click picks the draw under it, and seeds that share a threshold draw it once."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF
@@ -163,12 +165,33 @@ def test_a_rate_that_changes_draws_its_own_threshold_line():
     np.testing.assert_array_equal(x, [0, 1, 2, 3, 4, 5, 10])
     expected = threshold_at(lane[0].optimizer, np.append(decayed, decayed[-1]))
     np.testing.assert_allclose(y, np.log10(expected), rtol=1e-12)
+    ahead = np.append(steady, [lane[0].lr, 3 * lane[0].lr, 3 * lane[0].lr, 3 * lane[0].lr])
+    lines = limits.lines([np.append(steady, steady[:2]), ahead, decayed])  # it alone changes
+    assert len(lines) == 3
 
 
 def test_long_curves_are_decimated_a_draw_at_a_time():
     steps = np.arange(5000, dtype=float)
     rising = np.linspace(1, 10, 5000)
-    x, y, connect, owner = computed_lines(steps, [rising, rising[:100]], max_points=512)
+    short = np.where(np.arange(5000) < 100, rising, np.nan)
+    x, y, connect, owner = computed_lines(steps, np.stack([rising, short]), max_points=512)
     assert (owner == 0).sum() <= 514 and (owner == 1).sum() == 100
     assert y[owner == 0].max() == pytest.approx(1.0) and x[owner == 0][-1] == 4999
     assert connect.sum() == len(x) - 2  # each draw joined within itself only
+
+
+def test_a_lanes_rows_end_where_each_draw_stopped(trained):
+    experiment, tracker = trained
+    update = full_update(experiment, 0, tracker)
+    counts = update.counts.copy()
+    counts[1] = 20  # the second draw stopped at step 20; its later columns are not its
+    history = LossHistory()
+    history.clear(len(experiment.runs), CONFIG.dtype, SEEDS, STEPS)
+    history.apply(dataclasses.replace(update, counts=counts))
+    rows = history.sharpness_rows(np.array([0, 1, 2]))
+    assert rows.shape == (3, STEPS)
+    np.testing.assert_array_equal(rows[1, :20], tracker.sharpness[1, :20])
+    assert np.isnan(rows[1, 20:]).all()
+    x, _, _, owner = computed_lines(history.steps, rows, max_points=2048)
+    np.testing.assert_array_equal(x[owner == 1], np.arange(0, 20, 2))
+    np.testing.assert_array_equal(x[owner == 2], np.arange(0, STEPS, 2))

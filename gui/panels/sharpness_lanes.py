@@ -52,25 +52,18 @@ def same_line(a: Line, b: Line) -> bool:
 
 
 def computed_lines(
-    steps: np.ndarray, pieces: list[np.ndarray], max_points: int
+    steps: np.ndarray, values: np.ndarray, max_points: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Each run's curve (``pieces[i]``: its values by step, NaN where not computed) as
+    """Each draw's curve (``values[i]``: its values by step, NaN where not computed) as
     :func:`joined` lines: its positive values (computed, and drawable on a log axis) by step, in
-    log10, min/max decimated to about ``max_points`` where longer. All runs at once: a lane's
+    log10, min/max decimated to about ``max_points`` where longer. All draws at once: a lane's
     32 draws cost a few array operations, not 32 rounds of them."""
-    if len(pieces) == 1:
-        return joined(run_lines(steps, pieces, max_points))
-    lengths = np.array([len(values) for values in pieces], dtype=np.intp)
-    values = np.concatenate(pieces) if pieces else np.zeros(0)
-    owner = np.repeat(np.arange(len(pieces)), lengths)
-    first = np.repeat(np.cumsum(lengths) - lengths, lengths)
     kept = values > 0
-    if len(pieces) and np.bincount(owner[kept], minlength=len(pieces)).max() > max_points:
-        return joined(run_lines(steps, pieces, max_points))
-    owner = owner[kept]
+    if len(values) and kept.sum(axis=1).max() > max_points:
+        return joined(run_lines(steps, list(values), max_points))
+    owner, step = np.nonzero(kept)  # draw by draw, each in step order
     connect = np.zeros(len(owner), dtype=bool)
     connect[:-1] = owner[:-1] == owner[1:]
-    step = (np.arange(len(values)) - first)[kept]
     return steps[step], np.log10(values[kept]), connect, owner
 
 
@@ -101,14 +94,26 @@ class LaneThresholds:
         self._checked = [0] * len(runs)  # leading steps looked at
         self._rate: list[float | None] = [None] * len(runs)  # that rate; None: it changed
         self._value: list[tuple[float, np.ndarray] | None] = [None] * len(runs)  # threshold at
+        self._steady: tuple[list[float | None], list[Line]] | None = None  # rates, their lines
 
     def lines(self, rates: list[np.ndarray]) -> list[Line]:
         """The lines for the draws' rates so far (``rates[i]``: the rate of every step of
         draw i); a draw with none yet is drawn at its own rate; unknown thresholds are left
-        out, and a line drawn for an earlier draw is not drawn again."""
+        out, and a line drawn for an earlier draw is not drawn again. While every draw keeps
+        one rate, the lines of the last call (the same list) come back."""
+        constant_rates = self._constant_rates(rates)
+        if self._steady is not None and self._steady[0] == constant_rates:
+            return self._steady[1]
+        lines = self._lines_at(rates, constant_rates)
+        steady = None not in constant_rates
+        self._steady = (constant_rates, lines) if steady else None
+        return lines
+
+    def _lines_at(self, rates: list[np.ndarray], constant_rates: list[float | None]) -> list[Line]:
+        """The lines for the draws' rates, each draw at its one rate or at every step's."""
         constant: dict[float, None] = {}  # distinct values, in the draws' order
         varying: list[np.ndarray] = []
-        for i, rate in enumerate(self._constant_rates(rates)):
+        for i, rate in enumerate(constant_rates):
             values = (
                 threshold_at(self.runs[i].optimizer, rates[i], self.declared)
                 if rate is None

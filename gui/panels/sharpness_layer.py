@@ -226,8 +226,9 @@ class SharpnessLayer:
     def _draw_lane(self, lane: list[RunKey], history: LossHistory) -> None:
         """The lane's draws as one curve (each point joined to the next of its own draw)."""
         key = lane[0].index
-        pieces = [self.values(history, run) for run in lane]
-        x, y, connect, owner = computed_lines(history.steps, pieces, MAX_POINTS)
+        rows = np.array([run.index for run in lane], dtype=np.intp)
+        values = history.sharpness_rows(rows, preconditioned=is_adaptive(lane[0]))
+        x, y, connect, owner = computed_lines(history.steps, values, MAX_POINTS)
         self.curves[key].setData(x, y, connect=one_or_many(connect, len(lane)))
         self._owners[key] = owner
         self._draw_thresholds(key, self._limits[key].lines([history.lrs(r.index) for r in lane]))
@@ -238,6 +239,8 @@ class SharpnessLayer:
         item = self.thresholds[key]
         item.setVisible(self.shown and bool(lines))
         drawn = self._lines.get(key)
+        if drawn is lines:
+            return
         if drawn is not None and len(drawn) == len(lines) and all(map(same_line, drawn, lines)):
             return  # the lines drawn stay, and with them the labels' layout
         self._lines[key] = lines

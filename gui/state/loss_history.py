@@ -142,6 +142,16 @@ class LossHistory:
         """The preconditioned λ at those steps; NaN where not computed or not adaptive."""
         return self._preconditioned.array[run, : self.counts[run]]
 
+    def sharpness_rows(self, runs: np.ndarray, preconditioned: bool = False) -> np.ndarray:
+        """λ (or the preconditioned λ) of ``runs``, a row each as long as the longest: NaN
+        where not computed and past a run's own steps (a copy)."""
+        buffer = self._preconditioned if preconditioned else self._sharpness
+        counts = self.counts[runs]
+        length = int(counts.max()) if len(counts) else 0
+        rows = buffer.array[runs, :length]
+        rows[np.arange(length) >= counts[:, None]] = np.nan
+        return rows
+
     def _reserve(self, size: int) -> None:
         buffers = (self._losses, self._lrs, self._reference, self._sharpness, self._preconditioned)
         for buffer in (*buffers, self._bands):
