@@ -1,8 +1,7 @@
 """The Sharpness view's data, a lane at a time: the draws of one optimizer at one rate are one
 curve item (their polylines joined, each point connected only to the next of its own run) and
 one threshold item (their distinct threshold lines). 512 runs then paint as 16 items a panel
-instead of 1,024, and a frame's redraw and paint fell from about 157 to 49 ms of CPU
-(benchmarks/frame_cost.py).
+instead of 1,024; docs/performance.md has what a frame costs (benchmarks/frame_cost.py).
 """
 
 from __future__ import annotations
