@@ -15,7 +15,8 @@ import main
 from engine.config.loading import build_problem, load_dataset
 from engine.config.presets import get_preset
 from engine.config.problem_switch import config_for_problem
-from engine.config.settings import ConfigError, DatasetSpec, ExperimentConfig, PlaneStart
+from engine.config.settings import ConfigError, DatasetSpec, ExperimentConfig
+from engine.config.starts import PlaneStart
 from engine.experiment.batched import BatchedExperiment
 from engine.io.experiment_file import read_experiment_file, write_config_file
 from gui.state.experiment_model import ExperimentModel

@@ -10,7 +10,8 @@ from PySide6.QtWidgets import QDialog
 
 from engine.analysis.landscape import make_plane
 from engine.config.loading import build_problem, load_dataset
-from engine.config.settings import DatasetSpec, ExperimentConfig, OptimizerSpec, PlaneStart
+from engine.config.settings import DatasetSpec, ExperimentConfig, OptimizerSpec
+from engine.config.starts import PlaneStart
 from engine.experiment.branches import parse_branch
 from engine.io.cli import config_from_args, parse_args
 from engine.io.experiment_file import config_from_dict, config_to_dict

@@ -21,10 +21,10 @@ from engine.config.settings import (
     DatasetSpec,
     ExperimentConfig,
     OptimizerSpec,
-    PlaneStart,
     check_learning_rate,
     schedule_spec,
 )
+from engine.config.starts import PlaneStart
 from engine.core.model import ACTIVATIONS
 from engine.experiment.branches import parse_branch
 from engine.io.cli_code import (

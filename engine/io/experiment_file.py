@@ -16,10 +16,10 @@ from engine.config.settings import (
     DatasetSpec,
     ExperimentConfig,
     OptimizerSpec,
-    PlaneStart,
     function_spec,
     schedule_spec,
 )
+from engine.config.starts import PlaneStart
 from engine.core.data import DatasetError
 from engine.core.files import atomic_write
 from engine.experiment.predictions import (

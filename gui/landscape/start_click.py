@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine.analysis.landscape_map import LandscapeMap
-from engine.config.settings import PlaneStart
+from engine.config.starts import PlaneStart
 from engine.live.messages import ExperimentStarted
 from engine.problems import get_problem
 
