@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
+from engine.optimizers.adam_family import AdamW, AMSGrad, NAdam, RAdam
 from engine.optimizers.article import SGD, Adam, AdamTorch, Momentum, RMSprop, RMSpropTorch
 from engine.optimizers.base import Hyperparameter, HyperValue, Optimizer, State, TorchEquivalent
-from engine.optimizers.family import (
-    Adadelta,
-    Adagrad,
-    Adamax,
-    AdamW,
-    AMSGrad,
-    HeavyBall,
-    Lion,
-    NAdam,
-    Nesterov,
-    RAdam,
-)
+from engine.optimizers.family import Adadelta, Adagrad, Adamax, HeavyBall, Lion, Nesterov
 
 REGISTRY: dict[str, Optimizer] = {
     opt.name: opt

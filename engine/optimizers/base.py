@@ -82,6 +82,16 @@ def in_float64(step: torch.Tensor, factors, dtype: torch.dtype) -> tuple[torch.T
     return tuple(x.to(dtype) for x in factors(step.double()))
 
 
+def zeros_state(params: torch.Tensor, *names: str) -> dict[str, torch.Tensor]:
+    """State entries ``names``, each zeros shaped like the (runs, P) parameters."""
+    return {name: torch.zeros_like(params) for name in names}
+
+
+def step_counter(params: torch.Tensor) -> torch.Tensor:
+    """A per-run step count, (runs, 1), at 0 before the first update."""
+    return torch.zeros_like(params[:, :1])
+
+
 def next_step(state: State) -> torch.Tensor:
     """The per-run step count t after this update (1 on the first), shape (runs, 1)."""
     return state["step"] + 1
