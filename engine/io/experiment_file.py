@@ -177,7 +177,7 @@ BRANCH_KEYS = ("from", "step", "lr", "optimizer", "schedule")
 BRANCH_PARENT_KEYS = ("optimizer", "lr")
 
 
-def _branch(number: int, item: object) -> BranchSpec:
+def branch_from_dict(item: object, number: int = 1) -> BranchSpec:
     """``{"from": {"optimizer": "sgd", "lr": 1.0}, "step": 50, "lr": 0.1}``; ``optimizer`` as
     an optimizer item, ``schedule`` as the top-level one. Errors name the branch."""
     try:
@@ -207,7 +207,7 @@ def _branch(number: int, item: object) -> BranchSpec:
         raise ConfigError(f"branch {number}: {err}") from None
 
 
-def _branch_to_dict(branch: BranchSpec) -> dict[str, Any]:
+def branch_to_dict(branch: BranchSpec) -> dict[str, Any]:
     out: dict[str, Any] = {
         "from": {"optimizer": branch.from_optimizer, "lr": branch.from_lr},
         "step": branch.step,
@@ -250,7 +250,7 @@ _WRITERS = {
     "optimizers": lambda specs: [_optimizer_to_dict(s) for s in specs],
     "schedule": lambda spec: {"name": spec.name, **spec.params},
     "dataset": _dataset_to_dict,
-    "branches": lambda branches: [_branch_to_dict(b) for b in branches],
+    "branches": lambda branches: [branch_to_dict(b) for b in branches],
     "start_parameters": lambda start: {
         **({"plane": start.plane, "a": start.a, "b": start.b} if start.plane else {}),
         "values": list(start.values),
@@ -267,7 +267,7 @@ _READERS = {
     "schedule": lambda data, key: _schedule(data[key]),
     "dataset": lambda data, key: _dataset(data[key]),
     "branches": lambda data, key: tuple(
-        _branch(n, item) for n, item in enumerate(_list(data, key), start=1)
+        branch_from_dict(item, n) for n, item in enumerate(_list(data, key), start=1)
     ),
     "function": lambda data, key: None if data[key] is None else _function(data[key]),
     "start_parameters": lambda data, key: (
