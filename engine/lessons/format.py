@@ -8,9 +8,12 @@ previous step left (the first step's over the defaults), so every step knows its
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from engine.experiment.runs import RunKey
 
 from engine.config.settings import BranchSpec, ExperimentConfig
 
@@ -34,6 +37,21 @@ class RunRef:
     optimizer: str
     lr: float
     branch_step: int | None = None
+
+    def index_in(self, runs: Sequence[RunKey]) -> int:
+        """The run's index among an experiment's ``runs``, or -1 if it has none such."""
+        for run in runs:
+            if run.seed_index != 0:
+                continue
+            if self.branch_step is None and run.branch is None:
+                if run.optimizer.key == self.optimizer and run.lr == self.lr:
+                    return run.index
+            elif self.branch_step is not None and run.branch is not None:
+                branch = run.branch
+                parent = (branch.from_optimizer, branch.from_lr, branch.step)
+                if parent == (self.optimizer, self.lr, self.branch_step):
+                    return run.index
+        return -1
 
 
 @dataclass(frozen=True)
