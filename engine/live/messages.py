@@ -1,5 +1,6 @@
 """What the engine worker tells the window: plain numpy payloads, no tensors, no Qt and no torch
-(the window's process imports this; :mod:`engine.live.updates` builds them from an experiment)."""
+(the window's process imports this; :mod:`engine.live.updates` builds them from an experiment);
+and the one thing the window asks for that is more than a word, a :class:`PlayTarget`."""
 
 from __future__ import annotations
 
@@ -210,3 +211,12 @@ def update_at_step(update: LossUpdate, step: int) -> LossUpdate:
         sharpness_every=update.sharpness_every,
         paths=paths,
     )
+
+
+@dataclass(frozen=True)
+class PlayTarget:
+    """Play until step ``play`` (the steps taken) or until the event ``play`` names ("end",
+    "divergence", "converged", "threshold"); ``run``: the followed run, for "threshold"."""
+
+    play: int | str
+    run: int = -1

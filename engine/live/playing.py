@@ -1,4 +1,4 @@
-"""Playing a lesson's step: until a step number or until an event, stopping exactly there.
+"""Playing to a target (a lesson's step): a step number, or an event, stopping exactly there.
 
 The one rule for the window's engine process and the headless walk: a step number is played to
 exactly, and an event is checked after every single step, so both stop at the same step.
@@ -7,22 +7,13 @@ exactly, and an event is checked after every single step, so both stop at the sa
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
 from engine.analysis.sharpness import SharpnessTracker
 from engine.experiment.batched import BatchedExperiment
 from engine.experiment.runs import RunStatus
-
-
-@dataclass(frozen=True)
-class PlayTarget:
-    """Play until step ``play`` (the steps taken) or until the event ``play`` names (one of
-    :data:`engine.lessons.format.EVENTS`); ``run``: the followed run, for "threshold"."""
-
-    play: int | str
-    run: int = -1
+from engine.live.messages import PlayTarget
 
 
 class Player:
