@@ -46,9 +46,12 @@ def _main(argv: Sequence[str], engine) -> int:
 
         print(list_lessons())
         return 0
+    from engine.config.settings import ConfigError
+    from engine.io.cli_lessons import check_lesson_flags
+
     try:
-        cli.check_lesson_flags(args)
-    except cli.UsageError as err:
+        check_lesson_flags(args, cli.parse_args([]))
+    except ConfigError as err:
         return cli.fail(str(err))
     if args.handout is not None:
         return _write_handout(args)

@@ -33,6 +33,7 @@ from engine.io.cli_code import (
     optimizer_from_file,
     with_function,
 )
+from engine.io.cli_lessons import add_lesson_flags
 from engine.optimizers import ARTICLE_OPTIMIZERS, REGISTRY, TorchEquivalent
 from engine.optimizers.schedules import SCHEDULES, ScheduleSpec
 from engine.problems import PROBLEMS
@@ -41,7 +42,6 @@ PROG = "optimizers-from-scratch"
 
 PANEL_OUTPUTS = ("csv", "png", "svg", "gif", "sharpness")  # need the panels' experiment
 OUTPUTS = (*PANEL_OUTPUTS, "landscape", "save_config", "sweep")
-LESSON_FLAGS = ("lesson", "handout", "list_lessons", "theme", "trust")  # what --lesson goes with
 
 
 class UsageError(Exception):
@@ -196,24 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="B",
         help="mini-batches of B samples, shuffled each epoch from the seed (default: full batch)",
     )
-    lessons = parser.add_argument_group("lessons")
-    lessons.add_argument(
-        "--lesson",
-        metavar="NAME|FILE",
-        help="open a lesson in the window: a built-in one by name (see --list-lessons) or a "
-        "lesson file; with --handout, write its handout instead, headless",
-    )
-    lessons.add_argument(
-        "--handout",
-        metavar="OUT.pdf",
-        help="with --lesson: its handout as a PDF, a page per step (the step's figure once its "
-        "action is done, and its text), written headless",
-    )
-    lessons.add_argument(
-        "--list-lessons",
-        action="store_true",
-        help="print each built-in lesson's name and title (tab between), one a line, then exit",
-    )
+    add_lesson_flags(parser)
     parser.add_argument(
         "--list-optimizers",
         action="store_true",
@@ -397,20 +380,6 @@ def _learning_rate(text: str) -> float:
 def fail(message: str) -> int:
     print(f"{PROG}: error: {message}", file=sys.stderr)
     return 2
-
-
-def check_lesson_flags(args: argparse.Namespace) -> None:
-    """``UsageError`` for --handout without --lesson, and for --lesson with a flag it would
-    ignore: a lesson brings its own settings, and its handout is its one output."""
-    if args.handout is not None and args.lesson is None:
-        raise UsageError("--handout writes a lesson's handout: add --lesson NAME or FILE")
-    if args.lesson is None:
-        return
-    defaults = vars(parse_args([]))
-    ignored = [k for k, v in vars(args).items() if k not in LESSON_FLAGS and v != defaults[k]]
-    if ignored:
-        flag = "--" + ignored[0].replace("_", "-")
-        raise UsageError(f"--lesson brings its own settings and outputs: it cannot go with {flag}")
 
 
 def wants_headless(args: argparse.Namespace) -> bool:
