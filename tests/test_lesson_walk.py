@@ -6,8 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from engine.analysis.sharpness import SharpnessTracker
 from engine.config.presets import get_preset
 from engine.config.settings import ExperimentConfig, OptimizerSpec
+from engine.core.tasks import TaskState
 from engine.experiment.batched import BatchedExperiment
 from engine.experiment.runs import RunStatus
 from engine.io.experiment_file import config_to_dict
@@ -16,6 +18,7 @@ from engine.lessons.reading import lesson_from_dict
 from engine.lessons.walk import followed_run, walk_lesson
 from engine.live.messages import PlayTarget
 from engine.live.playing import Player
+from engine.live.session import LiveSession
 
 DIVERGING = {"learning_rates": [0.1, 3.0]}  # SGD at 3 diverges; RMSprop at 3 converges first
 
@@ -68,18 +71,24 @@ def test_an_event_step_stops_where_a_direct_player_does(event):
 def test_the_threshold_event_stops_at_the_followed_runs_threshold():
     preset = get_preset("edge-of-stability").apply(ExperimentConfig())
     config = preset.with_changes(
-        optimizers=(OptimizerSpec.create("sgd"),), learning_rates=(0.1, 0.05)
+        optimizers=(OptimizerSpec.create("sgd"),), learning_rates=(0.1, 0.2)
     )
     settings = config_to_dict(config)
-    run = {"optimizer": "sgd", "lr": 0.1}
+    run = {"optimizer": "sgd", "lr": 0.2}  # λ reaches 2/η = 10 at step 37
     outcomes = walk(
         [{"settings": settings, "show": {"run": run}, "play": "threshold", "text": "t"}]
     )
     outcome, losses = outcomes[0]
-    assert outcome.run_index == 0
-    direct = trained(config, PlayTarget("threshold", run=0))
-    assert 0 < outcome.steps_taken == direct.steps_taken < config.max_steps
+    assert outcome.run_index == 1
+    direct = trained(config, PlayTarget("threshold", run=1))
+    stop = outcome.steps_taken
+    assert 0 < stop == direct.steps_taken < config.max_steps
     np.testing.assert_array_equal(losses, direct.loss_buffer)
+    # independently: λ at the parameters after each step stays below 2/η = 10 until the stop
+    tracker = SharpnessTracker(BatchedExperiment(config))
+    tracker.step(stop)
+    sharpness = tracker.sharpness[1, : stop + 1]
+    assert (sharpness[:stop] < 10).all() and sharpness[stop] >= 10
 
 
 def test_a_branch_keeps_the_past_and_equals_the_branched_experiment_trained_at_once():
@@ -122,3 +131,25 @@ def test_a_followed_run_is_found_by_its_name_or_number():
     assert followed_run(5, runs) == 5
     assert followed_run(16, runs) == -1
     assert followed_run(None, runs) == -1
+
+
+def test_the_walk_equals_the_live_session_given_the_same_edits_and_targets():
+    """The window's engine: each step's settings built (a branch rebranches), then played to
+    the target through its timeline; the walk ends with the same losses to the bit."""
+    branch = {"from": {"optimizer": "adam", "lr": 0.1}, "step": 12, "lr": 0.01}
+    steps = [
+        {"settings": DIVERGING, "play": 30, "text": "a"},
+        {"branch": branch, "play": "converged", "text": "b"},
+        {"play": 60, "text": "c"},
+    ]
+    lesson = lesson_from_dict({"title": "t", "steps": steps})
+    session, task = LiveSession(), TaskState()
+    for step in lesson.steps:
+        for config in (step.config, step.config_after):
+            if session.experiment is None or session.experiment.config != config:
+                session.build(task, config, reference=False)
+        target = PlayTarget(step.action.play)
+        Player(session.experiment, target, session.timeline.step).play_to_target()
+    walked = [(w.outcome, w.experiment.loss_buffer.copy()) for w in walk_lesson(lesson)]
+    assert walked[-1][0].steps_taken == session.experiment.steps_taken == 60
+    np.testing.assert_array_equal(walked[-1][1], session.experiment.loss_buffer)
