@@ -18,7 +18,7 @@ from engine.core.files import OutputError
 from engine.core.tasks import TaskState
 from engine.experiment.batched import BatchedExperiment
 from engine.lessons.pictures import HANDOUT_TASK
-from engine.lessons.picturing import NOTE_3D, lesson_pictures
+from engine.lessons.picturing import NOTE_3D, lesson_pictures, sharpness_every
 from engine.lessons.reading import builtin_lessons, find_lesson, lesson_from_dict
 from gui.export import handout
 from gui.export.offscreen import FIGURE_SIZE
@@ -128,6 +128,12 @@ def test_each_tab_and_view_is_pictured_as_the_window_shows_it(tmp_path, qapp):
     assert len(pages) == len(TOUR["steps"])
     for images in pages:
         assert_figure(images)
+
+
+def test_sharpness_is_computed_at_most_500_times_a_picture_every_odd_k():
+    assert [sharpness_every(n) for n in (0, 120, 500, 501, 1000, 1500, 5000)] == [
+        1, 1, 1, 3, 3, 3, 11
+    ]  # fmt: skip
 
 
 def test_a_page_says_which_step_it_is_and_when_the_class_predicts_first():

@@ -2,12 +2,14 @@
 drawn as the window would show it then, in plain payloads (:class:`StepPicture`).
 
 Where the window computes sharpness every k steps (k from the machine's speed), a picture has
-it at every step, replayed from step 0; a sweep is trained in full; the 3-D landscape is given
+it every k steps with k from the steps taken alone (1 up to 500 steps), replayed from step 0;
+a sweep is trained in full; the 3-D landscape is given
 as its 2-D map (a page is printed: no OpenGL needed).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 from engine.analysis.landscape_compute import landscape_task
@@ -24,6 +26,7 @@ from engine.live.messages import ExperimentStarted, LossUpdate, update_at_step
 from engine.live.sharpness import LANCZOS_FROM
 from engine.live.updates import full_update, started
 
+SHARPNESS_SAMPLES = 500  # λ computed at most this often per picture: a page is 180 mm wide
 NOTE_3D = "The 3-D surface of the window is printed as its 2-D map."
 
 
@@ -71,17 +74,24 @@ def announcement(experiment: BatchedExperiment) -> ExperimentStarted:
 
 
 def with_sharpness(experiment: BatchedExperiment, update: LossUpdate) -> LossUpdate:
-    """``update`` with every run's sharpness at every step so far: a copy of the experiment
-    replayed from step 0 (it is deterministic) with a tracker, as the Sharpness view's would
-    be at k = 1."""
+    """``update`` with every run's sharpness so far, every k steps: a copy of the experiment
+    replayed from step 0 (it is deterministic) with a tracker, as the Sharpness view's."""
     copy = experiment.fresh_copy()
     method = "lanczos" if copy.problem.size >= LANCZOS_FROM else "exact"
-    tracker = SharpnessTracker(copy, every=1, method=method)
+    every = sharpness_every(experiment.steps_taken)
+    tracker = SharpnessTracker(copy, every=every, method=method)
     tracker.step(experiment.steps_taken)
     columns = update.losses.shape[1]
     return replace(
         update,
         sharpness=tracker.sharpness[:, :columns].copy(),
         preconditioned=tracker.preconditioned[:, :columns].copy(),
-        sharpness_every=1,
+        sharpness_every=every,
     )
+
+
+def sharpness_every(steps: int) -> int:
+    """k: 1 up to :data:`SHARPNESS_SAMPLES` steps, else the smallest odd k that computes at
+    most that many (odd, as the window's: the edge of stability alternates every step)."""
+    k = max(1, math.ceil(steps / SHARPNESS_SAMPLES))
+    return k if k % 2 else k + 1
