@@ -10,7 +10,8 @@ import sys
 
 import numpy as np
 import pytest
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QColor, QImage, QPainter
 
 import main
 from engine.analysis.sharpness import SharpnessTracker
@@ -140,6 +141,40 @@ def test_a_page_says_which_step_it_is_and_when_the_class_predicts_first():
     assert handout.HandoutPage("L", 3, 8, "text").heading() == "Step 3 of 8"
     predict = handout.HandoutPage("L", 2, 8, "text", predict=True).heading()
     assert predict == "Step 2 of 8 · predict first, then look"
+
+
+@pytest.mark.parametrize("paragraphs", [1, 40])
+def test_the_text_fills_at_most_the_rest_of_the_page(qapp, paragraphs):
+    """Painted on an A4 page at the PDF's resolution: a short text stays near the figure, a
+    long one is shrunk to end just above the bottom margin, never in it."""
+    page = QImage(2480, 3508, QImage.Format.Format_RGB32)  # A4 at 300 dots an inch
+    page.setDotsPerMeterX(round(handout.RESOLUTION / 0.0254))
+    page.setDotsPerMeterY(round(handout.RESOLUTION / 0.0254))
+    page.fill(QColor("white"))
+    margin = round(handout.points(handout.MARGIN_MM / 25.4 * 72))
+    area = QRectF(margin, margin, page.width() - 2 * margin, page.height() - 2 * margin)
+    text = "\n\n".join(
+        ["Gradient descent is stable while λ < 2/η, and no longer. " * 6] * paragraphs
+    )
+    figure = QImage(*FIGURE_SIZE, QImage.Format.Format_RGB32)
+    figure.fill(QColor("white"))
+    painter = QPainter(page)
+    handout.HandoutPage("Title", 1, 1, text).paint(painter, area, figure)
+    painter.end()
+    inked = np.flatnonzero(ink_rows(page))
+    bottom = page.height() - margin
+    assert inked.max() < bottom
+    if paragraphs == 1:
+        assert inked.max() < bottom - page.height() // 3
+    else:
+        assert inked.max() > bottom - handout.points(30)
+
+
+def ink_rows(image: QImage) -> np.ndarray:
+    """(height,) True where a row has a dark pixel."""
+    rgb = image.convertToFormat(QImage.Format.Format_RGB888)
+    pixels = np.frombuffer(rgb.constBits(), np.uint8).reshape(rgb.height(), -1)
+    return (pixels[:, : rgb.width() * 3] < 128).any(axis=1)
 
 
 def test_a_handout_that_fails_midway_leaves_no_file(tmp_path, qapp, monkeypatch):

@@ -9,6 +9,7 @@ draws a handout without torch. Each figure is drawn offscreen, as the PNG export
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 
@@ -124,8 +125,9 @@ class HandoutPage:
         painter.drawRect(figure)
         top = figure.bottom() + points(10)
         if note:
-            top = self._line(painter, area, top, note, HEADER_PT, FAINT, italic=True)
-            top += points(4)
+            line = QRectF(area.left(), top, area.width(), points(HEADER_PT * 1.6))
+            draw_line(painter, line, note, HEADER_PT, FAINT, italic=True)
+            top = line.bottom() + points(4)
         self._text(painter, QRectF(area.left(), top, area.width(), area.bottom() - top))
 
     def heading(self) -> str:
@@ -134,41 +136,13 @@ class HandoutPage:
         return f"{lead} · predict first, then look" if self.predict else lead
 
     def _header(self, painter: QPainter, area: QRectF) -> float:
-        font = text_font(HEADER_PT)
-        painter.setFont(font)
-        painter.setPen(QColor(FAINT))
         line = QRectF(area.left(), area.top(), area.width(), points(HEADER_PT * 1.6))
-        painter.drawText(
-            line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self.title
-        )
-        font.setBold(True)
-        painter.setFont(font)
-        painter.setPen(QColor(INK))
-        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-        painter.drawText(line, right, self.heading())
+        draw_line(painter, line, self.title, HEADER_PT, FAINT)
+        draw_line(painter, line, self.heading(), HEADER_PT, INK, right=True, bold=True)
         rule = line.bottom() + points(3)
         painter.setPen(QPen(QColor(FAINT), points(0.5)))
         painter.drawLine(area.left(), rule, area.right(), rule)
         return rule + points(8)
-
-    @staticmethod
-    def _line(
-        painter: QPainter,
-        area: QRectF,
-        top: float,
-        text: str,
-        size: float,
-        colour: str,
-        *,
-        italic: bool = False,
-    ) -> float:
-        font = text_font(size)
-        font.setItalic(italic)
-        painter.setFont(font)
-        painter.setPen(QColor(colour))
-        line = QRectF(area.left(), top, area.width(), points(size * 1.6))
-        painter.drawText(line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
-        return line.bottom()
 
     def _text(self, painter: QPainter, room: QRectF) -> None:
         document = QTextDocument()
@@ -178,16 +152,38 @@ class HandoutPage:
         document.setMarkdown(self.text)
         document.setTextWidth(room.width())
         size = document.size()
-        shrink = min(1.0, room.height() / size.height()) if size.height() > 0 else 1.0
-        if shrink < 1.0:  # a long text: the whole of it, smaller, rather than cut off
-            document.setTextWidth(room.width() / shrink)
+        shrink = 1.0
+        if size.height() > room.height():  # a long text: the whole of it, smaller, not cut off
+            shrink = math.sqrt(room.height() / size.height())  # laid out wider, then scaled:
+            document.setTextWidth(room.width() / shrink)  # its height goes as 1 / shrink²
             size = document.size()
-            shrink = min(shrink, room.height() / size.height(), room.width() / size.width())
+            shrink = min(shrink, room.height() / size.height())
         painter.save()
         painter.translate(room.topLeft())
         painter.scale(shrink, shrink)
         document.drawContents(painter, QRectF(0, 0, size.width(), size.height()))
         painter.restore()
+
+
+def draw_line(
+    painter: QPainter,
+    line: QRectF,
+    text: str,
+    size_pt: float,
+    colour: str,
+    *,
+    right: bool = False,
+    bold: bool = False,
+    italic: bool = False,
+) -> None:
+    """One line of ``text`` in ``line``, at its left (or right) end."""
+    font = text_font(size_pt)
+    font.setBold(bold)
+    font.setItalic(italic)
+    painter.setFont(font)
+    painter.setPen(QColor(colour))
+    side = Qt.AlignmentFlag.AlignRight if right else Qt.AlignmentFlag.AlignLeft
+    painter.drawText(line, side | Qt.AlignmentFlag.AlignVCenter, text)
 
 
 def text_font(size_pt: float) -> QFont:
