@@ -41,6 +41,20 @@ def _main(argv: Sequence[str], engine) -> int:
     if args.list_optimizers:
         print(cli.list_optimizers())
         return 0
+    if args.list_lessons:
+        from engine.lessons.command import list_lessons
+
+        print(list_lessons())
+        return 0
+    from engine.config.settings import ConfigError
+    from engine.io.cli_lessons import check_lesson_flags
+
+    try:
+        check_lesson_flags(args, cli.parse_args([]))
+    except ConfigError as err:
+        return cli.fail(str(err))
+    if args.handout is not None:
+        return _write_handout(args)
     if cli.wants_headless(args):
         from engine.io import headless  # torch: the window's process never imports it
 
@@ -57,6 +71,20 @@ def _main(argv: Sequence[str], engine) -> int:
     from gui.shell.app import run_app
 
     return run_app(args, engine)
+
+
+def _write_handout(args) -> int:
+    """--lesson with --handout: walked and drawn headless, offscreen."""
+    from engine.config.settings import ConfigError
+    from engine.io import cli
+    from engine.lessons.command import run_handout
+    from gui.export.headless import HeadlessHandout
+
+    try:
+        writer = HeadlessHandout(args)
+    except ConfigError as err:
+        return cli.fail(str(err))
+    return run_handout(args, writer)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from engine.io.cli_code import (
     optimizer_from_file,
     with_function,
 )
+from engine.io.cli_lessons import add_lesson_flags
 from engine.optimizers import ARTICLE_OPTIMIZERS, REGISTRY, TorchEquivalent
 from engine.optimizers.schedules import SCHEDULES, ScheduleSpec
 from engine.problems import PROBLEMS
@@ -83,7 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
         "(by the extension)",
     )
     look = parser.add_argument_group("figures")
-    look.add_argument("--theme", default="default", help="default or presentation")
+    look.add_argument(
+        "--theme",
+        help="default or presentation (default: default; for --handout, presentation: paper)",
+    )
     look.add_argument("--scale", type=int, choices=(1, 2, 3), default=1, help="PNG scale")
     look.add_argument("--frame-every", type=int, metavar="K", help="GIF: a frame every K steps")
     look.add_argument("--fps", type=float, default=10.0, help="GIF frames a second (default 10)")
@@ -192,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="B",
         help="mini-batches of B samples, shuffled each epoch from the seed (default: full batch)",
     )
+    add_lesson_flags(parser)
     parser.add_argument(
         "--list-optimizers",
         action="store_true",

@@ -1,6 +1,6 @@
 """The figure outputs of a headless run (--png, --svg, --gif, --landscape, a PNG or SVG
---sweep): drawn offscreen, no display. A --sweep CSV needs no drawing: :mod:`engine.io.cli`
-writes it."""
+--sweep, a lesson's --handout): drawn offscreen, no display. A --sweep CSV needs no drawing:
+:mod:`engine.io.cli` writes it."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import argparse
 import math
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from engine.analysis.landscape_compute import landscape_task
@@ -18,9 +19,12 @@ from engine.config.settings import ConfigError, ExperimentConfig
 from engine.core.tasks import TaskState
 from engine.experiment.batched import BatchedExperiment
 from engine.io.cli import draws_sweep
+from engine.lessons.format import Lesson
+from engine.lessons.pictures import StepPicture
 from engine.live.messages import ExperimentStarted
 from engine.live.updates import full_update
 from gui.export.figure import FigureState
+from gui.export.handout import export_handout
 from gui.export.landscape import LandscapeState, export_landscape
 from gui.export.landscape3d import FORMATS_3D, export_landscape_3d
 from gui.export.sweep import export_sweep
@@ -40,7 +44,7 @@ class HeadlessFigures:
 
     def __init__(self, args: argparse.Namespace):
         try:
-            self.theme = theme_named(args.theme)
+            self.theme = theme_named(args.theme or "default")
         except KeyError as err:
             raise ConfigError(str(err.args[0])) from None
         self.args = args
@@ -109,6 +113,25 @@ class HeadlessFigures:
             export_gif(args.gif, state, self.theme, every, args.fps)
             written.append(args.gif)
         return written
+
+
+class HeadlessHandout:
+    """Writes --lesson's --handout offscreen (no display), in --theme (default: the
+    presentation theme, white, for paper)."""
+
+    def __init__(self, args: argparse.Namespace):
+        try:
+            self.theme = theme_named(args.theme or "presentation")
+        except KeyError as err:
+            raise ConfigError(str(err.args[0])) from None
+
+    def write(self, lesson: Lesson, pictures: Sequence[StepPicture], path: str) -> None:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before the QApplication exists
+        from PySide6.QtWidgets import QApplication
+
+        app = QApplication.instance() or QApplication(["optimizers-from-scratch"])
+        export_handout(lesson, path, self.theme, pictures)
+        app.processEvents()
 
 
 def check_view_flags(args: argparse.Namespace) -> None:
