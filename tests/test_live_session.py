@@ -128,3 +128,21 @@ def test_while_playing_losses_go_out_at_most_60_and_inspections_4_times_a_second
     # one of each when playing ends, besides the paced ones
     assert 2 <= len(updates) <= seconds * 60 + 2
     assert 2 <= len(inspections) <= seconds * 4 + 3
+
+
+def test_a_branch_added_mid_run_keeps_the_titles_lambda_zero_of_the_start():
+    """2/λ₀ in the panel titles is the start's: adding a branch at step 50 (the experiment
+    announced again at step 60) must not take λ at a run's current parameters."""
+    from engine.analysis.stability import initial_stability
+    from engine.config.settings import BranchSpec
+
+    reports: list = []
+    session = LiveSession()
+    session.build(task(reports), CONFIG, reference=False)
+    session.timeline.step(60)
+    branched = CONFIG.with_changes(branches=(BranchSpec("sgd", 0.1, 50, lr=0.01),))
+    session.build(task(reports), branched, reference=False)
+    announced = [r for r in reports if isinstance(r, ExperimentStarted)]
+    start = initial_stability(CONFIG, session.experiment.data)
+    assert len(announced) == 2 and session.experiment.steps_taken == 60
+    assert [a.stability.lambda_max for a in announced] == [start.lambda_max] * 2

@@ -15,14 +15,13 @@ from dataclasses import replace
 from engine.analysis.landscape_compute import landscape_task
 from engine.analysis.landscape_map import LandscapeRequest
 from engine.analysis.sharpness import SharpnessTracker
-from engine.analysis.stability import initial_stability
 from engine.analysis.sweep_run import run_sweep
 from engine.core.tasks import TaskState
 from engine.experiment.batched import BatchedExperiment
 from engine.lessons.format import Lesson
 from engine.lessons.pictures import StepPicture
 from engine.lessons.walk import WalkedStep, walk_lesson
-from engine.live.messages import ExperimentStarted, LossUpdate, update_at_step
+from engine.live.messages import LossUpdate, update_at_step
 from engine.live.sharpness import LANCZOS_FROM
 from engine.live.updates import full_update, started
 
@@ -54,7 +53,7 @@ def step_picture(walked: WalkedStep) -> StepPicture:
     if tab == "panels" and quantity == "sharpness":
         update = with_sharpness(experiment, update)
     update = update_at_step(update, shown) if shown < experiment.steps_taken else update
-    picture = StepPicture(tab, announcement(experiment), update, quantity, bool(show.log_y))
+    picture = StepPicture(tab, started(experiment, 0), update, quantity, bool(show.log_y))
     if tab == "landscape":
         plane = show.plane or "hessian"
         paths = update.paths
@@ -64,13 +63,6 @@ def step_picture(walked: WalkedStep) -> StepPicture:
     if tab == "sweep":
         return replace(picture, sweep=run_sweep(experiment.config))
     return picture
-
-
-def announcement(experiment: BatchedExperiment) -> ExperimentStarted:
-    """The experiment as the window heard of it at step 0: its titles' 2/λ₀ is taken at the
-    initial parameters, wherever the runs are now."""
-    stability = initial_stability(experiment.config, experiment.data)
-    return replace(started(experiment, 0), stability=stability)
 
 
 def with_sharpness(experiment: BatchedExperiment, update: LossUpdate) -> LossUpdate:

@@ -20,7 +20,7 @@ from engine.experiment.runs import RunKey
 from engine.lessons.format import Lesson, LessonStep, RunRef, Show
 from engine.live.messages import PlayTarget
 from engine.live.playing import Player
-from engine.live.session import live_worst_case
+from engine.live.session import live_worst_case, same_but_branches
 from engine.live.timeline import Timeline
 
 
@@ -89,11 +89,6 @@ def with_settings(timeline: Timeline | None, config: ExperimentConfig) -> Timeli
         experiment.record_parameters = True
         experiment.reset()
     return Timeline(experiment)
-
-
-def same_but_branches(old: ExperimentConfig, new: ExperimentConfig) -> bool:
-    """The branches alone differ: the live session keeps the experiment's past then."""
-    return old.branches != new.branches and replace(old, branches=()) == replace(new, branches=())
 
 
 def merged_show(before: Show, step: Show) -> Show:

@@ -68,7 +68,7 @@ class LiveSession:
             old is not None
             and old.reference is None
             and not reference
-            and _same_but_branches(old.config, config)
+            and same_but_branches(old.config, config)
         ):
             path_size = old.problem.size if old.record_parameters else None
             check_memory(live_worst_case(config, path_size, reference), config)
@@ -196,7 +196,7 @@ class LiveSession:
         task.report(update)
 
 
-def _same_but_branches(old: ExperimentConfig, new: ExperimentConfig) -> bool:
+def same_but_branches(old: ExperimentConfig, new: ExperimentConfig) -> bool:
     """The branches alone differ (the same settings again start over, as they always did)."""
     return old.branches != new.branches and replace(old, branches=()) == replace(new, branches=())
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import torch
 
 from engine.analysis.readings import declared_thresholds
 from engine.analysis.stability import problem_stability
@@ -66,13 +67,13 @@ def loss_update(
 def started(experiment: BatchedExperiment, generation: int) -> ExperimentStarted:
     """The announcement of a fresh experiment (and whether each run has a twin)."""
     reference = experiment.reference
-    params, _, _, _ = experiment.run_tensors(0)  # at step 0 every run has these
+    start = torch.from_numpy(experiment.initial_parameters)  # the first seed's runs' start
     return ExperimentStarted(
         generation,
         experiment.config,
         tuple(experiment.runs),
         None if reference is None else tuple(reference.notes),
-        problem_stability(experiment.problem, params[0]),
+        problem_stability(experiment.problem, start),  # at the start, wherever the runs are
         experiment.initial_parameters,
         tuple(dict.fromkeys(experiment.failures.values())),
         declared_thresholds(experiment.runs),
