@@ -85,7 +85,8 @@ def assert_figure(images: list[QImage]) -> None:
     pixels = pixels[:, : image.width() * 3].reshape(image.height(), image.width(), 3)
     drawn = pixels.min(axis=2) < 200
     coloured = np.ptp(pixels.astype(int), axis=2) > 60  # curves, the legend: not grey axes
-    assert drawn.mean() > 0.02 and coloured.sum() > 1000, (drawn.mean(), coloured.sum())
+    # a step that plays nothing shows step 0: axes, grid and the legend's colours, no curve yet
+    assert drawn.mean() > 0.01 and coloured.sum() > 300, (drawn.mean(), coloured.sum())
 
 
 @pytest.mark.parametrize("name", builtin_lessons())

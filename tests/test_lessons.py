@@ -1,7 +1,6 @@
 """Lesson files: read whole or refused with the file, step and key named; written and read back
 equal; played to exactly the step or the event a step names."""
 
-
 import numpy as np
 import pytest
 
@@ -163,3 +162,11 @@ def test_play_to_threshold_stops_where_lambda_first_reaches_two_over_eta():
     ]
     assert 0 < reached < 1000 and lam[0] < 2 / 0.1 <= lam[1]
     assert np.isclose(lam[1], 20.03, atol=0.01)
+
+
+def test_a_built_in_lessons_code_is_the_apps_but_a_copy_of_it_asks_first(tmp_path):
+    shipped = find_lesson("write-your-own")
+    assert shipped.carries_code and shipped.builtin and not shipped.asks_consent
+    write_lesson(tmp_path / "copy.json", shipped)
+    copy = find_lesson(tmp_path / "copy.json")
+    assert copy.carries_code and not copy.builtin and copy.asks_consent

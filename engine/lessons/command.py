@@ -53,10 +53,10 @@ def run_handout(args: argparse.Namespace, writer: HandoutWriter) -> int:
 
 
 def trusted_lesson(name_or_path: str, trust: bool) -> Lesson:
-    """The lesson named; one that carries optimizer code only with ``trust``, since its code
-    would run with the user's rights (as an experiment file's does)."""
+    """The lesson named; a file that carries optimizer code only with ``trust``, since its code
+    would run with the user's rights (as an experiment file's does); a built-in's is ours."""
     lesson = find_lesson(name_or_path)
-    if lesson.carries_code and not trust:
+    if lesson.asks_consent and not trust:
         names = ", ".join(repr(name) for name in code_optimizers(lesson))
         raise ConfigError(
             f"{lesson.source or name_or_path} carries optimizer code ({names}), which would "

@@ -122,9 +122,15 @@ class Lesson:
     steps: tuple[LessonStep, ...]
     name: str = ""
     source: str = ""  # the file it was read from ("" for one written in the window)
+    builtin: bool = False  # shipped with the app: its code is ours, not a stranger's
 
     def __len__(self) -> int:
         return len(self.steps)
+
+    @property
+    def asks_consent(self) -> bool:
+        """Its code must be shown and agreed to before it runs: a file's, not a built-in's."""
+        return self.carries_code and not self.builtin
 
     @property
     def carries_code(self) -> bool:

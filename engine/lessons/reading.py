@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -262,7 +263,7 @@ def find_lesson(name_or_path: str | os.PathLike) -> Lesson:
     for entry in folder.iterdir():
         if entry.name.endswith(".json") and _name_of(entry.name) == text:
             with resources.as_file(entry) as path:
-                return read_lesson(path, name=text)
+                return replace(read_lesson(path, name=text), builtin=True)
     if not Path(text).exists() and not text.endswith(".json"):
         names = ", ".join(builtin_lessons())
         raise LessonError(f"no lesson {text!r}: name a lesson file or one of {names}")
