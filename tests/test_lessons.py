@@ -39,7 +39,12 @@ LESSON = {
         },
         {
             "branch": {"from": {"optimizer": "sgd", "lr": 1.0}, "step": 20, "lr": 0.1},
-            "show": {"step": 25, "plane": "pca", "landscape_3d": False},
+            "show": {
+                "step": 25,
+                "plane": "pca",
+                "landscape_3d": False,
+                "run": {"optimizer": "sgd", "lr": 1.0, "branch_step": 20, "branch_lr": 0.1},
+            },
             "play": "threshold",
             "predict": True,
             "text": "A branch.",
@@ -125,6 +130,8 @@ def test_a_run_is_found_by_optimizer_and_rate_and_a_branch_by_its_step():
     assert (runs[sgd].optimizer.key, runs[sgd].lr, runs[sgd].branch) == ("sgd", 1.0, None)
     branch = RunRef("sgd", 1.0, branch_step=20).index_in(runs)
     assert runs[branch].parent == sgd and runs[branch].lr == 0.1
+    assert RunRef("sgd", 1.0, branch_step=20, branch_lr=0.1).index_in(runs) == branch
+    assert RunRef("sgd", 1.0, branch_step=20, branch_lr=0.5).index_in(runs) == -1
     assert RunRef("sgd", 0.5).index_in(runs) == -1
 
 

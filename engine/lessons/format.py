@@ -32,11 +32,13 @@ EVENTS = {
 @dataclass(frozen=True)
 class RunRef:
     """A run named by its optimizer (an :attr:`OptimizerSpec.key`) and learning rate; with
-    seeds, its first seed. ``branch``: the branch of that run made at that step instead."""
+    seeds, its first seed. With ``branch_step``: instead the branch of that run made at that
+    step (the first such, or the one at rate ``branch_lr``)."""
 
     optimizer: str
     lr: float
     branch_step: int | None = None
+    branch_lr: float | None = None
 
     def index_in(self, runs: Sequence[RunKey]) -> int:
         """The run's index among an experiment's ``runs``, or -1 if it has none such."""
@@ -49,14 +51,16 @@ class RunRef:
             elif self.branch_step is not None and run.branch is not None:
                 branch = run.branch
                 parent = (branch.from_optimizer, branch.from_lr, branch.step)
-                if parent == (self.optimizer, self.lr, self.branch_step):
+                at_rate = self.branch_lr is None or run.lr == self.branch_lr
+                if parent == (self.optimizer, self.lr, self.branch_step) and at_rate:
                     return run.index
         return -1
 
 
 @dataclass(frozen=True)
 class Show:
-    """What the window shows after the step; None leaves a field as the previous step left it."""
+    """What the window shows after the step; None leaves a field as the previous step left it,
+    but for ``step``, the step shown, which is this step's alone (None: the latest)."""
 
     tab: str | None = None  # one of TABS
     view: str | None = None  # one of VIEWS: what the loss panels plot
@@ -65,7 +69,7 @@ class Show:
     landscape_3d: bool | None = None
     run: int | RunRef | None = None  # the run the inspector follows; -1: nobody
     zoom: int | None = None  # percent, one of ZOOMS
-    step: int | None = None  # the step the timeline shows; None: the latest
+    step: int | None = None  # the step the timeline shows after this step; None: the latest
 
     def fields_set(self) -> dict[str, Any]:
         """The fields this step sets, by name."""

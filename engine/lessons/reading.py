@@ -42,7 +42,7 @@ from engine.lessons.format import (
 LESSON_KEYS = ("title", "steps")
 STEP_KEYS = ("settings", "show", "play", "branch", "text", "predict")
 SHOW_KEYS = ("tab", "view", "log_y", "plane", "landscape_3d", "run", "zoom", "step")
-RUN_KEYS = ("optimizer", "lr", "branch_step")
+RUN_KEYS = ("optimizer", "lr", "branch_step", "branch_lr")
 MAX_STEPS_IN_A_LESSON = 100
 
 
@@ -167,10 +167,13 @@ def _run(item: object) -> int | RunRef:
         )
     if not isinstance(item["optimizer"], str) or not _is_number(item["lr"]):
         raise _Bad("show.run", "'optimizer' must be a name and 'lr' a number")
-    branch_step = item.get("branch_step")
+    branch_step, branch_lr = item.get("branch_step"), item.get("branch_lr")
     if branch_step is not None and not _is_int(branch_step):
         raise _Bad("show.run", "'branch_step' must be a step number")
-    return RunRef(item["optimizer"], float(item["lr"]), branch_step)
+    if branch_lr is not None and (branch_step is None or not _is_number(branch_lr)):
+        raise _Bad("show.run", "'branch_lr' must be a number, beside a 'branch_step'")
+    rate = None if branch_lr is None else float(branch_lr)
+    return RunRef(item["optimizer"], float(item["lr"]), branch_step, rate)
 
 
 def _play(value: object, config: ExperimentConfig, followed: bool) -> int | str | None:
@@ -219,8 +222,9 @@ def step_to_dict(step: LessonStep) -> dict[str, Any]:
     if isinstance(show.get("run"), RunRef):
         ref = show["run"]
         show["run"] = {"optimizer": ref.optimizer, "lr": ref.lr}
-        if ref.branch_step is not None:
-            show["run"]["branch_step"] = ref.branch_step
+        for key in ("branch_step", "branch_lr"):
+            if getattr(ref, key) is not None:
+                show["run"][key] = getattr(ref, key)
     if show:
         out["show"] = show
     if step.action.branch is not None:
