@@ -81,6 +81,23 @@ def test_choosing_a_schedule_restarts_with_it_and_the_lr_view_shows_it(window, q
     assert window.grid.panels[0].plot.getAxis("left").labelText == "learning rate"
 
 
+def test_a_constant_rate_is_drawn_inside_an_axis_from_zero_to_just_above_it(window, qtbot):
+    """A flat line at η: the axis runs from 0 to 15 % above it (autorange had centred it in
+    ±16, where 0.001 sat on the zero line), and on log y half a decade either side."""
+    for n in range(1, 4):
+        window.step()
+        qtbot.waitUntil(lambda n=n: window.session.steps_taken == n)
+    action(window, "learning_rate").trigger()
+    window.refresh_now()
+    for panel, lr in zip(window.grid.panels, window.session.started.config.learning_rates):
+        low, high = panel.plot.getViewBox().viewRange()[1]
+        assert (low, high) == (0.0, lr * 1.15)
+    action(window, "log_y").trigger()
+    window.refresh_now()
+    low, high = window.grid.panels[0].plot.getViewBox().viewRange()[1]
+    assert np.allclose((low, high), (-3.5, -2.5))
+
+
 def test_a_bad_schedule_value_is_refused_and_nothing_changes(window, qtbot):
     controls = window.controls
     controls.schedule_name.setCurrentIndex(controls.schedule_name.findData("cosine"))

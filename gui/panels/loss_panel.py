@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QGraphicsEllipseItem
 from engine.config.settings import ARTICLE_LOSS_RANGE
 from engine.experiment.runs import RunKey, RunStatus
 from engine.live.messages import LossUpdate
+from gui.panels.rate_axis import RateAxis
 from gui.panels.seed_bands import BAND_POINTS, BandLayer
 from gui.panels.title import PanelTitle
 from gui.plotting.decimation import GrowingBins
@@ -78,6 +79,7 @@ class LossPanel:
             plot.addItem(item, ignoreBounds=True)
         self.x_extent = FIRST_X_RANGE
         self.max_steps = FIRST_X_RANGE
+        self.rate_axis = RateAxis(plot)
         self.follow = True  # grow the x range with the curves until the user pans or zooms
         self.surface = False  # a 2-D problem: its loss is f(x, y), its scale its own
         self.y_top: float | None = None  # the loss axis' top: the article's 30, or fitted
@@ -196,9 +198,10 @@ class LossPanel:
         self.show_default_view()
 
     def show_default_view(self) -> None:
-        if self.show_lr:
+        if self.show_lr:  # the rate axis is fitted to the rates at the next redraw
+            self.plot.disableAutoRange()
             self.plot.setXRange(0, self.x_extent, padding=0.02)
-            self.plot.enableAutoRange(axis="y")
+            self.rate_axis.forget()
             return
         self.plot.disableAutoRange()
         low, high = Y_RANGE[0], self.y_top or Y_RANGE[1]
@@ -279,6 +282,8 @@ class LossPanel:
             self._drawn_marks = marks
         self._drawn, self._drawn_statuses, self._drawn_now = counts, status, self.now
         self.grow_x(int(counts.max()) if counts.size else 0)
+        if self.show_lr and self.follow:
+            self.rate_axis.fit([history.lrs(lane.index) for lane in self.lanes], self.log_y)
 
     def _fit_top(self, history: LossHistory, rows: np.ndarray) -> None:
         """A 2-D problem's loss axis: from 0 to a little above its runs' loss at step 0 (its
