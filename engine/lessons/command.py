@@ -57,19 +57,11 @@ def trusted_lesson(name_or_path: str, trust: bool) -> Lesson:
     would run with the user's rights (as an experiment file's does); a built-in's is ours."""
     lesson = find_lesson(name_or_path)
     if lesson.asks_consent and not trust:
-        names = ", ".join(repr(name) for name in code_optimizers(lesson))
+        names = ", ".join(
+            repr(name) for name in dict.fromkeys(s.name for s in lesson.code_optimizers)
+        )
         raise ConfigError(
             f"{lesson.source or name_or_path} carries optimizer code ({names}), which would "
             "run with your rights: read it, then add --trust to run it"
         )
     return lesson
-
-
-def code_optimizers(lesson: Lesson) -> list[str]:
-    """The names of the optimizers written as code that the lesson's steps train, in order."""
-    specs = (
-        spec
-        for step in lesson.steps
-        for spec in (*step.config.optimizers, *(b.optimizer for b in step.config.branches))
-    )
-    return list(dict.fromkeys(s.name for s in specs if s is not None and s.code is not None))

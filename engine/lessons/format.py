@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from engine.experiment.runs import RunKey
 
-from engine.config.settings import BranchSpec, ExperimentConfig
+from engine.config.settings import BranchSpec, ExperimentConfig, OptimizerSpec
 
 TABS = ("panels", "landscape", "sweep")  # gui.state.view_state.Tab's values
 VIEWS = ("loss", "learning rate", "sharpness")  # gui.state.view_state.Quantity's values
@@ -139,9 +139,15 @@ class Lesson:
     @property
     def carries_code(self) -> bool:
         """Some step runs an optimizer written as code (shown, and asked about, first)."""
-        return any(
-            spec.code is not None
-            for step in self.steps
-            for spec in (*step.config.optimizers, *(b.optimizer for b in step.config.branches))
-            if spec is not None
-        )
+        return bool(self.code_optimizers)
+
+    @property
+    def code_optimizers(self) -> tuple[OptimizerSpec, ...]:
+        """The optimizers written as code that its steps train (a branch's too), each once."""
+        found: list[OptimizerSpec] = []
+        for step in self.steps:
+            config = step.config_after
+            for spec in (*config.optimizers, *(b.optimizer for b in config.branches)):
+                if spec is not None and spec.code is not None and spec not in found:
+                    found.append(spec)
+        return tuple(found)
