@@ -25,7 +25,8 @@ from engine.core.history import paths_fit
 from engine.core.tasks import TaskState
 from engine.experiment.batched import BatchedExperiment
 from engine.experiment.memory import check_memory, record_buffers, run_count, worst_case_bytes
-from engine.live.messages import PlayingChanged
+from engine.live.messages import PlayingChanged, PlayTarget
+from engine.live.playing import Player
 from engine.live.sharpness import SharpnessSampler
 from engine.live.threads import ThreadChoice
 from engine.live.timeline import CHECKPOINT_BUDGET, Timeline
@@ -134,6 +135,34 @@ class LiveSession:
             self._report_losses(task)
             self.inspect(task)
             task.report(PlayingChanged(False))
+
+    def play_until(self, task: TaskState, target: PlayTarget) -> int:
+        """Play at full speed until ``target`` (a lesson's step: a step number, or an event
+        checked after every step), stopping exactly there, or until interrupted; returns the
+        steps taken then. Through the timeline, so checkpoints and sharpness go on as in Play."""
+        experiment = self.experiment
+        if experiment is None:
+            return 0
+        player = Player(experiment, target, advance=lambda n: self._advance(n, math.inf))
+        task.report(PlayingChanged(True))
+        try:
+            last_emit = time.perf_counter()
+            while not task.stop_requested and not player.reached:
+                start = time.perf_counter()
+                taken = player.play(max(1, int(CHUNK_SECONDS / self._step_cost)))
+                if not taken:
+                    break
+                self._step_cost = (
+                    0.8 * self._step_cost + 0.2 * (time.perf_counter() - start) / taken
+                )
+                if time.perf_counter() - last_emit >= EMIT_INTERVAL:
+                    self._report_losses(task)
+                    last_emit = time.perf_counter()
+        finally:
+            self._report_losses(task)
+            self.inspect(task)
+            task.report(PlayingChanged(False))
+        return experiment.steps_taken
 
     # --- inside ----------------------------------------------------------------------------
 
