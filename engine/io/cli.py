@@ -108,6 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="settings from an experiment file; the flags below override it",
     )
     parser.add_argument(
+        "--lesson",
+        metavar="FILE|NAME",
+        help="open the window with a lesson: a lesson file or a built-in lesson's name",
+    )
+    parser.add_argument(
         "--preset",
         metavar="NAME",
         help=f"named settings ({', '.join(PRESETS)}), over the experiment file's; the other "
