@@ -1,0 +1,148 @@
+"""The Lessons menu's work: open a lesson (a file, or a built-in one) into the lesson dock, add
+the window's state as a step of a lesson being written, save it. A lesson that carries code is
+shown and asked about first, as an experiment file is; a bad one is refused in one line with
+nothing applied."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSettings, Qt, Signal, Slot
+from PySide6.QtWidgets import QDialog, QFileDialog, QMainWindow, QWidget
+
+from engine.config.settings import ConfigError, OptimizerSpec
+from engine.lessons.format import Lesson
+from engine.lessons.reading import find_lesson
+from engine.live.worker import EngineWorker
+from gui.lessons.dock import LessonDock
+from gui.lessons.keys import LessonKeys
+from gui.lessons.player import LessonPlayer
+from gui.lessons.recorder import LessonRecorder, StepDialog
+from gui.shell.code_consent import run_code_allowed
+from gui.state.experiment_model import ExperimentModel
+from gui.state.saved_settings import FOLDER_KEY
+from gui.state.session import EngineSession
+from gui.state.view_state import ViewState
+
+LESSON_FILES = "Lesson (*.json)"
+LESSON_DOCK = "lesson"
+
+
+class LessonActions(QObject):
+    """The lesson player, its dock (on ``window``'s left, hidden until a lesson opens) and the
+    lesson being written; opening, recording and saving lessons."""
+
+    message = Signal(str)  # one line for the status bar (the player's too)
+
+    def __init__(
+        self,
+        window: QMainWindow,
+        settings: QSettings,
+        model: ExperimentModel,
+        view: ViewState,
+        session: EngineSession,
+        engine: EngineWorker,
+        keys_from: QWidget,
+    ):
+        """``keys_from``: the widget whose other filters must let PageUp / PageDown through
+        (the grid, under Predict mode's cards); made after those filters."""
+        super().__init__(window)
+        self.window, self.settings = window, settings
+        self.player = LessonPlayer(model, view, session, engine, self)
+        self.player.message.connect(self.message)
+        LessonKeys(self.player, keys_from)
+        self.dock = LessonDock(self.player, window)
+        window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
+        self.dock.hide()
+        self.recorder = LessonRecorder(model, view, session)
+
+    def show_message(self, text: str) -> None:
+        self.message.emit(text)
+
+    def open_lesson_from(self, name_or_path: str | os.PathLike) -> bool:
+        """Play a built-in lesson (by name) or a lesson file; one line and nothing applied if
+        it cannot be read, or if it carries code the user chose not to run."""
+        try:
+            lesson = find_lesson(name_or_path)
+        except ConfigError as err:
+            self.show_message(f"Lesson not opened: {err}")
+            return False
+        return self.play(lesson)
+
+    def play(self, lesson: Lesson) -> bool:
+        code = lesson_code(lesson)
+        where = lesson.source or lesson.name
+        if code and not run_code_allowed(where, code, self.window):
+            self.show_message(f"Did not open {where}: its code was not run")
+            return False
+        self.dock.show()
+        self.dock.raise_()
+        self.player.open(lesson)
+        self.show_message(f"Lesson: {lesson.title}")
+        return True
+
+    def add_step_with(self, text: str, title: str | None = None) -> bool:
+        """The window's state as the next step of the lesson being written."""
+        if title is not None:
+            self.recorder.title = title.strip() or self.recorder.title
+        try:
+            self.recorder.add_step(text)
+        except ConfigError as err:
+            self.show_message(f"Step not added: {err}")
+            return False
+        self.show_message(f"Added step {len(self.recorder)} to “{self.recorder.title}”")
+        return True
+
+    def save_lesson_to(self, path: str | os.PathLike) -> bool:
+        try:
+            self.recorder.save(path)
+        except (ConfigError, OSError) as err:
+            self.show_message(f"Lesson not saved: {err}")
+            return False
+        self.show_message(f"Saved the lesson ({len(self.recorder)} steps) to {path}")
+        return True
+
+    # --- asking the user -------------------------------------------------------------------
+
+    @Slot()
+    def open_lesson(self) -> None:
+        path = self._ask_path("Open lesson", save=False)
+        if path:
+            self.open_lesson_from(path)
+
+    @Slot()
+    def add_step(self) -> None:
+        dialog = StepDialog(self.recorder.title, len(self.recorder) + 1, self.window)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.add_step_with(dialog.text.toPlainText(), dialog.title.text())
+
+    @Slot()
+    def save_lesson(self) -> None:
+        if not len(self.recorder):
+            self.show_message("Lesson not saved: no steps yet (Lessons → Add this as a step…)")
+            return
+        path = self._ask_path("Save lesson", save=True)
+        if path:
+            self.save_lesson_to(path)
+
+    def _ask_path(self, title: str, save: bool) -> str | None:
+        ask = QFileDialog.getSaveFileName if save else QFileDialog.getOpenFileName
+        path, _ = ask(self.window, title, self.settings.value(FOLDER_KEY, ""), LESSON_FILES)
+        if not path:
+            return None
+        if save and not path.lower().endswith(".json"):
+            path += ".json"
+        self.settings.setValue(FOLDER_KEY, str(Path(path).parent))
+        return path
+
+
+def lesson_code(lesson: Lesson) -> tuple[OptimizerSpec, ...]:
+    """Every optimizer written as code the lesson's steps use, once each."""
+    specs: dict[tuple[str, str], OptimizerSpec] = {}
+    for step in lesson.steps:
+        config = step.config_after
+        for spec in (*config.optimizers, *(b.optimizer for b in config.branches)):
+            if spec is not None and spec.code is not None:
+                specs.setdefault((spec.name, spec.code.source), spec)
+    return tuple(specs.values())
