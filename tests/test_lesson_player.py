@@ -278,3 +278,18 @@ def test_saving_without_steps_or_to_a_bad_place_writes_nothing(window, tmp_path)
     folder = tmp_path / "missing" / "x.json"
     assert not window.lessons.save_lesson_to(folder) and not folder.exists()
     assert "\n" not in window.statusBar().currentMessage()
+
+
+def test_play_on_a_predict_step_locks_the_picks_and_plays_to_the_steps_target(
+    window, qtbot, tmp_path
+):
+    steps = [{"settings": {"max_steps": 300}, "predict": True, "play": 17, "text": "Pick."}]
+    assert window.lessons.open_lesson_from(lesson_file(tmp_path, steps))
+    player = window.lessons.player
+    settled(qtbot, window)
+    assert player.awaiting_picks
+    window.view.update(speed=0)  # one step a second: the lesson's play takes over at once
+    window.toggle_play()  # Play, as the class would press it
+    qtbot.waitUntil(lambda: not player.awaiting_picks and not player.busy, timeout=LONG)
+    qtbot.waitUntil(lambda: not window.session.playing)
+    assert window.session.steps_taken == 17 and window.predict.locked

@@ -10,7 +10,7 @@ the view. The player waits for the engine's answers (its ``played`` signal, whic
 every report of the task); nothing is timed.
 
 A Predict step applies its settings with Predict mode on and stops at step 0: the class picks,
-and the next Next (or Play) locks the picks and plays the step's action.
+and the next Next (or Play, or Step) locks the picks and plays the step's action to its target.
 """
 
 from __future__ import annotations
@@ -63,6 +63,8 @@ class LessonPlayer(QObject):
         self._script: Script | None = None
         self._queued: list[str] = []  # "next" / "back" pressed while a step was applied
         engine.played.connect(self._on_played)
+        session.playing_changed.connect(lambda playing: playing and self._reveal())
+        session.advanced.connect(lambda _update: session.steps_taken and self._reveal())
         engine.died.connect(lambda _why: self._stop("The lesson stopped with the engine"))
 
     # --- reading -------------------------------------------------------------------------
@@ -149,6 +151,12 @@ class LessonPlayer(QObject):
             self._script, self._lesson, self._index, self._queued = None, None, -1, []
             self._awaiting_picks = False
             self.changed.emit()
+
+    def _reveal(self) -> None:
+        """Play or Step on a Predict step locked the picks: the step's action plays, as Next
+        would play it."""
+        if self._awaiting_picks and self._script is None:
+            self.next()
 
     # --- the scripts ---------------------------------------------------------------------
 
