@@ -135,6 +135,7 @@ def test_next_applies_each_steps_settings_view_branch_and_play(window, qtbot, tm
     assert (sgd_1.optimizer.key, sgd_1.lr, sgd_1.branch) == ("sgd", 1.0, None)
     assert lessons.dock.isVisible() and lessons.dock.panel.position.text() == "1 of 4"
     assert "Four rates." in lessons.dock.panel.text.toPlainText()
+    assert window.windowTitle().endswith(" — Lesson 1 of 4")
 
     forward(qtbot, window)  # to the first divergence, as the headless player stops
     expected = headless(config, "divergence")
@@ -151,6 +152,7 @@ def test_next_applies_each_steps_settings_view_branch_and_play(window, qtbot, tm
     player.next()  # a Predict step: its settings, hidden runs at step 0, picks open
     settled(qtbot, window)
     assert player.awaiting_picks and view.predict and session.steps_taken == 0
+    assert window.windowTitle().endswith(" — Predict — Lesson 4 of 4 (predict, then Next)")
     assert window.model.config == lesson.steps[3].config
     qtbot.keyClick(window.grid, Qt.Key.Key_PageDown)  # a remote's Next: plays, picks locked
     settled(qtbot, window)

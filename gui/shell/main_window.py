@@ -39,6 +39,7 @@ from gui.shell.editor_link import EditorLink
 from gui.shell.file_actions import FileActions
 from gui.shell.lesson_actions import LESSON_DOCK, LessonActions
 from gui.shell.resources import TITLE, icon_path
+from gui.shell.title import WindowTitle
 from gui.shell.zoom import SETTINGS_DOCK, SETTINGS_DOCK_WIDTH, DockZoom
 from gui.state.experiment_model import ConfigChange, ExperimentModel
 from gui.state.saved_settings import (
@@ -71,6 +72,7 @@ class MainWindow(QMainWindow):
         """``engine_process``: the engine started early (see :func:`gui.shell.app.run_app`)."""
         super().__init__()
         self.settings = settings
+        self.title = WindowTitle(self, TITLE)
         self.setWindowTitle(TITLE)
         self.setWindowIcon(QIcon(icon_path()))
         self.resize(1400, 900)
@@ -93,7 +95,7 @@ class MainWindow(QMainWindow):
             self.engine,
             self.grid,
             self.show_message,
-            self.setWindowTitle,
+            self.title.show_predict,
             TITLE,
         )
         self.branching = BranchCommands(
@@ -117,6 +119,7 @@ class MainWindow(QMainWindow):
             self, settings, self.model, self.view, self.session, self.engine, self.grid
         )
         self._docks[LESSON_DOCK] = self.lessons.dock
+        self.title.follow(self.lessons.player)
         self.lessons.message.connect(self.show_message)
         self._build_menus()
         self._connect_features()
