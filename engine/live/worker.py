@@ -128,8 +128,10 @@ class EngineWorker(QObject):
         """Play at full speed to ``target`` (a step number or an event, see
         :class:`engine.live.playing.Player`), stopping exactly there; :attr:`played` says the
         steps taken once it has stopped (also when interrupted by Pause, Reset or new settings)."""
-        if self._alive_or_say():
-            self._playing_to = self._live.queue("play_until", target)
+        if self._alive_or_say():  # a play it interrupts; a build it waits for (interrupted,
+            # a student's optimizer would fail in its init)
+            playing = self._live.unfinished("play") + self._live.unfinished("play_until")
+            self._playing_to = self._live.queue("play_until", target, interrupt=bool(playing))
 
     @Slot()
     def pause(self) -> None:

@@ -137,7 +137,8 @@ class LessonPlayer(QObject):
             return
         self._index -= 1
         self._awaiting_picks = False
-        self._run(self._restore(self._snapshots[self._index]))
+        snapshot = self._snapshots.get(self._index)  # none if that step was stopped midway
+        self._run(self._apply(self._index) if snapshot is None else self._restore(snapshot))
 
     @Slot()
     def restart(self) -> None:

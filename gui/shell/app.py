@@ -60,6 +60,7 @@ def run_app(args: argparse.Namespace, engine: EngineProcess | None = None) -> in
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
+    from gui.shell.lesson_actions import is_builtin
     from gui.shell.main_window import MainWindow
     from gui.shell.resources import TITLE, icon_path
     from gui.state.saved_settings import load_config
@@ -82,8 +83,8 @@ def run_app(args: argparse.Namespace, engine: EngineProcess | None = None) -> in
         return fail(str(err))
     window = MainWindow(config, settings, engine)
     window.show()
-    if lesson is not None:
-        window.lessons.play(lesson)  # it waits for the engine's first experiment like any edit
+    if lesson is not None:  # it waits for the engine's first experiment, as any edit does
+        window.lessons.play(lesson, ask=not (args.trust or is_builtin(args.lesson)))
     _close_on_signals(window)
     code = app.exec()
     window.deleteLater()  # Qt deletes the window now, not Python's shutdown in whatever order

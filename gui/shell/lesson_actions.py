@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QMainWindow, QWidget
 
 from engine.config.settings import ConfigError, OptimizerSpec
 from engine.lessons.format import Lesson
-from engine.lessons.reading import find_lesson
+from engine.lessons.reading import builtin_lessons, find_lesson
 from engine.live.worker import EngineWorker
 from gui.lessons.dock import LessonDock
 from gui.lessons.keys import LessonKeys
@@ -60,20 +60,23 @@ class LessonActions(QObject):
     def show_message(self, text: str) -> None:
         self.message.emit(text)
 
-    def open_lesson_from(self, name_or_path: str | os.PathLike) -> bool:
+    def open_lesson_from(self, name_or_path: str | os.PathLike, trust: bool = False) -> bool:
         """Play a built-in lesson (by name) or a lesson file; one line and nothing applied if
-        it cannot be read, or if it carries code the user chose not to run."""
+        it cannot be read, or if it carries code the user chose not to run (a file's code is
+        shown and asked about unless ``trust``; the app's own lessons are its own code)."""
         try:
             lesson = find_lesson(name_or_path)
         except ConfigError as err:
             self.show_message(f"Lesson not opened: {err}")
             return False
-        return self.play(lesson)
+        return self.play(lesson, ask=not (trust or is_builtin(name_or_path)))
 
-    def play(self, lesson: Lesson) -> bool:
+    def play(self, lesson: Lesson, ask: bool = True) -> bool:
+        """Show ``lesson`` in the dock at its first step; code it carries runs only if the user
+        says so (``ask``) when it is shown."""
         code = lesson_code(lesson)
         where = lesson.source or lesson.name
-        if code and not run_code_allowed(where, code, self.window):
+        if ask and code and not run_code_allowed(where, code, self.window):
             self.show_message(f"Did not open {where}: its code was not run")
             return False
         self.dock.show()
@@ -135,6 +138,11 @@ class LessonActions(QObject):
             path += ".json"
         self.settings.setValue(FOLDER_KEY, str(Path(path).parent))
         return path
+
+
+def is_builtin(name_or_path: str | os.PathLike) -> bool:
+    """``name_or_path`` names one of the app's own lessons (find_lesson reads those first)."""
+    return str(name_or_path) in builtin_lessons()
 
 
 def lesson_code(lesson: Lesson) -> tuple[OptimizerSpec, ...]:
