@@ -30,7 +30,7 @@ LESSON_DOCK = "lesson"
 
 
 class LessonActions(QObject):
-    """The lesson player, its dock (on ``window``'s left, hidden until a lesson opens) and the
+    """The lesson player, its dock (on ``window``'s right, hidden until a lesson opens) and the
     lesson being written; opening, recording and saving lessons."""
 
     message = Signal(str)  # one line for the status bar (the player's too)
@@ -53,7 +53,7 @@ class LessonActions(QObject):
         self.player.message.connect(self.message)
         LessonKeys(self.player, keys_from)
         self.dock = LessonDock(self.player, window)
-        window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.dock.hide()
         self.recorder = LessonRecorder(model, view, session)
 

@@ -118,7 +118,8 @@ class MainWindow(QMainWindow):
         self.lessons = LessonActions(  # after Predict mode: PageUp / PageDown are the lesson's
             self, settings, self.model, self.view, self.session, self.engine, self.grid
         )
-        self._docks[LESSON_DOCK] = self.lessons.dock
+        self._docks[LESSON_DOCK] = self.lessons.dock  # over Settings: the panels keep their room
+        self.tabifyDockWidget(self._docks[SETTINGS_DOCK], self.lessons.dock)
         self.title.follow(self.lessons.player)
         self.lessons.message.connect(self.show_message)
         self._build_menus()
