@@ -30,7 +30,7 @@ def test_real_window_walks_every_builtin_lesson_with_pagedown(tmp_path):
         (tmp_path / name).mkdir()
         with real_window(tmp_path / name, ("--lesson", name)) as real:
             _walk(real, lesson)
-            quit(real.env, real.window, real.app, real.log)
+            quit(real.env, _window(real), real.app, real.log)
         assert _saved_config(real) == json.loads(
             json.dumps(config_to_dict(lesson.steps[-1].config_after))
         )
@@ -58,9 +58,19 @@ def _walk(real: RealWindow, lesson) -> None:
         _wait_for_title(real, f"— Lesson {number} of {len(lesson)}$")
 
 
+def _window(real: RealWindow) -> str:
+    """The main window's X id now: showing the 3-D view makes Qt create its window anew (an
+    OpenGL-capable one), so the id found at start may be gone."""
+    found = xdotool(real.env, "search", "--onlyvisible", "--name", "^Optimizers from Scratch")
+    ids = found.stdout.split()
+    assert ids, f"the main window is gone; the app printed:\n{real.log.read_text()}"
+    return ids[0]
+
+
 def _key(real: RealWindow, key: str) -> None:
-    xdotool(real.env, "windowfocus", "--sync", real.window)
-    done = xdotool(real.env, "key", "--window", real.window, key)
+    window = _window(real)
+    xdotool(real.env, "windowfocus", "--sync", window)
+    done = xdotool(real.env, "key", "--window", window, key)
     assert done.returncode == 0, f"xdotool key {key} failed: {done.stderr}"
 
 
