@@ -8,7 +8,9 @@ from engine.analysis.readings import Inspection
 from engine.config.settings import ExperimentConfig, OptimizerSpec
 from engine.core.tasks import TaskState
 from engine.experiment.batched import BatchedExperiment
-from engine.live.messages import ExperimentStarted, LossUpdate
+from engine.experiment.runs import RunStatus
+from engine.live.messages import ExperimentStarted, LossUpdate, PlayTarget
+from engine.live.playing import Player
 from engine.live.session import LiveSession, PlayingChanged
 
 CONFIG = ExperimentConfig(
@@ -146,3 +148,32 @@ def test_a_branch_added_mid_run_keeps_the_titles_lambda_zero_of_the_start():
     start = initial_stability(CONFIG, session.experiment.data)
     assert len(announced) == 2 and session.experiment.steps_taken == 60
     assert [a.stability.lambda_max for a in announced] == [start.lambda_max] * 2
+
+
+def played_to(target: PlayTarget, config: ExperimentConfig) -> tuple[LiveSession, list, int]:
+    reports: list = []
+    session = LiveSession()
+    session.build(task(reports), config, reference=False)
+    taken = session.play_until(task(reports), target)
+    return session, reports, taken
+
+
+def test_playing_until_a_step_stops_exactly_there_and_sends_its_losses():
+    session, reports, taken = played_to(PlayTarget(37), CONFIG)
+    assert taken == session.experiment.steps_taken == 37
+    expected = BatchedExperiment(CONFIG)
+    expected.step(37)
+    got = received_losses(reports, len(expected.runs))
+    np.testing.assert_array_equal(got, expected.loss_buffer[:, : got.shape[1]])
+    assert [r.playing for r in reports if isinstance(r, PlayingChanged)] == [True, False]
+
+
+def test_playing_until_the_first_divergence_stops_where_the_headless_player_does():
+    config = ExperimentConfig(learning_rates=(0.1, 1.0, 10.0, 100.0))  # η = 100 blows up
+    headless = BatchedExperiment(config)
+    Player(headless, PlayTarget("divergence")).play_to_target()
+    assert (headless.status == RunStatus.DIVERGED).sum() == 1 and not headless.done
+    session, _reports, taken = played_to(PlayTarget("divergence"), config)
+    assert taken == headless.steps_taken
+    np.testing.assert_array_equal(session.experiment.status, headless.status)
+    assert session.timeline.furthest == taken  # through the timeline: checkpoints kept

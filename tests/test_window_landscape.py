@@ -449,3 +449,16 @@ def test_dragging_the_start_square_starts_every_run_where_it_is_let_go(open_wind
     qtbot.waitUntil(lambda: window.model.config.start is not None)
     assert window.model.config.start == (0.5, 2.5)
     qtbot.waitUntil(lambda: window.session.started.config.start == (0.5, 2.5))
+
+
+def test_switching_problem_and_rate_count_at_once_keeps_the_old_map_out(qtbot, tmp_path):
+    """New plots (another rate count) do not draw the MLP's map over a 2-D problem's plane."""
+    from tests.windows import open_landscape_window, temporary_settings
+
+    window = open_landscape_window(qtbot, temporary_settings(tmp_path))
+    old = window.landscape.map
+    config = config_for_problem("rosenbrock").with_changes(learning_rates=(0.001, 0.003, 0.01))
+    assert window.model.set_config(config)  # an exception in the Qt loop fails the test
+    qtbot.waitUntil(lambda: window.session.started.config == config)
+    qtbot.waitUntil(lambda: window.landscape.map is not old, timeout=30_000)
+    assert len(window.landscape.grid.plots) == 3

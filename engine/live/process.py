@@ -33,6 +33,7 @@ from engine.live.lifeline import exit_now
 from engine.live.messages import LossUpdate
 from engine.live.protocol import (
     CHECK,
+    EXPORT,
     LANDSCAPE,
     LIVE,
     SWEEP,
@@ -68,6 +69,7 @@ class Engine:
             LANDSCAPE: Service(LANDSCAPE, self.send),
             SWEEP: Service(SWEEP, self.send),
             CHECK: Service(CHECK, self.send),  # student code: never held up behind a sweep
+            EXPORT: Service(EXPORT, self.send),  # a lesson's handout, walked from step 1
         }
 
     def run(self) -> None:

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
-LIVE, LANDSCAPE, SWEEP, CHECK = "live", "landscape", "sweep", "check"
-SERVICES = (LIVE, LANDSCAPE, SWEEP, CHECK)
+LIVE, LANDSCAPE, SWEEP, CHECK, EXPORT = "live", "landscape", "sweep", "check", "export"
+SERVICES = (LIVE, LANDSCAPE, SWEEP, CHECK, EXPORT)
 
 Work = Callable[..., object] | str  # a module-level function, or a method of the service's host
 

@@ -25,7 +25,8 @@ from engine.core.history import paths_fit
 from engine.core.tasks import TaskState
 from engine.experiment.batched import BatchedExperiment
 from engine.experiment.memory import check_memory, record_buffers, run_count, worst_case_bytes
-from engine.live.messages import PlayingChanged
+from engine.live.messages import PlayingChanged, PlayTarget
+from engine.live.playing import Player
 from engine.live.sharpness import SharpnessSampler
 from engine.live.threads import ThreadChoice
 from engine.live.timeline import CHECKPOINT_BUDGET, Timeline
@@ -135,6 +136,27 @@ class LiveSession:
             self.inspect(task)
             task.report(PlayingChanged(False))
 
+    def play_until(self, task: TaskState, target: PlayTarget) -> int:
+        """Play at full speed until ``target`` (a lesson's step: a step number, or an event
+        checked after every step), stopping exactly there, or until interrupted; returns the
+        steps taken then. Through the timeline, so checkpoints and sharpness go on as in Play.
+        A target reached already plays nothing (the window may ask so to learn the step)."""
+        experiment = self.experiment
+        if experiment is None:
+            return 0
+        player = Player(experiment, target, advance=lambda n: self._advance(n, math.inf))
+        if player.reached or task.stop_requested:
+            self._report_losses(task)
+            return experiment.steps_taken
+        task.report(PlayingChanged(True))
+        try:
+            self._play_to(task, player)
+        finally:
+            self._report_losses(task)
+            self.inspect(task)
+            task.report(PlayingChanged(False))
+        return experiment.steps_taken
+
     # --- inside ----------------------------------------------------------------------------
 
     def _play_loop(self, task: TaskState, experiment: BatchedExperiment, fast: bool) -> None:
@@ -165,6 +187,20 @@ class LiveSession:
             if now - last_inspection >= INSPECT_INTERVAL:
                 self.inspect(task)
                 last_inspection = now
+
+    def _play_to(self, task: TaskState, player: Player) -> None:
+        """Chunks of ~CHUNK_SECONDS toward the player's target, losses out ~60 times a second."""
+        last_emit = time.perf_counter()
+        while not task.stop_requested and not player.reached:
+            start = time.perf_counter()
+            taken = player.play(max(1, int(CHUNK_SECONDS / self._step_cost)))
+            if not taken:
+                break
+            now = time.perf_counter()
+            self._step_cost = 0.8 * self._step_cost + 0.2 * (now - start) / taken
+            if now - last_emit >= EMIT_INTERVAL:
+                self._report_losses(task)
+                last_emit = now
 
     def _sampler_now(self) -> SharpnessSampler | None:
         """The sampler if sharpness is wanted (made for the current experiment), else None."""

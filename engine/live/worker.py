@@ -20,7 +20,13 @@ from engine.analysis.readings import Inspection
 from engine.config.settings import ExperimentConfig
 from engine.experiment.runs import RunKey
 from engine.live.client import EngineProcess
-from engine.live.messages import ExperimentStarted, LossUpdate, PlayingChanged, ThreadsChosen
+from engine.live.messages import (
+    ExperimentStarted,
+    LossUpdate,
+    PlayingChanged,
+    PlayTarget,
+    ThreadsChosen,
+)
 from engine.live.protocol import LIVE, Assign
 from engine.live.remote import EngineConnection, RemoteRunner
 
@@ -46,6 +52,7 @@ class EngineWorker(QObject):
     inspected = Signal(object)  # Inspection of the followed run
     failed = Signal(str)
     died = Signal(str)  # what happened to the engine, one line; restart() starts it again
+    played = Signal(int)  # play_until has stopped (at its target, or interrupted): steps taken
 
     def __init__(self, parent: QObject | None = None, process: EngineProcess | None = None):
         """``process``: an engine process started already (else it starts one)."""
@@ -55,6 +62,8 @@ class EngineWorker(QObject):
         self._live = self.connection.runner(LIVE)
         self._live.reported.connect(self._on_reported)
         self._live.failed.connect(self._on_failed)
+        self._live.finished.connect(self._on_finished)
+        self._playing_to: int | None = None  # the play_until task awaited, by generation
         self._settings: dict[str, object] = {}  # the live session's, for a new process too
         self._experiment: tuple[ExperimentConfig, bool] | None = None  # the last configure
         self._runs: tuple[RunKey, ...] = ()  # of the newest experiment announced
@@ -115,10 +124,19 @@ class EngineWorker(QObject):
         if self._alive_or_say():
             self._live.queue("play", True)
 
+    def play_until(self, target: PlayTarget) -> None:
+        """Play at full speed to ``target`` (a step number or an event, see
+        :class:`engine.live.playing.Player`), stopping exactly there; :attr:`played` says the
+        steps taken once it has stopped (also when interrupted by Pause, Reset or new settings)."""
+        if self._alive_or_say():  # a play it interrupts; a build it waits for (interrupted,
+            # a student's optimizer would fail in its init)
+            playing = self._live.unfinished("play") + self._live.unfinished("play_until")
+            self._playing_to = self._live.queue("play_until", target, interrupt=bool(playing))
+
     @Slot()
     def pause(self) -> None:
         self._live.interrupt()
-        self._await("pause", self._live.unfinished("play"))
+        self._await("pause", self._live.unfinished("play") + self._live.unfinished("play_until"))
 
     @Slot()
     def step(self) -> None:
@@ -213,6 +231,14 @@ class EngineWorker(QObject):
         self._death = description
         self._set_playing(False)
         self.died.emit(description)
+
+    @Slot(object)
+    def _on_finished(self, result: object) -> None:
+        awaited = self._playing_to
+        if awaited is not None and awaited not in self._live.unfinished():
+            self._playing_to = None  # the tasks end in order: this was the play_until's end
+            if isinstance(result, int):
+                self.played.emit(result)
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:

@@ -44,6 +44,8 @@ HEADER_PT = 9.5
 INK = "#1a1a1a"
 FAINT = "#6b6b6b"
 
+HANDOUT_THEME = "presentation"  # white: a handout is printed
+
 
 def export_handout(
     lesson: Lesson,

@@ -24,7 +24,7 @@ from engine.lessons.pictures import StepPicture
 from engine.live.messages import ExperimentStarted
 from engine.live.updates import full_update
 from gui.export.figure import FigureState
-from gui.export.handout import export_handout
+from gui.export.handout import HANDOUT_THEME, export_handout
 from gui.export.landscape import LandscapeState, export_landscape
 from gui.export.landscape3d import FORMATS_3D, export_landscape_3d
 from gui.export.sweep import export_sweep
@@ -121,7 +121,7 @@ class HeadlessHandout:
 
     def __init__(self, args: argparse.Namespace):
         try:
-            self.theme = theme_named(args.theme or "presentation")
+            self.theme = theme_named(args.theme or HANDOUT_THEME)
         except KeyError as err:
             raise ConfigError(str(err.args[0])) from None
 

@@ -111,9 +111,14 @@ class LandscapeGrid(PacedView, pg.GraphicsLayoutWidget):
         for plot, lr, runs in zip(self.plots, lrs, self._plot_runs):
             plot.start(lr, runs)
         self.counts = np.zeros(len(self.runs), dtype=np.int64)
-        if rebuilt and self.map is not None:
-            self.set_map(self.map)  # the new plots show the map the old ones did
+        if rebuilt and self.map is not None and self._fits(self.map):
+            self.set_map(self.map)  # the new plots show the map the old ones did (until the
+            # view asks for the new experiment's; one of another problem's size cannot be drawn)
         self._fill_legend()
+
+    def _fits(self, landscape: LandscapeMap) -> bool:
+        """The map's plane is in the experiment's parameter space."""
+        return self._initial is None or len(landscape.plane.origin) == len(self._initial)
 
     def _build_plots(self, count: int) -> None:
         old = [plot.plot for plot in self.plots]

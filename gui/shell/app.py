@@ -76,11 +76,14 @@ def run_app(args: argparse.Namespace, engine: EngineProcess | None = None) -> in
     try:
         config = config_from_args(args, base=load_config(settings))
         config = _with_readable_data(config, from_flags=args.data is not None)
+        lesson = _lesson(args)
     except (ConfigError, DatasetError) as err:
         engine.stop()
         return fail(str(err))
     window = MainWindow(config, settings, engine)
     window.show()
+    if lesson is not None:  # it waits for the engine's first experiment, as any edit does
+        window.lessons.play(lesson, ask=not args.trust)  # a built-in's code is ours
     _close_on_signals(window)
     code = app.exec()
     window.deleteLater()  # Qt deletes the window now, not Python's shutdown in whatever order
@@ -99,6 +102,17 @@ def _close_on_signals(window) -> None:
     poll = QTimer(window)  # the window owns it
     poll.timeout.connect(lambda: None)
     poll.start(SIGNAL_POLL_MS)
+
+
+def _lesson(args: argparse.Namespace):
+    """The lesson ``--lesson`` names (a file or a built-in), read now: a bad one stops here, in
+    one line, before the window opens; None without the flag."""
+    name = getattr(args, "lesson", None)
+    if name is None:
+        return None
+    from engine.lessons.reading import find_lesson
+
+    return find_lesson(name)
 
 
 def _with_readable_data(config: ExperimentConfig, from_flags: bool) -> ExperimentConfig:

@@ -29,6 +29,7 @@ from gui.runs.run_table import RunTable
 from gui.settings.controls import ControlPanel
 from gui.shell.actions._file import add_file_menus
 from gui.shell.actions._help import add_help_menu
+from gui.shell.actions._lessons import add_lessons_menu
 from gui.shell.actions._optimizers import add_optimizers_menu
 from gui.shell.actions._presets import add_presets_menu
 from gui.shell.actions._run import Transport, add_run_menu
@@ -36,7 +37,9 @@ from gui.shell.actions._toolbar import add_transport_toolbar
 from gui.shell.actions._view import add_view_menu
 from gui.shell.editor_link import EditorLink
 from gui.shell.file_actions import FileActions
+from gui.shell.lesson_actions import LESSON_DOCK, LessonActions
 from gui.shell.resources import TITLE, icon_path
+from gui.shell.title import WindowTitle
 from gui.shell.zoom import SETTINGS_DOCK, SETTINGS_DOCK_WIDTH, DockZoom
 from gui.state.experiment_model import ConfigChange, ExperimentModel
 from gui.state.saved_settings import (
@@ -69,6 +72,7 @@ class MainWindow(QMainWindow):
         """``engine_process``: the engine started early (see :func:`gui.shell.app.run_app`)."""
         super().__init__()
         self.settings = settings
+        self.title = WindowTitle(self, TITLE)
         self.setWindowTitle(TITLE)
         self.setWindowIcon(QIcon(icon_path()))
         self.resize(1400, 900)
@@ -91,7 +95,7 @@ class MainWindow(QMainWindow):
             self.engine,
             self.grid,
             self.show_message,
-            self.setWindowTitle,
+            self.title.show_predict,
             TITLE,
         )
         self.branching = BranchCommands(
@@ -111,6 +115,13 @@ class MainWindow(QMainWindow):
             # late-bound: tests collect the dialogs' errors by replacing report_error
             report_error=lambda title, message: self.report_error(title, message),
         )
+        self.lessons = LessonActions(  # after Predict mode: PageUp / PageDown are the lesson's
+            self, settings, self.model, self.view, self.session, self.engine, self.grid
+        )
+        self._docks[LESSON_DOCK] = self.lessons.dock  # over Settings: the panels keep their room
+        self.tabifyDockWidget(self._docks[SETTINGS_DOCK], self.lessons.dock)
+        self.title.follow(self.lessons.player)
+        self.lessons.message.connect(self.show_message)
         self._build_menus()
         self._connect_features()
         self.progress_label = QLabel("Starting the engine…")
@@ -124,6 +135,7 @@ class MainWindow(QMainWindow):
         self.text_timer.timeout.connect(self.refresh_text)
         self.text_timer.start(TEXT_REFRESH_MS)
         self._restore_geometry()
+        self.lessons.dock.hide()  # even if it was shown when the window closed: no lesson yet
         self.engine.set_speed(speed_for_position(self.view.speed))
         self.engine.configure(self.model.config, self.model.reference)
 
@@ -152,7 +164,7 @@ class MainWindow(QMainWindow):
 
     @property
     def docks(self) -> MappingProxyType[str, QDockWidget]:
-        """The side docks by name: settings, runs, inspector, editor."""
+        """The side docks by name: settings, runs, inspector, editor, lesson."""
         return MappingProxyType(self._docks)
 
     def _build_docks(self) -> dict[str, QDockWidget]:
@@ -196,6 +208,7 @@ class MainWindow(QMainWindow):
         add_presets_menu(bar, self, self.model, self.show_message)
         edits = self.controls.written.edit_requested
         add_optimizers_menu(bar, self, self.docks[EDITOR_DOCK], self.editor, edits)
+        add_lessons_menu(bar, self, self.lessons, self.lessons.player)
         add_help_menu(bar, self)
         add_transport_toolbar(self, self.view, run, shown)
 
