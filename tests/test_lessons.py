@@ -1,6 +1,8 @@
 """Lesson files: read whole or refused with the file, step and key named; written and read back
 equal; played to exactly the step or the event a step names."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -177,3 +179,13 @@ def test_a_built_in_lessons_code_is_the_apps_but_a_copy_of_it_asks_first(tmp_pat
     write_lesson(tmp_path / "copy.json", shipped)
     copy = find_lesson(tmp_path / "copy.json")
     assert copy.carries_code and not copy.builtin and copy.asks_consent
+
+
+def test_the_guides_example_lesson_reads_as_it_is_printed():
+    from pathlib import Path
+
+    guide = Path(__file__).resolve().parents[1] / "docs" / "guide" / "lessons.md"
+    example = guide.read_text(encoding="utf-8").split("```json\n")[1].split("```")[0]
+    lesson = lesson_from_dict(json.loads(example), "lessons.md")
+    assert len(lesson) == 3 and lesson.steps[1].predict and lesson.steps[1].action.play == "end"
+    assert lesson.steps[2].show.view == "sharpness"

@@ -8,7 +8,8 @@ comes from the :class:`EngineSession`, read only. Keys, for a keyboard or a pres
 while the picks are open (step 0, not playing):
 
 * Up / Down: the pick row (each optimizer, then "first to converge"); PageUp / PageDown (and
-  Tab / Shift+Tab): the panel;
+  Tab / Shift+Tab): the panel (while a lesson is open PageUp / PageDown are its Back and Next:
+  Tab / Shift+Tab then);
 * Left / Right, Enter: the row's previous / next choice; 1, 2, 3: converges, stalls, blows up
   (on the first-to-converge row: the n-th optimizer, 0 for none); Delete: no pick.
 

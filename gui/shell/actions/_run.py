@@ -105,7 +105,7 @@ def _reference_action(host: QWidget, model: ExperimentModel) -> QAction:
 def _predict_action(host: QWidget, view: ViewState) -> QAction:
     tip = (
         "Predict, then reveal: the panels start blank; pick each optimizer's fate and the first "
-        "to converge (arrows, PageUp/PageDown, 1-3, or click), then Play"
+        "to converge (arrows, PageUp/PageDown or Tab, 1-3, or click), then Play"
     )
     return view_toggle(host, view, "predict", "Predict", "P", tip)
 
