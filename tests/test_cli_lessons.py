@@ -85,7 +85,7 @@ def test_a_bad_lesson_names_the_file_step_and_key_and_writes_nothing(tmp_path, c
     broken = tmp_path / "broken.json"
     broken.write_text("{", encoding="utf-8")
     assert refused(["--lesson", str(broken), "--handout", str(out)], capsys).startswith(
-        f"{broken}: not valid JSON"
+        f"{broken} is not valid JSON"
     )
     assert not out.exists()
 

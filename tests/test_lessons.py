@@ -111,7 +111,7 @@ def test_a_bad_lesson_is_refused_naming_the_file_step_and_key(data, says):
 def test_a_file_that_is_not_a_lesson_is_refused_in_one_line(tmp_path):
     path = tmp_path / "broken.json"
     path.write_text('{"title": "t", "steps": [')
-    with pytest.raises(LessonError, match=r"broken.json: not valid JSON: .*line 1"):
+    with pytest.raises(LessonError, match=r"broken.json is not valid JSON: .*line 1"):
         read_lesson(path)
     with pytest.raises(LessonError, match="no lesson 'nope': name a lesson file or one of"):
         find_lesson("nope")

@@ -317,16 +317,20 @@ def read_text(path: str | os.PathLike) -> str:
         raise ConfigError(f"{path} is not a text file") from None
 
 
-def read_experiment_file(path: str | os.PathLike) -> ExperimentFile:
-    """An experiment file's settings, and the class's predictions and the reference switch if
-    it holds them (keys beside the settings); ``ConfigError`` in one line."""
-    text = read_text(path)
+def read_json(path: str | os.PathLike) -> object:
+    """A JSON file a user named, parsed; ``ConfigError`` in one line saying where it is bad."""
     try:
-        data = json.loads(text)
+        return json.loads(read_text(path))
     except json.JSONDecodeError as err:
         raise ConfigError(
             f"{path} is not valid JSON: {err.msg} (line {err.lineno}, column {err.colno})"
         ) from None
+
+
+def read_experiment_file(path: str | os.PathLike) -> ExperimentFile:
+    """An experiment file's settings, and the class's predictions and the reference switch if
+    it holds them (keys beside the settings); ``ConfigError`` in one line."""
+    data = read_json(path)
     predictions = reference = None
     try:
         if isinstance(data, dict):

@@ -24,7 +24,7 @@ from engine.io.experiment_file import (
     branch_from_dict,
     branch_to_dict,
     config_from_dict,
-    read_text,
+    read_json,
 )
 from engine.lessons.format import (
     EVENTS,
@@ -60,15 +60,9 @@ class _Bad(Exception):
 def read_lesson(path: str | os.PathLike, name: str = "") -> Lesson:
     """The lesson in the file at ``path``; ``LessonError`` in one line, nothing half-read."""
     try:
-        text = read_text(path)
+        data = read_json(path)
     except ConfigError as err:
         raise LessonError(str(err)) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise LessonError(
-            f"{path}: not valid JSON: {err.msg} (line {err.lineno}, column {err.colno})"
-        ) from None
     return lesson_from_dict(data, source=str(path), name=name or Path(path).stem)
 
 

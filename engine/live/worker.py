@@ -117,31 +117,37 @@ class EngineWorker(QObject):
     @Slot()
     def play(self) -> None:
         if self._alive_or_say():
-            self._live.queue("play")
+            self._queue_play("play")
 
     @Slot()
     def run_to_end(self) -> None:
         if self._alive_or_say():
-            self._live.queue("play", True)
+            self._queue_play("play", True)
 
     def play_until(self, target: PlayTarget) -> None:
         """Play at full speed to ``target`` (a step number or an event, see
         :class:`engine.live.playing.Player`), stopping exactly there; :attr:`played` says the
         steps taken once it has stopped (also when interrupted by Pause, Reset or new settings)."""
-        if self._alive_or_say():  # a play it interrupts; a build it waits for (interrupted,
-            # a student's optimizer would fail in its init)
-            playing = self._live.unfinished("play") + self._live.unfinished("play_until")
-            self._playing_to = self._live.queue("play_until", target, interrupt=bool(playing))
+        if self._alive_or_say():
+            self._playing_to = self._queue_play("play_until", target)
 
     @Slot()
     def pause(self) -> None:
         self._live.interrupt()
-        self._await("pause", self._live.unfinished("play") + self._live.unfinished("play_until"))
+        self._await("pause", self._plays())
 
     @Slot()
     def step(self) -> None:
         if self._alive_or_say():
-            self._live.queue("step")
+            self._queue_play("step")
+
+    def _plays(self) -> tuple[int, ...]:
+        return self._live.unfinished("play") + self._live.unfinished("play_until")
+
+    def _queue_play(self, name: str, *args: object) -> int:
+        """After the unfinished tasks, interrupting a play but never a build (interrupted, a
+        student's optimizer would fail in its init: Space pressed just after an edit)."""
+        return self._live.queue(name, *args, interrupt=bool(self._plays()))
 
     @Slot()
     def reset(self) -> None:

@@ -12,7 +12,7 @@ from types import MappingProxyType
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea, QTabWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QTabWidget
 
 from engine.config.settings import ExperimentConfig
 from engine.live.client import EngineProcess
@@ -35,12 +35,13 @@ from gui.shell.actions._presets import add_presets_menu
 from gui.shell.actions._run import Transport, add_run_menu
 from gui.shell.actions._toolbar import add_transport_toolbar
 from gui.shell.actions._view import add_view_menu
+from gui.shell.docks import EDITOR_DOCK, INSPECTOR_DOCK, build_docks
 from gui.shell.editor_link import EditorLink
 from gui.shell.file_actions import FileActions
 from gui.shell.lesson_actions import LESSON_DOCK, LessonActions
 from gui.shell.resources import TITLE, icon_path
 from gui.shell.title import WindowTitle
-from gui.shell.zoom import SETTINGS_DOCK, SETTINGS_DOCK_WIDTH, DockZoom
+from gui.shell.zoom import SETTINGS_DOCK, DockZoom
 from gui.state.experiment_model import ConfigChange, ExperimentModel
 from gui.state.saved_settings import (
     load_draft,
@@ -58,8 +59,6 @@ from gui.timeline.branching import BranchCommands, change_message
 from gui.timeline.view import TimelineBar, TimelineView, panels_page
 
 TABS = tuple(Tab)  # in the tab bar's order
-INSPECTOR_DOCK = "inspector"
-EDITOR_DOCK = "editor"
 
 
 class MainWindow(QMainWindow):
@@ -159,36 +158,13 @@ class MainWindow(QMainWindow):
         self.run_table = RunTable()
         self.inspector = InspectorPanel(self.view)
         self.editor = OptimizerEditor(self.model, load_draft(self.settings))
-        self._docks = self._build_docks()
+        self._docks = build_docks(self, self.controls, self.run_table, self.inspector, self.editor)
         return timeline_bar
 
     @property
     def docks(self) -> MappingProxyType[str, QDockWidget]:
         """The side docks by name: settings, runs, inspector, editor, lesson."""
         return MappingProxyType(self._docks)
-
-    def _build_docks(self) -> dict[str, QDockWidget]:
-        scroll = QScrollArea()
-        scroll.setWidget(self.controls)
-        scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(SETTINGS_DOCK_WIDTH)
-        docks = {}
-        for name, title, widget in (
-            (SETTINGS_DOCK, "Settings", scroll),
-            ("runs", "Runs", self.run_table),
-            (INSPECTOR_DOCK, "Inspector", self.inspector),
-            (EDITOR_DOCK, "Your optimizer", self.editor),
-        ):
-            dock = docks[name] = QDockWidget(title, self)
-            dock.setObjectName(name)
-            dock.setWidget(widget)
-            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-        self.tabifyDockWidget(docks["runs"], docks[INSPECTOR_DOCK])
-        docks["runs"].raise_()
-        self.tabifyDockWidget(docks[SETTINGS_DOCK], docks[EDITOR_DOCK])  # the panels keep
-        docks[SETTINGS_DOCK].raise_()  # their room; New optimizer… shows and raises it
-        docks[EDITOR_DOCK].hide()
-        return docks
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
