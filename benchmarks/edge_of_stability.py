@@ -11,53 +11,53 @@ Run: python benchmarks/edge_of_stability.py [--figure PATH]   (under a minute pe
 thread). ``--figure`` also draws the float32 preset's Sharpness view (λ at every step) with the
 window's figure export, Presentation theme at 2×: the README's figure.
 
-Measured (torch 2.13 CPU, one thread):
+Measured 2026-12-07 at commit af19d2b (torch 2.13 CPU, one thread):
 
   float32
   optimizer  lr        thr     λ0 first   mean       range rises loss 2.5k   loss 4k end
   sgd        0.1        20  9.697   525 1.0011 0.936-1.067  0.50   0.02093   0.01771 ran all
   sgd        0.08       25  9.697   858 1.0008 0.938-1.064  0.50   0.02296   0.02022 ran all
-  sgd        0.06667    30  9.697  1279 1.0006 0.934-1.068  0.50   0.03043   0.02387 ran all
-  sgd        0.05       40  9.697  2447 1.0025 0.805-1.203  0.46   0.02924    0.0275 ran all
+  sgd        0.06667    30  9.697  1279 1.0006 0.934-1.068  0.50   0.03041   0.02381 ran all
+  sgd        0.05       40  9.697  2447 1.0026 0.801-1.207  0.45   0.02918   0.02751 ran all
   momentum   0.1       380  9.697     - 0.1757 0.164-0.180  0.00   0.01393   0.01244 ran all
   momentum   0.08      475  9.697     - 0.1379 0.126-0.146  0.00   0.01509   0.01329 ran all
   momentum   0.06667   570  9.697     - 0.1111 0.099-0.119  0.00   0.01646   0.01405 ran all
   momentum   0.05      760  9.697     - 0.0771 0.065-0.085  0.00   0.01924   0.01581 ran all
-  adam_torch 0.1       380     69  1466 0.9523 0.859-1.048  0.25  0.006654  0.006655 ran all
-  adam_torch 0.08      475     69   463 0.9136 0.766-1.043  0.19  0.005719  0.005805 ran all
-  adam_torch 0.06667   570     69   540 0.9332 0.831-1.041  0.20  0.005667  0.005637 ran all
-  adam_torch 0.05      760     69   736 0.9472 0.849-1.039  0.21  0.005573  0.005508 ran all
-  adam_torch 0.03     1267     69  1423 0.9586 0.887-1.031  0.22  0.005548  0.005467 ran all
-  adam_torch 0.02     1900     69  3125 0.9548 0.885-1.028  0.15  0.006363   0.00549 ran all
-  (23 s, torch threads 1)
+  adam_torch 0.1       380     69  1466 0.9524 0.869-1.048  0.26  0.006633   0.00664 ran all
+  adam_torch 0.08      475     69   463 0.9158 0.774-1.041  0.20  0.005719  0.005782 ran all
+  adam_torch 0.06667   570     69   540 0.9276 0.798-1.040  0.20  0.005653  0.005686 ran all
+  adam_torch 0.05      760     69   736 0.9484 0.868-1.033  0.21  0.005566   0.00552 ran all
+  adam_torch 0.03     1267     69  1423 0.9583 0.892-1.030  0.23  0.005547   0.00547 ran all
+  adam_torch 0.02     1900     69  3125 0.9553 0.885-1.025  0.17  0.006363  0.005489 ran all
+  (13 s, torch threads 1)
 
   float64
   optimizer  lr        thr     λ0 first   mean       range rises loss 2.5k   loss 4k end
-  sgd        0.1        20  9.697   525 1.0012 0.936-1.067  0.50   0.02104   0.01786 ran all
-  sgd        0.08       25  9.697   858 1.0008 0.937-1.065  0.50   0.02326   0.02028 ran all
-  sgd        0.06667    30  9.697  1279 1.0007 0.932-1.070  0.50   0.03054   0.02417 ran all
-  sgd        0.05       40  9.697  2447 1.0069 0.712-1.305  0.40   0.02891   0.02752 ran all
+  sgd        0.1        20  9.697   525 1.0012 0.936-1.067  0.50   0.02105   0.01786 ran all
+  sgd        0.08       25  9.697   858 1.0008 0.937-1.065  0.50   0.02327   0.02028 ran all
+  sgd        0.06667    30  9.697  1279 1.0006 0.932-1.070  0.50   0.03054   0.02417 ran all
+  sgd        0.05       40  9.697  2447 1.0067 0.715-1.303  0.40   0.02889   0.02753 ran all
   momentum   0.1       380  9.697     - 0.1757 0.164-0.180  0.00   0.01393   0.01244 ran all
   momentum   0.08      475  9.697     - 0.1379 0.126-0.146  0.00   0.01509   0.01329 ran all
   momentum   0.06667   570  9.697     - 0.1111 0.099-0.119  0.00   0.01646   0.01405 ran all
   momentum   0.05      760  9.697     - 0.0771 0.065-0.085  0.00   0.01924   0.01581 ran all
-  adam_torch 0.1       380     69  1466 0.9227 0.776-1.064  0.16   0.00667  0.006685 ran all
-  adam_torch 0.08      475     69   463 0.8249 0.563-1.078  0.08  0.005671  0.005735 ran all
-  adam_torch 0.06667   570     69   540 0.8653 0.618-1.073  0.11  0.005762  0.005836 ran all
-  adam_torch 0.05      760     69   736 0.9022 0.770-1.053  0.13  0.005531  0.005564 ran all
-  adam_torch 0.03     1267     69  1423 0.9192 0.780-1.059  0.12  0.005568  0.005463 ran all
-  adam_torch 0.02     1900     69  3125 0.9197 0.791-1.056  0.09  0.006366  0.005492 ran all
-  (16 s, torch threads 1)
+  adam_torch 0.1       380     69  1466 0.9202 0.778-1.067  0.16  0.006718   0.00671 ran all
+  adam_torch 0.08      475     69   463 0.8344 0.573-1.076  0.08  0.005659  0.005725 ran all
+  adam_torch 0.06667   570     69   540 0.8716 0.622-1.075  0.10  0.005577  0.005835 ran all
+  adam_torch 0.05      760     69   736 0.9022 0.760-1.057  0.13  0.005603  0.005573 ran all
+  adam_torch 0.03     1267     69  1423 0.9165 0.772-1.062  0.12  0.005571  0.005469 ran all
+  adam_torch 0.02     1900     69  3125 0.9196 0.790-1.056  0.09  0.006366  0.005492 ran all
+  (12 s, torch threads 1)
 
 What it shows, per the table:
 - Gradient descent: λ starts at 9.697 and rises ("progressive sharpening") until it first
   reaches 2/η at steps 525, 858, 1,279 and 2,447 (η = 0.1, 0.08, 2/30, 0.05; both dtypes).
-  Over the second half its mean is within 1 % of 2/η in every panel (1.0006-1.0069); it
+  Over the second half its mean is within 1 % of 2/η in every panel (1.0006-1.0067); it
   alternates either side of 2/η (about ±7 %, ±20-30 % at η = 0.05, which got there last).
   The loss rises on 40-50 % of second-half steps, yet its mean falls (0.021 → 0.018,
   0.023 → 0.020, 0.030 → 0.024, 0.029 → 0.028). No run diverges.
 - Torch-style Adam (β₂ = 0.999, ε = 1e-8): its preconditioned sharpness touches 38/η and then
-  stays just below it: second-half mean 0.82-0.92 × 38/η in float64 and 0.91-0.96 × in
+  stays just below it: second-half mean 0.83-0.92 × 38/η in float64 and 0.92-0.96 × in
   float32 for η = 0.02-0.1 (the two dtypes differ here, unlike gradient descent's), peaks
   3-8 % above. Its loss is flat over the second half (about 0.0055-0.0067).
 - The article's momentum (β = 0.9) never comes near its threshold 38/η: its sharpness levels
