@@ -107,6 +107,7 @@ STEPS = [
         "play": 40,
         "text": "A branch at step 5, η = 0.5.",
     },
+    {"show": {"log_y": False}, "text": "No step named: the latest shown again."},
     {"settings": {"max_steps": 100}, "predict": True, "play": "end", "text": "Predict."},
 ]
 
@@ -135,13 +136,13 @@ def test_next_applies_each_steps_settings_view_branch_and_play(window, qtbot, tm
     lesson = player.lesson
     config = lesson.steps[0].config
     assert window.model.config == config and session.started.config == config
-    assert session.steps_taken == 5 and player.position == "1 of 4"
+    assert session.steps_taken == 5 and player.position == "1 of 5"
     assert (view.tab, view.quantity, view.log_y) == (Tab.PANELS, Quantity.LEARNING_RATE, True)
     sgd_1 = session.started.runs[view.run]
     assert (sgd_1.optimizer.key, sgd_1.lr, sgd_1.branch) == ("sgd", 1.0, None)
-    assert lessons.dock.isVisible() and lessons.dock.panel.position.text() == "1 of 4"
+    assert lessons.dock.isVisible() and lessons.dock.panel.position.text() == "1 of 5"
     assert "Four rates." in lessons.dock.panel.text.toPlainText()
-    assert window.windowTitle().endswith(" — Lesson 1 of 4")
+    assert window.windowTitle().endswith(" — Lesson 1 of 5")
 
     forward(qtbot, window)  # to the first divergence, as the headless player stops
     expected = headless(config, "divergence")
@@ -155,14 +156,17 @@ def test_next_applies_each_steps_settings_view_branch_and_play(window, qtbot, tm
     assert branch.branch is not None and branch.branch.step == 5 and branch.lr == 0.5
     assert session.steps_taken == 40 and view.step == 3
 
+    forward(qtbot, window)  # a step that names no step shown: the latest, as the walk has it
+    assert session.steps_taken == 40 and view.step is None and not view.log_y
+
     player.next()  # a Predict step: its settings, hidden runs at step 0, picks open
     settled(qtbot, window)
     assert player.awaiting_picks and view.predict and session.steps_taken == 0
-    assert window.windowTitle().endswith(" — Predict — Lesson 4 of 4 (predict, then Next)")
-    assert window.model.config == lesson.steps[3].config
+    assert window.windowTitle().endswith(" — Predict — Lesson 5 of 5 (predict, then Next)")
+    assert window.model.config == lesson.steps[4].config
     qtbot.keyClick(window.grid, Qt.Key.Key_PageDown)  # a remote's Next: plays, picks locked
     settled(qtbot, window)
-    final = headless(lesson.steps[3].config, "end")
+    final = headless(lesson.steps[4].config, "end")
     assert session.steps_taken == final.steps_taken and session.done and window.predict.locked
 
 

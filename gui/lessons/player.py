@@ -180,8 +180,8 @@ class LessonPlayer(QObject):
         step = self._lesson.steps[index]
         if step.action.play is not None:
             yield from self._play(PlayTarget(step.action.play, self.view.run))
-        if step.show.step is not None:
-            self.view.update(step=_shown(step.show.step, self.session.steps_taken))
+        shown = step.show.step  # the step's own: none named is the latest, as the walk has it
+        self.view.update(step=None if shown is None else _shown(shown, self.session.steps_taken))
         self._snapshots[index] = self.snapshot()
 
     def _restore(self, snapshot: Snapshot) -> Script:
