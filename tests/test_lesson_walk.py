@@ -153,3 +153,21 @@ def test_the_walk_equals_the_live_session_given_the_same_edits_and_targets():
     walked = [(w.outcome, w.experiment.loss_buffer.copy()) for w in walk_lesson(lesson)]
     assert walked[-1][0].steps_taken == session.experiment.steps_taken == 60
     np.testing.assert_array_equal(walked[-1][1], session.experiment.loss_buffer)
+
+
+def test_a_predict_step_starts_its_runs_again_at_step_0_as_the_window_does():
+    """After 30 steps η = 3 has diverged; a Predict step playing to the first divergence
+    hides the runs at step 0 and plays again, so it stops where a fresh experiment does."""
+    lesson = lesson_from_dict(
+        {
+            "title": "Predict a blow-up",
+            "steps": [
+                {"settings": {"learning_rates": [0.1, 3.0]}, "play": 30, "text": "Thirty."},
+                {"predict": True, "play": "divergence", "text": "Which blows up?"},
+            ],
+        }
+    )
+    first, second = (walked.outcome.steps_taken for walked in walk_lesson(lesson))
+    fresh = BatchedExperiment(lesson.steps[1].config)
+    Player(fresh, PlayTarget("divergence")).play_to_target()
+    assert first == 30 and second == fresh.steps_taken < 30

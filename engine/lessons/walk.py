@@ -58,6 +58,9 @@ def walk_lesson(lesson: Lesson) -> Iterator[WalkedStep]:
     shown = Show()
     for number, step in enumerate(lesson.steps, start=1):
         timeline = with_settings(timeline, step.config)
+        if step.predict and timeline.experiment.steps_taken:  # its runs start hidden at step
+            timeline.experiment.reset()  # 0, as the window's player resets them
+            timeline.reset()
         shown = merged_show(shown, step.show)
         timeline = with_settings(timeline, step.config_after)
         run = followed_run(shown.run, timeline.experiment.runs)
