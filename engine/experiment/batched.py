@@ -9,21 +9,24 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from engine.config.loading import build_problem, load_dataset, start_draws
+from engine.config.loading import build_problem, load_dataset
 from engine.config.settings import ExperimentConfig, OptimizerSpec, check_learning_rate
 from engine.core.batches import MiniBatches
 from engine.core.data import Dataset
 from engine.core.model import ParameterLayout
-from engine.experiment.branches import (
-    branch_run,
-    branch_schedule,
-    keeps_optimizer_state,
-    restarts_schedule,
-)
+from engine.experiment.branches import branch_schedule
 from engine.experiment.code_failures import init_state, stop_failed
 from engine.experiment.ledger import RunLedger
-from engine.experiment.rows import Block, Group, evaluate, step_schedules, update_groups
-from engine.experiment.runs import RunKey, RunSnapshot, RunStatus, RunSummary, StepState
+from engine.experiment.rows import (
+    Block,
+    Group,
+    evaluate,
+    group_of,
+    step_schedules,
+    update_groups,
+)
+from engine.experiment.runs import RunSnapshot, RunStatus, RunSummary, StepState
+from engine.experiment.starts import experiment_runs, fork_due, start_parameters
 from engine.optimizers import State
 from engine.optimizers.schedules import ScheduleRunner
 from engine.optimizers.user_code import CodeFailure
@@ -74,28 +77,16 @@ class BatchedExperiment:
         self._problem = build_problem(config, self._data)
         self._batches = MiniBatches(self._data, config.batch_size, config.seed)
         self.learning_rates = self._given_lrs or config.learning_rates
-        n_lrs, seeds = len(self.learning_rates), config.seeds
-        self.runs = [
-            RunKey((i * n_lrs + j) * seeds + s, i, j, spec, lr, seed_index=s, seed=config.seed + s)
-            for i, spec in enumerate(config.optimizers)
-            for j, lr in enumerate(self.learning_rates)
-            for s in range(seeds)
-        ]
-        self._n_base = len(self.runs)
         branches = () if self._given_lrs else config.branches
-        self.runs += [
-            branch_run(branch, self.runs[: self._n_base], self.config) for branch in branches
-        ]
+        self.runs = experiment_runs(config, self.learning_rates, branches)
+        self._n_base = len(self.runs) - len(branches)
         self.reset()
 
     def reset(self) -> None:
         """Back to step 0: every run from its seed's initial parameters (with one seed, all
         from the same), fresh state, no losses; branches wait for their step."""
         n_runs, n_base, cfg = len(self.runs), self._n_base, self.config
-        draws = start_draws(self._problem, cfg)
-        initial = draws[0]
-        base = torch.stack(draws).repeat(n_base // cfg.seeds, 1)
-        self._params = torch.cat([base, initial.repeat(n_runs - n_base, 1)])
+        self._params, initial = start_parameters(self._problem, cfg, n_runs, n_base)
         base_rates = np.array([r.lr for r in self.runs[:n_base]])
         self._blocks = [Block(slice(0, n_base), ScheduleRunner(cfg.schedule, base_rates))]
         self._blocks += [
@@ -140,9 +131,6 @@ class BatchedExperiment:
     def failures(self) -> dict[int, CodeFailure]:
         """Each run stopped by its optimizer's code, and why (a copy)."""
         return dict(self._ledger.failures)
-
-    def _group_of(self, run: int) -> Group:
-        return next(g for g in self._groups if g.rows.start <= run < g.rows.stop)
 
     # --- reading -------------------------------------------------------------------------
 
@@ -193,7 +181,7 @@ class BatchedExperiment:
         the next step uses (so the gradient is the one its next update takes)."""
         row = self._params[run : run + 1]
         loss, grad = self._problem.loss_and_gradient(row, self.current_data())
-        group = self._group_of(run)
+        group = group_of(self._groups, run)
         local = run - group.rows.start
         state: dict[str, dict[str, np.ndarray] | float] = {}
         for name, tensor in group.state.items():
@@ -252,7 +240,7 @@ class BatchedExperiment:
     def run_tensors(self, run: int) -> tuple[torch.Tensor, State, torch.Tensor, OptimizerSpec]:
         """Copies of one run's (1, P) parameters, its (1, ·) optimizer state, its (1, 1)
         learning rate for the next step, and its optimizer: enough to compute its next update."""
-        group = self._group_of(run)
+        group = group_of(self._groups, run)
         local = run - group.rows.start
         state = {k: v[local : local + 1].clone() for k, v in group.state.items()}
         params = self._params[run : run + 1].clone()
@@ -384,28 +372,14 @@ class BatchedExperiment:
         return True
 
     def _fork_due(self) -> None:
-        """Make the branches of the step reached, from their parent's state now (after its
-        updates before that step), so that the step's update is already the branch's own."""
-        if self._n_base == len(self.runs):
-            return
-        for row in self._ledger.due(self.steps_taken):
-            run = self.runs[row]
-            if not self._ledger.parent_running(row):
-                self._ledger.never_started(row)
-                continue
-            self._params[row] = self._params[run.parent]
-            group, parent = self._group_of(row), self._group_of(run.parent)
-            if keeps_optimizer_state(run.branch, parent.spec):
-                local = slice(run.parent - parent.rows.start, run.parent - parent.rows.start + 1)
-                group.state = {k: v[local].clone() for k, v in parent.state.items()}
-            elif not init_state(group, self._ledger, self.steps_taken):
-                continue  # its code failed: the branch stops before it starts
-            block = self._blocks[1 + row - self._n_base]
-            if restarts_schedule(run.branch, self.config):
-                spec = branch_schedule(run.branch, self.config)
-                block.schedule = ScheduleRunner(spec, np.array([run.lr]))
-            else:  # the parent's schedule, where it stands (the base block starts at row 0)
-                block.schedule = self._blocks[0].schedule.row(run.parent)
-            self._lr64[row] = block.schedule.lr[0]
-            self._lr[row : row + 1].copy_(torch.from_numpy(self._lr64[row : row + 1, None]))
-            self._ledger.started(row)
+        """Make the branches of the step reached (see :func:`engine.experiment.starts.fork_due`)."""
+        fork_due(
+            self._ledger,
+            self.steps_taken,
+            self.config,
+            self._params,
+            self._lr,
+            self._lr64,
+            self._groups,
+            self._blocks,
+        )

@@ -42,6 +42,11 @@ class Block:
     schedule: ScheduleRunner
 
 
+def group_of(groups: list[Group], run: int) -> Group:
+    """The group whose rows hold ``run``."""
+    return next(g for g in groups if g.rows.start <= run < g.rows.stop)
+
+
 def evaluate(
     problem: Problem, params: torch.Tensor, blocks: list[Block], data: Dataset, active: np.ndarray
 ) -> tuple[torch.Tensor, torch.Tensor, np.ndarray]:
