@@ -1,6 +1,7 @@
 """One loss panel: a learning rate's curves, heads, divergence marks and hover readout; the
 step the timeline went back to ("now": a line, with the heads at it); with several seeds, one
-median curve per optimizer in its 10–90 % band (:mod:`gui.panels.seed_bands`)."""
+median curve per optimizer in its 10–90 % band, with one its torch.optim twins
+(:mod:`gui.panels.seed_bands`)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from engine.config.settings import ARTICLE_LOSS_RANGE
 from engine.experiment.runs import RunKey, RunStatus
 from engine.live.messages import LossUpdate
 from gui.panels.rate_axis import RateAxis
-from gui.panels.seed_bands import BAND_POINTS, BandLayer
+from gui.panels.seed_bands import BandLayer, TwinCurves
 from gui.panels.title import PanelTitle
 from gui.plotting.decimation import GrowingBins
 from gui.plotting.helpers import (
@@ -26,7 +27,6 @@ from gui.plotting.helpers import (
     band_text,
     cached_brush,
     cached_pen,
-    decimate,
     point_font,
     same_status,
     style_head_dot,
@@ -58,14 +58,14 @@ class LossPanel:
         plot.hideButtons()
         plot.setMenuEnabled(False)
         self.curves: dict[int, pg.PlotCurveItem] = {}
-        self.twins: dict[int, pg.PlotCurveItem] = {}  # torch.optim reference, faint and dashed
         self.heads: dict[int, QGraphicsEllipseItem] = {}
         self._optimizer_of: dict[int, str] = {}  # run index -> optimizer name, for its colour
         self._branches: dict[int, int] = {}  # run index -> its place among the branches
         self.seeds = 1
         self.lanes: list[RunKey] = []  # a curve each: every run, or each optimizer's first draw
-        self._bins: dict[int, tuple[GrowingBins, GrowingBins, GrowingBins]] = {}  # curve, band
+        self._bins: dict[int, GrowingBins] = {}  # per lane, its curve's
         self.bands = BandLayer(plot)
+        self._twins = TwinCurves(plot, MAX_POINTS)
         self._rows = np.zeros(0, dtype=np.intp)  # the runs drawn here, in history's rows
         self.diverged = pg.ScatterPlotItem(pxMode=True)
         self.diverged.setZValue(10)
@@ -89,6 +89,11 @@ class LossPanel:
         self.on_click = lambda run_index: None  # set by the grid: a curve was clicked
         self.invalidate()
         plot.getViewBox().sigRangeChangedManually.connect(self._stop_following)
+
+    @property
+    def twins(self) -> dict[int, pg.PlotCurveItem]:
+        """The torch.optim twins' curves by lane (see :class:`TwinCurves`)."""
+        return self._twins.items
 
     @property
     def log_y(self) -> bool:
@@ -148,8 +153,9 @@ class LossPanel:
         per optimizer (keyed by its first draw's run index)."""
         self.lr = self.title.lr = lr
         self.title.show()
-        for item in [*self.curves.values(), *self.twins.values(), *self.heads.values()]:
+        for item in [*self.curves.values(), *self.heads.values()]:
             self.plot.removeItem(item)
+        self._twins.clear()
         self.seeds = seeds
         self.y_top = None if self.surface else Y_RANGE[1]
         self._set_labels()
@@ -158,15 +164,8 @@ class LossPanel:
         self._optimizer_of = {run.index: run.optimizer.name for run in self.lanes}
         forks = [run.index for run in self.lanes if run.branch is not None]
         self._branches = {index: place for place, index in enumerate(forks)}  # own dashes each
-        self.curves, self.twins, self.heads = {}, {}, {}
-        self._bins = {
-            run.index: (
-                GrowingBins(MAX_POINTS // 2),
-                GrowingBins(BAND_POINTS),
-                GrowingBins(BAND_POINTS),
-            )
-            for run in self.lanes
-        }
+        self.curves, self.heads = {}, {}
+        self._bins = {run.index: GrowingBins(MAX_POINTS // 2) for run in self.lanes}
         self.bands.start(self.lanes if seeds > 1 else [])
         for run in self.lanes:
             pen = self._curve_pen(run.optimizer.name, run.index)
@@ -175,11 +174,7 @@ class LossPanel:
             curve.sigClicked.connect(lambda _c, _e, index=run.index: self.on_click(index))
             self.plot.addItem(curve)
             self.curves[run.index] = curve
-            twin = LiveCurve(pen=self._twin_pen(run.optimizer.name), skipFiniteCheck=True)
-            twin.setZValue(-1)  # under the from-scratch curve it should hide
-            twin.hide()
-            self.plot.addItem(twin)
-            self.twins[run.index] = twin
+            self._twins.add(run.index, self._twin_pen(run.optimizer.name))
             head = self.heads[run.index] = add_head_dot(self.plot)
             self._style_head(head, run.optimizer.name)
         self.max_steps = max_steps
@@ -233,14 +228,14 @@ class LossPanel:
             shown, start = len(values), lane.start
             if self._drawn_lengths.get(lane.index) != length:
                 part = slice(start, max(start, shown))  # a branch from its step on
-                curve_bins = self._bins[lane.index][0]
+                curve_bins = self._bins[lane.index]
                 curve_bins.resize(columns)
                 x, y = curve_bins.min_max(history.steps[part], values[part])
                 self.curves[lane.index].setData(x, self._to_view(y))
                 if seeds > 1:
-                    self._draw_band(history, group, lane.index)
+                    self.bands.draw(lane.index, history, group, self.show_lr, self._to_view)
                 else:
-                    self._draw_twin(lane.index, history, shown)
+                    self._twins.draw(lane.index, history, shown, self.show_lr, self._to_view)
                 self._drawn_lengths[lane.index] = length
             head = self.heads[lane.index]
             if self.now is not None:  # the timeline went back: heads where the runs were then
@@ -310,33 +305,14 @@ class LossPanel:
             return history.band(group)[1]
         return history.losses(lane.index)
 
-    def _draw_band(self, history: LossHistory, group: int, lane: int) -> None:
-        low, _, high = history.band(group)
-        if self.show_lr:
-            low, high = low[:0], high[:0]
-        steps = history.steps[: len(low)]
-        _, low_bins, high_bins = self._bins[lane]
-        x_low, y_low = low_bins.edge(steps, low, upper=False)
-        x_high, y_high = high_bins.edge(steps, high, upper=True)
-        self.bands.draw(lane, x_low, self._to_view(y_low), x_high, self._to_view(y_high))
-
-    def _draw_twin(self, index: int, history: LossHistory, count: int) -> None:
-        twin = self.twins[index]
-        values = history.reference_losses(index)
-        shown = not self.show_lr and count > 0 and bool(np.isfinite(values).any())
-        twin.setVisible(shown)
-        if shown:
-            x, y = decimate(history.steps[:count], values, MAX_POINTS)
-            twin.setData(x, self._to_view(y))
-
     def invalidate(self) -> None:
         """Draw everything again at the next redraw (new axis mode, theme or data)."""
         self._drawn, self._drawn_statuses, self._drawn_marks = None, None, None
         self._drawn_now: int | None = None
         self._drawn_lengths: dict[int, int] = {}  # per lane, the steps its curve shows
         for bins in self._bins.values():  # the curves may be other data now (the lr view)
-            for each in bins:
-                each.clear()
+            bins.clear()
+        self.bands.forget()
 
     def _to_view(self, values):
         """Data to view coordinates: log10 on a log axis, where a loss ≤ 0 sits at LOG_FLOOR."""
