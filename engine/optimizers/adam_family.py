@@ -11,6 +11,7 @@ from engine.optimizers.base import (
     Optimizer,
     TorchEquivalent,
     betas,
+    betas_and_eps,
     ema_momentum_threshold,
     epsilon,
     in_float64,
@@ -72,9 +73,7 @@ class AMSGrad(_AdamFamily):
         return new, {"m": m, "v": v, "v_max": v_max, "step": step}
 
     def torch_equivalent(self, hp):
-        return TorchEquivalent(
-            "Adam", {"betas": (hp["beta1"], hp["beta2"]), "eps": hp["eps"], "amsgrad": True}
-        )
+        return TorchEquivalent("Adam", betas_and_eps(hp, amsgrad=True))
 
 
 class AdamW(_AdamFamily):
@@ -98,14 +97,7 @@ class AdamW(_AdamFamily):
         return decayed - lr / bc1 * m / denom, {"m": m, "v": v, "step": step}
 
     def torch_equivalent(self, hp):
-        return TorchEquivalent(
-            "AdamW",
-            {
-                "betas": (hp["beta1"], hp["beta2"]),
-                "eps": hp["eps"],
-                "weight_decay": hp["weight_decay"],
-            },
-        )
+        return TorchEquivalent("AdamW", betas_and_eps(hp, weight_decay=hp["weight_decay"]))
 
 
 class NAdam(_AdamFamily):
@@ -157,14 +149,7 @@ class NAdam(_AdamFamily):
         return new, {"m": m, "v": v, "step": step, "mu_product": mu_product}
 
     def torch_equivalent(self, hp):
-        return TorchEquivalent(
-            "NAdam",
-            {
-                "betas": (hp["beta1"], hp["beta2"]),
-                "eps": hp["eps"],
-                "momentum_decay": hp["momentum_decay"],
-            },
-        )
+        return TorchEquivalent("NAdam", betas_and_eps(hp, momentum_decay=hp["momentum_decay"]))
 
 
 class RAdam(_AdamFamily):
@@ -207,4 +192,4 @@ class RAdam(_AdamFamily):
         return torch.where(rho_t > 5.0, adaptive, bc1.expand_as(v))
 
     def torch_equivalent(self, hp):
-        return TorchEquivalent("RAdam", {"betas": (hp["beta1"], hp["beta2"]), "eps": hp["eps"]})
+        return TorchEquivalent("RAdam", betas_and_eps(hp))

@@ -10,6 +10,7 @@ from engine.optimizers.base import (
     Optimizer,
     TorchEquivalent,
     betas,
+    betas_and_eps,
     decay_rate,
     ema_momentum_threshold,
     epsilon,
@@ -189,7 +190,7 @@ class Adam(Optimizer):
     def torch_equivalent(self, hp):
         if not hp["bias_correction"]:
             return "torch's Adam always corrects the bias of m and v; tick bias correction"
-        return TorchEquivalent("Adam", {"betas": (hp["beta1"], hp["beta2"]), "eps": hp["eps"]})
+        return TorchEquivalent("Adam", betas_and_eps(hp))
 
 
 class RMSpropTorch(RMSprop):

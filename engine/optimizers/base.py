@@ -105,6 +105,12 @@ class TorchEquivalent:
     kwargs: dict
 
 
+def betas_and_eps(hp: Mapping[str, HyperValue], **more: HyperValue) -> dict:
+    """``torch.optim``'s ``betas`` and ``eps`` arguments, from the hyperparameters :func:`betas`
+    and :func:`epsilon` make (Adam's family), then ``more``."""
+    return {"betas": (hp["beta1"], hp["beta2"]), "eps": hp["eps"], **more}
+
+
 class Configurable:
     """Something with named, checked settings and defaults: an optimizer or a schedule."""
 

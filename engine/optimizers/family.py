@@ -11,6 +11,7 @@ from engine.optimizers.base import (
     Optimizer,
     TorchEquivalent,
     betas,
+    betas_and_eps,
     decay_rate,
     ema_momentum_threshold,
     epsilon,
@@ -195,7 +196,7 @@ class Adamax(Optimizer):
         return new, {"m": m, "u": u, "step": step}
 
     def torch_equivalent(self, hp):
-        return TorchEquivalent("Adamax", {"betas": (hp["beta1"], hp["beta2"]), "eps": hp["eps"]})
+        return TorchEquivalent("Adamax", betas_and_eps(hp))
 
 
 class Lion(Optimizer):
