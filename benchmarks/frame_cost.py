@@ -83,7 +83,7 @@ def panel_frames(view: str, seeds: int, steps: int, chunk: int, every: int):
     grid.start(announcement, history)
     frames = []
     for step in range(chunk, steps + 1, chunk):
-        update = update_at_step(full, step)
+        update = update_at_step(full, step, since=step - chunk)  # the new columns, as played
         history.apply(update)
         frames.append((timed(lambda u=update: grid.redraw(u)), timed(grid.viewport().repaint)))
     grid.close()

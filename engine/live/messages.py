@@ -174,8 +174,9 @@ class LossUpdate:
         return replace(self, summaries=self.summaries.with_runs(runs))
 
 
-def update_at_step(update: LossUpdate, step: int) -> LossUpdate:
-    """What a complete ``update`` (``start == 0``) looked like after ``step`` steps.
+def update_at_step(update: LossUpdate, step: int, since: int = 0) -> LossUpdate:
+    """What a complete ``update`` (``start == 0``) looked like after ``step`` steps; from
+    column ``since`` on only, as a playing engine sends the steps new since its last update.
 
     A run that went on past ``step`` was still running then, with ``step`` losses recorded; a
     branch was waiting until its step.
@@ -193,12 +194,12 @@ def update_at_step(update: LossUpdate, step: int) -> LossUpdate:
             paths[row, count:] = np.nan
 
     def cut(columns: np.ndarray | None) -> np.ndarray | None:
-        return None if columns is None else columns[:, :step].copy()
+        return None if columns is None else columns[:, since:step].copy()
 
     return LossUpdate(
         generation=update.generation,
-        start=0,
-        losses=losses,
+        start=since,
+        losses=losses[:, since:],
         counts=counts,
         summaries=summaries,
         steps_taken=min(update.steps_taken, step),
@@ -209,7 +210,7 @@ def update_at_step(update: LossUpdate, step: int) -> LossUpdate:
         sharpness=cut(update.sharpness),
         preconditioned=cut(update.preconditioned),
         sharpness_every=update.sharpness_every,
-        paths=paths,
+        paths=None if paths is None else paths[:, since:],
     )
 
 
