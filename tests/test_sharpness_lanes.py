@@ -8,14 +8,18 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QGraphicsItem
 
 from engine.analysis.readings import threshold_at
 from engine.analysis.sharpness import SharpnessTracker
 from engine.config.presets import EDGE_OF_STABILITY
 from engine.config.settings import OptimizerSpec
 from engine.experiment.batched import BatchedExperiment
+from engine.live.messages import update_at_step
 from engine.live.updates import full_update, started
+from gui.panels import lane_points, sharpness_layer
 from gui.panels.grid import PanelGrid
+from gui.panels.lane_points import LanePoints
 from gui.panels.sharpness_lanes import LaneThresholds, computed_lines, lanes_of
 from gui.plotting.palette import optimizer_colour
 from gui.state.loss_history import LossHistory
@@ -74,8 +78,7 @@ def test_every_draw_is_drawn_and_no_draw_runs_into_another(grid, trained):
     assert len(layer.curves) == 2  # a lane per optimizer, not a curve per draw
     for lane in layer.lanes:
         assert [run.seed_index for run in lane] == list(range(SEEDS))
-        x, y = layer.curves[lane[0].index].getData()
-        connect = layer.curves[lane[0].index].opts["connect"]
+        x, y, connect = layer.lane_points(lane[0].index)
         start = 0
         for run in lane:
             steps = np.arange(0, STEPS + 1, 2)
@@ -195,3 +198,81 @@ def test_a_lanes_rows_end_where_each_draw_stopped(trained):
     x, _, _, owner = computed_lines(history.steps, rows, max_points=2048)
     np.testing.assert_array_equal(x[owner == 1], np.arange(0, 20, 2))
     np.testing.assert_array_equal(x[owner == 2], np.arange(0, STEPS, 2))
+
+
+def frames(update, chunk: int):
+    """The columns of a finished ``update`` as a playing engine sends them, ``chunk`` a time."""
+    for step in range(chunk, STEPS + chunk, chunk):
+        yield update_at_step(update, min(step, STEPS), since=step - chunk)
+
+
+def expected_points(history, rows):
+    return computed_lines(history.steps, history.sharpness_rows(rows), max_points=2048)
+
+
+def test_a_lane_taken_in_frame_by_frame_draws_what_it_would_at_once(trained, monkeypatch):
+    monkeypatch.setattr(lane_points, "LIVE_POINTS", 1)  # settle often: both parts are used
+    experiment, tracker = trained
+    history = LossHistory()
+    history.clear(len(experiment.runs), CONFIG.dtype, SEEDS, STEPS)
+    rows = np.arange(SEEDS)  # the first lane: SGD at the first rate, three draws
+    points = LanePoints(rows, preconditioned=False, max_points=2048)
+    settles, live_seen = 0, 0
+    for update in frames(full_update(experiment, 0, tracker), chunk=3):
+        history.apply(update)
+        assert not points.extend(history)
+        if points.due > 1:
+            points.settle(history)
+            settles += 1
+        live_x, _, connect = points.live()
+        live_seen += len(live_x) > 0
+        for got, want in zip(points.points(), expected_points(history, rows)):
+            np.testing.assert_array_equal(got, want)
+        settled_x, _, _, owner = points.settled
+        starts = np.flatnonzero(np.append(True, ~connect[:-1]))[: len(live_x)]
+        for first in live_x[starts]:  # joined to the draw's last settled point
+            assert first in settled_x[np.searchsorted(owner, rows, side="right") - 1]
+    assert settles >= 3 and live_seen >= 3
+    history.clear(len(experiment.runs), CONFIG.dtype, SEEDS, STEPS)  # played again: fewer steps
+    history.apply(update_at_step(full_update(experiment, 0, tracker), 10))
+    assert points.extend(history)  # what was settled is gone
+    points.settle(history)
+    for got, want in zip(points.points(), expected_points(history, rows)):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_settled_points_are_painted_from_a_cache_in_the_live_window(qtbot, trained, monkeypatch):
+    monkeypatch.setattr(lane_points, "LIVE_POINTS", 1)
+    monkeypatch.setattr(sharpness_layer, "CACHED_POINTS", 0)  # any lane: ours are short
+    experiment, tracker = trained
+    history = LossHistory()
+    history.clear(len(experiment.runs), CONFIG.dtype, SEEDS, STEPS)
+    grid = PanelGrid(live=True)
+    qtbot.addWidget(grid)
+    grid.resize(1000, 700)
+    grid.show()
+    qtbot.waitExposed(grid)
+    grid.view.update(quantity=Quantity.SHARPNESS)
+    grid.start(started(experiment, 0), history)
+    full = full_update(experiment, 0, tracker)
+    for update in frames(full, chunk=2):
+        history.apply(update)
+        grid.redraw(update)
+    layer = grid.layers[0]
+    cache = QGraphicsItem.CacheMode.DeviceCoordinateCache
+    assert all(item.cacheMode() == cache for item in layer.settled.values())
+    for lane in layer.lanes:
+        rows = np.array([run.index for run in lane])
+        x, y, connect = layer.lane_points(lane[0].index)
+        want = expected_points(history, rows)
+        np.testing.assert_array_equal(x, want[0])
+        np.testing.assert_array_equal(connect, want[2])
+    test_each_draws_curve_is_painted_in_its_optimizers_colour(grid, trained)
+    doubled = dataclasses.replace(full, sharpness=full.sharpness * 2)  # written again from 0
+    history.apply(doubled)
+    grid.redraw(doubled)
+    for lane in layer.lanes:
+        rows = np.array([run.index for run in lane])
+        _, y, _ = layer.lane_points(lane[0].index)
+        np.testing.assert_allclose(y, expected_points(history, rows)[1], rtol=0)
+        assert y.max() == pytest.approx(np.log10(2 * np.nanmax(tracker.sharpness[rows])), rel=1e-12)

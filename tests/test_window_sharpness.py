@@ -70,7 +70,7 @@ def test_the_view_draws_each_runs_sharpness_and_its_threshold_dashed(make_window
             values = (
                 expected.preconditioned if run.index in (ADAM, ADAM + 1) else expected.sharpness
             )[run.index, :12]
-            x, y = layer.curves[run.index].getData()
+            x, y, _ = layer.lane_points(run.index)
             np.testing.assert_array_equal(x, np.arange(12))
             np.testing.assert_allclose(y, np.log10(values), rtol=1e-12)
             line = layer.thresholds[run.index]

@@ -79,8 +79,10 @@ def exported(window, tmp_path) -> tuple[list[str], dict]:
 
 
 def shown_curves(panel_or_layer) -> dict[int, np.ndarray]:
+    """The y of each shown curve: a loss panel's, or a Sharpness layer's lanes (all points)."""
+    lanes = getattr(panel_or_layer, "lane_points", None)
     return {
-        index: np.asarray(curve.getData()[1])
+        index: np.asarray(curve.getData()[1] if lanes is None else lanes(index)[1])
         for index, curve in panel_or_layer.curves.items()
         if curve.isVisible()
     }
@@ -171,7 +173,7 @@ def test_the_sharpness_view_exports_each_runs_sharpness(make_window, qtbot, tmp_
         for run in layer.runs:
             computed = tracker.preconditioned if run.optimizer.optimizer.preconditioned else None
             values = (tracker.sharpness if computed is None else computed)[run.index, :STEPS]
-            drawn = layer.curves[run.index].getData()[1]
+            drawn = layer.lane_points(run.index)[1]
             np.testing.assert_allclose(drawn, np.log10(values), rtol=1e-9)
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
@@ -14,14 +12,17 @@ from engine.analysis.landscape_map import LandscapeMap
 from engine.experiment.runs import RunKey
 from gui.landscape.path_layer import PathLayer
 from gui.landscape.path_segments import GrowingPath, clip_box
-from gui.plotting.helpers import add_head_dot, cached_brush, point_font, style_head_dot
+from gui.plotting.helpers import (
+    add_head_dot,
+    cached_brush,
+    live_budget,
+    point_font,
+    style_head_dot,
+)
 from gui.plotting.palette import optimizer_colour, optimizer_line_style
 from gui.plotting.themes import DEFAULT, Theme
 
-# The live segments move down into the cached layer once they are more than √(2 S a) (S settled,
-# a added per redraw; at least LIVE_SEGMENTS): stroking them every paint then costs about what
-# repainting the layer does, spread over the redraws until the next move (a square-root rule).
-LIVE_SEGMENTS = 64
+LIVE_SEGMENTS = 64  # the least kept live before moving down into the cache (see live_budget)
 HALO = "#000000"  # under every path, head and mark: they stand out on any colour of the map
 MARK_FILL = "#ffffff"
 CONTOUR_PEN = (255, 255, 255, 70)
@@ -232,7 +233,7 @@ class LandscapePlot:
         wanted = {i: len(drawn) if whole else stays for i, (drawn, stays) in self._drawing.items()}
         held = sum(len(layer.segments(i)) for i in wanted)
         movable = sum(max(0, n - len(layer.segments(i))) for i, n in wanted.items())
-        budget = max(2 * LIVE_SEGMENTS, math.sqrt(2 * held * self._pace))  # in rows
+        budget = live_budget(held, self._pace, LIVE_SEGMENTS)  # in rows
         if stale or movable > budget or (whole and movable):
             moved = {
                 i: self._drawing[i][0][:n]

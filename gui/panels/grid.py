@@ -159,7 +159,7 @@ class PanelGrid(PacedView, pg.GraphicsLayoutWidget):
         """``count`` new panels laid out as :func:`grid_shape` says; the old ones are deleted."""
         old = [panel.plot for panel in self.panels]
         self.panels = replace_plots(self.cells, old, count, self._new_panel)
-        self.layers = [SharpnessLayer(panel) for panel in self.panels]
+        self.layers = [SharpnessLayer(panel, cached=self.live) for panel in self.panels]
 
     def _new_panel(self, plot: pg.PlotItem) -> LossPanel:
         """A panel on ``plot`` with the grid's theme and modes."""

@@ -10,20 +10,15 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QColor, QPen
+from PySide6.QtWidgets import QGraphicsItem
 
 from engine.analysis.readings import DeclaredThresholds, threshold_at, threshold_position
 from engine.experiment.runs import RunKey
+from gui.panels.lane_points import LanePoints
 from gui.panels.loss_panel import MAX_POINTS, LossPanel
-from gui.panels.sharpness_lanes import (
-    LaneThresholds,
-    Line,
-    computed_lines,
-    joined,
-    lanes_of,
-    same_line,
-)
+from gui.panels.sharpness_lanes import LaneThresholds, Line, joined, lanes_of, same_line
 from gui.panels.threshold_labels import ThresholdLabels
-from gui.plotting.helpers import LiveCurve
+from gui.plotting.helpers import CachedCurve, LiveCurve
 from gui.plotting.palette import optimizer_colour, optimizer_line_style
 from gui.plotting.themes import Theme
 from gui.state.loss_history import LossHistory
@@ -34,6 +29,7 @@ THRESHOLD_ALPHA = 110  # of 255
 SAMPLE_LENGTH = 20  # pixels: the line pyqtgraph's legend draws as an item's sample
 FIRST_Y_RANGE = (0.0, 2.0)  # log10: λ from 1 to 100 until there is something to fit
 Y_STEP = 0.5  # the y range grows in half decades: re-laying the axis every frame is costly
+CACHED_POINTS = 4096  # a lane's settled points painted from a cache beyond this (measured)
 THRESHOLD_NOTE = "dashed: each run's stability threshold"
 
 
@@ -78,21 +74,25 @@ def threshold_sample(theme: Theme, pen_scale: float = 1.0) -> pg.PlotDataItem:
     return pg.PlotDataItem(pen=pen)
 
 
-def one_or_many(connect: np.ndarray, lines: int) -> np.ndarray | str:
+def one_or_many(connect: np.ndarray) -> np.ndarray | str:
     """pyqtgraph's fast path for a single line ("all": a polygon), else where lines join."""
-    return "all" if lines <= 1 else connect
+    return "all" if np.count_nonzero(~connect) <= 1 else connect
 
 
 class SharpnessLayer:
     """λ curves and threshold lines for one :class:`LossPanel`'s runs, shown instead of its
     losses while ``shown``; the panel keeps its x range, cursor and readout. Each lane (the
     draws of one optimizer at the panel's rate) is one curve item and one threshold item, keyed
-    by the lane's first run's index (:mod:`gui.panels.sharpness_lanes`)."""
+    by the lane's first run's index (:mod:`gui.panels.sharpness_lanes`). A lane's curve strokes
+    its newest points; its settled ones are a child item below it (:mod:`gui.panels.lane_points`),
+    painted from a pixmap cache when ``cached`` (a live window, not an export)."""
 
-    def __init__(self, panel: LossPanel):
+    def __init__(self, panel: LossPanel, cached: bool = False):
         self.panel = panel
+        self.cached = cached
         self.shown = False
-        self.curves: dict[int, pg.PlotCurveItem] = {}
+        self.curves: dict[int, pg.PlotCurveItem] = {}  # the live points; settled: their child
+        self.settled: dict[int, pg.PlotCurveItem] = {}
         self.thresholds: dict[int, pg.PlotCurveItem] = {}  # hidden where none is known
         self.labels = ThresholdLabels(panel.plot)  # whose each threshold is, at its end
         self.runs: list[RunKey] = []
@@ -102,9 +102,10 @@ class SharpnessLayer:
         self._rows = np.zeros(0, dtype=np.intp)  # the runs' rows in the history, lane by lane
         self._drawn: np.ndarray | None = None  # the counts the curves were drawn at
         self._every: int | None = None
+        self._rewrites = 0  # the history's, when last drawn
         self._limits: dict[int, LaneThresholds] = {}
         self._lines: dict[int, list[Line]] = {}  # per lane, its threshold lines as drawn
-        self._owners: dict[int, np.ndarray] = {}  # per lane, the draw of each curve point
+        self._points: dict[int, LanePoints] = {}
         self._placed: tuple | None = None  # what the labels were placed for
         self.y_range = FIRST_Y_RANGE  # log10 bounds shown while the panel follows its curves
         self._fitted = False  # the y range has been fitted to data once
@@ -125,11 +126,19 @@ class SharpnessLayer:
         self.lanes = lanes_of(self.runs)
         self._rows = np.array([run.index for lane in self.lanes for run in lane], dtype=np.intp)
         self.curves, self.thresholds, self._limits = {}, {}, {}
+        self.settled, self._points = {}, {}
         for lane in self.lanes:
             key = lane[0].index
             curve = LiveCurve(skipFiniteCheck=True)
-            curve.setClickable(True, width=8)
-            curve.sigClicked.connect(lambda _c, event, key=key: self._on_click(key, event))
+            settled = CachedCurve(skipFiniteCheck=True)
+            settled.setParentItem(curve)  # shown, hidden and removed with it
+            settled.setFlag(QGraphicsItem.GraphicsItemFlag.ItemStacksBehindParent)
+            for item in (curve, settled):
+                item.setClickable(True, width=8)
+                item.sigClicked.connect(lambda _c, event, key=key: self._on_click(key, event))
+            self.settled[key] = settled
+            rows = np.array([run.index for run in lane], dtype=np.intp)
+            self._points[key] = LanePoints(rows, is_adaptive(lane[0]), MAX_POINTS)
             line = LiveCurve(skipFiniteCheck=True)
             line.setZValue(-2)
             for item in (curve, line):
@@ -138,14 +147,16 @@ class SharpnessLayer:
             self.curves[key], self.thresholds[key] = curve, line
             self._limits[key] = LaneThresholds(lane, max_steps, MAX_POINTS, self.declared)
         self._forget_drawn()
-        self._every = None
+        self._every, self._rewrites = None, 0
         self.y_range, self._fitted = FIRST_Y_RANGE, False
         self.apply_theme(self.theme, self.pen_scale)
 
     def _forget_drawn(self) -> None:
         """Draw every lane again at the next redraw."""
         self._drawn, self._placed = None, None
-        self._lines, self._owners = {}, {}
+        self._lines = {}
+        for points in self._points.values():
+            points.clear()
 
     def apply_theme(self, theme: Theme, pen_scale: float = 1.0) -> None:
         self.theme, self.pen_scale = theme, pen_scale
@@ -155,6 +166,7 @@ class SharpnessLayer:
             pen = pg.mkPen(optimizer_colour(name), width=width)
             pen.setStyle(optimizer_line_style(name))
             self.curves[lane[0].index].setPen(pen)
+            self.settled[lane[0].index].setPen(pen)
             self.thresholds[lane[0].index].setPen(threshold_pen(name, theme, pen_scale))
         self.labels.apply_theme(theme)
         self._placed = None
@@ -206,31 +218,56 @@ class SharpnessLayer:
     def redraw(self, history: LossHistory) -> None:
         """``setData`` on the items of the lanes whose runs have new steps."""
         counts = history.counts[self._rows]
+        if history.rewrites != self._rewrites:  # steps drawn were written again
+            self._rewrites = history.rewrites
+            self._forget_drawn()
         if history.sharpness_every != self._every:
             self._every = history.sharpness_every
             self._set_step_label()
         drawn = self._drawn
         if drawn is not None and np.array_equal(counts, drawn):
             return
-        first = 0
+        first, changed = 0, []
         for lane in self.lanes:
             lane_counts = slice(first, first + len(lane))
             first += len(lane)
             if drawn is None or not np.array_equal(counts[lane_counts], drawn[lane_counts]):
+                changed.append(lane)
+        for lane in changed:
+            if self._points[lane[0].index].extend(history):
+                self._show_settled(lane[0].index)  # gone: the history went back
+        settled = self._settle_due(history)
+        for lane in self.lanes:
+            if lane in changed or lane[0].index in settled:
                 self._draw_lane(lane, history)
         self._drawn = counts
         self.panel.grow_x(int(counts.max()) if counts.size else 0)
         self._grow_y()
         self._place_labels()
 
+    def _settle_due(self, history: LossHistory) -> list[int]:
+        """Settle the lanes with nothing settled yet, and of the others the one most over its
+        budget: one a frame, so that lanes growing alike do not repaint their caches at once.
+        The keys of the lanes settled."""
+        due = {key: points.due for key, points in self._points.items()}
+        most = max(due, key=due.__getitem__, default=None)
+        settled = [key for key in due if due[key] == np.inf or (key == most and due[key] > 1)]
+        for key in settled:
+            self._points[key].settle(history)
+            self._show_settled(key)
+        return settled
+
+    def _show_settled(self, key: int) -> None:
+        x, y, connect, _ = self._points[key].settled
+        self.settled[key].setData(x, y, connect=one_or_many(connect))
+        self.settled[key].set_cached(self.cached and len(x) > CACHED_POINTS)
+
     def _draw_lane(self, lane: list[RunKey], history: LossHistory) -> None:
-        """The lane's draws as one curve (each point joined to the next of its own draw)."""
+        """The lane's newest points (each joined to the next of its own draw) and its
+        threshold lines."""
         key = lane[0].index
-        rows = np.array([run.index for run in lane], dtype=np.intp)
-        values = history.sharpness_rows(rows, preconditioned=is_adaptive(lane[0]))
-        x, y, connect, owner = computed_lines(history.steps, values, MAX_POINTS)
-        self.curves[key].setData(x, y, connect=one_or_many(connect, len(lane)))
-        self._owners[key] = owner
+        x, y, connect = self._points[key].live()
+        self.curves[key].setData(x, y, connect=one_or_many(connect))
         self._draw_thresholds(key, self._limits[key].lines([history.lrs(r.index) for r in lane]))
 
     def _draw_thresholds(self, key: int, lines: list[Line]) -> None:
@@ -245,14 +282,14 @@ class SharpnessLayer:
             return  # the lines drawn stay, and with them the labels' layout
         self._lines[key] = lines
         x, y, connect, _ = joined(lines)
-        item.setData(x, y, connect=one_or_many(connect, len(lines)))
+        item.setData(x, y, connect=one_or_many(connect))
 
     def _grow_y(self) -> None:
         """Widen the y range, in half decades, to what the curves and lines now span."""
         if not self.panel.follow:
             return
         low, high = (np.inf, -np.inf) if not self._fitted else self.y_range
-        for item in [*self.curves.values(), *self.thresholds.values()]:
+        for item in [*self.curves.values(), *self.settled.values(), *self.thresholds.values()]:
             y = item.getData()[1]
             if item.isVisible() and y is not None and len(y):
                 low, high = min(low, float(np.min(y))), max(high, float(np.max(y)))
@@ -294,15 +331,20 @@ class SharpnessLayer:
     def _on_click(self, key: int, event) -> None:
         """A lane's curve was clicked: inspect the draw whose point is nearest the click."""
         lane = next(lane for lane in self.lanes if lane[0].index == key)
-        owner = self._owners.get(key)
-        if event is None or owner is None or not len(owner) or len(lane) == 1:
+        x, y, _, owner = self._points[key].points()
+        if event is None or not len(owner) or len(lane) == 1:
             self.panel.on_click(key)
             return
-        x, y = self.curves[key].getData()
         width, height = self.panel.plot.getViewBox().viewPixelSize()
         where = event.pos()
         pixels = ((x - where.x()) / width) ** 2 + ((y - where.y()) / height) ** 2
         self.panel.on_click(lane[int(owner[int(np.argmin(pixels))])].index)
+
+    def lane_points(self, key: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every point the lane keyed ``key`` draws (settled, then live), draw by draw: x, y
+        (log10 λ) and where each point joins the next (read-only copies)."""
+        x, y, connect, _ = self._points[key].points()
+        return x, y, connect
 
     @staticmethod
     def values(history: LossHistory, run: RunKey) -> np.ndarray:

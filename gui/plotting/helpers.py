@@ -36,6 +36,23 @@ class LiveCurve(pg.PlotCurveItem):
         return super().generatePath(x, y)
 
 
+class CachedCurve(LiveCurve):
+    """A curve Qt may paint once into a pixmap of device pixels and then copy, until its data,
+    pen or view change: the settled part of a curve that grows. Its bounds stop at the view, so
+    a zoomed-in curve does not make a pixmap of what lies far outside."""
+
+    def set_cached(self, on: bool) -> None:
+        """Paint from the cache (worth it for many points: copying one costs about what
+        stroking a few thousand does), or stroke every paint."""
+        mode = QGraphicsItem.CacheMode
+        self.setCacheMode(mode.DeviceCoordinateCache if on else mode.NoCache)
+
+    def boundingRect(self):  # noqa: N802 (Qt's name)
+        rect = super().boundingRect()
+        view = self.viewRect()
+        return rect if view is None else rect.intersected(view)
+
+
 def connected_path(x: np.ndarray, y: np.ndarray, connect: np.ndarray) -> QPainterPath:
     """The path through the points, point i joined to point i + 1 where ``connect[i]``: one
     polygon a joined stretch (a stretch of one point draws nothing, as in pyqtgraph)."""
@@ -166,6 +183,14 @@ def decimate(x: np.ndarray, y: np.ndarray, max_points: int) -> tuple[np.ndarray,
     index[1::2] = rows * size + second
     index = np.concatenate([index, np.arange(usable, n)])
     return x[index], y[index]
+
+
+def live_budget(held: int, pace: float, least: int) -> float:
+    """How much a cached layer's live part may hold before it moves down into the cache:
+    √(2 S a) (S held in the cache, a added per redraw; at least 2 ``least``). Stroking the live
+    part every paint then costs about what repainting the cache does, spread over the redraws
+    until the next move (a square-root rule)."""
+    return max(2 * least, math.sqrt(2 * held * pace))
 
 
 def to_pixel(value: float, pixel: float) -> float:

@@ -43,6 +43,7 @@ class LossHistory:
         self.sharpness_every: int | None = None  # k of the latest update; None: not computing
         self.steps = np.arange(capacity, dtype=float)
         self.counts = np.zeros(n_runs, dtype=np.int64)
+        self.rewrites = 0  # updates that wrote columns already received (a timeline seek)
         self.status = np.zeros(n_runs, dtype=np.int8)  # RunStatus values of the latest update
         self.seeds = seeds
         self._bands = GrowingArray((len(BAND_ROWS), groups), capacity=capacity)  # low, median,…
@@ -53,6 +54,8 @@ class LossHistory:
         return int(self.counts.max()) if self.counts.size else 0
 
     def apply(self, update: LossUpdate) -> None:
+        if update.start < self.length:
+            self.rewrites += 1
         self._reserve(update.end)
         columns = slice(update.start, update.end)
         self._losses.array[:, columns] = update.losses
@@ -151,6 +154,14 @@ class LossHistory:
         rows = buffer.array[runs, :length]
         rows[np.arange(length) >= counts[:, None]] = np.nan
         return rows
+
+    def sharpness_block(
+        self, runs: np.ndarray, start: int, end: int, preconditioned: bool = False
+    ) -> np.ndarray:
+        """λ (or the preconditioned λ) of ``runs`` in columns ``start`` to ``end``, whatever
+        each run recorded there (a copy; the caller knows each run's count)."""
+        buffer = self._preconditioned if preconditioned else self._sharpness
+        return buffer.array[runs, start:end]
 
     def _reserve(self, size: int) -> None:
         buffers = (self._losses, self._lrs, self._reference, self._sharpness, self._preconditioned)
