@@ -6,7 +6,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsItem
 
@@ -261,6 +261,14 @@ def test_settled_points_are_painted_from_a_cache_in_the_live_window(qtbot, train
     layer = grid.layers[0]
     cache = QGraphicsItem.CacheMode.DeviceCoordinateCache
     assert all(item.cacheMode() == cache for item in layer.settled.values())
+    view = layer.panel.plot.getViewBox()
+    view.setRange(xRange=(0, STEPS / 4), padding=0)
+    grid.grab()  # painted, and so bounded, while zoomed in
+    view.setRange(xRange=(-STEPS, 2 * STEPS), yRange=(-1, 3), padding=0)  # zoomed out
+    for item in layer.settled.values():  # the cache spans what the view shows of the points
+        x, y = item.getData()
+        shown = QRectF(x.min(), y.min(), np.ptp(x), np.ptp(y)).intersected(view.viewRect())
+        assert item.boundingRect().contains(shown)
     for lane in layer.lanes:
         rows = np.array([run.index for run in lane])
         x, y, connect = layer.lane_points(lane[0].index)

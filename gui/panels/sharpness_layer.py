@@ -10,7 +10,6 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QColor, QPen
-from PySide6.QtWidgets import QGraphicsItem
 
 from engine.analysis.readings import DeclaredThresholds, threshold_at, threshold_position
 from engine.experiment.runs import RunKey
@@ -84,14 +83,15 @@ class SharpnessLayer:
     losses while ``shown``; the panel keeps its x range, cursor and readout. Each lane (the
     draws of one optimizer at the panel's rate) is one curve item and one threshold item, keyed
     by the lane's first run's index (:mod:`gui.panels.sharpness_lanes`). A lane's curve strokes
-    its newest points; its settled ones are a child item below it (:mod:`gui.panels.lane_points`),
-    painted from a pixmap cache when ``cached`` (a live window, not an export)."""
+    its newest points; its settled ones are an item below the curves, shown and hidden with it
+    (:mod:`gui.panels.lane_points`), painted from a pixmap cache when ``cached`` (a live window,
+    not an export)."""
 
     def __init__(self, panel: LossPanel, cached: bool = False):
         self.panel = panel
         self.cached = cached
         self.shown = False
-        self.curves: dict[int, pg.PlotCurveItem] = {}  # the live points; settled: their child
+        self.curves: dict[int, pg.PlotCurveItem] = {}  # the live points
         self.settled: dict[int, pg.PlotCurveItem] = {}
         self.thresholds: dict[int, pg.PlotCurveItem] = {}  # hidden where none is known
         self.labels = ThresholdLabels(panel.plot)  # whose each threshold is, at its end
@@ -119,7 +119,7 @@ class SharpnessLayer:
         """Items for a new experiment's runs (the old ones go); ``declared``: the thresholds
         students' files declare, as the engine computed them."""
         plot = self.panel.plot
-        for item in [*self.curves.values(), *self.thresholds.values()]:
+        for item in [*self.curves.values(), *self.settled.values(), *self.thresholds.values()]:
             plot.removeItem(item)
         self.runs, self.max_steps = list(runs), max_steps
         self.declared = dict(declared or {})
@@ -131,8 +131,8 @@ class SharpnessLayer:
             key = lane[0].index
             curve = LiveCurve(skipFiniteCheck=True)
             settled = CachedCurve(skipFiniteCheck=True)
-            settled.setParentItem(curve)  # shown, hidden and removed with it
-            settled.setFlag(QGraphicsItem.GraphicsItemFlag.ItemStacksBehindParent)
+            settled.setZValue(-1)  # under every lane's newest points
+            curve.visibleChanged.connect(lambda c=curve, s=settled: s.setVisible(c.isVisible()))
             for item in (curve, settled):
                 item.setClickable(True, width=8)
                 item.sigClicked.connect(lambda _c, event, key=key: self._on_click(key, event))
@@ -141,7 +141,7 @@ class SharpnessLayer:
             self._points[key] = LanePoints(rows, is_adaptive(lane[0]), MAX_POINTS)
             line = LiveCurve(skipFiniteCheck=True)
             line.setZValue(-2)
-            for item in (curve, line):
+            for item in (curve, settled, line):
                 item.setVisible(self.shown)
                 plot.addItem(item)
             self.curves[key], self.thresholds[key] = curve, line

@@ -48,9 +48,12 @@ class CachedCurve(LiveCurve):
         self.setCacheMode(mode.DeviceCoordinateCache if on else mode.NoCache)
 
     def boundingRect(self):  # noqa: N802 (Qt's name)
+        """The curve's bounds within the view's (not ``viewRect()``: a ``PlotCurveItem`` never
+        forgets the first one it was asked for)."""
         rect = super().boundingRect()
-        view = self.viewRect()
-        return rect if view is None else rect.intersected(view)
+        view = self.getViewBox()
+        shown = None if view is None else self.mapRectFromView(view.viewRect())
+        return rect if shown is None else rect.intersected(shown.normalized())
 
 
 def connected_path(x: np.ndarray, y: np.ndarray, connect: np.ndarray) -> QPainterPath:
