@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QGraphicsItem
 
 from engine.analysis.readings import threshold_at
 from engine.analysis.sharpness import SharpnessTracker
@@ -241,6 +240,13 @@ def test_a_lane_taken_in_frame_by_frame_draws_what_it_would_at_once(trained, mon
         np.testing.assert_array_equal(got, want)
 
 
+def pixels(image) -> np.ndarray:
+    """(height, width, 3) RGB of ``image``."""
+    image = image.convertToFormat(image.Format.Format_RGB32)
+    rows = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), -1, 4)
+    return rows[:, : image.width(), 2::-1].astype(int)
+
+
 def test_settled_points_are_painted_from_a_cache_in_the_live_window(qtbot, trained, monkeypatch):
     monkeypatch.setattr(lane_points, "LIVE_POINTS", 1)
     monkeypatch.setattr(sharpness_layer, "CACHED_POINTS", 0)  # any lane: ours are short
@@ -259,8 +265,7 @@ def test_settled_points_are_painted_from_a_cache_in_the_live_window(qtbot, train
         history.apply(update)
         grid.redraw(update)
     layer = grid.layers[0]
-    cache = QGraphicsItem.CacheMode.DeviceCoordinateCache
-    assert all(item.cacheMode() == cache for item in layer.settled.values())
+    assert all(item.cached for item in layer.settled.values())
     view = layer.panel.plot.getViewBox()
     view.setRange(xRange=(0, STEPS / 4), padding=0)
     grid.grab()  # painted, and so bounded, while zoomed in
@@ -276,6 +281,11 @@ def test_settled_points_are_painted_from_a_cache_in_the_live_window(qtbot, train
         np.testing.assert_array_equal(x, want[0])
         np.testing.assert_array_equal(connect, want[2])
     test_each_draws_curve_is_painted_in_its_optimizers_colour(grid, trained)
+    copied = pixels(grid.grab().toImage())
+    for item in layer.settled.values():
+        item.set_cached(False)
+    stroked = pixels(grid.grab().toImage())
+    assert (np.abs(copied - stroked).max(axis=2) > 8).mean() < 1e-3  # the same picture
     doubled = dataclasses.replace(full, sharpness=full.sharpness * 2)  # written again from 0
     history.apply(doubled)
     grid.redraw(doubled)

@@ -17,7 +17,8 @@ from gui.panels.lane_points import LanePoints
 from gui.panels.loss_panel import MAX_POINTS, LossPanel
 from gui.panels.sharpness_lanes import LaneThresholds, Line, joined, lanes_of, same_line
 from gui.panels.threshold_labels import ThresholdLabels
-from gui.plotting.helpers import CachedCurve, LiveCurve
+from gui.plotting.cached_curve import CachedCurve
+from gui.plotting.helpers import LiveCurve
 from gui.plotting.palette import optimizer_colour, optimizer_line_style
 from gui.plotting.themes import Theme
 from gui.state.loss_history import LossHistory

@@ -36,26 +36,6 @@ class LiveCurve(pg.PlotCurveItem):
         return super().generatePath(x, y)
 
 
-class CachedCurve(LiveCurve):
-    """A curve Qt may paint once into a pixmap of device pixels and then copy, until its data,
-    pen or view change: the settled part of a curve that grows. Its bounds stop at the view, so
-    a zoomed-in curve does not make a pixmap of what lies far outside."""
-
-    def set_cached(self, on: bool) -> None:
-        """Paint from the cache (worth it for many points: copying one costs about what
-        stroking a few thousand does), or stroke every paint."""
-        mode = QGraphicsItem.CacheMode
-        self.setCacheMode(mode.DeviceCoordinateCache if on else mode.NoCache)
-
-    def boundingRect(self):  # noqa: N802 (Qt's name)
-        """The curve's bounds within the view's (not ``viewRect()``: a ``PlotCurveItem`` never
-        forgets the first one it was asked for)."""
-        rect = super().boundingRect()
-        view = self.getViewBox()
-        shown = None if view is None else self.mapRectFromView(view.viewRect())
-        return rect if shown is None else rect.intersected(shown.normalized())
-
-
 def connected_path(x: np.ndarray, y: np.ndarray, connect: np.ndarray) -> QPainterPath:
     """The path through the points, point i joined to point i + 1 where ``connect[i]``: one
     polygon a joined stretch (a stretch of one point draws nothing, as in pyqtgraph)."""
