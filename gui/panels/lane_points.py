@@ -100,7 +100,7 @@ class LanePoints:
     def live(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """x, y and connect of the live points, each draw's from its last settled point on."""
         x, y, owner = self._live
-        draws = np.unique(owner) if len(self.rows) > 1 else owner[:1]
+        draws = owner[np.flatnonzero(np.diff(owner, prepend=-1))]  # sorted: each draw once
         draws = draws[np.isfinite(self._joints[0, draws])]
         at = np.searchsorted(owner, draws)
         x = np.insert(x, at, self._joints[0, draws])
