@@ -43,13 +43,11 @@ def trained():
     return experiment, tracker
 
 
-@pytest.fixture
-def grid(qtbot, trained):
-    experiment, tracker = trained
+def sharpness_grid(qtbot, experiment) -> tuple[PanelGrid, LossHistory]:
+    """A live window's panels in the Sharpness view, started on ``experiment``, and their
+    (empty) history."""
     history = LossHistory()
     history.clear(len(experiment.runs), CONFIG.dtype, SEEDS, STEPS)
-    update = full_update(experiment, 0, tracker)
-    history.apply(update)
     grid = PanelGrid(live=True)
     qtbot.addWidget(grid)
     grid.resize(1000, 700)
@@ -57,6 +55,15 @@ def grid(qtbot, trained):
     qtbot.waitExposed(grid)
     grid.view.update(quantity=Quantity.SHARPNESS)
     grid.start(started(experiment, 0), history)
+    return grid, history
+
+
+@pytest.fixture
+def grid(qtbot, trained):
+    experiment, tracker = trained
+    grid, history = sharpness_grid(qtbot, experiment)
+    update = full_update(experiment, 0, tracker)
+    history.apply(update)
     grid.redraw(update)
     return grid
 
@@ -251,15 +258,7 @@ def test_settled_points_are_painted_from_a_cache_in_the_live_window(qtbot, train
     monkeypatch.setattr(lane_points, "LIVE_POINTS", 1)
     monkeypatch.setattr(sharpness_layer, "CACHED_POINTS", 0)  # any lane: ours are short
     experiment, tracker = trained
-    history = LossHistory()
-    history.clear(len(experiment.runs), CONFIG.dtype, SEEDS, STEPS)
-    grid = PanelGrid(live=True)
-    qtbot.addWidget(grid)
-    grid.resize(1000, 700)
-    grid.show()
-    qtbot.waitExposed(grid)
-    grid.view.update(quantity=Quantity.SHARPNESS)
-    grid.start(started(experiment, 0), history)
+    grid, history = sharpness_grid(qtbot, experiment)
     full = full_update(experiment, 0, tracker)
     for update in frames(full, chunk=2):
         history.apply(update)
