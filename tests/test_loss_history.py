@@ -1,0 +1,57 @@
+"""The window's loss history keeps every column it received, and its optional buffers (the
+torch.optim twins' losses, λ and the preconditioned λ) take room only once used: a history of
+512 runs without them copies a third of the bytes when its columns double."""
+
+import dataclasses
+
+import numpy as np
+
+from engine.config.settings import ExperimentConfig, OptimizerSpec
+from engine.experiment.batched import BatchedExperiment
+from engine.live.messages import update_at_step
+from engine.live.updates import full_update
+from gui.state.loss_history import LossHistory
+
+STEPS = 1500  # past the 1,024 columns a new history has room for
+CONFIG = ExperimentConfig().with_changes(
+    optimizers=(OptimizerSpec.create("sgd"),),
+    learning_rates=(0.1, 0.01),
+    max_steps=STEPS,
+    stop_loss=0.0,
+)
+RATES_AND_LOSSES = 8 + 4  # bytes a run and column: float64 rates, float32 losses
+
+
+def played(full, history: LossHistory, until: int, chunk: int = 100) -> None:
+    for step in range(chunk, until + 1, chunk):
+        history.apply(update_at_step(full, step, since=step - chunk))
+
+
+def test_a_history_without_twins_or_sharpness_grows_only_its_losses_and_rates():
+    experiment = BatchedExperiment(CONFIG)
+    experiment.run_to_end()
+    full = full_update(experiment)
+    runs = len(experiment.runs)
+    history = LossHistory()
+    history.clear(runs, CONFIG.dtype)
+    played(full, history, STEPS)
+    assert history.length == STEPS
+    for run in range(runs):
+        np.testing.assert_array_equal(history.losses(run), experiment.losses(run))
+        assert len(history.sharpness(run)) == STEPS and np.isnan(history.sharpness(run)).all()
+        assert np.isnan(history.reference_losses(run)).all()
+    columns = 2048  # 1,024 doubled once
+    assert history.nbytes < runs * columns * (RATES_AND_LOSSES + 1)  # not the 32 of all five
+
+    computed = np.ones((runs, 100))
+    later = dataclasses.replace(
+        update_at_step(full, STEPS, since=STEPS - 100),
+        sharpness=computed,
+        preconditioned=computed,
+        sharpness_every=1,
+    )
+    history.apply(later)  # the Sharpness view went on: λ from then on, NaN before
+    for run in range(runs):
+        values = history.sharpness(run)
+        assert np.isnan(values[: STEPS - 100]).all() and (values[STEPS - 100 :] == 1).all()
+    assert history.nbytes >= runs * columns * (RATES_AND_LOSSES + 16)
