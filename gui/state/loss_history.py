@@ -36,7 +36,7 @@ class LossHistory:
         rows = (n_runs,)
         self._losses = GrowingArray(rows, dtype=dtype, capacity=capacity)
         self._lrs = GrowingArray(rows, capacity=capacity)
-        # the twins' and sharpness buffers take room only once written or read (see _grown)
+        # the twins' and sharpness buffers take room only once written (see _grown)
         self._reference = GrowingArray(rows, dtype=dtype, capacity=1)
         self._sharpness = GrowingArray(rows, capacity=1)
         self._preconditioned = GrowingArray(rows, capacity=1)
