@@ -54,7 +54,9 @@ class CachedCurve(LiveCurve):
         if not self._copyable(painter):
             super().paint(painter, option, widget)
             return
-        transform = painter.deviceTransform()
+        # the world transform, not the device's: that one adds where the view sits in the
+        # window, which the engine adds again when the image is drawn
+        transform = painter.worldTransform()
         area = transform.mapRect(self.boundingRect()).toAlignedRect()
         if area.isEmpty():
             return
