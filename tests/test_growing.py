@@ -83,3 +83,30 @@ def test_the_torch_twins_losses_grow_too():
     losses = experiment.reference.losses
     assert losses.shape == experiment.loss_buffer.shape == (len(experiment.runs), 300)
     assert losses.base.shape[1] <= 512
+
+
+def test_a_buffer_told_what_was_written_doubles_with_little_left_to_copy():
+    """Written step by step, the doubled buffer is made ahead; a step written again after it
+    was copied is copied again, so the grown buffer holds the latest of every step."""
+    buffer = GrowingArray((3,), (2,), dtype=np.float32, capacity=64)
+    expected = np.full((3, 128, 2), np.nan, dtype=np.float32)
+    for step in range(64):
+        buffer.array[:, step] = expected[:, step] = step
+        buffer.written(step, step + 1)
+        if step == 60:  # a seek: steps from 10 written again
+            buffer.array[:, 10:61] = expected[:, 10:61] = -1.0
+            buffer.written(10, 61)
+    assert buffer.nbytes == 3 * (64 + 128) * 2 * 4  # the doubled buffer is held already
+    assert buffer.left_to_copy < 2 * 64 / 4
+    buffer.reserve(65)
+    assert buffer.capacity == 128 and buffer.nbytes == 3 * 128 * 2 * 4
+    np.testing.assert_array_equal(buffer.array, expected)
+
+
+def test_an_owner_that_says_nothing_doubles_all_at_once():
+    buffer = GrowingArray((2,), capacity=8)
+    buffer.array[:, :8] = 1.0
+    assert buffer.left_to_copy == 16
+    buffer.reserve(9)
+    np.testing.assert_array_equal(buffer.array[:, :8], 1.0)
+    assert np.isnan(buffer.array[:, 8:]).all()

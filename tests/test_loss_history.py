@@ -20,6 +20,7 @@ CONFIG = ExperimentConfig().with_changes(
     stop_loss=0.0,
 )
 RATES_AND_LOSSES = 8 + 4  # bytes a run and column: float64 rates, float32 losses
+SHARPNESS = 8 + 8  # λ and the preconditioned λ, float64
 
 
 def played(full, history: LossHistory, until: int, chunk: int = 100) -> None:
@@ -55,3 +56,30 @@ def test_a_history_without_twins_or_sharpness_grows_only_its_losses_and_rates():
         values = history.sharpness(run)
         assert np.isnan(values[: STEPS - 100]).all() and (values[STEPS - 100 :] == 1).all()
     assert history.nbytes >= runs * columns * (RATES_AND_LOSSES + 16)
+
+
+def with_sharpness(update, every: int = 1):
+    computed = np.ones_like(update.lrs)
+    return dataclasses.replace(
+        update, sharpness=computed, preconditioned=computed, sharpness_every=every
+    )
+
+
+def test_sharpness_buffers_joining_late_double_with_the_losses():
+    """Room for 1,200 columns reserved up front; λ from step 900 on takes exactly that room
+    and doubles when the losses do."""
+    experiment = BatchedExperiment(CONFIG)
+    experiment.run_to_end()
+    full = full_update(experiment)
+    runs = len(experiment.runs)
+    history = LossHistory()
+    history.clear(runs, CONFIG.dtype, max_steps=1200)
+    played(full, history, 900)
+    for step in range(1000, STEPS + 1, 100):
+        history.apply(with_sharpness(update_at_step(full, step, since=step - 100)))
+    held = runs * (RATES_AND_LOSSES + SHARPNESS)  # and 4 bytes a run of unused twins' room
+    assert history.nbytes == held * 2400 + runs * 4  # not 2,048 columns of λ, nor 4,096
+    for run in range(runs):
+        np.testing.assert_array_equal(history.losses(run), experiment.losses(run))
+        values = history.sharpness(run)
+        assert np.isnan(values[:900]).all() and (values[900:] == 1).all()
