@@ -6,6 +6,12 @@ import os
 import sys
 from collections.abc import Sequence
 
+# Before numpy is imported (here and in the spawned engine): numpy asks Linux for huge pages for
+# every array of 4 MB or more, and where the kernel compacts memory to find them, touching a new
+# buffer stalls for up to a second (the window's loss history at 512 runs); see
+# docs/performance.md. The figures and files are the same either way.
+os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)

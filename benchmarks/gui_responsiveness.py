@@ -43,7 +43,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
+os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")  # before numpy, as main.py does
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 

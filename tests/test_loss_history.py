@@ -3,6 +3,10 @@ torch.optim twins' losses, λ and the preconditioned λ) take room only once use
 512 runs without them copies a third of the bytes when its columns double."""
 
 import dataclasses
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -21,6 +25,7 @@ CONFIG = ExperimentConfig().with_changes(
 )
 RATES_AND_LOSSES = 8 + 4  # bytes a run and column: float64 rates, float32 losses
 SHARPNESS = 8 + 8  # λ and the preconditioned λ, float64
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def played(full, history: LossHistory, until: int, chunk: int = 100) -> None:
@@ -83,3 +88,14 @@ def test_sharpness_buffers_joining_late_double_with_the_losses():
         np.testing.assert_array_equal(history.losses(run), experiment.losses(run))
         values = history.sharpness(run)
         assert np.isnan(values[:900]).all() and (values[900:] == 1).all()
+
+
+def test_the_app_asks_numpy_for_no_huge_pages():
+    """main.py turns numpy's huge pages off before numpy is imported: where Linux compacts
+    memory to find them, the first touch of a grown buffer stalled the window up to a second."""
+    code = "import main, numpy._core.multiarray as m; print(m._get_madvise_hugepage())"
+    env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.stdout.strip() == "False", done.stderr
