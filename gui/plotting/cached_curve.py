@@ -30,6 +30,7 @@ class CachedCurve(LiveCurve):
         stroking a few thousand does), or stroke every paint."""
         self.cached = on
         self._forget()
+        self.update()
 
     def updateData(self, *args, **kwargs) -> None:  # noqa: N802 (pyqtgraph's name)
         self._forget()
