@@ -1,11 +1,30 @@
-"""Waiting for a process to end, for the tests that stop engines and windows."""
+"""Processes for the tests: Python code run in a process of its own, and waiting for a
+process to end (the tests that stop engines and windows)."""
 
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_python(
+    code: str, *args: str, env: dict[str, str] | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess:
+    """``code`` run by this Python with ``args`` in a process of its own, from the project's
+    folder; its output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def gone(pid: int) -> bool:

@@ -4,9 +4,6 @@ torch.optim twins' losses, λ and the preconditioned λ) take room only once use
 
 import dataclasses
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 
@@ -15,6 +12,7 @@ from engine.experiment.batched import BatchedExperiment
 from engine.live.messages import update_at_step
 from engine.live.updates import full_update
 from gui.state.loss_history import LossHistory
+from tests.processes import run_python
 
 STEPS = 1500  # past the 1,024 columns a new history has room for
 CONFIG = ExperimentConfig().with_changes(
@@ -25,7 +23,6 @@ CONFIG = ExperimentConfig().with_changes(
 )
 RATES_AND_LOSSES = 8 + 4  # bytes a run and column: float64 rates, float32 losses
 SHARPNESS = 8 + 8  # λ and the preconditioned λ, float64
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def played(full, history: LossHistory, until: int, chunk: int = 100) -> None:
@@ -95,7 +92,5 @@ def test_the_app_asks_numpy_for_no_huge_pages():
     memory to find them, the first touch of a grown buffer stalled the window up to a second."""
     code = "import main, numpy._core.multiarray as m; print(m._get_madvise_hugepage())"
     env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True
-    )
+    done = run_python(code, env=env)
     assert done.stdout.strip() == "False", done.stderr

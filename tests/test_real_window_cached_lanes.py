@@ -8,11 +8,10 @@ without Xvfb and xdotool the test is skipped (or fails when CI is set)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import textwrap
 
-from tests.xwindow import PROJECT_ROOT, require_tools, x_env, xvfb
+from tests.processes import PROJECT_ROOT, run_python
+from tests.xwindow import require_tools, x_env, xvfb
 
 PANELS_SCRIPT = textwrap.dedent(
     """
@@ -90,14 +89,7 @@ def test_cached_lanes_look_as_stroked_ones_in_a_window_on_screen(tmp_path):
     with xvfb(tmp_path) as display:
         env = x_env(display, tmp_path)
         env["PYTHONPATH"] = str(PROJECT_ROOT)
-        done = subprocess.run(
-            [sys.executable, "-c", PANELS_SCRIPT],
-            cwd=PROJECT_ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        done = run_python(PANELS_SCRIPT, env=env, timeout=300)
     out = done.stdout
     assert done.returncode == 0, out + done.stderr
     assert "CACHED True" in out, out

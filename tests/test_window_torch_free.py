@@ -5,12 +5,9 @@ a sweep computed, hovers the map, then says whether ``torch`` is in its ``sys.mo
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from tests.processes import PROJECT_ROOT, run_python
 
 WINDOW_SCRIPT = textwrap.dedent(
     """
@@ -55,14 +52,7 @@ WINDOW_SCRIPT = textwrap.dedent(
 
 def test_the_window_trains_maps_sweeps_and_inspects_without_importing_torch(tmp_path):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(PROJECT_ROOT))
-    done = subprocess.run(
-        [sys.executable, "-c", WINDOW_SCRIPT, str(tmp_path / "settings.ini")],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    done = run_python(WINDOW_SCRIPT, str(tmp_path / "settings.ini"), env=env)
     out = done.stdout
     assert done.returncode == 0, out + done.stderr
     assert "STEPS 25 SWEEP" in out, out  # it did train and sweep

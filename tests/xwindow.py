@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from tests.processes import PROJECT_ROOT, run_python
+
 TITLE = "Optimizers from Scratch"
 SCREEN = "1600x1000x24"
 DISPLAY_NUMBERS = range(150, 200)
@@ -126,13 +127,7 @@ def xvfb(tmp_path: Path) -> Iterator[str]:
 def grab(env: dict[str, str], geometry: dict[str, int], path: Path) -> np.ndarray:
     """Screenshot of the window's area (a separate Qt process) as an (h, w, 3) int16 RGB array."""
     args = [str(geometry[key]) for key in ("X", "Y", "WIDTH", "HEIGHT")]
-    done = subprocess.run(
-        [sys.executable, "-c", GRAB_SCRIPT, str(path), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    done = run_python(GRAB_SCRIPT, str(path), *args, env=env, timeout=30)
     assert done.returncode == 0, f"screen grab failed:\n{done.stdout}{done.stderr}"
     return load_rgb(path)
 
