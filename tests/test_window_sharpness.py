@@ -92,6 +92,22 @@ def test_the_view_draws_each_runs_sharpness_and_its_threshold_dashed(make_window
     ]
 
 
+def test_the_views_longer_legend_wraps_within_the_panels_width(make_window, qtbot):
+    """The view's legend is longer ("RMSprop: preconditioned λ", the thresholds' note): it
+    takes more rows rather than widening the panels past the view (their right side was cut
+    off)."""
+    config = ExperimentConfig().with_changes(max_steps=5)  # the article's four optimizers
+    window = make_window(config)
+    window.resize(1400, 900)
+    qtbot.waitUntil(lambda: window.grid.width() < 1000)
+    window.view.update(quantity=Quantity.SHARPNESS)
+    grid = window.grid
+    qtbot.waitUntil(lambda: grid.legend.boundingRect().width() <= grid.width())
+    assert grid.ci.boundingRect().width() <= grid.width()
+    window.view.update(quantity=Quantity.LOSS)
+    assert grid.legend.columnCount == 4  # the short names fit on one row again
+
+
 def test_the_hover_says_where_each_run_stands(make_window, qtbot):
     window = make_window()
     window.view.update(quantity=Quantity.SHARPNESS)

@@ -205,6 +205,7 @@ class PanelGrid(PacedView, pg.GraphicsLayoutWidget):
             elif not sharpness:
                 panel.show_axes()
         self._fill_legend()
+        self.fit_layout()  # the view's longer legend entries wrap: the grid stays in view
 
     def _hover(self, scene_pos: QPointF) -> None:
         for panel, layer, runs in zip(self.panels, self.layers, self._panel_runs):
