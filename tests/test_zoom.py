@@ -1,9 +1,10 @@
 """The projector view: zoom scales the plots' fonts, lines and markers and the docks' text,
 from 75 % to 300 %, and is remembered; the theme stays the choice of colours."""
 
+import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QFontMetrics, QFontMetricsF
+from PySide6.QtGui import QFontMetrics, QFontMetricsF, QImage, QPainter
 from PySide6.QtTest import QTest
 
 from engine.config.settings import ExperimentConfig
@@ -120,3 +121,31 @@ def test_zoomed_tick_labels_of_a_small_panel_do_not_run_together(qapp):
         assert major * size / 1000 >= 2 * widest
         if expected is not None:
             assert major == expected
+
+
+def labels_of_log_axis(qtbot, low: float, high: float) -> list[str]:
+    """The texts a log axis about 500 pixels long draws for log10 values ``low`` to ``high``."""
+    widget = pg.PlotWidget(axisItems={"left": ReadableAxis("left")})
+    qtbot.addWidget(widget)
+    widget.resize(300, 560)
+    widget.show()
+    qtbot.waitExposed(widget)
+    axis = widget.getAxis("left")
+    axis.setLogMode(False, True)
+    widget.setYRange(low, high, padding=0)
+    qtbot.waitUntil(lambda: axis.height() > 400)
+    image = QImage(400, 600, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        return [text for *_, text in axis.generateDrawSpecs(painter)[2]]
+    finally:
+        painter.end()
+
+
+def test_a_log_axis_over_decades_labels_the_decades_alone(qtbot):
+    """λ from 3 to 1,000 read "9·10² 8·10² 7·10² …" down the panel's side: with two decades or
+    more in view only they are labelled; within one decade the multiples still are."""
+    decades = labels_of_log_axis(qtbot, 0.5, 3.2)
+    assert len(decades) == 3 and all("10" in text for text in decades), decades
+    within = labels_of_log_axis(qtbot, 0.35, 0.95)  # from about 2.2 to 8.9: no decade in view
+    assert len(within) >= 3, within

@@ -54,7 +54,7 @@ class LossPanel:
 
     def __init__(self, plot: pg.PlotItem, view: ViewState):
         self.plot, self.view = plot, view
-        plot.setAxisItems({"bottom": ReadableAxis("bottom")})
+        plot.setAxisItems({"bottom": ReadableAxis("bottom"), "left": ReadableAxis("left")})
         plot.hideButtons()
         plot.setMenuEnabled(False)
         self.curves: dict[int, pg.PlotCurveItem] = {}

@@ -58,9 +58,30 @@ def connected_path(x: np.ndarray, y: np.ndarray, connect: np.ndarray) -> QPainte
 
 
 class ReadableAxis(pg.AxisItem):
-    """A horizontal axis whose tick labels never run together. pyqtgraph spaces major ticks by
-    the axis' length alone, so a small panel at a projector's zoom read "200400600800"; here the
-    major spacing steps up (1, 2, 5, 10, …) until every label has room beside the next."""
+    """An axis whose tick labels never run together. pyqtgraph spaces major ticks by the axis'
+    length alone, so a small panel at a projector's zoom read "200400600800"; here a horizontal
+    axis' major spacing steps up (1, 2, 5, 10, …) until every label has room beside the next.
+    On a log axis showing two decades or more, only the decades are labelled (pyqtgraph labelled
+    every multiple: "9·10² 8·10² 7·10² …" down a panel's side, and redrawing them cost 3–5 ms
+    a panel whenever the range moved); the multiples keep their ticks and grid lines."""
+
+    labelled_decades = 0  # decades the log axis shows, as of its last tick values
+
+    def logTickValues(self, minVal, maxVal, size, stdTicks):  # noqa: N802, N803
+        levels = super().logTickValues(minVal, maxVal, size, stdTicks)
+        if len(levels) == 1 and levels[0][0] is None:  # one level of decades and multiples
+            values = levels[0][1]
+            decades = [value for value in values if float(value).is_integer()]
+            if len(decades) >= 2:
+                multiples = [value for value in values if not float(value).is_integer()]
+                levels = [(1.0, decades), (None, multiples)]
+        self.labelled_decades = sum(len(values) for spacing, values in levels if spacing)
+        return levels
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802
+        if self.logMode and spacing is None and self.labelled_decades >= 2:
+            return []  # the multiples between labelled decades
+        return super().tickStrings(values, scale, spacing)
 
     def tickSpacing(self, minVal: float, maxVal: float, size: float):  # noqa: N802, N803
         levels = super().tickSpacing(minVal, maxVal, size)
