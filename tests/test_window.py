@@ -15,6 +15,7 @@ from PySide6.QtTest import QTest
 import main
 from engine.config.settings import ExperimentConfig, OptimizerSpec
 from engine.experiment.runs import RunStatus
+from gui.panels.loss_panel import followed_extent
 from gui.plotting.pacing import SPEED_STEPS
 from gui.shell.main_window import MainWindow
 from gui.state.saved_settings import load_config
@@ -329,6 +330,16 @@ def test_without_a_display_the_app_says_so_in_one_line():
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "no display" in result.stderr
     assert "--csv" in result.stderr
+
+
+def test_a_followed_x_range_doubles_and_holds_a_second_more_at_the_pace_seen():
+    """Curves near the x range's end: it doubles; at "max" (2,300 steps a second) it grows
+    at once to hold a second more, where doubling alone re-laid every panel's ticks five
+    times in the first 0.3 s; never past the steps allowed."""
+    assert followed_extent(50, 48, 5000) == 100
+    assert followed_extent(50, 48, 5000, ahead=100) == 200  # 100 steps a second
+    assert followed_extent(50, 115, 5000, ahead=2300) == 3200
+    assert followed_extent(3200, 4000, 5000, ahead=2300) == 5000
 
 
 def test_decimation_keeps_every_bins_extremes():
