@@ -20,8 +20,9 @@ from engine.live.messages import LossUpdate
 TEXT_REFRESH_MS = 250  # status line and table: a few times a second, not per frame
 # at most 60 redraws a second, the display's rate (the engine computes in a process of its own)
 MIN_REDRAW_MS, MAX_REDRAW_MS = 16, 100
-PAINT_SHARE = 0.5  # the most of the GUI thread's time that redrawing may take: the rest is
-# for input (0.3 while the engine shared the thread's GIL; 512 runs then redrew 42 times a second)
+PAINT_SHARE = 0.7  # the most of the GUI thread's time that redrawing may take: the rest is
+# for input, which waits at most one frame (0.3 while the engine shared the thread's GIL, 0.5
+# until the Sharpness view's 512 runs, 15 ms a frame, redrew only 33 times a second)
 SPEED_STEPS = 61  # slider positions 0..60 are 10^(p/20): 1 to 1000 steps/s; 61 is "max"
 DEFAULT_SPEED_POSITION = 40  # 100 steps/s: the article's 1,000 steps in ten seconds
 STATUS_NAMES = {
