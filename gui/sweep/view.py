@@ -35,11 +35,11 @@ class SweepView(QWidget):
     ):
         super().__init__(parent)
         self.status = QLabel("No sweep computed yet.")
-        self.plots = SweepPlots(theme=theme)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.status)
-        layout.addWidget(self.plots, 1)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(4, 4, 4, 4)
+        self._layout.addWidget(self.status)
+        self._plots: SweepPlots | None = None
+        self._theme, self._pen_scale = theme, 1.0
         self._requested: ExperimentConfig | None = None
         self.runner = runner or TaskRunner("sweep", self)
         self.runner.finished.connect(self._on_finished)
@@ -47,20 +47,39 @@ class SweepView(QWidget):
         self.runner.reported.connect(self._on_progress)
 
     @property
+    def plots(self) -> SweepPlots:
+        """The plots, built when first shown or given a result: built with the window, while
+        their tab was hidden, they took 50 ms of its start (of some 0.8 s)."""
+        return self._built_plots()
+
+    def _built_plots(self) -> SweepPlots:
+        if self._plots is None:
+            self._plots = SweepPlots(theme=self._theme)
+            self._plots.apply_theme(self._theme, self._pen_scale)
+            self._layout.addWidget(self._plots, 1)
+        return self._plots
+
+    @property
     def result(self) -> SweepResult | None:
         """What is shown, for exports."""
-        return self.plots.result
+        return None if self._plots is None else self._plots.result
 
     @property
     def panel_lrs(self) -> tuple[float, ...]:
-        return self.plots.panel_lrs
+        return () if self._plots is None else self._plots.panel_lrs
 
     @property
     def busy(self) -> bool:
         return self.runner.busy
 
     def apply_theme(self, theme: Theme, pen_scale: float = 1.0) -> None:
-        self.plots.apply_theme(theme, pen_scale)
+        self._theme, self._pen_scale = theme, pen_scale
+        if self._plots is not None:
+            self._plots.apply_theme(theme, pen_scale)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        self._built_plots()
+        super().showEvent(event)
 
     def show_result(self, result: SweepResult, panel_lrs: tuple[float, ...] | None = None) -> None:
         self.plots.show_result(result, panel_lrs)
