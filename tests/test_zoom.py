@@ -65,6 +65,22 @@ def test_ctrl_plus_doubles_fonts_lines_and_the_docks_text(make_window, qtbot):
     assert window.view.zoom == 100 and tick_font(window).pointSize() == size
 
 
+def test_at_200_percent_every_panel_title_takes_the_same_form(qtbot, settings):
+    """The panels' titles are laid out alike: in a 1,400-pixel window at 200 % the widest rate
+    needs "η = 0.001", and the panel of η = 1 read "Learning rate: 1" beside it."""
+    settings.setValue("view/zoom", 200)
+    window = MainWindow(ExperimentConfig(), settings)
+    qtbot.addWidget(window)
+    window.resize(1400, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: len(window.grid.panels) == 4)  # the engine announced the runs
+    panels = window.grid.panels
+    qtbot.waitUntil(lambda: panels[0].title.form == "short")
+    assert {panel.title.form for panel in panels} == {"short"}
+    assert all(p.plot.titleLabel.text.startswith("<div align='center'>η =") for p in panels)
+
+
 def test_zoom_is_remembered_and_keeps_the_themes_colours(make_window, settings):
     window = make_window()
     window.view.update(theme=PRESENTATION, zoom=150)

@@ -84,16 +84,19 @@ class PanelGrid(PacedView, pg.GraphicsLayoutWidget):
         self.fit_layout()
 
     def fit_layout(self) -> None:
-        """Titles on two lines where one line would not fit a panel, and as many legend columns
-        as fit across: at a projector's zoom neither may widen the grid past the view."""
+        """Titles on two lines where one line would not fit a panel, all in the form that fits
+        every panel (at 200 % one panel read "Learning rate: 1" beside three "η = 0.01"), and
+        as many legend columns as fit across: at a projector's zoom neither may widen the grid
+        past the view."""
         if not self.panels:
             return
         columns = grid_shape(len(self.panels))[1]
         room = self.width() / columns - TITLE_MARGIN * self.theme.scale
         forms = ("wrap", "short") if columns > 2 else ("line", "wrap", "short")
+        fits = (f for f in forms if all(p.title.width(f) <= room for p in self.panels))
+        form = next(fits, forms[-1])
         for panel in self.panels:
-            fits = (f for f in forms if panel.title.width(f) <= room)
-            panel.title.set_form(next(fits, forms[-1]))
+            panel.title.set_form(form)
         fit_legend(self.legend, self.width() - 20)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
