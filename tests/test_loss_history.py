@@ -90,7 +90,10 @@ def test_sharpness_buffers_joining_late_double_with_the_losses():
 def test_the_app_asks_numpy_for_no_huge_pages():
     """main.py turns numpy's huge pages off before numpy is imported: where Linux compacts
     memory to find them, the first touch of a grown buffer stalled the window up to a second."""
-    code = "import main, numpy._core.multiarray as m; print(m._get_madvise_hugepage())"
+    code = (  # numpy 2 moved numpy.core to numpy._core
+        "import main, numpy; core = getattr(numpy, '_core', None) or numpy.core;"
+        "print(core.multiarray._get_madvise_hugepage())"
+    )
     env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
     done = run_python(code, env=env)
     assert done.stdout.strip() == "False", done.stderr
