@@ -3,6 +3,7 @@
 import math
 
 import numpy as np
+import pytest
 
 from engine.analysis.readings import Inspection
 from engine.config.settings import ExperimentConfig, OptimizerSpec
@@ -11,7 +12,7 @@ from engine.experiment.batched import BatchedExperiment
 from engine.experiment.runs import RunStatus
 from engine.live.messages import ExperimentStarted, LossUpdate, PlayTarget
 from engine.live.playing import Player
-from engine.live.session import LiveSession, PlayingChanged
+from engine.live.session import LiveSession, PlayingChanged, next_beat
 
 CONFIG = ExperimentConfig(
     optimizers=(OptimizerSpec.create("sgd"), OptimizerSpec.create("adam")), max_steps=60
@@ -32,13 +33,14 @@ def received_losses(reports: list, runs: int) -> np.ndarray:
 
 
 class FakeClock:
-    """``time`` for engine.live.session: every look at the clock moves it on by a millisecond."""
+    """``time`` for engine.live.session: every look at the clock moves it on by ``tick`` seconds
+    (a millisecond)."""
 
-    def __init__(self):
-        self.now = 0.0
+    def __init__(self, tick: float = 0.001):
+        self.now, self.tick = 0.0, tick
 
     def perf_counter(self) -> float:
-        self.now += 0.001
+        self.now += self.tick
         return self.now
 
     def sleep(self, _seconds: float) -> None:
@@ -130,6 +132,28 @@ def test_while_playing_losses_go_out_at_most_60_and_inspections_4_times_a_second
     # one of each when playing ends, besides the paced ones
     assert 2 <= len(updates) <= seconds * 60 + 2
     assert 2 <= len(inspections) <= seconds * 4 + 3
+
+
+def test_updates_keep_a_beat_of_60_a_second_when_chunks_overrun_it(monkeypatch):
+    """Each look at the clock takes 5 ms, so a chunk ends a few ms after an update is due;
+    timing the next from the last sent only 33 a second, and the window redrew as seldom."""
+    import engine.live.session
+
+    clock = FakeClock(tick=0.005)
+    monkeypatch.setattr(engine.live.session, "time", clock)
+    reports: list = []
+    session = LiveSession()
+    session.build(task(reports), CONFIG.with_changes(max_steps=3000, stop_loss=0.0), False)
+    began = clock.now
+    session.play(task(reports), fast=True)
+    sent = sum(isinstance(r, LossUpdate) for r in reports)
+    assert 0.95 * 60 <= sent / (clock.now - began) <= 61
+
+
+def test_a_beat_met_late_brings_the_next_closer_and_one_missed_wholly_is_skipped():
+    assert next_beat(1.0, 1.004, 0.01) == pytest.approx(1.01)
+    assert next_beat(1.0, 1.0, 0.01) == pytest.approx(1.01)
+    assert next_beat(1.0, 1.025, 0.01) == pytest.approx(1.03)
 
 
 def test_a_branch_added_mid_run_keeps_the_titles_lambda_zero_of_the_start():

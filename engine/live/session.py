@@ -33,10 +33,17 @@ from engine.live.timeline import CHECKPOINT_BUDGET, Timeline
 from engine.live.updates import loss_update, started
 
 CHUNK_SECONDS = 0.008  # longest a chunk of steps runs before the loop looks at pause and speed
-EMIT_INTERVAL = 1 / 60  # at most ~60 loss updates a second, whatever the step rate (a chunk
-# stops when one is due: chunks of 8 ms alone sent one every 24 ms, and the window redrew at 40)
+EMIT_INTERVAL = 1 / 60  # ~60 loss updates a second, whatever the step rate: a chunk stops when
+# one is due (chunks of 8 ms alone sent one every 24 ms, and the window redrew at 40), and they
+# fall due on a fixed beat (timed from the last one, 512 runs with λ sent only 55 a second)
 INSPECT_INTERVAL = 0.25  # the inspector's numbers while playing: a few times a second
 LONGEST_NAP = 0.05  # a slow play loop sleeps at most this long between looks at its speed
+
+
+def next_beat(due: float, now: float, interval: float) -> float:
+    """The first time after ``now`` on the beat of ``interval`` through ``due``: a beat met a
+    little late brings the next one closer, a beat missed wholly is skipped, not sent twice."""
+    return due + interval * (math.floor((now - due) / interval) + 1)
 
 
 class LiveSession:
@@ -161,13 +168,14 @@ class LiveSession:
 
     def _play_loop(self, task: TaskState, experiment: BatchedExperiment, fast: bool) -> None:
         speed, clock, played = None, 0.0, 0
-        last_emit = last_inspection = time.perf_counter()
+        last_inspection = time.perf_counter()
+        emit_due = last_inspection + EMIT_INTERVAL
         while not task.stop_requested and not experiment.done:
             now = time.perf_counter()
             if (math.inf if fast else self.speed) != speed:  # new speed: count from now
                 speed = math.inf if fast else self.speed
                 clock, played = now - (1 / speed if math.isfinite(speed) else 0), 0
-            until_emit = last_emit + EMIT_INTERVAL - now  # a chunk ends when an update is due
+            until_emit = emit_due - now  # a chunk ends when an update is due
             most = max(1, int(min(CHUNK_SECONDS, until_emit) / self._step_cost))
             wanted = most
             if math.isfinite(speed):
@@ -181,16 +189,16 @@ class LiveSession:
                 self._step_cost = 0.8 * self._step_cost + 0.2 * cost
                 played += taken
             now = time.perf_counter()
-            if now - last_emit >= EMIT_INTERVAL:
+            if now >= emit_due:
                 self._report_losses(task)
-                last_emit = now
+                emit_due = next_beat(emit_due, now, EMIT_INTERVAL)
             if now - last_inspection >= INSPECT_INTERVAL:
                 self.inspect(task)
                 last_inspection = now
 
     def _play_to(self, task: TaskState, player: Player) -> None:
         """Chunks of ~CHUNK_SECONDS toward the player's target, losses out ~60 times a second."""
-        last_emit = time.perf_counter()
+        emit_due = time.perf_counter() + EMIT_INTERVAL
         while not task.stop_requested and not player.reached:
             start = time.perf_counter()
             taken = player.play(max(1, int(CHUNK_SECONDS / self._step_cost)))
@@ -198,9 +206,9 @@ class LiveSession:
                 break
             now = time.perf_counter()
             self._step_cost = 0.8 * self._step_cost + 0.2 * (now - start) / taken
-            if now - last_emit >= EMIT_INTERVAL:
+            if now >= emit_due:
                 self._report_losses(task)
-                last_emit = now
+                emit_due = next_beat(emit_due, now, EMIT_INTERVAL)
 
     def _sampler_now(self) -> SharpnessSampler | None:
         """The sampler if sharpness is wanted (made for the current experiment), else None."""
