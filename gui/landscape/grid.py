@@ -76,6 +76,7 @@ class LandscapeGrid(PacedView, pg.GraphicsLayoutWidget):
         self._initial: np.ndarray | None = None  # θ₀: the start mark
         self._caption = ""
         self._note = ""  # a line under the caption: the step's arrows' share of the plane
+        self._caption_room = (0.0, 0.0)  # the caption's text width, and the most height it took
         self.scene().sigMouseMoved.connect(self._hover)
         self.scene().sigMouseClicked.connect(self._on_click)
         self.apply_theme(theme)
@@ -96,12 +97,14 @@ class LandscapeGrid(PacedView, pg.GraphicsLayoutWidget):
             COLOUR_BAR_LABEL, color=theme.foreground, **{"font-size": f"{theme.label_pt}pt"}
         )
         self._fill_legend()
+        self._caption_room = (0.0, 0.0)  # another size of text
         self.set_caption(self._caption)
 
     def start(self, started: ExperimentStarted, history: LossHistory | None = None) -> None:
         """Paths for a new experiment: plot j shows every optimizer at learning rate j."""
         self._history = history
         self._initial = started.initial_parameters
+        self._caption_room = (0.0, 0.0)  # a new experiment's caption takes the room it needs
         self.runs = list(started.runs)
         lrs = started.config.learning_rates
         rebuilt = len(self.plots) != len(lrs)
@@ -186,9 +189,18 @@ class LandscapeGrid(PacedView, pg.GraphicsLayoutWidget):
 
     def _wrap_caption(self) -> None:
         """Wrap the caption to the widget's width (a label item otherwise widens the layout to
-        its longest line, pushing the plots out of view)."""
-        self.caption.item.setTextWidth(max(200, self.width() - 40))
+        its longest line, pushing the plots out of view), keeping the most lines it has had at
+        that width for this experiment: the plots stay put when the note comes and goes with
+        Play and Pause, or a wider map's caption wraps differently (each move re-laid every
+        axis, 22–26 ms a frame)."""
+        width = max(200, self.width() - 40)
+        self.caption.item.setTextWidth(width)
         self.caption.updateMin()
+        height = self.caption.itemRect().height()
+        held_width, held = self._caption_room
+        held = max(held, height) if held_width == width else height
+        self._caption_room = (width, held)
+        self.caption.setMinimumHeight(held)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
