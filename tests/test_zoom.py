@@ -165,3 +165,29 @@ def test_a_log_axis_over_decades_labels_the_decades_alone(qtbot):
     assert len(decades) == 3 and all("10" in text for text in decades), decades
     within = labels_of_log_axis(qtbot, 0.35, 0.95)  # from about 2.2 to 8.9: no decade in view
     assert len(within) >= 3, within
+
+
+def test_at_200_percent_the_corner_of_a_gridded_panel_still_reads_0_on_both_axes(qtbot):
+    """pyqtgraph leaves out a label that reaches past its axis' end, and with the grid on it
+    allows none: at a projector's zoom the "0" of steps and of loss went missing."""
+    axes = {"left": ReadableAxis("left"), "bottom": ReadableAxis("bottom")}
+    widget = pg.PlotWidget(axisItems=axes)
+    qtbot.addWidget(widget)
+    widget.resize(450, 330)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.showGrid(x=True, y=True, alpha=0.15)
+    for axis in axes.values():
+        axis.setTickFont(point_font(18))
+    widget.setRange(xRange=(0, 300), yRange=(0, 30), padding=0)
+    widget.grab()  # painted, the axes ask for room for the labels' font; laid out, they have it
+    qtbot.waitUntil(lambda: axes["bottom"].height() == axes["bottom"].maximumHeight())
+    qtbot.waitUntil(lambda: axes["left"].width() == axes["left"].maximumWidth())
+    image = QImage(500, 400, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        for name, axis in axes.items():
+            texts = [text for *_, text in axis.generateDrawSpecs(painter)[2]]
+            assert "0" in texts, (name, texts)
+    finally:
+        painter.end()

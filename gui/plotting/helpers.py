@@ -8,6 +8,7 @@ from functools import lru_cache
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QRectF
 from PySide6.QtGui import QBrush, QFont, QFontMetricsF, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem
 
@@ -66,6 +67,27 @@ class ReadableAxis(pg.AxisItem):
     a panel whenever the range moved); the multiples keep their ticks and grid lines."""
 
     labelled_decades = 0  # decades the log axis shows, as of its last tick values
+    _label_room: float | None = None  # how far a label may reach past an end (the font's)
+
+    def setTickFont(self, font: QFont | None) -> None:  # noqa: N802 (pyqtgraph's name)
+        self._label_room = None
+        super().setTickFont(font)
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt's name)
+        """pyqtgraph's, with room at either end for half a label across the axis (a "0" on
+        a step axis, any label on a loss axis): with the grid on it leaves none, and at a
+        projector's zoom the "0" at a panel's corner went missing."""
+        rect = super().boundingRect()
+        if self.grid is False:
+            return rect
+        if self._label_room is None:
+            metrics = QFontMetricsF(self.style["tickFont"] or QFont())
+            across = self.orientation in ("bottom", "top")
+            self._label_room = (metrics.horizontalAdvance("0") if across else metrics.height()) / 2
+        room = self._label_room + 1
+        if self.orientation in ("bottom", "top"):
+            return rect.adjusted(-room, 0, room, 0)
+        return rect.adjusted(0, -room, 0, room)
 
     def logTickValues(self, minVal, maxVal, size, stdTicks):  # noqa: N802, N803
         levels = super().logTickValues(minVal, maxVal, size, stdTicks)
