@@ -8,7 +8,7 @@ from PySide6.QtGui import QFontMetrics, QFontMetricsF, QImage, QPainter
 from PySide6.QtTest import QTest
 
 from engine.config.settings import ExperimentConfig
-from gui.plotting.helpers import ReadableAxis, point_font
+from gui.plotting.helpers import ReadableAxis, plain_number, point_font
 from gui.plotting.themes import DEFAULT, PRESENTATION
 from gui.shell.main_window import MainWindow
 from gui.shell.zoom import DOCK_SHARE
@@ -191,3 +191,11 @@ def test_at_200_percent_the_corner_of_a_gridded_panel_still_reads_0_on_both_axes
             assert "0" in texts, (name, texts)
     finally:
         painter.end()
+
+
+def test_a_threshold_in_a_title_reads_as_a_number_not_an_exponent():
+    """The Sharpness view's title at η = 0.001 read "2/η = 2e+03"."""
+    assert plain_number(2 / 0.001) == "2000"
+    assert plain_number(2 / 0.0003) == "6670"  # three significant digits, as before
+    assert plain_number(2 / 0.1) == "20" and plain_number(0.161) == "0.161"
+    assert plain_number(2e6) == "2e+06"  # past a million the exponent is the shorter

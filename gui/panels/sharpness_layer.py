@@ -18,7 +18,7 @@ from gui.panels.loss_panel import MAX_POINTS, LossPanel
 from gui.panels.sharpness_lanes import LaneThresholds, Line, joined, lanes_of, same_line
 from gui.panels.threshold_labels import ThresholdLabels
 from gui.plotting.cached_curve import CachedCurve
-from gui.plotting.helpers import LiveCurve
+from gui.plotting.helpers import LiveCurve, plain_number
 from gui.plotting.palette import optimizer_colour, optimizer_line_style
 from gui.plotting.themes import Theme
 from gui.state.loss_history import LossHistory
@@ -202,7 +202,7 @@ class SharpnessLayer:
 
     def _title_note(self) -> str | None:
         """Gradient descent's threshold at the panel's rate, the line the class watches."""
-        return f"2/η = {2 / self.panel.lr:.3g}" if self.panel.lr > 0 else None
+        return f"2/η = {plain_number(2 / self.panel.lr)}" if self.panel.lr > 0 else None
 
     def _set_axes(self) -> None:
         label = {"color": self.theme.foreground, "font-size": f"{self.theme.label_pt}pt"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtGui import QFontMetricsF
 
-from gui.plotting.helpers import point_font
+from gui.plotting.helpers import plain_number, point_font
 from gui.plotting.themes import DEFAULT, Theme
 
 TITLE_ROW = 30  # pixels pyqtgraph gives a title row
@@ -29,7 +29,7 @@ class PanelTitle:
         line, so that three panels fit abreast) or "short" (η for "Learning rate", wrapped:
         for a projector's zoom)."""
         rate = f"η = {self.lr:g}" if form == "short" else f"Learning rate: {self.lr:g}"
-        limit = [] if self.limit is None else [f"2/λ₀ = {self.limit:.3g}"]
+        limit = [] if self.limit is None else [f"2/λ₀ = {plain_number(self.limit)}"]
         if self.note is not None:
             limit = [self.note]
         return [rate, *limit] if form != "line" else ["   ·   ".join([rate, *limit])]

@@ -175,6 +175,14 @@ def band_text(low: float, median: float, high: float, alive: int, seeds: int) ->
     return f"{median:.4g} [{low:.3g}–{high:.3g}]{left}"
 
 
+def plain_number(value: float, digits: int = 3) -> str:
+    """``value`` to ``digits`` significant digits, as ``g`` writes it but without an exponent
+    from 1,000 to a million: a title reads "2/η = 2000", not "2e+03"."""
+    if not math.isfinite(value) or not 1e3 <= abs(value) < 1e6:
+        return f"{value:.{digits}g}"
+    return f"{round(value, digits - 1 - math.floor(math.log10(abs(value)))):.0f}"
+
+
 def point_font(points: int) -> QFont:
     font = QFont()
     font.setPointSize(points)
