@@ -3,20 +3,15 @@ experiment, so the plots do not jump when its note comes and goes with Play and 
 
 import pytest
 
-from engine.config.problem_switch import config_for_problem
-from engine.experiment.batched import BatchedExperiment
-from gui.export.headless import trained_state
 from gui.landscape.grid import LandscapeGrid
+from tests.landscape_grids import show, trained_rosenbrock
 
 NOTE = "The step's arrows are its vectors projected on the plane."
 
 
 @pytest.fixture(scope="module")
 def state():
-    config = config_for_problem("rosenbrock").with_changes(max_steps=30)
-    experiment = BatchedExperiment(config, record_parameters=True)
-    experiment.step(30)
-    return trained_state(experiment)
+    return trained_rosenbrock(30)
 
 
 def heights(grid: LandscapeGrid) -> tuple[float, float]:
@@ -26,13 +21,7 @@ def heights(grid: LandscapeGrid) -> tuple[float, float]:
 
 
 def test_the_plots_stay_put_when_the_note_goes_and_move_back_for_a_new_experiment(qtbot, state):
-    grid = LandscapeGrid()
-    qtbot.addWidget(grid)
-    grid.resize(1000, 700)
-    grid.show()
-    qtbot.waitExposed(grid)
-    grid.start(state.started)
-    grid.set_map(state.landscape)
+    grid = show(qtbot, state)
     grid.set_caption("Plane: the parameters (x, y) themselves.")
     caption, plot = heights(grid)
 

@@ -11,15 +11,13 @@ from PySide6.QtGui import QImage
 
 from engine.analysis.landscape_compute import landscape_task
 from engine.analysis.landscape_map import LandscapeRequest
-from engine.config.problem_switch import config_for_problem
 from engine.core.tasks import TaskState
-from engine.experiment.batched import BatchedExperiment
-from gui.export.headless import trained_state
 from gui.export.landscape import LandscapeFigure, export_landscape
 from gui.landscape.grid import LandscapeGrid
 from gui.landscape.path_segments import path_segments
 from gui.plotting.palette import optimizer_colour
 from gui.plotting.themes import DEFAULT
+from tests.landscape_grids import show, trained_rosenbrock
 from tests.test_path_segments import clipped
 
 OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
@@ -27,11 +25,7 @@ OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
 
 @pytest.fixture(scope="module")
 def state():
-    """Rosenbrock trained 300 steps with its paths, on its map."""
-    config = config_for_problem("rosenbrock").with_changes(max_steps=300)
-    experiment = BatchedExperiment(config, record_parameters=True)
-    experiment.step(300)
-    return trained_state(experiment)
+    return trained_rosenbrock(300)
 
 
 def wanderings(window, runs: int, steps: int, seed: int = 0) -> np.ndarray:
@@ -48,17 +42,6 @@ def wanderings(window, runs: int, steps: int, seed: int = 0) -> np.ndarray:
     paths[0, end:] += size * np.linspace(0, 50, steps - end)[:, None]
     paths[1] = paths[1, 0] + np.cumsum(rng.normal(0, 3e-4, (steps, 2)), axis=0) * size
     return paths
-
-
-def show(qtbot, state, cache_paths: bool = True) -> LandscapeGrid:
-    grid = LandscapeGrid(cache_paths=cache_paths)
-    qtbot.addWidget(grid)
-    grid.resize(1000, 700)
-    grid.show()
-    qtbot.waitExposed(grid)
-    grid.start(state.started)
-    grid.set_map(state.landscape)
-    return grid
 
 
 def play(grid: LandscapeGrid, paths: np.ndarray, seed: int = 1, most: int = 12):
