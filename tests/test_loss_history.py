@@ -7,7 +7,7 @@ import os
 
 import numpy as np
 
-from engine.config.settings import ExperimentConfig, OptimizerSpec
+from engine.config.settings import BranchSpec, ExperimentConfig, OptimizerSpec, schedule_spec
 from engine.experiment.batched import BatchedExperiment
 from engine.live.messages import update_at_step
 from engine.live.updates import full_update
@@ -97,3 +97,49 @@ def test_the_app_asks_numpy_for_no_huge_pages():
     env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
     done = run_python(code, env=env)
     assert done.stdout.strip() == "False", done.stderr
+
+
+def steady_by_hand(lrs: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Each run's one rate over its steps, NaN where it took none or used two."""
+    steady = np.full(len(counts), np.nan)
+    for run, count in enumerate(counts):
+        if count and (lrs[run, :count] == lrs[run, 0]).all():
+            steady[run] = lrs[run, 0]
+    return steady
+
+
+def test_the_steady_rates_follow_schedules_branches_and_a_seek_back():
+    branch = BranchSpec(from_optimizer="sgd", from_lr=0.1, step=50, lr=0.05)
+    config = CONFIG.with_changes(
+        learning_rates=(0.3, 0.1, 0.01, 0.001),
+        schedule=schedule_spec("plateau", {"patience": 5, "threshold": 0.05}),
+        branches=(branch,),
+        max_steps=200,
+    )
+    experiment = BatchedExperiment(config)
+    experiment.run_to_end()
+    full = full_update(experiment, 0)
+    history = LossHistory()
+    history.clear(len(experiment.runs), config.dtype)
+    rates = full.lrs.copy()
+    seen = set()
+    for since, step in [
+        (0, 7),
+        (7, 40),
+        (40, 120),
+        (120, 200),
+        (30, 60),
+        (60, 61),
+        (61, 61),
+        (5, 80),
+    ]:
+        update = update_at_step(full, step, since)
+        if since == 5:  # a branch of the timeline: every rate steady from step 5 on
+            rates[:, 5:80] = rates[:, :1]
+            update = dataclasses.replace(update, lrs=rates[:, 5:80].copy())
+        history.apply(update)
+        steady = history.steady_rates(np.arange(len(experiment.runs)))
+        expected = steady_by_hand(rates, update.counts)
+        np.testing.assert_array_equal(steady, expected)
+        seen.update(np.isnan(expected).tolist())
+    assert seen == {True, False}  # some runs kept their rate, others had it cut

@@ -164,19 +164,34 @@ def test_draws_that_share_a_threshold_draw_it_once(grid):
 def test_a_rate_that_changes_draws_its_own_threshold_line():
     experiment = BatchedExperiment(CONFIG)
     lane = lanes_of(list(experiment.runs))[0]
+    lr = lane[0].lr
+    history = LossHistory()
+    history.clear(len(experiment.runs), CONFIG.dtype, 1, STEPS)
+    played = full_update(experiment, 0)
+
+    def take(start: int, lrs: np.ndarray, counts: list[int]) -> None:
+        """Columns from ``start`` with the lane's draws at ``lrs`` (the other runs at lr)."""
+        rates = np.full((len(experiment.runs), lrs.shape[1]), lr)
+        rates[: len(lane)] = lrs
+        counts = np.array(counts + [counts[0]] * (len(experiment.runs) - len(lane)))
+        losses = np.ones(rates.shape, dtype=CONFIG.dtype)
+        history.apply(
+            dataclasses.replace(played, start=start, losses=losses, lrs=rates, counts=counts)
+        )
+
     limits = LaneThresholds(lane, max_steps=10, max_points=2048)
-    steady = np.full(4, lane[0].lr)
-    assert len(limits.lines([steady] * SEEDS)) == 1
-    decayed = np.append(steady, [lane[0].lr / 2] * 2)  # the third draw's rate halves
-    lines = limits.lines([np.append(steady, steady[:2]), np.append(steady, steady[:2]), decayed])
+    assert len(limits.lines(history)) == 1  # before any step: at the draws' own rate
+    take(0, np.full((SEEDS, 4), lr), [4, 4, 4])
+    assert len(limits.lines(history)) == 1
+    take(4, np.array([[lr, lr], [lr, lr], [lr / 2, lr / 2]]), [6, 6, 6])  # the third halves
+    lines = limits.lines(history)
     assert len(lines) == 2
     x, y = lines[1]
     np.testing.assert_array_equal(x, [0, 1, 2, 3, 4, 5, 10])
-    expected = threshold_at(lane[0].optimizer, np.append(decayed, decayed[-1]))
+    expected = threshold_at(lane[0].optimizer, np.array([lr] * 4 + [lr / 2] * 3))
     np.testing.assert_allclose(y, np.log10(expected), rtol=1e-12)
-    ahead = np.append(steady, [lane[0].lr, 3 * lane[0].lr, 3 * lane[0].lr, 3 * lane[0].lr])
-    lines = limits.lines([np.append(steady, steady[:2]), ahead, decayed])  # it alone changes
-    assert len(lines) == 3
+    take(6, np.array([[np.nan] * 2, [lr * 3] * 2, [np.nan] * 2]), [6, 8, 6])  # the second alone
+    assert len(limits.lines(history)) == 3
 
 
 def test_long_curves_are_decimated_a_draw_at_a_time():

@@ -11,6 +11,7 @@ import numpy as np
 from engine.analysis.readings import DeclaredThresholds, threshold_at
 from engine.experiment.runs import RunKey
 from gui.plotting.helpers import decimate
+from gui.state.loss_history import LossHistory
 
 Line = tuple[np.ndarray, np.ndarray]  # x and y of one polyline
 
@@ -79,7 +80,7 @@ def run_lines(steps: np.ndarray, pieces: list[np.ndarray], max_points: int) -> l
 class LaneThresholds:
     """The distinct threshold lines of a lane's draws, in log10, each at the rate every step
     used and drawn on to the last step. A draw whose rate never changed (no schedule, the
-    usual case) is checked on its new steps only and costs no ``threshold_at`` per frame."""
+    usual case) costs no look at its rates and no ``threshold_at`` per frame."""
 
     def __init__(
         self,
@@ -90,38 +91,39 @@ class LaneThresholds:
     ):
         self.runs, self.max_steps, self.max_points = runs, max_steps, max_points
         self.declared = declared  # students' thresholds, from the engine
-        self._checked = [0] * len(runs)  # leading steps looked at
-        self._rate: list[float | None] = [None] * len(runs)  # that rate; None: it changed
+        self._rows = np.array([run.index for run in runs], dtype=np.intp)
+        self._own = np.array([run.lr for run in runs], dtype=float)  # the rate before any step
         self._value: list[tuple[float, np.ndarray] | None] = [None] * len(runs)  # threshold at
-        self._steady: tuple[list[float | None], list[Line]] | None = None  # rates, their lines
+        self._steady: tuple[np.ndarray, list[Line]] | None = None  # rates, their lines
 
-    def lines(self, rates: list[np.ndarray]) -> list[Line]:
-        """The lines for the draws' rates so far (``rates[i]``: the rate of every step of
-        draw i); a draw with none yet is drawn at its own rate; unknown thresholds are left
-        out, and a line drawn for an earlier draw is not drawn again. While every draw keeps
-        one rate, the lines of the last call (the same list) come back."""
-        constant_rates = self._constant_rates(rates)
-        if self._steady is not None and self._steady[0] == constant_rates:
+    def lines(self, history: LossHistory) -> list[Line]:
+        """The lines for the draws' rates so far; a draw with no step yet is drawn at its own
+        rate; unknown thresholds are left out, and a line drawn for an earlier draw is not
+        drawn again. While every draw keeps one rate, the lines of the last call (the same
+        list) come back."""
+        counts = history.counts[self._rows]
+        rates = np.where(counts == 0, self._own, history.steady_rates(self._rows))
+        if self._steady is not None and np.array_equal(self._steady[0], rates):
             return self._steady[1]
-        lines = self._lines_at(rates, constant_rates)
-        steady = None not in constant_rates
-        self._steady = (constant_rates, lines) if steady else None
+        lines = self._lines_at(rates, history)
+        self._steady = None if np.isnan(rates).any() else (rates, lines)
         return lines
 
-    def _lines_at(self, rates: list[np.ndarray], constant_rates: list[float | None]) -> list[Line]:
-        """The lines for the draws' rates, each draw at its one rate or at every step's."""
+    def _lines_at(self, rates: np.ndarray, history: LossHistory) -> list[Line]:
+        """The lines for the draws' rates, each draw at its one rate or (NaN) at every step's."""
         constant: dict[float, None] = {}  # distinct values, in the draws' order
         varying: list[np.ndarray] = []
-        for i, rate in enumerate(constant_rates):
+        for i, rate in enumerate(rates.tolist()):
+            steady = not np.isnan(rate)
+            run = self.runs[i]
             values = (
-                threshold_at(self.runs[i].optimizer, rates[i], self.declared)
-                if rate is None
-                else None
+                self._at(i, rate)
+                if steady
+                else threshold_at(run.optimizer, history.lrs(run.index), self.declared)
             )
-            values = self._at(i, rate) if values is None else values
             if not (np.isfinite(values).all() and (values > 0).all()):
                 continue
-            if rate is not None:
+            if steady:
                 constant.setdefault(float(values[0]))
             elif not any(np.array_equal(values, seen) for seen in varying):
                 varying.append(values)
@@ -142,29 +144,3 @@ class LaneThresholds:
                 threshold_at(self.runs[i].optimizer, np.array([rate]), self.declared),
             )
         return cached[1]
-
-    def _constant_rates(self, rates: list[np.ndarray]) -> list[float | None]:
-        """The one rate each draw has used so far (its own before any step), or None where it
-        changed; only the steps new since the last call are looked at, all draws at once."""
-        news, owners = [], []
-        for i, (run, lrs) in enumerate(zip(self.runs, rates)):
-            if not len(lrs):
-                self._checked[i], self._rate[i] = 0, run.lr
-                continue
-            if self._checked[i] == 0 or self._checked[i] > len(lrs):  # new, or another run
-                self._checked[i], self._rate[i] = 0, float(lrs[0])
-            if self._rate[i] is not None and self._checked[i] < len(lrs):
-                news.append(lrs[self._checked[i] :])
-                owners.append(i)
-            self._checked[i] = len(lrs)
-        if len(news) == 1:  # a lane of one draw
-            if (news[0] != self._rate[owners[0]]).any():
-                self._rate[owners[0]] = None
-        elif news:
-            lengths = [len(new) for new in news]
-            expected = np.repeat([self._rate[i] for i in owners], lengths)
-            changed = np.concatenate(news) != expected
-            which = np.repeat(np.arange(len(news)), lengths)[changed]
-            for k in np.unique(which):
-                self._rate[owners[k]] = None
-        return list(self._rate)

@@ -269,7 +269,7 @@ class SharpnessLayer:
         key = lane[0].index
         x, y, connect = self._points[key].live()
         self.curves[key].setData(x, y, connect=one_or_many(connect))
-        self._draw_thresholds(key, self._limits[key].lines([history.lrs(r.index) for r in lane]))
+        self._draw_thresholds(key, self._limits[key].lines(history))
 
     def _draw_thresholds(self, key: int, lines: list[Line]) -> None:
         """The threshold at the rate each step used (it moves with a schedule), drawn on to

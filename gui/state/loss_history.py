@@ -13,6 +13,7 @@ from engine.live.messages import LossUpdate
 
 BAND_ROWS = ("low", "median", "high", "alive")
 RESERVE_BYTES = 96 * 2**20  # what a new experiment's buffers may take up front
+NEVER = np.iinfo(np.int64).max  # a run's rate has not changed
 
 
 class LossHistory:
@@ -45,6 +46,7 @@ class LossHistory:
         self.sharpness_every: int | None = None  # k of the latest update; None: not computing
         self.steps = np.arange(capacity, dtype=float)
         self.counts = np.zeros(n_runs, dtype=np.int64)
+        self._rate_change = np.full(n_runs, NEVER)  # the first step at another rate than step 0's
         self.rewrites = 0  # updates that wrote columns already received (a timeline seek)
         self.status = np.zeros(n_runs, dtype=np.int8)  # RunStatus values of the latest update
         self.seeds = seeds
@@ -63,6 +65,7 @@ class LossHistory:
         self._losses.array[:, columns] = update.losses
         if update.lrs is not None:
             self._lrs.array[:, columns] = update.lrs
+            self._note_rate_changes(update)
         if update.reference_losses is not None:
             self._grown(self._reference)[:, columns] = update.reference_losses
         if update.sharpness is not None:  # columns computed before the view went on stay
@@ -76,6 +79,18 @@ class LossHistory:
             self._apply_bands(update)
         for buffer in self._in_use:
             buffer.written(update.start, update.end)
+
+    def _note_rate_changes(self, update: LossUpdate) -> None:
+        """Where each run's rate first moved from its step 0's, for :meth:`steady_rates`: only
+        the update's columns are read, and those written again (a seek) afresh."""
+        change = self._rate_change
+        change[change >= update.start] = NEVER
+        differs = update.lrs != self._lrs.array[:, :1]
+        moved = differs.any(axis=1)
+        if not moved.any():
+            return
+        columns = np.arange(update.start, update.end)
+        change[moved] = np.minimum(change[moved], columns[differs[moved].argmax(axis=1)])
 
     def _apply_bands(self, update: LossUpdate) -> None:
         counts, status = self.counts, self.status
@@ -135,6 +150,15 @@ class LossHistory:
     def lrs(self, run: int) -> np.ndarray:
         """The learning rate each of those steps used."""
         return self._lrs.array[run, : self.counts[run]]
+
+    def steady_rates(self, runs: np.ndarray) -> np.ndarray:
+        """The one learning rate each of ``runs`` has used at every step so far: NaN where it
+        changed (a schedule) or the run has taken no step. Kept as updates arrive, so a frame
+        reads no run's rates to know it."""
+        counts = self.counts[runs]
+        first = self._lrs.array[runs, 0]  # a copy (indexed by an array)
+        first[(counts == 0) | (self._rate_change[runs] < counts)] = np.nan
+        return first
 
     def reference_losses(self, run: int) -> np.ndarray:
         """The torch.optim twin's losses at the same steps (NaN where it has none)."""
