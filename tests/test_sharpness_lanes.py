@@ -20,6 +20,7 @@ from gui.panels import lane_points, sharpness_layer
 from gui.panels.grid import PanelGrid
 from gui.panels.lane_points import LanePoints
 from gui.panels.sharpness_lanes import LaneThresholds, computed_lines, lanes_of
+from gui.panels.sharpness_layer import every_text
 from gui.plotting.palette import optimizer_colour
 from gui.state.loss_history import LossHistory
 from gui.state.view_state import Quantity
@@ -308,3 +309,35 @@ def test_settled_points_are_painted_from_a_cache_in_the_live_window(qtbot, train
         _, y, _ = layer.lane_points(lane[0].index)
         np.testing.assert_allclose(y, expected_points(history, rows)[1], rtol=0)
         assert y.max() == pytest.approx(np.log10(2 * np.nanmax(tracker.sharpness[rows])), rel=1e-12)
+
+
+def test_a_new_k_re_lays_the_step_axis_alone(qtbot, trained):
+    """k changes as the engine keeps λ within its budget: the x axis says so, and the λ axis
+    of every panel is not laid out again (both re-laid made the frame 8–10 ms longer)."""
+    experiment, tracker = trained
+    grid, history = sharpness_grid(qtbot, experiment)
+    full = full_update(experiment, 0, tracker)
+    for update in (update_at_step(full, 10), update_at_step(full, 10, since=10)):
+        if update.start:  # nothing new, but λ now every 4 steps
+            update = dataclasses.replace(update, sharpness_every=4)
+        history.apply(update)
+        grid.redraw(update)
+        grid.grab()  # painted: each axis' ticks laid out
+        if not update.start:
+            left = grid.panels[0].plot.getAxis("left").picture
+    for panel in grid.panels:
+        assert panel.plot.getAxis("bottom").labelText == every_text(4)
+    assert left is not None and grid.panels[0].plot.getAxis("left").picture is left
+
+
+def test_a_frame_that_moved_the_y_range_leaves_an_x_growth_not_yet_needed(qtbot):
+    experiment = BatchedExperiment(CONFIG.with_changes(max_steps=1000))
+    grid, _ = sharpness_grid(qtbot, experiment)
+    panel = grid.panels[0]
+    assert panel.x_extent == 50
+    panel.grow_x(48, busy=True)  # the curves end within the range: it waits
+    assert panel.x_extent == 50
+    panel.grow_x(48)
+    assert panel.x_extent == 100
+    panel.grow_x(101, busy=True)  # past its end: at once (further at the pace seen)
+    assert panel.x_extent > 101

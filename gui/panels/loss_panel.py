@@ -334,15 +334,18 @@ class LossPanel:
     def _view_top(self) -> float:
         return self.plot.getViewBox().viewRange()[1][1]
 
-    def grow_x(self, length: int) -> None:
+    def grow_x(self, length: int, busy: bool = False) -> None:
         """Grow the x range when curves reach its end: doubled, and again until it holds the
         steps the pace since the last frame would add in FOLLOW_AHEAD_S. A growth re-lays
         every panel's ticks (22–49 ms a frame with the Sharpness view); at "max", doubling
-        alone did it five times in the first 0.3 s."""
+        alone did it five times in the first 0.3 s. ``busy``: the y range moved this frame;
+        a growth the curves do not need yet (they end within the range) waits a frame."""
         now = time.perf_counter()
         last_length, last_time = self._last_length
         self._last_length = (length, now)
         if not self.follow or length < 0.95 * self.x_extent or self.x_extent >= self.max_steps:
+            return
+        if busy and length <= self.x_extent:
             return
         gap = now - last_time
         pace = (length - last_length) / gap if 0 < gap <= PACE_GAP_S else 0.0
