@@ -14,7 +14,8 @@ from gui.landscape.paths import PathHistory
 
 def caption_text(landscape: LandscapeMap, started: ExperimentStarted, paths: PathHistory) -> str:
     """What the plane is and, for the MLP, each run's mean distance from it, per optimizer in
-    the panels' order; a 2-D problem's plane is exact."""
+    the panels' order ("–" where not known: not moved yet, or diverged); a 2-D problem's plane
+    is exact."""
     problem = landscape.problem
     if problem.is_surface:
         marked = "" if problem.defaults.minima else " The star marks the map's lowest point."
@@ -28,10 +29,8 @@ def caption_text(landscape: LandscapeMap, started: ExperimentStarted, paths: Pat
         lines.append(
             f"Every run starts at {chosen.text}; Ctrl+Shift+click starts them at θ₀ again."
         )
-    if paths.length == 0:
-        lines.append("Each path's mean distance from the plane shows here once runs move.")
-        return "<br>".join(lines)
-    distances = paths.off_plane(landscape.plane)
+    moved = paths.length > 0  # before, a dash per run: the caption keeps its lines with Play
+    distances = paths.off_plane(landscape.plane) if moved else np.full(len(started.runs), np.nan)
     parts = []
     for i, spec in enumerate(started.config.optimizers):
         values = [distances[r.index] for r in started.runs if r.optimizer_index == i]
