@@ -341,3 +341,23 @@ def test_a_frame_that_moved_the_y_range_leaves_an_x_growth_not_yet_needed(qtbot)
     assert panel.x_extent == 100
     panel.grow_x(101, busy=True)  # past its end: at once (further at the pace seen)
     assert panel.x_extent > 101
+
+
+def test_the_y_range_holds_every_lambda_and_threshold_in_half_decades(qtbot, trained):
+    experiment, tracker = trained
+    grid, history = sharpness_grid(qtbot, experiment)
+    full = full_update(experiment, 0, tracker)
+    sharpness = tracker.sharpness.copy()
+    sharpness[:, 6:] *= 100  # λ climbs two decades after step 6: the range must follow
+    for since, step in [(0, 6), (6, STEPS)]:
+        update = update_at_step(full, step, since)
+        update = dataclasses.replace(update, sharpness=sharpness[:, since:step].copy())
+        history.apply(update)
+        grid.redraw(update)
+        for layer in grid.layers:
+            logs = [
+                np.log10(sharpness[run.index, : update.counts[run.index] : 2]) for run in layer.runs
+            ]
+            logs += [np.log10([threshold_at(run.optimizer, run.lr)]) for run in layer.runs]
+            low, high = min(map(np.min, logs)), max(map(np.max, logs))
+            assert layer.y_range == (np.floor(low * 2) / 2, np.ceil(high * 2) / 2)

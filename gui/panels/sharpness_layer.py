@@ -29,6 +29,7 @@ THRESHOLD_ALPHA = 110  # of 255
 SAMPLE_LENGTH = 20  # pixels: the line pyqtgraph's legend draws as an item's sample
 FIRST_Y_RANGE = (0.0, 2.0)  # log10: λ from 1 to 100 until there is something to fit
 Y_STEP = 0.5  # the y range grows in half decades: re-laying the axis every frame is costly
+SPAN_NONE = (np.inf, -np.inf)  # the y span of an item with nothing to draw
 CACHED_POINTS = 4096  # a lane's settled points painted from a cache beyond this (measured)
 THRESHOLD_NOTE = "dashed: each run's stability threshold"
 
@@ -110,6 +111,7 @@ class SharpnessLayer:
         self._placed: tuple | None = None  # what the labels were placed for
         self.y_range = FIRST_Y_RANGE  # log10 bounds shown while the panel follows its curves
         self._fitted = False  # the y range has been fitted to data once
+        self._spans: dict[pg.PlotCurveItem, tuple[np.ndarray | None, float, float]] = {}
         view = panel.plot.getViewBox()
         view.sigRangeChanged.connect(self._place_labels)  # labels sit where lines leave it
         view.sigResized.connect(self._place_labels)  # and are laid out in pixels
@@ -150,6 +152,7 @@ class SharpnessLayer:
         self._forget_drawn()
         self._every, self._rewrites = None, 0
         self.y_range, self._fitted = FIRST_Y_RANGE, False
+        self._spans = {}  # the old lanes' items are gone
         self.apply_theme(self.theme, self.pen_scale)
 
     def _forget_drawn(self) -> None:
@@ -296,9 +299,9 @@ class SharpnessLayer:
             return False
         low, high = (np.inf, -np.inf) if not self._fitted else self.y_range
         for item in [*self.curves.values(), *self.settled.values(), *self.thresholds.values()]:
-            y = item.getData()[1]
-            if item.isVisible() and y is not None and len(y):
-                low, high = min(low, float(np.min(y))), max(high, float(np.max(y)))
+            if item.isVisible():
+                span_low, span_high = self._span(item)
+                low, high = min(low, span_low), max(high, span_high)
         if not np.isfinite(low):
             return False
         self._fitted = True
@@ -308,6 +311,17 @@ class SharpnessLayer:
         self.y_range = grown
         self.panel.plot.setYRange(*grown, padding=0.02)
         return True
+
+    def _span(self, item: pg.PlotCurveItem) -> tuple[float, float]:
+        """The lowest and highest y ``item`` draws (inf, -inf: none), worked out again only
+        when it was given other data: the settled points stay for many frames."""
+        y = item.getData()[1]
+        known = self._spans.get(item)
+        if known is not None and known[0] is y:
+            return known[1], known[2]
+        low, high = (float(np.min(y)), float(np.max(y))) if y is not None and len(y) else SPAN_NONE
+        self._spans[item] = (y, low, high)
+        return low, high
 
     def _place_labels(self, *_) -> None:
         """Each shown threshold named at its end (see :class:`ThresholdLabels`), laid out
