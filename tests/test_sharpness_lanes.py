@@ -12,7 +12,7 @@ from PySide6.QtGui import QColor
 from engine.analysis.readings import threshold_at
 from engine.analysis.sharpness import SharpnessTracker
 from engine.config.presets import EDGE_OF_STABILITY
-from engine.config.settings import OptimizerSpec
+from engine.config.settings import BranchSpec, OptimizerSpec
 from engine.experiment.batched import BatchedExperiment
 from engine.live.messages import update_at_step
 from engine.live.updates import full_update, started
@@ -361,3 +361,21 @@ def test_the_y_range_holds_every_lambda_and_threshold_in_half_decades(qtbot, tra
             logs += [np.log10([threshold_at(run.optimizer, run.lr)]) for run in layer.runs]
             low, high = min(map(np.min, logs)), max(map(np.max, logs))
             assert layer.y_range == (np.floor(low * 2) / 2, np.ceil(high * 2) / 2)
+
+
+def test_a_branch_draws_its_threshold_from_the_step_it_branched_at():
+    """A branch's steps before its own were its parent's (no rate of its own): its line starts
+    where it does, at its rate, and is drawn on to the last step."""
+    branch = BranchSpec(from_optimizer="sgd", from_lr=0.05, step=5, lr=0.02)
+    config = CONFIG.with_changes(seeds=1, max_steps=10, branches=(branch,))
+    experiment = BatchedExperiment(config)
+    experiment.run_to_end()
+    history = LossHistory()
+    history.clear(len(experiment.runs), config.dtype, 1, 10)
+    history.apply(full_update(experiment, 0))
+    lane = lanes_of(list(experiment.runs))[-1]
+    assert [run.start for run in lane] == [5]
+    [(x, y)] = LaneThresholds(lane, max_steps=10, max_points=2048).lines(history)
+    np.testing.assert_array_equal(x, [5, 6, 7, 8, 9, 10])
+    expected = threshold_at(lane[0].optimizer, np.array([0.02] * 6))
+    np.testing.assert_allclose(y, np.log10(expected), rtol=1e-12)

@@ -112,28 +112,33 @@ class LaneThresholds:
     def _lines_at(self, rates: np.ndarray, history: LossHistory) -> list[Line]:
         """The lines for the draws' rates, each draw at its one rate or (NaN) at every step's."""
         constant: dict[float, None] = {}  # distinct values, in the draws' order
-        varying: list[np.ndarray] = []
+        varying: list[Line] = []  # steps and the threshold at each
         for i, rate in enumerate(rates.tolist()):
-            steady = not np.isnan(rate)
-            run = self.runs[i]
-            values = (
-                self._at(i, rate)
-                if steady
-                else threshold_at(run.optimizer, history.lrs(run.index), self.declared)
-            )
-            if not (np.isfinite(values).all() and (values > 0).all()):
+            if np.isnan(rate):
+                line = self._at_every_step(self.runs[i], history)
+                if line is not None and not any(same_line(line, seen) for seen in varying):
+                    varying.append(line)
                 continue
-            if steady:
+            values = self._at(i, rate)
+            if np.isfinite(values).all() and (values > 0).all():
                 constant.setdefault(float(values[0]))
-            elif not any(np.array_equal(values, seen) for seen in varying):
-                varying.append(values)
         ends = np.array([0.0, self.max_steps])
         lines = [(ends, np.log10(np.array([value, value]))) for value in constant]
-        for values in varying:
-            x = np.append(np.arange(len(values), dtype=float), self.max_steps)
+        for steps, values in varying:
+            x = np.append(steps, self.max_steps)
             x, y = decimate(x, np.append(values, values[-1]), self.max_points)
             lines.append((x, np.log10(y)))
         return lines
+
+    def _at_every_step(self, run: RunKey, history: LossHistory) -> Line | None:
+        """The run's threshold at each step it took at its own rate (a branch's steps before
+        its own have none: they were its parent's); None where one is unknown."""
+        lrs = history.lrs(run.index)
+        steps = np.flatnonzero(np.isfinite(lrs))
+        values = threshold_at(run.optimizer, lrs[steps], self.declared)
+        if not len(steps) or not (np.isfinite(values).all() and (values > 0).all()):
+            return None
+        return steps.astype(float), values
 
     def _at(self, i: int, rate: float) -> np.ndarray:
         """Draw i's threshold at ``rate``, computed once per rate."""
