@@ -13,6 +13,7 @@ from PySide6.QtGui import QColor, QPen
 
 from engine.analysis.readings import DeclaredThresholds, threshold_at, threshold_position
 from engine.experiment.runs import RunKey
+from gui.panels.half_decades import HalfDecades
 from gui.panels.lane_points import LanePoints
 from gui.panels.loss_panel import MAX_POINTS, LossPanel
 from gui.panels.sharpness_lanes import LaneThresholds, Line, joined, lanes_of, same_line
@@ -27,9 +28,6 @@ THRESHOLD_DASHES = [5.0, 3.0]  # in pen widths: longer, sparser than any curve's
 THRESHOLD_WIDTH = 2.5  # times a curve's width: the curve can be seen running along it
 THRESHOLD_ALPHA = 110  # of 255
 SAMPLE_LENGTH = 20  # pixels: the line pyqtgraph's legend draws as an item's sample
-FIRST_Y_RANGE = (0.0, 2.0)  # log10: λ from 1 to 100 until there is something to fit
-Y_STEP = 0.5  # the y range grows in half decades: re-laying the axis every frame is costly
-SPAN_NONE = (np.inf, -np.inf)  # the y span of an item with nothing to draw
 CACHED_POINTS = 4096  # a lane's settled points painted from a cache beyond this (measured)
 THRESHOLD_NOTE = "dashed: each run's stability threshold"
 
@@ -109,9 +107,7 @@ class SharpnessLayer:
         self._lines: dict[int, list[Line]] = {}  # per lane, its threshold lines as drawn
         self._points: dict[int, LanePoints] = {}
         self._placed: tuple | None = None  # what the labels were placed for
-        self.y_range = FIRST_Y_RANGE  # log10 bounds shown while the panel follows its curves
-        self._fitted = False  # the y range has been fitted to data once
-        self._spans: dict[pg.PlotCurveItem, tuple[np.ndarray | None, float, float]] = {}
+        self._y = HalfDecades()  # log10 bounds shown while the panel follows its curves
         view = panel.plot.getViewBox()
         view.sigRangeChanged.connect(self._place_labels)  # labels sit where lines leave it
         view.sigResized.connect(self._place_labels)  # and are laid out in pixels
@@ -151,8 +147,7 @@ class SharpnessLayer:
             self._limits[key] = LaneThresholds(lane, max_steps, MAX_POINTS, self.declared)
         self._forget_drawn()
         self._every, self._rewrites = None, 0
-        self.y_range, self._fitted = FIRST_Y_RANGE, False
-        self._spans = {}  # the old lanes' items are gone
+        self._y.reset()
         self.apply_theme(self.theme, self.pen_scale)
 
     def _forget_drawn(self) -> None:
@@ -293,35 +288,17 @@ class SharpnessLayer:
         item.setData(x, y, connect=one_or_many(connect))
 
     def _grow_y(self) -> bool:
-        """Widen the y range, in half decades, to what the curves and lines now span; True if
-        it moved."""
-        if not self.panel.follow:
+        """Widen the y range to what the curves and lines now span; True if it moved."""
+        items = [*self.curves.values(), *self.settled.values(), *self.thresholds.values()]
+        if not self.panel.follow or not self._y.widen(items):
             return False
-        low, high = (np.inf, -np.inf) if not self._fitted else self.y_range
-        for item in [*self.curves.values(), *self.settled.values(), *self.thresholds.values()]:
-            if item.isVisible():
-                span_low, span_high = self._span(item)
-                low, high = min(low, span_low), max(high, span_high)
-        if not np.isfinite(low):
-            return False
-        self._fitted = True
-        grown = (np.floor(low / Y_STEP) * Y_STEP, np.ceil(high / Y_STEP) * Y_STEP)
-        if grown == self.y_range:
-            return False
-        self.y_range = grown
-        self.panel.plot.setYRange(*grown, padding=0.02)
+        self.panel.plot.setYRange(*self.y_range, padding=0.02)
         return True
 
-    def _span(self, item: pg.PlotCurveItem) -> tuple[float, float]:
-        """The lowest and highest y ``item`` draws (inf, -inf: none), worked out again only
-        when it was given other data: the settled points stay for many frames."""
-        y = item.getData()[1]
-        known = self._spans.get(item)
-        if known is not None and known[0] is y:
-            return known[1], known[2]
-        low, high = (float(np.min(y)), float(np.max(y))) if y is not None and len(y) else SPAN_NONE
-        self._spans[item] = (y, low, high)
-        return low, high
+    @property
+    def y_range(self) -> tuple[float, float]:
+        """The λ axis' log10 bounds while the panel follows its curves."""
+        return self._y.range
 
     def _place_labels(self, *_) -> None:
         """Each shown threshold named at its end (see :class:`ThresholdLabels`), laid out
