@@ -67,9 +67,37 @@ def with_sharpness(update, every: int = 1):
     )
 
 
-def test_sharpness_buffers_joining_late_double_with_the_losses():
-    """Room for 1,200 columns reserved up front; λ from step 900 on takes exactly that room
-    and doubles when the losses do."""
+def with_step_sharpness(update):
+    """``update`` with λ at every step, each column its step number (to check every copy)."""
+    computed = np.broadcast_to(np.arange(update.start, update.end, dtype=float), update.lrs.shape)
+    return dataclasses.replace(
+        update, sharpness=computed.copy(), preconditioned=-computed, sharpness_every=1
+    )
+
+
+def test_sharpness_from_the_first_steps_takes_room_for_its_columns_only():
+    """λ from Play on takes a few columns and doubles on its own (at 512 runs the losses'
+    reserve would be 48 MB of NaN in the first frame with λ), keeping every value."""
+    experiment = BatchedExperiment(CONFIG)
+    experiment.run_to_end()
+    full = full_update(experiment)
+    runs = len(experiment.runs)
+    history = LossHistory()
+    history.clear(runs, CONFIG.dtype, max_steps=1200)
+    history.apply(with_step_sharpness(update_at_step(full, 40)))
+    reserve = runs * 1200 * RATES_AND_LOSSES
+    assert history.nbytes == reserve + runs * (SHARPNESS * 64 + 4)  # 40 columns: room for 64
+    for step in range(100, STEPS + 1, 60):
+        history.apply(with_step_sharpness(update_at_step(full, step, since=step - 60)))
+    played_to = (STEPS - 40) // 60 * 60 + 40
+    for run in range(runs):
+        np.testing.assert_array_equal(history.sharpness(run), np.arange(played_to))
+        np.testing.assert_array_equal(history.preconditioned(run), -np.arange(played_to))
+
+
+def test_sharpness_buffers_joining_late_take_room_from_where_they_join():
+    """The losses' room for 1,200 columns is reserved up front; λ from step 900 on takes room
+    for its first 1,000 columns and doubles on its own, never with the twins' buffer."""
     experiment = BatchedExperiment(CONFIG)
     experiment.run_to_end()
     full = full_update(experiment)
@@ -79,8 +107,9 @@ def test_sharpness_buffers_joining_late_double_with_the_losses():
     played(full, history, 900)
     for step in range(1000, STEPS + 1, 100):
         history.apply(with_sharpness(update_at_step(full, step, since=step - 100)))
-    held = runs * (RATES_AND_LOSSES + SHARPNESS)  # and 4 bytes a run of unused twins' room
-    assert history.nbytes == held * 2400 + runs * 4  # not 2,048 columns of λ, nor 4,096
+    losses_room, sharpness_room = 2400, 2048  # 1,200 and 1,024 doubled once
+    held = runs * (RATES_AND_LOSSES * losses_room + SHARPNESS * sharpness_room)
+    assert history.nbytes == held + runs * 4  # and 4 bytes a run of unused twins' room
     for run in range(runs):
         np.testing.assert_array_equal(history.losses(run), experiment.losses(run))
         values = history.sharpness(run)
