@@ -9,7 +9,7 @@ from functools import lru_cache
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtGui import QBrush, QFont, QFontMetricsF, QPainterPath, QPen
+from PySide6.QtGui import QBrush, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem
 
 
@@ -88,6 +88,14 @@ class ReadableAxis(pg.AxisItem):
         if self.orientation in ("bottom", "top"):
             return rect.adjusted(-room, 0, room, 0)
         return rect.adjusted(0, -room, 0, room)
+
+    def drawPicture(self, p: QPainter, axisSpec, tickSpecs, textSpecs) -> None:  # noqa: N802, N803
+        """pyqtgraph's, clipped from the first line, not only for the text: Qt draws the grid
+        lines across the plot three times faster with a clip (a plot whose two axes' pictures
+        are new repaints in 3.2–3.5 ms, not 9.0–10.4 ms offscreen). The clip reaches a pixel
+        past the bounding rect, where pyqtgraph's grid lines end, so not a pixel changes."""
+        p.setClipRect(self.boundingRect().toAlignedRect().adjusted(-1, -1, 1, 1))
+        super().drawPicture(p, axisSpec, tickSpecs, textSpecs)
 
     def logTickValues(self, minVal, maxVal, size, stdTicks):  # noqa: N802, N803
         levels = super().logTickValues(minVal, maxVal, size, stdTicks)
