@@ -212,15 +212,15 @@ class PanelGrid(PacedView, pg.GraphicsLayoutWidget):
 
     def _hover(self, scene_pos: QPointF) -> None:
         for panel, layer, runs in zip(self.panels, self.layers, self._panel_runs):
-            if self._history is not None and panel.contains(scene_pos):
+            if self._history is not None and panel.hover.contains(scene_pos):
                 if self.show_sharpness:
                     layer.show_readout(scene_pos, self._history)
                 else:
                     panel.show_readout(scene_pos, self._history, runs)
             else:
-                panel.hide_readout()
+                panel.hover.hide()
 
     def leaveEvent(self, event) -> None:
         for panel in self.panels:
-            panel.hide_readout()
+            panel.hover.hide()
         super().leaveEvent(event)

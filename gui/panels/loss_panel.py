@@ -1,7 +1,7 @@
-"""One loss panel: a learning rate's curves, heads, divergence marks and hover readout; the
-step the timeline went back to ("now": a line, with the heads at it); with several seeds, one
-median curve per optimizer in its 10–90 % band, with one its torch.optim twins
-(:mod:`gui.panels.seed_bands`)."""
+"""One loss panel: a learning rate's curves, heads, divergence marks and hover readout
+(:mod:`gui.panels.hover`); the step the timeline went back to ("now": a line, with the heads
+at it); with several seeds, one median curve per optimizer in its 10–90 % band, with one its
+torch.optim twins (:mod:`gui.panels.seed_bands`)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF
 from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QGraphicsEllipseItem
 
 from engine.config.settings import ARTICLE_LOSS_RANGE
 from engine.experiment.runs import RunKey, RunStatus
 from engine.live.messages import LossUpdate
+from gui.panels.hover import HoverReadout, loss_lines
 from gui.panels.rate_axis import RateAxis
 from gui.panels.seed_bands import BandLayer, TwinCurves
 from gui.panels.title import PanelTitle
@@ -25,7 +26,6 @@ from gui.plotting.helpers import (
     LiveCurve,
     ReadableAxis,
     add_head_dot,
-    band_text,
     cached_brush,
     cached_pen,
     point_font,
@@ -82,13 +82,11 @@ class LossPanel:
         self.diverged = pg.ScatterPlotItem(pxMode=True)
         self.diverged.setZValue(10)
         plot.addItem(self.diverged)
-        self.cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen("#888888", style=Qt.PenStyle.DashLine))
-        self.readout = pg.TextItem(color="#eeeeee", fill=pg.mkBrush(20, 20, 20, 210))
+        self.hover = HoverReadout(plot)
         self.now_line = pg.InfiniteLine(angle=90, movable=False)
-        for item in (self.cursor, self.readout, self.now_line):
-            item.setZValue(20)
-            item.hide()
-            plot.addItem(item, ignoreBounds=True)
+        self.now_line.setZValue(20)
+        self.now_line.hide()
+        plot.addItem(self.now_line, ignoreBounds=True)
         self.x_extent = FIRST_X_RANGE
         self.max_steps = FIRST_X_RANGE
         self._last_length = (0, 0.0)  # the curves' length at the last frame, and when
@@ -141,7 +139,7 @@ class LossPanel:
         for index, head in self.heads.items():
             self._style_head(head, self._optimizer_of[index])
         self.diverged.setSize(theme.head_size * 1.8)
-        self.readout.textItem.setFont(point_font(theme.label_pt))
+        self.hover.set_font_points(theme.label_pt)
         self.invalidate()
 
     def _set_labels(self) -> None:
@@ -358,46 +356,15 @@ class LossPanel:
 
     # --- hover -----------------------------------------------------------------------------
 
-    def contains(self, scene_pos: QPointF) -> bool:
-        return self.plot.getViewBox().sceneBoundingRect().contains(scene_pos)
+    @property
+    def readout(self) -> pg.TextItem:
+        """The hover readout's text (hidden until the pointer is over the plot)."""
+        return self.hover.text
 
     def show_readout(self, scene_pos: QPointF, history: LossHistory, runs: list[RunKey]) -> None:
-        step = self.step_at(scene_pos)
-        if self.seeds > 1:
-            lines = [f"step {step} · median [10–90 %] of {self.seeds} seeds"]
-            for lane in self.lanes:
-                band = history.band_at(lane.index // self.seeds, step)
-                text = "—" if band is None else band_text(*band, self.seeds)
-                lines.append(f"{lane.optimizer.label}: {text}")
-        else:
-            lines = [f"step {step}"]
-        for run in runs if self.seeds == 1 else ():
-            count = int(history.counts[run.index])
-            value = history.losses(run.index)[step] if 0 <= step < count else None
-            if value is not None and not math.isfinite(value):
-                value = None  # a branch before its step
-            lines.append(f"{run.label}: " + ("—" if value is None else f"{value:.5g}"))
-        self.place_readout(scene_pos, lines)
-
-    def step_at(self, scene_pos: QPointF) -> int:
-        """The step under a point of the scene."""
-        return int(round(self.plot.getViewBox().mapSceneToView(scene_pos).x()))
-
-    def place_readout(self, scene_pos: QPointF, lines: list[str]) -> None:
-        """The cursor at the step under ``scene_pos`` and ``lines`` beside it."""
-        point = self.plot.getViewBox().mapSceneToView(scene_pos)
-        self.cursor.setPos(int(round(point.x())))
-        self.readout.setText("\n".join(lines))
-        x_range = self.plot.getViewBox().viewRange()[0]
-        right_half = point.x() > (x_range[0] + x_range[1]) / 2
-        self.readout.setAnchor((1, 0) if right_half else (0, 0))
-        self.readout.setPos(point.x(), point.y())
-        self.cursor.show()
-        self.readout.show()
-
-    def hide_readout(self) -> None:
-        self.cursor.hide()
-        self.readout.hide()
+        step = self.hover.step_at(scene_pos)
+        runs = runs if self.seeds == 1 else []
+        self.hover.place(scene_pos, loss_lines(history, step, runs, self.lanes, self.seeds))
 
 
 RUNNING, DIVERGED = RunStatus.RUNNING, RunStatus.DIVERGED

@@ -380,6 +380,5 @@ class SharpnessLayer:
         return lines
 
     def show_readout(self, scene_pos: QPointF, history: LossHistory) -> None:
-        self.panel.place_readout(
-            scene_pos, self.readout_lines(history, self.panel.step_at(scene_pos))
-        )
+        hover = self.panel.hover
+        hover.place(scene_pos, self.readout_lines(history, hover.step_at(scene_pos)))
