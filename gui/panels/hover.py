@@ -58,8 +58,8 @@ class HoverReadout:
 def loss_lines(
     history: LossHistory, step: int, runs: list[RunKey], lanes: list[RunKey], seeds: int
 ) -> list[str]:
-    """The readout at ``step``: each run's loss, or with several seeds each lane's median and
-    band over its ``seeds`` draws; "—" where a curve has no value there."""
+    """The readout at ``step``: each of ``runs``' loss, or with several seeds each lane's
+    median and band over its ``seeds`` draws instead; "—" where a curve has no value there."""
     if seeds > 1:
         lines = [f"step {step} · median [10–90 %] of {seeds} seeds"]
         for lane in lanes:

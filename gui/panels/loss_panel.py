@@ -363,7 +363,6 @@ class LossPanel:
 
     def show_readout(self, scene_pos: QPointF, history: LossHistory, runs: list[RunKey]) -> None:
         step = self.hover.step_at(scene_pos)
-        runs = runs if self.seeds == 1 else []
         self.hover.place(scene_pos, loss_lines(history, step, runs, self.lanes, self.seeds))
 
 
