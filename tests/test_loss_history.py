@@ -6,6 +6,7 @@ import dataclasses
 import os
 
 import numpy as np
+import pytest
 
 from engine.config.settings import BranchSpec, ExperimentConfig, OptimizerSpec, schedule_spec
 from engine.experiment.batched import BatchedExperiment
@@ -25,15 +26,21 @@ RATES_AND_LOSSES = 8 + 4  # bytes a run and column: float64 rates, float32 losse
 SHARPNESS = 8 + 8  # λ and the preconditioned λ, float64
 
 
+@pytest.fixture(scope="module")
+def finished():
+    """The experiment run to its end, and everything it recorded as one update."""
+    experiment = BatchedExperiment(CONFIG)
+    experiment.run_to_end()
+    return experiment, full_update(experiment)
+
+
 def played(full, history: LossHistory, until: int, chunk: int = 100) -> None:
     for step in range(chunk, until + 1, chunk):
         history.apply(update_at_step(full, step, since=step - chunk))
 
 
-def test_a_history_without_twins_or_sharpness_grows_only_its_losses_and_rates():
-    experiment = BatchedExperiment(CONFIG)
-    experiment.run_to_end()
-    full = full_update(experiment)
+def test_a_history_without_twins_or_sharpness_grows_only_its_losses_and_rates(finished):
+    experiment, full = finished
     runs = len(experiment.runs)
     history = LossHistory()
     history.clear(runs, CONFIG.dtype)
@@ -75,12 +82,10 @@ def with_step_sharpness(update):
     )
 
 
-def test_sharpness_from_the_first_steps_takes_room_for_its_columns_only():
+def test_sharpness_from_the_first_steps_takes_room_for_its_columns_only(finished):
     """λ from Play on takes a few columns and doubles on its own (at 512 runs the losses'
     reserve would be 48 MB of NaN in the first frame with λ), keeping every value."""
-    experiment = BatchedExperiment(CONFIG)
-    experiment.run_to_end()
-    full = full_update(experiment)
+    experiment, full = finished
     runs = len(experiment.runs)
     history = LossHistory()
     history.clear(runs, CONFIG.dtype, max_steps=1200)
@@ -95,12 +100,10 @@ def test_sharpness_from_the_first_steps_takes_room_for_its_columns_only():
         np.testing.assert_array_equal(history.preconditioned(run), -np.arange(played_to))
 
 
-def test_sharpness_buffers_joining_late_take_room_from_where_they_join():
+def test_sharpness_buffers_joining_late_take_room_from_where_they_join(finished):
     """The losses' room for 1,200 columns is reserved up front; λ from step 900 on takes room
     for its first 1,000 columns and doubles on its own, never with the twins' buffer."""
-    experiment = BatchedExperiment(CONFIG)
-    experiment.run_to_end()
-    full = full_update(experiment)
+    experiment, full = finished
     runs = len(experiment.runs)
     history = LossHistory()
     history.clear(runs, CONFIG.dtype, max_steps=1200)
