@@ -94,7 +94,7 @@ def edge_of_stability():
             lambda: (0.1, mean_loss(2500, 3499), 2500, 3499, mean_loss(4000, 4999), 4000, 4999),
         ),
         (5, "That starts at 69", lambda: eos.sharpness("adam_torch", 0.1)[0]),
-        (5, "0.92–0.95 × 38/η", lambda: (min(adam), max(adam)) if max(adam) < 1 else NAN),
+        (5, "0.9–0.95 × 38/η", lambda: (min(adam), max(adam)) if max(adam) < 1 else NAN),
         (
             5,
             "same threshold and never comes near it: 0.08–0.18 ×",
@@ -192,6 +192,10 @@ def valleys():
     runs = played("valleys", 3, paths=True)
     momentum_x = runs.path("momentum", 0.01)[:, 0]
     rms = runs.status("rmsprop", 0.01)[0] == RunStatus.MAX_STEPS
+
+    def adam_at(lr: float) -> int:
+        return runs.converged_at("adam", lr)
+
     return [
         (
             1,
@@ -226,10 +230,11 @@ def valleys():
         (4, "momentum at η = 0.01", lambda: 0.01 in config("valleys", 4).learning_rates),
         (4, "out to x = 2.2 at step 3", lambda: (momentum_x.max(), int(momentum_x.argmax()))),
         (4, "It still converges, at step 868", lambda: runs.converged_at("momentum", 0.01)),
+        (4, "Adam at the same rate converges at step 635", lambda: adam_at(0.01)),
         (
             4,
-            "converges at step 635, and at η = 0.003 at step 1,583",
-            lambda: (runs.converged_at("adam", 0.01), 0.003, runs.converged_at("adam", 0.003)),
+            "at η = 0.003 only after about 1,600 steps",
+            lambda: abs(adam_at(0.003) - 1600) <= 50,  # 1,583 on one machine, 1,576 on another
         ),
         (
             5,
