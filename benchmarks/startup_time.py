@@ -6,10 +6,14 @@ own, timed from just before the process is created: "visible" when the window fi
 window shows (the engine process queues it until it has built the experiment). Targets: the
 window visible within 0.8 s, the first curve point within 2.5 s.
 
+``--floor`` also launches, between the window's launches, the least a window of this kind needs:
+Python, PySide6, numpy and pyqtgraph imported, a 1,400 × 900 main window holding one empty plot,
+timed to its first paint the same way. What the app takes beyond that is its own.
+
 Run (Qt's offscreen platform unless QT_QPA_PLATFORM is set; under Xvfb for real painting):
 
     QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1600x1000x24" \\
-        .venv/bin/python benchmarks/startup_time.py [--launches 5]
+        .venv/bin/python benchmarks/startup_time.py [--launches 5] [--floor]
 """
 
 from __future__ import annotations
@@ -72,9 +76,32 @@ if __name__ == "__main__":
 """
 
 
-def launch() -> tuple[float, float]:
-    """(seconds to visible, seconds to the first curve point) of one launch."""
-    code = LAUNCH.format(root=str(ROOT))
+FLOOR = """
+import sys, time
+launched = float(sys.argv[1])
+import numpy, pyqtgraph
+from PySide6.QtWidgets import QApplication, QMainWindow
+
+app = QApplication(sys.argv[:1])
+
+
+class Plot(pyqtgraph.PlotWidget):  # it covers the whole window: it paints as the window shows
+    def paintEvent(self, event):
+        super().paintEvent(event)
+        print(f"{time.time() - launched:.3f}", flush=True)
+        app.quit()
+
+
+window = QMainWindow()
+window.setCentralWidget(Plot())
+window.resize(1400, 900)
+window.show()
+app.exec()
+"""
+
+
+def launch(code: str) -> list[float]:
+    """The seconds ``code`` prints, run as a fresh process timed from just before it starts."""
     with tempfile.TemporaryDirectory(prefix="startup-") as home:
         env = {**os.environ, "HOME": home, "XDG_CONFIG_HOME": home}
         env.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -88,21 +115,28 @@ def launch() -> tuple[float, float]:
             timeout=120,
         )
     lines = done.stdout.split()
-    if done.returncode != 0 or len(lines) < 2:
+    if done.returncode != 0 or not lines:
         raise RuntimeError(f"the launch failed ({done.returncode}):\n{done.stdout}{done.stderr}")
-    return float(lines[0]), float(lines[1])
+    return [float(line) for line in lines]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--launches", type=int, default=5, help="launches (default 5)")
+    parser.add_argument(
+        "--floor", action="store_true", help="also time an empty pyqtgraph window as often"
+    )
     args = parser.parse_args()
-    times = []
+    times, floors = [], []
     for _ in range(args.launches):
-        times.append(launch())
-        visible, first = times[-1]
+        visible, first = launch(LAUNCH.format(root=str(ROOT)))[:2]
+        times.append((visible, first))
+        floor = ""
+        if args.floor:
+            floors.append(launch(FLOOR)[0])
+            floor = f", an empty pyqtgraph window {floors[-1]:.2f} s"
         print(
-            f"visible {visible:.2f} s, first curve point {first:.2f} s, load "
+            f"visible {visible:.2f} s, first curve point {first:.2f} s{floor}, load "
             f"{os.getloadavg()[0]:.2f}",
             flush=True,
         )
@@ -112,6 +146,8 @@ def main() -> int:
         f"median of {len(times)}: visible {visible:.2f} s (target < {TARGET_VISIBLE_S:g}), "
         f"first curve point {first:.2f} s (target < {TARGET_FIRST_POINT_S:g})"
     )
+    if floors:
+        print(f"an empty pyqtgraph window: visible {statistics.median(floors):.2f} s (median)")
     return 0
 
 
