@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QMenu
 
 from engine.config.settings import ExperimentConfig, OptimizerSpec
 from engine.experiment.batched import BatchedExperiment
@@ -217,6 +217,21 @@ def test_leaving_keeps_the_window_as_it_is(window, qtbot, tmp_path):
     window.lessons.dock.close()
     assert window.lessons.player.lesson is None and same(state(window), kept)
     assert window.model.config.max_steps == 80
+
+
+def test_the_built_in_lessons_menu_lists_each_by_its_title_and_opens_it(window, qtbot, lessons):
+    """Lessons → Built-in lessons: read as it first opens (not as the window starts), once."""
+    menus = window.menuBar().findChildren(QMenu)
+    builtin = next(menu for menu in menus if menu.title() == "Built-in lessons")
+    assert builtin.isEmpty()
+    for _ in range(2):  # as Qt does before it pops the menu up (offscreen cannot pop it)
+        builtin.aboutToShow.emit()
+    names = builtin_lessons()
+    titles = [f"{name}: {lesson.title}" for name, lesson in zip(names, lessons, strict=True)]
+    assert [action.text() for action in builtin.actions()] == titles
+    builtin.actions()[-1].trigger()
+    assert window.lessons.player.lesson.name == names[-1]
+    settled(qtbot, window)
 
 
 def test_a_bad_lesson_file_is_refused_in_one_line_and_changes_nothing(window, tmp_path):
