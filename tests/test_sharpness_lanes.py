@@ -232,6 +232,20 @@ def expected_points(history, rows):
     return computed_lines(history.steps, history.sharpness_rows(rows), max_points=2048)
 
 
+def test_inserting_into_a_lanes_arrays_at_once_is_numpys_insert_into_each():
+    """Positions in any order, repeated, at either end; values of another dtype cast."""
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        n, m = int(rng.integers(0, 12)), int(rng.integers(0, 6))
+        arrays = (rng.random(n), np.sort(rng.integers(0, 4, n)))
+        at = rng.integers(0, n + 1, m)
+        values = (rng.integers(0, 9, m), rng.integers(0, 4, m).astype(np.int32))
+        merged = lane_points.inserted(arrays, at, values)
+        for got, array, value in zip(merged, arrays, values, strict=True):
+            expected = np.insert(array, at, value)
+            assert got.dtype == expected.dtype and np.array_equal(got, expected)
+
+
 def test_a_lane_taken_in_frame_by_frame_draws_what_it_would_at_once(trained, monkeypatch):
     monkeypatch.setattr(lane_points, "LIVE_POINTS", 1)  # settle often: both parts are used
     experiment, tracker = trained

@@ -78,11 +78,7 @@ class LanePoints:
             self._live = tuple(map(np.concatenate, zip(self._live, (x, y, owner))))
             return len(owner)
         at = np.searchsorted(live_owner, owner, side="right")  # after each draw's own
-        self._live = (
-            np.insert(live_x, at, x),
-            np.insert(live_y, at, y),
-            np.insert(live_owner, at, owner),
-        )
+        self._live = inserted(self._live, at, (x, y, owner))
         return len(owner)
 
     def settle(self, history: LossHistory) -> None:
@@ -103,9 +99,7 @@ class LanePoints:
         draws = owner[np.flatnonzero(np.diff(owner, prepend=-1))]  # sorted: each draw once
         draws = draws[np.isfinite(self._joints[0, draws])]
         at = np.searchsorted(owner, draws)
-        x = np.insert(x, at, self._joints[0, draws])
-        y = np.insert(y, at, self._joints[1, draws])
-        owner = np.insert(owner, at, draws)
+        x, y, owner = inserted((x, y, owner), at, (*self._joints[:, draws], draws))
         connect = np.zeros(len(x), dtype=bool)
         connect[:-1] = owner[:-1] == owner[1:]
         return x, y, connect
@@ -123,3 +117,22 @@ class LanePoints:
         connect = np.zeros(len(x), dtype=bool)
         connect[:-1] = owner[:-1] == owner[1:]
         return x, y, connect, owner
+
+
+def inserted(
+    arrays: tuple[np.ndarray, ...], at: np.ndarray, values: tuple[np.ndarray, ...]
+) -> tuple[np.ndarray, ...]:
+    """``np.insert(array, at, value)`` for each array and its values, the merged order worked
+    out once: a lane inserts into three arrays twice a frame, and ``np.insert``'s own sorting
+    and checks cost 2 ms of a 512-run Sharpness frame (``benchmarks/frame_cost.py``)."""
+    order = np.argsort(at, kind="stable")  # as np.insert: equal positions keep their order
+    new = np.empty(len(at), dtype=np.intp)
+    new[order] = at[order] + np.arange(len(at))
+    old = np.ones(len(arrays[0]) + len(at), dtype=bool)
+    old[new] = False
+    merged = []
+    for array, value in zip(arrays, values, strict=True):
+        out = np.empty(len(old), dtype=array.dtype)
+        out[new], out[old] = value, array
+        merged.append(out)
+    return tuple(merged)
