@@ -9,6 +9,7 @@ import json
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog, QMenu
 
 from engine.config.settings import ExperimentConfig, OptimizerSpec
@@ -217,6 +218,36 @@ def test_leaving_keeps_the_window_as_it_is(window, qtbot, tmp_path):
     window.lessons.dock.close()
     assert window.lessons.player.lesson is None and same(state(window), kept)
     assert window.model.config.max_steps == 80
+
+
+def test_the_presenters_zoom_theme_and_speed_outlast_the_steps_and_back(window, qtbot, tmp_path):
+    """A projector's zoom, picked during a lesson, holds over a step's own zoom and over Back;
+    Back leaves the theme and the speed as the presenter set them. Restart keeps that zoom; a
+    lesson opened afresh zooms as its steps say again."""
+    player, view = window.lessons.player, window.view
+    assert window.lessons.open_lesson_from(lesson_file(tmp_path))
+    settled(qtbot, window)
+    for _ in range(2):
+        window.findChild(QAction, "zoom_in").trigger()
+    assert view.zoom == 150
+    forward(qtbot, window)  # the step's own zoom is 125
+    assert player.index == 1 and view.zoom == 150
+    window.findChild(QAction, "theme_presentation").trigger()
+    speed = view.speed - 1
+    view.update(speed=speed)  # as the speed slider does
+    player.back()
+    settled(qtbot, window)
+    assert player.index == 0 and view.quantity == Quantity.LEARNING_RATE  # step 1's view
+    assert (view.zoom, view.theme.name, view.speed) == (150, "presentation", speed)
+
+    player.restart()
+    settled(qtbot, window)
+    forward(qtbot, window)
+    assert player.index == 1 and view.zoom == 150
+    assert window.lessons.open_lesson_from(lesson_file(tmp_path))
+    settled(qtbot, window)
+    forward(qtbot, window)
+    assert player.index == 1 and view.zoom == 125
 
 
 def test_the_built_in_lessons_menu_lists_each_by_its_title_and_opens_it(window, qtbot, lessons):

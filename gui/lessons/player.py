@@ -9,6 +9,10 @@ to the step again (the engine is deterministic, so the runs are bit for bit the 
 the view. The player waits for the engine's answers (its ``played`` signal, which comes after
 every report of the task); nothing is timed.
 
+The look is the presenter's: Back leaves the theme and the speed as they are, and once the
+presenter picks a zoom during the lesson (a projector needs its own), the steps' zooms no
+longer change it.
+
 A Predict step applies its settings with Predict mode on and stops at step 0: the class picks,
 and the next Next (or Play, or Step) locks the picks and plays the step's action to its target.
 """
@@ -29,6 +33,7 @@ from gui.state.session import EngineSession
 from gui.state.view_state import Quantity, Tab, ViewSettings, ViewState
 
 Script = Generator[None, None, None]  # each yield waits for the engine's next ``played``
+PRESENTERS = ("theme", "speed")  # view fields no step sets: Back leaves them as they are
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,9 @@ class LessonPlayer(QObject):
         self._awaiting_picks = False  # a Predict step waits for the class before its action
         self._script: Script | None = None
         self._queued: list[str] = []  # "next" / "back" pressed while a step was applied
+        self._presenter_zoom: int | None = None  # picked during the lesson: it wins
+        self._showing = False  # the player is changing the view (not the presenter)
+        view.events.zoom.connect(self._on_zoom_change)
         engine.played.connect(self._on_played)
         session.playing_changed.connect(lambda playing: playing and self._reveal())
         session.advanced.connect(lambda _update: session.steps_taken and self._reveal())
@@ -107,7 +115,11 @@ class LessonPlayer(QObject):
     # --- commands ------------------------------------------------------------------------
 
     def open(self, lesson: Lesson) -> None:
-        """Start ``lesson`` at its first step."""
+        """Start ``lesson`` at its first step, zoomed as its steps say."""
+        self._presenter_zoom = None
+        self._begin(lesson)
+
+    def _begin(self, lesson: Lesson) -> None:
         self._script, self._queued = None, []
         self._lesson, self._index, self._snapshots = lesson, -1, {}
         self._awaiting_picks = False
@@ -142,8 +154,9 @@ class LessonPlayer(QObject):
 
     @Slot()
     def restart(self) -> None:
+        """Step 1 again, at the zoom the presenter picked."""
         if self._lesson is not None:
-            self.open(self._lesson)
+            self._begin(self._lesson)
 
     @Slot()
     def leave(self) -> None:
@@ -166,7 +179,7 @@ class LessonPlayer(QObject):
         yield from self._settle(step.config)
         if (index == 0 or step.predict) and self.session.steps_taken > 0:
             yield from self._reset()  # a lesson starts, and a Predict step hides, at step 0
-        self.view.update(**_view_changes(step.show), predict=step.predict)
+        self._show(**_view_changes(step.show), predict=step.predict)
         if step.action.branch is not None:
             yield from self._settle(step.config_after)
         self.view.update(run=self._run_index(step.show.run))
@@ -192,8 +205,22 @@ class LessonPlayer(QObject):
         self.view.update(predict=snapshot.view.predict)
         if self.session.steps_taken < snapshot.steps:
             yield from self._play(PlayTarget(snapshot.steps))
-        view = {f.name: getattr(snapshot.view, f.name) for f in fields(ViewSettings)}
-        self.view.update(**view)
+        names = (f.name for f in fields(ViewSettings) if f.name not in PRESENTERS)
+        self._show(**{name: getattr(snapshot.view, name) for name in names})
+
+    def _show(self, **changes: object) -> None:
+        """``changes`` to the view, but the zoom once the presenter has picked one."""
+        if self._presenter_zoom is not None:
+            changes.pop("zoom", None)
+        self._showing = True
+        try:
+            self.view.update(**changes)
+        finally:
+            self._showing = False
+
+    def _on_zoom_change(self, zoom: int) -> None:
+        if self._lesson is not None and not self._showing:
+            self._presenter_zoom = zoom
 
     def _settle(self, config: ExperimentConfig) -> Script:
         """``config`` as one edit, and the engine's experiment built for it."""
