@@ -84,7 +84,7 @@ def start_on_the_plane() -> tuple[float, ...]:
 
 
 def shift_click_on_the_plane(window, monkeypatch, qtbot) -> None:
-    window.tabs.setCurrentWidget(window.landscape)
+    window.tabs.setCurrentWidget(window.landscape_tab)
     qtbot.waitUntil(lambda: window.landscape.map is not None, timeout=30_000)
     grid = window.landscape.grid
     scene = grid.plots[0].plot.getViewBox().mapViewToScene(QPointF(*ON_THE_PLANE))

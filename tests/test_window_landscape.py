@@ -37,7 +37,7 @@ def open_window(qtbot, tmp_path):
             window.view.update(speed=speed)
         window.show()
         qtbot.waitExposed(window)
-        window.tabs.setCurrentWidget(window.landscape)
+        window.tabs.setCurrentWidget(window.landscape_tab)
         qtbot.waitUntil(lambda: window.session.started is not None)
         qtbot.waitUntil(lambda: window.landscape.map is not None, timeout=30_000)
         window.errors = []

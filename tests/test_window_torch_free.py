@@ -31,7 +31,7 @@ WINDOW_SCRIPT = textwrap.dedent(
             app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
 
     wait(lambda: window.session.started is not None, "the first experiment")
-    window.tabs.setCurrentWidget(window.landscape)
+    window.tabs.setCurrentWidget(window.landscape_tab)
     wait(lambda: window.landscape.map is not None, "the landscape map")
     window.grid.run_clicked.emit(1)  # as a click on a curve: the inspector follows that run
     window.run_to_end()

@@ -42,7 +42,7 @@ def open_landscape_window(
 ) -> MainWindow:
     """:func:`open_main_window` on the Landscape tab, once its first map is drawn."""
     window = open_main_window(qtbot, settings, config)
-    window.tabs.setCurrentWidget(window.landscape)
+    window.tabs.setCurrentWidget(window.landscape_tab)
     qtbot.waitUntil(lambda: window.landscape.map is not None, timeout=30_000)
     return window
 

@@ -138,6 +138,8 @@ class LandscapeView(QWidget):
         view.events.plane.connect(self._on_plane_change)
         view.events.landscape_3d.connect(self._show_3d)
         self._show_3d(view.landscape_3d)
+        if session.started is not None:  # built as an experiment starts, before its first step
+            self._on_started(session.started)
 
     # --- what it shows ---------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ from gui.landscape.view import LandscapeView
 from gui.panels.grid import PanelGrid
 from gui.plotting.themes import Theme
 from gui.shell.code_consent import run_code_allowed
+from gui.shell.landscape_tab import LandscapeTab
 from gui.state.experiment_model import ExperimentModel
 from gui.state.saved_settings import FOLDER_KEY
 from gui.state.session import EngineSession
@@ -52,7 +53,7 @@ class FileActions(QObject):
         view: ViewState,
         session: EngineSession,
         grid: PanelGrid,
-        landscape: LandscapeView,
+        landscape: LandscapeTab,
         sweep: SweepView,
         score: Callable[[], Score | None],
         show_message: Callable[[str], None],
@@ -61,8 +62,12 @@ class FileActions(QObject):
         super().__init__(dialog_parent)
         self.dialog_parent, self.settings = dialog_parent, settings
         self.model, self.view, self.session = model, view, session
-        self.grid, self.landscape, self.sweep = grid, landscape, sweep
+        self.grid, self.landscape_tab, self.sweep = grid, landscape, sweep
         self.score, self.show_message, self.report_error = score, show_message, report_error
+
+    @property
+    def landscape(self) -> LandscapeView:
+        return self.landscape_tab.view
 
     def figure_state(self) -> FigureState | None:
         """What the panels show now, for an export; None (and a message) before any step."""

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QTa
 from engine.config.settings import ExperimentConfig
 from engine.live.client import EngineProcess
 from engine.live.messages import ExperimentStarted
-from engine.live.protocol import LANDSCAPE, SWEEP
+from engine.live.protocol import SWEEP
 from engine.live.worker import EngineWorker
 from gui.editor.dock import OptimizerEditor
 from gui.landscape.view import LandscapeView
@@ -38,6 +38,7 @@ from gui.shell.actions._view import add_view_menu
 from gui.shell.docks import EDITOR_DOCK, INSPECTOR_DOCK, build_docks
 from gui.shell.editor_link import EditorLink
 from gui.shell.file_actions import FileActions
+from gui.shell.landscape_tab import LandscapeTab
 from gui.shell.lesson_actions import LESSON_DOCK, LessonActions
 from gui.shell.resources import TITLE, icon_path
 from gui.shell.title import WindowTitle
@@ -55,7 +56,7 @@ from gui.state.saved_settings import (
 from gui.state.session import EngineSession
 from gui.state.view_state import Quantity, Tab, ViewChange, ViewState
 from gui.sweep.view import SweepView
-from gui.timeline.branching import BranchCommands, change_message
+from gui.timeline.branching import BranchCommands, change_message, reference_message
 from gui.timeline.view import TimelineBar, TimelineView, panels_page
 
 TABS = tuple(Tab)  # in the tab bar's order
@@ -107,7 +108,7 @@ class MainWindow(QMainWindow):
             view=self.view,
             session=self.session,
             grid=self.grid,
-            landscape=self.landscape,
+            landscape=self.landscape_tab,
             sweep=self.sweep,
             score=lambda: self.predict.score,
             show_message=self.show_message,
@@ -143,13 +144,11 @@ class MainWindow(QMainWindow):
         self.grid = PanelGrid(live=True, view=self.view)
         self.grid.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.sweep = SweepView(runner=self.engine.runner(SWEEP))
-        self.landscape = LandscapeView(
-            self.session, self.view, runner=self.engine.runner(LANDSCAPE)
-        )
+        self.landscape_tab = LandscapeTab(self, self.session, self.view, self.engine, self.model)
         self.tabs = QTabWidget()
         timeline_bar = TimelineBar()
         self.tabs.addTab(panels_page(self.grid, timeline_bar), "Panels")
-        self.tabs.addTab(self.landscape, "Landscape")
+        self.tabs.addTab(self.landscape_tab, "Landscape")
         self.tabs.addTab(self.sweep, "Learning-rate sweep")
         self.tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.tabs.setCurrentIndex(TABS.index(self.view.tab))
@@ -160,6 +159,11 @@ class MainWindow(QMainWindow):
         self.editor = OptimizerEditor(self.model, load_draft(self.settings))
         self._docks = build_docks(self, self.controls, self.run_table, self.inspector, self.editor)
         return timeline_bar
+
+    @property
+    def landscape(self) -> LandscapeView:
+        """The Landscape tab's view (built after the window first paints, or now)."""
+        return self.landscape_tab.view
 
     @property
     def docks(self) -> MappingProxyType[str, QDockWidget]:
@@ -197,7 +201,6 @@ class MainWindow(QMainWindow):
         engine_.failed.connect(self._on_engine_failure)
         engine_.died.connect(self._on_engine_death)
         engine_.inspected.connect(self.inspector.show_inspection)
-        engine_.inspected.connect(self.landscape.step_arrows.show_inspection)
         self.inspector.target_changed.connect(engine_.set_inspection)
         self.session.restarted.connect(self._on_experiment_start)
         self.session.advanced.connect(lambda _update: self.pacer.request())
@@ -222,7 +225,6 @@ class MainWindow(QMainWindow):
         self.inspector.branch_requested.connect(self.branching.branch_run)
         self.editor.message.connect(self.show_message)
         self.editor_link = EditorLink(self.editor, self.session, self.engine)
-        self.landscape.start_requested.connect(lambda changes: self.model.update(**changes))
 
     # --- commands ----------------------------------------------------------------------------
 
@@ -273,7 +275,7 @@ class MainWindow(QMainWindow):
         """The chosen theme at the zoom on every plot (exports keep their own scale)."""
         theme = self.view.settings.zoomed_theme
         self.grid.apply_theme(theme)
-        self.landscape.apply_theme(theme)
+        self.landscape_tab.apply_theme(theme)
         self.sweep.apply_theme(theme)
         self.predict.refresh()
         self.pacer.request()
@@ -313,11 +315,7 @@ class MainWindow(QMainWindow):
     @Slot(bool)
     def _on_reference_change(self, on: bool) -> None:
         self.engine.configure(self.model.config, on)
-        self.show_message(
-            "Reference on: torch.optim twins train beside each run (restarted at step 0)"
-            if on
-            else "Reference off (restarted at step 0)"
-        )
+        self.show_message(reference_message(on))
 
     @Slot(object)
     def _on_experiment_start(self, started: ExperimentStarted) -> None:
@@ -368,7 +366,7 @@ class MainWindow(QMainWindow):
         self.progress_label.setText(text)
         if self.session.latest is not None:
             self.run_table.show_update(self.timeline.shown_update(self.session.latest))
-        self.landscape.refresh_text()
+        self.landscape_tab.refresh_text()
 
     # --- lifetime ----------------------------------------------------------------------------
 
@@ -395,6 +393,6 @@ class MainWindow(QMainWindow):
         self.text_timer.stop()
         self.save_settings()
         self.sweep.shutdown()
-        self.landscape.shutdown()
+        self.landscape_tab.shutdown()
         self.engine.shutdown()
         super().closeEvent(event)

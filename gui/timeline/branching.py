@@ -98,3 +98,10 @@ def change_message(change: ConfigChange, reference: bool) -> str:
     if "branches" in names and names != {"branches"} and dropped > 0:
         text += f" ({dropped} branch{'es' if dropped > 1 else ''} dropped: no parent run left)"
     return text
+
+
+def reference_message(on: bool) -> str:
+    """What the status bar says after the torch.optim reference was switched."""
+    if on:
+        return "Reference on: torch.optim twins train beside each run (restarted at step 0)"
+    return "Reference off (restarted at step 0)"
