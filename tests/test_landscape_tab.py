@@ -3,12 +3,15 @@ shown as the window opens, or an experiment starting first (its paths begin at s
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from engine.config.settings import ExperimentConfig
 from gui.plotting.themes import PRESENTATION
 from gui.shell.main_window import MainWindow
 from gui.state.view_state import Tab
+from tests.processes import run_python
 from tests.windows import temporary_settings
 
 
@@ -53,3 +56,13 @@ def test_an_experiment_that_starts_first_builds_it_with_every_step_of_the_paths(
     window.tabs.setCurrentWidget(window.landscape_tab)
     qtbot.waitUntil(lambda: window.landscape.map is not None, timeout=30_000)
     assert window.landscape.map.key is not None
+
+
+def test_the_window_imports_the_exports_and_the_landscape_only_when_they_are_used():
+    code = (
+        "import sys, gui.shell.main_window; "
+        "print(sorted(m for m in sys.modules if m.startswith(('gui.export', 'gui.landscape'))))"
+    )
+    done = run_python(code, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

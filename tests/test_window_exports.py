@@ -125,7 +125,7 @@ def test_a_bad_experiment_file_changes_nothing(window, qtbot, tmp_path):
 def test_export_figure_dialog_flow_adds_the_extension(window, qtbot, tmp_path, monkeypatch):
     step(window, qtbot, 2)
     monkeypatch.setattr(
-        "gui.shell.file_actions.FigureExportDialog.exec", lambda self: QDialog.DialogCode.Accepted
+        "gui.export.dialogs.FigureExportDialog.exec", lambda self: QDialog.DialogCode.Accepted
     )
     monkeypatch.setattr(
         QFileDialog,

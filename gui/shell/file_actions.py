@@ -2,6 +2,8 @@
 
 Reads the experiment's settings from the model, what the panels show from the view state, the
 session and the grid; a failure is reported in one line (a dialog) and leaves no file behind.
+The exports (and with them the Landscape tab's drawing) are imported as they are first used:
+importing them took 50–90 ms of the window's start-up.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, Slot
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QWidget
@@ -17,18 +20,6 @@ from engine.config.settings import ConfigError
 from engine.experiment.predictions import Score
 from engine.io.experiment_file import read_experiment_file, write_config_file
 from engine.live.messages import LossUpdate, update_at_step
-from gui.export.dialogs import AnimationExportDialog, FigureExportDialog
-from gui.export.figure import Figure, FigureState
-from gui.export.landscape import (
-    LandscapeExportDialog,
-    LandscapeState,
-    export_landscape,
-    window_state,
-)
-from gui.export.landscape3d import Landscape3DExportDialog, export_landscape_3d
-from gui.export.sweep import export_sweep
-from gui.export.writers import default_frame_every, export_csv, export_gif, export_png, export_svg
-from gui.landscape.view import LandscapeView
 from gui.panels.grid import PanelGrid
 from gui.plotting.themes import Theme
 from gui.shell.code_consent import run_code_allowed
@@ -38,6 +29,11 @@ from gui.state.saved_settings import FOLDER_KEY
 from gui.state.session import EngineSession
 from gui.state.view_state import Tab, ViewState
 from gui.sweep.view import SweepView
+
+if TYPE_CHECKING:
+    from gui.export.figure import FigureState
+    from gui.export.landscape import LandscapeState
+    from gui.landscape.view import LandscapeView
 
 
 class FileActions(QObject):
@@ -79,6 +75,8 @@ class FileActions(QObject):
             tuple(tuple(r) for r in panel.plot.getViewBox().viewRange())
             for panel in self.grid.panels
         )
+        from gui.export.figure import FigureState
+
         return FigureState(
             session.started,
             self._as_shown(session.history.as_update(session.latest)),
@@ -103,6 +101,8 @@ class FileActions(QObject):
         if state is None:
             return False
         theme = theme or self.view.theme
+        from gui.export.writers import export_png, export_svg
+
         if path.lower().endswith(".svg"):
             return self._export("figure", path, lambda: export_svg(path, state, theme))
         return self._export("figure", path, lambda: export_png(path, state, theme, scale))
@@ -114,9 +114,13 @@ class FileActions(QObject):
         if state is None:
             return False
         theme = theme or self.view.theme
+        from gui.export.writers import export_gif
+
         return self._export("animation", path, lambda: export_gif(path, state, theme, every, fps))
 
     def export_data(self, path: str) -> bool:
+        from gui.export.writers import export_csv
+
         state = self.figure_state()
         return state is not None and self._export("data", path, lambda: export_csv(path, state))
 
@@ -126,6 +130,8 @@ class FileActions(QObject):
         if result is None:
             return False
         theme = self.view.theme
+        from gui.export.sweep import export_sweep
+
         return self._export("sweep", path, lambda: export_sweep(path, result, lrs, theme, scale))
 
     def landscape_state(self) -> LandscapeState | None:
@@ -135,6 +141,8 @@ class FileActions(QObject):
             self.show_message("Nothing to export yet: press Play or Step first")
             return None
         update = session.history.as_update(session.latest)
+        from gui.export.landscape import window_state
+
         state = window_state(session.started, update, landscape.map, landscape.paths)
         return replace(state, update=self._as_shown(state.update))
 
@@ -163,6 +171,8 @@ class FileActions(QObject):
             return False
         theme = theme or self.view.theme
         if self.landscape.showing_3d:
+            from gui.export.landscape3d import export_landscape_3d
+
             camera = self.landscape.surface.camera.camera
             return self._export(
                 "landscape",
@@ -171,6 +181,8 @@ class FileActions(QObject):
                     path, state, theme, scale, camera, animation, every, fps
                 ),
             )
+        from gui.export.landscape import export_landscape
+
         return self._export(
             "landscape", path, lambda: export_landscape(path, state, theme, scale, every, fps)
         )
@@ -180,6 +192,10 @@ class FileActions(QObject):
         state = self.landscape_state()
         if state is None:
             return
+        from gui.export.landscape import LandscapeExportDialog
+        from gui.export.landscape3d import Landscape3DExportDialog
+        from gui.export.writers import default_frame_every
+
         steps = state.update.steps_taken
         if self.landscape.showing_3d:
             dialog = Landscape3DExportDialog(self.view.theme, steps, self.dialog_parent)
@@ -253,6 +269,8 @@ class FileActions(QObject):
     def ask_export_figure(self) -> None:
         if self.figure_state() is None:
             return
+        from gui.export.dialogs import FigureExportDialog
+
         dialog = FigureExportDialog(self.view.theme, self.dialog_parent)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
@@ -267,6 +285,9 @@ class FileActions(QObject):
         state = self.figure_state()
         if state is None:
             return
+        from gui.export.dialogs import AnimationExportDialog
+        from gui.export.writers import default_frame_every
+
         steps = state.update.steps_taken
         every = default_frame_every(steps)
         dialog = AnimationExportDialog(self.view.theme, steps, every, self.dialog_parent)
@@ -312,6 +333,8 @@ class FileActions(QObject):
         state = self.figure_state()
         if state is None:
             return
+        from gui.export.figure import Figure
+
         with Figure(state, self.view.theme, scale=2) as figure:
             QApplication.clipboard().setImage(figure.image())
         self.show_message("Copied the figure (2×) to the clipboard")

@@ -9,17 +9,21 @@ its first step.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QEvent, QObject, QTimer, Slot
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from engine.live.messages import ExperimentStarted
 from engine.live.protocol import LANDSCAPE
 from engine.live.worker import EngineWorker
-from gui.landscape.view import LandscapeView
 from gui.plotting.themes import Theme
 from gui.state.experiment_model import ExperimentModel
 from gui.state.session import EngineSession
 from gui.state.view_state import ViewState
+
+if TYPE_CHECKING:
+    from gui.landscape.view import LandscapeView
 
 
 class LandscapeTab(QWidget):
@@ -55,6 +59,8 @@ class LandscapeTab(QWidget):
         return self._view
 
     def _build(self) -> None:
+        from gui.landscape.view import LandscapeView  # its modules too wait for the first paint
+
         self._window.removeEventFilter(self)
         view = LandscapeView(self.session, self.view_state, runner=self.engine.runner(LANDSCAPE))
         self.engine.inspected.connect(view.step_arrows.show_inspection)

@@ -17,7 +17,6 @@ from engine.lessons.pictures import HANDOUT_TASK
 from engine.lessons.reading import find_lesson
 from engine.live.protocol import EXPORT
 from engine.live.worker import EngineWorker
-from gui.export.handout import HANDOUT_THEME, export_handout
 from gui.lessons.dock import LessonDock
 from gui.lessons.keys import LessonKeys
 from gui.lessons.player import LessonPlayer
@@ -161,6 +160,8 @@ class LessonActions(QObject):
         if self._handout is None:
             return
         (lesson, path), self._handout = self._handout, None
+        from gui.export.handout import HANDOUT_THEME, export_handout  # imported when first used
+
         try:
             export_handout(lesson, path, theme_named(HANDOUT_THEME), pictures)
         except (OSError, ValueError) as err:

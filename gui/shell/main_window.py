@@ -9,6 +9,7 @@ it), the :class:`ViewState` what is shown (actions edit it, views read it), the
 from __future__ import annotations
 
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QIcon
@@ -20,7 +21,6 @@ from engine.live.messages import ExperimentStarted
 from engine.live.protocol import SWEEP
 from engine.live.worker import EngineWorker
 from gui.editor.dock import OptimizerEditor
-from gui.landscape.view import LandscapeView
 from gui.panels.grid import PanelGrid
 from gui.plotting.pacing import TEXT_REFRESH_MS, RedrawPacer, speed_for_position
 from gui.predict.mode import PredictMode
@@ -46,8 +46,8 @@ from gui.shell.zoom import SETTINGS_DOCK, DockZoom
 from gui.state.experiment_model import ConfigChange, ExperimentModel
 from gui.state.saved_settings import (
     load_draft,
-    load_geometry,
     remember_view,
+    restore_geometry,
     restore_view,
     save_config,
     save_draft,
@@ -58,6 +58,9 @@ from gui.state.view_state import Quantity, Tab, ViewChange, ViewState
 from gui.sweep.view import SweepView
 from gui.timeline.branching import BranchCommands, change_message, reference_message
 from gui.timeline.view import TimelineBar, TimelineView, panels_page
+
+if TYPE_CHECKING:
+    from gui.landscape.view import LandscapeView
 
 TABS = tuple(Tab)  # in the tab bar's order
 
@@ -134,7 +137,7 @@ class MainWindow(QMainWindow):
         self.text_timer = QTimer(self)
         self.text_timer.timeout.connect(self.refresh_text)
         self.text_timer.start(TEXT_REFRESH_MS)
-        self._restore_geometry()
+        restore_geometry(settings, self)
         self.lessons.dock.hide()  # even if it was shown when the window closed: no lesson yet
         self.engine.set_speed(speed_for_position(self.view.speed))
         self.engine.configure(self.model.config, self.model.reference)
@@ -369,13 +372,6 @@ class MainWindow(QMainWindow):
         self.landscape_tab.refresh_text()
 
     # --- lifetime ----------------------------------------------------------------------------
-
-    def _restore_geometry(self) -> None:
-        geometry, state = load_geometry(self.settings)
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        if state is not None:
-            self.restoreState(state)
 
     def save_settings(self) -> None:
         """The geometry, the settings, an unsaved rule (the view's are saved as they change)."""

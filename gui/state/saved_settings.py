@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 
 from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtWidgets import QMainWindow
 
 from engine.config.loading import check_start_size
 from engine.config.settings import ConfigError, ExperimentConfig
@@ -69,9 +70,13 @@ def save_draft(settings: QSettings, text: str | None) -> None:
         settings.remove(DRAFT_KEY)
 
 
-def load_geometry(settings: QSettings) -> tuple[QByteArray | None, QByteArray | None]:
+def restore_geometry(settings: QSettings, window: QMainWindow) -> None:
     """The window's geometry and its docks' state (``QMainWindow.saveState``), if saved."""
-    return settings.value(GEOMETRY_KEY), settings.value(WINDOW_STATE_KEY)
+    geometry, state = settings.value(GEOMETRY_KEY), settings.value(WINDOW_STATE_KEY)
+    if geometry is not None:
+        window.restoreGeometry(geometry)
+    if state is not None:
+        window.restoreState(state)
 
 
 def save_geometry(settings: QSettings, geometry: QByteArray, state: QByteArray) -> None:
