@@ -10,6 +10,10 @@ window visible within 0.8 s, the first curve point within 2.5 s.
 Python, PySide6, numpy and pyqtgraph imported, a 1,400 × 900 main window holding one empty plot,
 timed to its first paint the same way. What the app takes beyond that is its own.
 
+``--against PATH`` launches another checkout of the app (an older commit: ``git worktree add``)
+alternately with this one, launch by launch, and prints both medians and the paired difference:
+one change measured against the machine's drift, which is larger than it here.
+
 Run (Qt's offscreen platform unless QT_QPA_PLATFORM is set; under Xvfb for real painting):
 
     QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1600x1000x24" \\
@@ -120,13 +124,40 @@ def launch(code: str) -> list[float]:
     return [float(line) for line in lines]
 
 
+def compare(other: Path, launches: int) -> int:
+    """Launch ``other`` and this checkout in turn (each first in every other pair)."""
+    roots = {"this": ROOT, "other": other}
+    times: dict[str, list[tuple[float, float]]] = {"this": [], "other": []}
+    for pair in range(launches):
+        for name in ("other", "this") if pair % 2 == 0 else ("this", "other"):
+            times[name].append(tuple(launch(LAUNCH.format(root=str(roots[name])))[:2]))
+        this, then = times["this"][-1], times["other"][-1]
+        print(f"pair {pair + 1}: visible {then[0]:.2f} → {this[0]:.2f} s", flush=True)
+    for name, label in (("other", f"{other}"), ("this", f"{ROOT}")):
+        visible = statistics.median(t[0] for t in times[name])
+        first = statistics.median(t[1] for t in times[name])
+        print(f"{label}: visible {visible:.2f} s, first curve point {first:.2f} s (medians)")
+    gains = [a[0] - b[0] for a, b in zip(times["other"], times["this"], strict=True)]
+    faster = sum(gain > 0 for gain in gains)
+    print(
+        f"this checkout visible sooner by {statistics.median(gains):.3f} s (paired median), "
+        f"sooner in {faster} of {launches} pairs"
+    )
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--launches", type=int, default=5, help="launches (default 5)")
     parser.add_argument(
         "--floor", action="store_true", help="also time an empty pyqtgraph window as often"
     )
+    parser.add_argument(
+        "--against", type=Path, help="another checkout, launched alternately with this one"
+    )
     args = parser.parse_args()
+    if args.against is not None:
+        return compare(args.against.resolve(), args.launches)
     times, floors = [], []
     for _ in range(args.launches):
         visible, first = launch(LAUNCH.format(root=str(ROOT)))[:2]
