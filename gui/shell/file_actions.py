@@ -3,7 +3,7 @@
 Reads the experiment's settings from the model, what the panels show from the view state, the
 session and the grid; a failure is reported in one line (a dialog) and leaves no file behind.
 The exports (and with them the Landscape tab's drawing) are imported as they are first used:
-importing them took 50–90 ms of the window's start-up.
+importing them cost the window about 50 ms of CPU before its first paint.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class FileActions(QObject):
         view: ViewState,
         session: EngineSession,
         grid: PanelGrid,
-        landscape: LandscapeTab,
+        landscape_tab: LandscapeTab,
         sweep: SweepView,
         score: Callable[[], Score | None],
         show_message: Callable[[str], None],
@@ -58,11 +58,12 @@ class FileActions(QObject):
         super().__init__(dialog_parent)
         self.dialog_parent, self.settings = dialog_parent, settings
         self.model, self.view, self.session = model, view, session
-        self.grid, self.landscape_tab, self.sweep = grid, landscape, sweep
+        self.grid, self.landscape_tab, self.sweep = grid, landscape_tab, sweep
         self.score, self.show_message, self.report_error = score, show_message, report_error
 
     @property
     def landscape(self) -> LandscapeView:
+        """The Landscape tab's view (built now if it was not)."""
         return self.landscape_tab.view
 
     def figure_state(self) -> FigureState | None:

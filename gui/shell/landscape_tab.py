@@ -1,10 +1,10 @@
 """The Landscape tab's page, whose view is built once the window has first painted.
 
 The tab is hidden when the window opens (unless it was the tab shown last), and building its
-view was a third of building the window (70 of 270 ms on the 2-core EPYC). So the page starts
-empty and builds the view after the window's first paint, or sooner when the page is shown or
-asked for, and at the latest when an experiment starts: the view keeps every run's path from
-its first step.
+view was the largest part of building the window (81 of 187 ms, cProfile, offscreen). So the page
+starts empty and builds the view after the window's first paint, or sooner when the page is
+shown or asked for, and at the latest when an experiment starts: the view keeps every run's
+path from its first step.
 """
 
 from __future__ import annotations

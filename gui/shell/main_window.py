@@ -111,7 +111,7 @@ class MainWindow(QMainWindow):
             view=self.view,
             session=self.session,
             grid=self.grid,
-            landscape=self.landscape_tab,
+            landscape_tab=self.landscape_tab,
             sweep=self.sweep,
             score=lambda: self.predict.score,
             show_message=self.show_message,
