@@ -41,6 +41,7 @@ from gui.shell.file_actions import FileActions
 from gui.shell.landscape_tab import LandscapeTab
 from gui.shell.lesson_actions import LESSON_DOCK, LessonActions
 from gui.shell.resources import TITLE, icon_path
+from gui.shell.status_lines import change_message, reference_message
 from gui.shell.title import WindowTitle
 from gui.shell.zoom import SETTINGS_DOCK, DockZoom
 from gui.state.experiment_model import ConfigChange, ExperimentModel
@@ -56,7 +57,7 @@ from gui.state.saved_settings import (
 from gui.state.session import EngineSession
 from gui.state.view_state import Quantity, Tab, ViewChange, ViewState
 from gui.sweep.view import SweepView
-from gui.timeline.branching import BranchCommands, change_message, reference_message
+from gui.timeline.branching import BranchCommands
 from gui.timeline.view import TimelineBar, TimelineView, panels_page
 
 if TYPE_CHECKING:

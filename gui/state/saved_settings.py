@@ -71,7 +71,8 @@ def save_draft(settings: QSettings, text: str | None) -> None:
 
 
 def restore_geometry(settings: QSettings, window: QMainWindow) -> None:
-    """The window's geometry and its docks' state (``QMainWindow.saveState``), if saved."""
+    """Restore the window's geometry and its docks' state (``QMainWindow.saveState``), if
+    saved."""
     geometry, state = settings.value(GEOMETRY_KEY), settings.value(WINDOW_STATE_KEY)
     if geometry is not None:
         window.restoreGeometry(geometry)

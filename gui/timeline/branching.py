@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QDialog, QWidget
 
 from engine.config.settings import ConfigError
 from engine.experiment.branches import branch_refusal, check_branch_count
-from gui.state.experiment_model import ConfigChange, ExperimentModel
+from gui.state.experiment_model import ExperimentModel
 from gui.state.session import EngineSession
 from gui.state.view_state import ViewState
 from gui.timeline.branch_dialog import BranchDialog
@@ -84,24 +84,3 @@ class BranchCommands(QObject):
         config = self.model.config
         if branch is not None:
             self.model.update(branches=tuple(b for b in config.branches if b != branch))
-
-
-def change_message(change: ConfigChange, reference: bool) -> str:
-    """What the status bar says after the settings changed."""
-    names = change.names
-    if names == {"branches"} and not reference:
-        added = len(change.new.branches) - len(change.old.branches)
-        what = "Branch added" if added > 0 else "Branch removed"
-        return f"{what}: the runs keep their past; new branches start from their parent's step"
-    text = "Settings changed: the experiment restarted at step 0"
-    dropped = len(change.old.branches) - len(change.new.branches)
-    if "branches" in names and names != {"branches"} and dropped > 0:
-        text += f" ({dropped} branch{'es' if dropped > 1 else ''} dropped: no parent run left)"
-    return text
-
-
-def reference_message(on: bool) -> str:
-    """What the status bar says after the torch.optim reference was switched."""
-    if on:
-        return "Reference on: torch.optim twins train beside each run (restarted at step 0)"
-    return "Reference off (restarted at step 0)"
