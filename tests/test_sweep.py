@@ -16,6 +16,7 @@ from engine.analysis.sweep import (
     loss_ceiling,
     loss_curve_data,
     off_chart_runs,
+    steps_plot_note,
     sweep_caption,
     sweep_summary,
 )
@@ -161,4 +162,20 @@ def test_summary_and_captions_name_the_rates_and_each_optimizers_best(result):
     assert gone.splitlines()[1] == (
         f"  SGD   no run ended below {ceiling:g}; "
         f"converged at {int(result.converged[0].sum())} of 64 rates"
+    )
+
+
+def test_an_empty_steps_plot_says_why(result):
+    assert np.isfinite(result.steps).any() and steps_plot_note(result) == ""
+    none = replace(result, steps=np.full_like(result.steps, np.nan))
+    stop = result.config.stop_loss
+    assert steps_plot_note(none) == f"No run reached the stop loss {stop:g} within 200 steps."
+    off = replace(none, config=result.config.with_changes(stop_loss=0.0))
+    assert steps_plot_note(off) == (
+        "No run reached the stop loss 0 within 200 steps:\n"
+        "set a stop loss in Settings to see when runs converge."
+    )
+    seeds = replace(none, config=result.config.with_changes(seeds=4, max_steps=5000))
+    assert steps_plot_note(seeds) == (
+        f"At no learning rate did half the seeds reach the stop loss {stop:g} within 5,000 steps."
     )

@@ -6,8 +6,15 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 
-from engine.analysis.sweep import SweepResult, loss_ceiling, loss_curve_data, off_chart_runs
+from engine.analysis.sweep import (
+    SweepResult,
+    loss_ceiling,
+    loss_curve_data,
+    off_chart_runs,
+    steps_plot_note,
+)
 from engine.analysis.sweep_run import run_sweep
 from engine.config.settings import ExperimentConfig, OptimizerSpec
 from gui.plotting.palette import optimizer_colour
@@ -124,6 +131,46 @@ def test_every_panel_rate_gets_a_marker_and_a_whole_label(qtbot, result, count):
         item.sceneBoundingRect().top() for item in plots.loss_curves + plots.diverged_marks
     )
     assert max(box.bottom() for box in boxes) <= drawn_top
+
+
+@pytest.mark.parametrize("theme", [DEFAULT, PRESENTATION])
+def test_an_empty_steps_plot_says_why_in_its_middle(qtbot, result, theme):
+    """With a stop loss of 0 no run converges: the steps plot says so, centred, in the theme's
+    text colour, and says nothing once a sweep has points to draw there."""
+    from gui.sweep.plots import SweepPlots
+
+    unconverged = replace(
+        result,
+        steps=np.full_like(result.steps, np.nan),
+        config=result.config.with_changes(stop_loss=0.0),
+    )
+    plots = SweepPlots(theme=theme)
+    qtbot.addWidget(plots)
+    plots.resize(1000, 700)
+    plots.show()
+    plots.show_result(unconverged)
+    view = plots.steps_plot.vb
+    qtbot.waitUntil(lambda: view.width() > 600)
+    note = plots.steps_note
+    assert note.text == steps_plot_note(unconverged) != ""
+    box, area = note.sceneBoundingRect(), view.sceneBoundingRect()
+    assert area.contains(box)
+    assert abs(box.center().x() - area.center().x()) < 2
+    assert abs(box.center().y() - area.center().y()) < 2
+    image = plots.grab().toImage()
+    text = QColor(theme.foreground)
+    inked = sum(
+        _near(image.pixelColor(x, y), text)
+        for x in range(int(box.left()), int(box.right()))
+        for y in range(int(box.top()), int(box.bottom()))
+    )
+    assert inked > 200  # the two lines' letters, not a stray pixel
+    plots.show_result(result)
+    assert note.text == "" and not note.isVisible()
+
+
+def _near(colour: QColor, target: QColor) -> bool:
+    return all(abs(a - b) <= 40 for a, b in zip(colour.getRgb()[:3], target.getRgb()[:3]))
 
 
 def test_a_zoom_by_the_user_is_kept_when_the_plots_resize(qtbot, result):

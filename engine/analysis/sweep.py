@@ -182,6 +182,20 @@ def describe_sweep(result: SweepResult, seconds: float) -> str:
     )
 
 
+def steps_plot_note(result: SweepResult) -> str:
+    """Why the steps-to-converge plot is empty ('' when it has a point): no run reached the
+    stop loss (with several seeds: no point where half the draws did) within the steps."""
+    if np.isfinite(result.steps).any():
+        return ""
+    stop, steps = result.config.stop_loss, f"{result.config.max_steps:,}"
+    who = "No run" if result.seeds == 1 else "At no learning rate did half the seeds"
+    reached = "reached" if result.seeds == 1 else "reach"
+    note = f"{who} {reached} the stop loss {stop:g} within {steps} steps"
+    if stop <= 0:
+        return f"{note}:\nset a stop loss in Settings to see when runs converge."
+    return f"{note}."
+
+
 def sweep_summary(result: SweepResult) -> str:
     """The caption, then per optimizer its lowest final loss on the chart, at which learning
     rate, and at how many rates it converged: what a headless run prints for ``--sweep``."""

@@ -22,10 +22,12 @@ from engine.analysis.sweep import (
     loss_ceiling,
     loss_curve_data,
     off_chart_runs,
+    steps_plot_note,
 )
 from gui.plotting.helpers import point_font
 from gui.plotting.legend_fit import fit_legend
 from gui.plotting.palette import optimizer_colour, optimizer_line_style
+from gui.plotting.plot_note import PlotNote
 from gui.plotting.themes import DEFAULT, Theme
 
 SYMBOLS = ("o", "s", "t", "d", "t1", "p", "h", "star")  # by optimizer order: overlaps stay legible
@@ -44,6 +46,7 @@ class LearningRateAxis(pg.AxisItem):
 class SweepPlots(pg.GraphicsLayoutWidget):
     """A legend over two plots sharing a log learning-rate axis: final loss (log y) and steps
     to converge; the panels' learning rates as dashed vertical lines; an optional footer.
+    A steps plot with no point to draw says why in its middle (:func:`steps_plot_note`).
 
     Diverged runs have no final loss worth drawing (their last one may be 1e30): each
     optimizer's get a row of ✕ above the curves instead (see :func:`off_chart_runs`).
@@ -93,6 +96,7 @@ class SweepPlots(pg.GraphicsLayoutWidget):
         )
         self.stop_line.hide()
         self.loss_plot.addItem(self.stop_line, ignoreBounds=True)
+        self.steps_note = PlotNote(self.steps_plot)  # why no run has a step to draw
         self._label_rows = 0
         self._loss_range = (0.0, 1.0)  # the y range show_result chose, before room for labels
         self._ranged_by_user = False  # panned or zoomed since show_result: keep the user's range
@@ -190,6 +194,8 @@ class SweepPlots(pg.GraphicsLayoutWidget):
         stop_pen.setStyle(Qt.PenStyle.DotLine)
         self.stop_line.setPen(stop_pen)
         self._style_label(self.stop_line)
+        note = steps_plot_note(self.result) if self.result is not None else ""
+        self.steps_note.set_note(note, theme.foreground, theme.background, theme.label_pt)
 
     def _style_label(self, line: pg.InfiniteLine) -> None:
         line.label.setColor(self.theme.foreground)
