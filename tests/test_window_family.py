@@ -98,6 +98,27 @@ def test_a_constant_rate_is_drawn_inside_an_axis_from_zero_to_just_above_it(wind
     assert np.allclose((low, high), (-3.5, -2.5))
 
 
+def test_before_the_first_step_the_rate_axis_is_around_each_panels_rate(window, qtbot):
+    """Switched to from the Sharpness view before Play, the axis showed that view's log range
+    (10³ to 10⁵ as 3 to 5) with nothing on it; now it shows where the rates will be drawn."""
+    qtbot.waitUntil(lambda: window.session.started is not None)
+    assert window.session.steps_taken == 0
+    rates = window.session.started.config.learning_rates
+    for log_y, expected in ((False, lambda lr: (0.0, lr * 1.15)), (True, _log_span)):
+        action(window, "sharpness").trigger()
+        if window.view.log_y != log_y:
+            action(window, "log_y").trigger()
+        window.refresh_now()
+        action(window, "learning_rate").trigger()
+        window.refresh_now()
+        for panel, lr in zip(window.grid.panels, rates):
+            assert np.allclose(panel.plot.getViewBox().viewRange()[1], expected(lr))
+
+
+def _log_span(lr: float) -> tuple[float, float]:
+    return np.log10(lr) - 0.5, np.log10(lr) + 0.5
+
+
 def test_a_bad_schedule_value_is_refused_and_nothing_changes(window, qtbot):
     controls = window.controls
     controls.schedule_name.setCurrentIndex(controls.schedule_name.findData("cosine"))

@@ -208,6 +208,7 @@ class LossPanel:
             self.plot.disableAutoRange()
             self.plot.setXRange(0, self.x_extent, padding=0.02)
             self.rate_axis.forget()
+            self.rate_axis.expect(self.lr, self.log_y)
             return
         self.plot.disableAutoRange()
         low, high = Y_RANGE[0], self.y_top or Y_RANGE[1]

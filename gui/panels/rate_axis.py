@@ -23,6 +23,13 @@ class RateAxis:
         self.span: tuple[float, float] | None = None
         self._seen = 0  # the steps already looked at
 
+    def expect(self, lr: float, log_y: bool) -> None:
+        """Before any step is known: the axis around ``lr``, the panel's rate, which a schedule
+        moves from (the view switched to before Play kept the previous view's range)."""
+        if lr > 0 and self.bounds is None:
+            self.span = rate_axis((lr, lr), log_y)
+            self.plot.setYRange(*self.span, padding=0)
+
     def fit(self, rates: list[np.ndarray], log_y: bool) -> None:
         """Take the new steps of ``rates`` (each a run's rate per step) into the range."""
         new = [r[self._seen :] for r in rates]
