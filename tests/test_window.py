@@ -360,6 +360,10 @@ def test_a_2d_problem_gets_a_loss_axis_of_its_own_scale(window, qtbot):
 
     assert window.model.set_config(config_for_problem("rosenbrock", window.model.config))
     qtbot.waitUntil(lambda: window.session.started.config.problem == "rosenbrock")
+    assert window.session.started.start_loss == 409.0  # (1 − (−2))² + 100·(2 − 4)²
+    window.refresh_now()
+    for panel in window.grid.panels:  # before the first step too: not the article's 0–30
+        assert 409.0 < panel.plot.getViewBox().viewRange()[1][1] < 2 * 409.0
     window.step()
     qtbot.waitUntil(lambda: window.session.steps_taken == 1)
     window.refresh_now()

@@ -4,6 +4,7 @@ and the one thing the window asks for that is more than a word, a :class:`PlayTa
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -30,6 +31,7 @@ class ExperimentStarted:
     failures: tuple[CodeFailure, ...] = ()  # students' optimizers whose init failed
     declared_thresholds: DeclaredThresholds = field(default_factory=dict)  # students' own
     origin: np.ndarray | None = None  # (P,) θ₀, the seed's own draw; None: initial_parameters
+    start_loss: float = math.nan  # the loss at initial_parameters: a 2-D problem's axis top
 
     @property
     def plane_origin(self) -> np.ndarray | None:

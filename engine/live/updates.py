@@ -78,6 +78,7 @@ def started(experiment: BatchedExperiment, generation: int) -> ExperimentStarted
         tuple(dict.fromkeys(experiment.failures.values())),
         declared_thresholds(experiment.runs),
         experiment.origin,
+        float(experiment.problem.loss(start[None])[0]),
     )
 
 

@@ -152,7 +152,9 @@ class PanelGrid(PacedView, pg.GraphicsLayoutWidget):
         for panel, layer, lr, runs in zip(self.panels, self.layers, lrs, self._panel_runs):
             panel.title.limit = limit
             panel.surface = started.config.problem != DEFAULT_PROBLEM
-            panel.start(lr, runs, started.config.max_steps, started.config.seeds)
+            panel.start(
+                lr, runs, started.config.max_steps, started.config.seeds, started.start_loss
+            )
             layer.start(runs, started.config.max_steps, started.declared_thresholds)
             layer.show(self.show_sharpness)
         self._fill_legend()

@@ -159,16 +159,24 @@ class LossPanel:
         ring = cached_pen(self.theme.background, self.theme.scale)
         style_head_dot(head, self.theme.head_size, optimizer_colour(optimizer_name), ring)
 
-    def start(self, lr: float, runs: list[RunKey], max_steps: int, seeds: int = 1) -> None:
+    def start(
+        self,
+        lr: float,
+        runs: list[RunKey],
+        max_steps: int,
+        seeds: int = 1,
+        start_loss: float = math.nan,
+    ) -> None:
         """Items for ``runs``: a curve per run, or with several seeds a median curve and a band
-        per optimizer (keyed by its first draw's run index)."""
+        per optimizer (keyed by its first draw's run index). ``start_loss``, the loss where the
+        runs start, fits a 2-D problem's axis before its first step (NaN: at its first data)."""
         self.lr = self.title.lr = lr
         self.title.show()
         for item in [*self.curves.values(), *self.heads.values()]:
             self.plot.removeItem(item)
         self._twins.clear()
         self.seeds = seeds
-        self.y_top = None if self.surface else Y_RANGE[1]
+        self.y_top = loss_axis_top(np.array([start_loss])) if self.surface else Y_RANGE[1]
         self._set_labels()
         self.lanes = [run for run in runs if run.seed_index == 0]
         self._rows = np.array([run.index for run in runs], dtype=np.intp)  # lane by lane
@@ -296,8 +304,7 @@ class LossPanel:
         """A 2-D problem's loss axis: from 0 to a little above its runs' loss at step 0 (its
         own scale: Rosenbrock starts at 409, the bowl at 33), once that loss has arrived."""
         first = np.array([history.losses(int(row))[0] for row in rows], dtype=np.float64)
-        first = first[np.isfinite(first) & (first > 0)]
-        self.y_top = float(first.max()) * 1.1 if first.size else Y_RANGE[1]
+        self.y_top = loss_axis_top(first) or Y_RANGE[1]
         if self.follow:
             self.show_default_view()
 
@@ -368,3 +375,10 @@ class LossPanel:
 
 
 RUNNING, DIVERGED = RunStatus.RUNNING, RunStatus.DIVERGED
+
+
+def loss_axis_top(first: np.ndarray) -> float | None:
+    """A 2-D problem's loss axis top: 10 % above the highest finite, positive loss at step 0;
+    None when there is none."""
+    first = first[np.isfinite(first) & (first > 0)]
+    return float(first.max()) * 1.1 if first.size else None
